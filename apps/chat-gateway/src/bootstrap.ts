@@ -1,0 +1,21 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { runMigrations } from '@chat-ledger/database';
+import { configureHttpApp, JsonLogger } from '@chat-ledger/platform';
+import { AppModule } from './app.module';
+import { CHAT_SCHEMA } from './database/chat-migrations';
+import { GatewayConfig } from './config/gateway.config';
+
+/** Builds the gateway (used by main.ts and by tests, which listen on a free port). */
+export async function createGatewayApp(config: GatewayConfig, logger = new JsonLogger('chat-gateway', config.LOG_LEVEL)): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger, abortOnError: false });
+  configureHttpApp(app, {
+    title: 'chat-gateway',
+    description: 'Conversations, messages with token usage, and token adjustments. Every write lands in the transactional outbox.',
+    version: '1',
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+  });
+  if (config.DB_MIGRATE) await runMigrations(app.get(DataSource), CHAT_SCHEMA);
+  return app;
+}

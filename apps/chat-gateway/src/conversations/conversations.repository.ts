@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { rfc3339 } from '@chat-ledger/database';
+
+export type ConversationStatus = 'active' | 'archived' | 'deleted';
+
+export interface ConversationRow {
+  id: string;
+  user_id: string;
+  title: string | null;
+  model: string | null;
+  system_prompt: string | null;
+  status: ConversationStatus;
+  message_count: number;
+  last_message_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const COLUMNS = `id, user_id, title, model, system_prompt, status, message_count,
+  ${rfc3339('last_message_at')} AS last_message_at, ${rfc3339('created_at')} AS created_at, ${rfc3339('updated_at')} AS updated_at`;
+
+@Injectable()
+export class ConversationsRepository {
+  async insert(
+    manager: EntityManager,
+    row: { id: string; userId: string; title?: string | null; model?: string | null; systemPrompt?: string | null },
+  ): Promise<ConversationRow> {
+    const [created] = await manager.query(
+      `INSERT INTO chat.conversations (id, user_id, title, model, system_prompt)
+       VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+      [row.id, row.userId, row.title ?? null, row.model ?? null, row.systemPrompt ?? null],
+    );
+    return created;
+  }
+
+  /** A deleted conversation is gone for its owner; another user's conversation does not exist for them. */
+  async findVisible(manager: EntityManager, userId: string, id: string): Promise<ConversationRow | undefined> {
+    const [row] = await manager.query(
+      `SELECT ${COLUMNS} FROM chat.conversations WHERE id = $1 AND user_id = $2 AND status <> 'deleted'`,
+      [id, userId],
+    );
+    return row;
+  }
+
+  async page(
+    manager: EntityManager,
+    userId: string,
+    status: 'active' | 'archived',
+    limit: number,
+    offset: number,
+  ): Promise<{ rows: ConversationRow[]; total: number }> {
+    const [rows, [{ total }]] = await Promise.all([
+      manager.query(
+        `SELECT ${COLUMNS} FROM chat.conversations
+          WHERE user_id = $1 AND status = $2
+          ORDER BY COALESCE(last_message_at, created_at) DESC, id DESC
+          LIMIT $3 OFFSET $4`,
+        [userId, status, limit, offset],
+      ),
+      manager.query(`SELECT count(*)::int AS total FROM chat.conversations WHERE user_id = $1 AND status = $2`, [
+        userId,
+        status,
+      ]),
+    ]);
+    return { rows, total };
+  }
+
+  async update(
+    manager: EntityManager,
+    userId: string,
+    id: string,
+    changes: { title?: string | null; status?: 'active' | 'archived' },
+  ): Promise<ConversationRow | undefined> {
+    const [rows] = await manager.query(
+      `UPDATE chat.conversations
+          SET title = CASE WHEN $3 THEN $4 ELSE title END,
+              status = COALESCE($5, status),
+              updated_at = clock_timestamp()
+        WHERE id = $1 AND user_id = $2 AND status <> 'deleted'
+        RETURNING ${COLUMNS}`,
+      [id, userId, changes.title !== undefined, changes.title ?? null, changes.status ?? null],
+    );
+    return rows[0];
+  }
+
+  async softDelete(manager: EntityManager, userId: string, id: string): Promise<boolean> {
+    const [, affected] = await manager.query(
+      `UPDATE chat.conversations SET status = 'deleted', deleted_at = clock_timestamp(), updated_at = clock_timestamp()
+        WHERE id = $1 AND user_id = $2 AND status <> 'deleted'`,
+      [id, userId],
+    );
+    return affected > 0;
+  }
+
+  /**
+   * Counts a new message and returns its timestamp. The row lock taken here serialises writers of one
+   * conversation, so message timestamps (clock_timestamp() after the lock) follow commit order.
+   */
+  async recordActivity(manager: EntityManager, userId: string, id: string): Promise<string | undefined> {
+    const [rows] = await manager.query(
+      `UPDATE chat.conversations
+          SET message_count = message_count + 1, last_message_at = clock_timestamp(), updated_at = clock_timestamp()
+        WHERE id = $1 AND user_id = $2 AND status <> 'deleted'
+        RETURNING ${rfc3339('last_message_at')} AS last_message_at`,
+      [id, userId],
+    );
+    return rows[0]?.last_message_at;
+  }
+}

@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { uuidv7 } from '@chat-ledger/contracts';
+import { DomainError, ErrorCode } from '@chat-ledger/platform';
+import { LedgerTotalsRepository } from '../ledger-totals/ledger-totals.repository';
+import { ConversationRow, ConversationsRepository } from './conversations.repository';
+import { ConversationPage, ConversationResponse } from './dto/conversation.response';
+import { CreateConversationDto } from './dto/create-conversation.dto';
+import { ListConversationsQueryDto } from './dto/list-conversations.query.dto';
+import { UpdateConversationDto } from './dto/update-conversation.dto';
+
+export function conversationNotFound(id: string): DomainError {
+  return new DomainError(ErrorCode.ConversationNotFound, `conversation ${id} not found`, [
+    { field: 'conversation_id', problem: 'no such conversation' },
+  ]);
+}
+
+@Injectable()
+export class ConversationsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly conversations: ConversationsRepository,
+    private readonly ledgerTotals: LedgerTotalsRepository,
+  ) {}
+
+  async create(userId: string, dto: CreateConversationDto): Promise<ConversationResponse> {
+    const row = await this.conversations.insert(this.dataSource.manager, {
+      id: uuidv7(),
+      userId,
+      title: dto.title,
+      model: dto.model,
+      systemPrompt: dto.system_prompt,
+    });
+    return toResponse(row, 0);
+  }
+
+  async get(userId: string, id: string): Promise<ConversationResponse> {
+    const manager = this.dataSource.manager;
+    const row = await this.conversations.findVisible(manager, userId, id);
+    if (!row) throw conversationNotFound(id);
+    return (await this.withTotals(manager, [row]))[0]!;
+  }
+
+  async list(userId: string, query: ListConversationsQueryDto): Promise<ConversationPage> {
+    const manager = this.dataSource.manager;
+    const offset = (query.page - 1) * query.page_size;
+    const { rows, total } = await this.conversations.page(manager, userId, query.status, query.page_size, offset);
+    return {
+      list: await this.withTotals(manager, rows),
+      page: query.page,
+      page_size: query.page_size,
+      total,
+      has_more: offset + rows.length < total,
+    };
+  }
+
+  async update(userId: string, id: string, dto: UpdateConversationDto): Promise<ConversationResponse> {
+    if (dto.title === undefined && dto.status === undefined) {
+      throw DomainError.validation([{ field: 'body', problem: 'must change title or status' }], 'nothing to update');
+    }
+    const manager = this.dataSource.manager;
+    const row = await this.conversations.update(manager, userId, id, { title: dto.title, status: dto.status });
+    if (!row) throw conversationNotFound(id);
+    return (await this.withTotals(manager, [row]))[0]!;
+  }
+
+  async delete(userId: string, id: string): Promise<void> {
+    if (!(await this.conversations.softDelete(this.dataSource.manager, userId, id))) throw conversationNotFound(id);
+  }
+
+  private async withTotals(manager: EntityManager, rows: ConversationRow[]): Promise<ConversationResponse[]> {
+    const totals = await this.ledgerTotals.conversationTotals(manager, rows.map((r) => r.id));
+    return rows.map((row) => toResponse(row, totals.get(row.id) ?? 0));
+  }
+}
+
+export function toResponse(row: ConversationRow, tokensTotal: number): ConversationResponse {
+  return {
+    conversation_id: row.id,
+    title: row.title,
+    has_title: row.title !== null && row.title.length > 0,
+    model: row.model,
+    system_prompt: row.system_prompt,
+    message_count: row.message_count,
+    last_message_at: row.last_message_at,
+    status: row.status,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    tokens_total: tokensTotal,
+  };
+}

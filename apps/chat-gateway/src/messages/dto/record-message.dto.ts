@@ -1,0 +1,57 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDefined, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
+import { KNOWN_ROLES, MAX_ABS_TOKENS_DELTA, MessageRole } from '@chat-ledger/contracts';
+import { IsSafeText } from '@chat-ledger/platform';
+
+const TokenCount = () => (target: object, key: string) => {
+  IsInt({ message: 'must be a non-negative integer' })(target, key);
+  Min(0)(target, key);
+  Max(MAX_ABS_TOKENS_DELTA, { message: `must be at most ${MAX_ABS_TOKENS_DELTA}` })(target, key);
+};
+
+export class UsageDto {
+  @ApiProperty({ minimum: 0, maximum: MAX_ABS_TOKENS_DELTA })
+  @TokenCount()
+  prompt_tokens!: number;
+
+  @ApiProperty({ minimum: 0, maximum: MAX_ABS_TOKENS_DELTA })
+  @TokenCount()
+  completion_tokens!: number;
+
+  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @IsOptional() @TokenCount()
+  cached_tokens?: number;
+
+  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @IsOptional() @TokenCount()
+  reasoning_tokens?: number;
+
+  @ApiPropertyOptional({ description: 'defaults to prompt_tokens + completion_tokens; must equal it when given' })
+  @IsOptional() @TokenCount()
+  total_tokens?: number;
+}
+
+export class RecordMessageDto {
+  @ApiProperty({ enum: KNOWN_ROLES })
+  @IsIn(KNOWN_ROLES as unknown as string[], { message: `must be one of ${KNOWN_ROLES.join(', ')}` })
+  role!: MessageRole;
+
+  @ApiProperty({ description: 'message text; size limit MESSAGE_MAX_BYTES (default 256 KiB)' })
+  @IsString() @IsNotEmpty() @IsSafeText()
+  content!: string;
+
+  @ApiPropertyOptional({ maxLength: 100, example: 'gpt-4o' })
+  @IsOptional() @IsString() @Length(1, 100) @IsSafeText()
+  model?: string;
+
+  @ApiPropertyOptional({ type: UsageDto })
+  @IsOptional() @IsDefined() @IsObject() @ValidateNested() @Type(() => UsageDto)
+  usage?: UsageDto;
+}
+
+export class ChatMessageDto extends RecordMessageDto {
+  @ApiPropertyOptional({ description: 'absent: a new conversation is created' })
+  @IsOptional() @IsUUID('all')
+  conversation_id?: string;
+}

@@ -1,0 +1,63 @@
+import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { CurrentPrincipal, Principal } from '@chat-ledger/platform';
+import { UuidParam } from '../conversations/conversations.controller';
+import { ChatMessageDto, RecordMessageDto } from './dto/record-message.dto';
+import { ListMessagesQueryDto } from './dto/list-messages.query.dto';
+import { idempotencyScopeOf, sendIdempotent, traceparentOf } from './http-write-context';
+import { MessageHistoryService } from './message-history.service';
+import { RecordMessageUseCase } from './record-message.use-case';
+
+@ApiTags('messages')
+@ApiBearerAuth()
+@Controller('v1')
+export class MessagesController {
+  constructor(
+    private readonly recordMessage: RecordMessageUseCase,
+    private readonly history: MessageHistoryService,
+  ) {}
+
+  @Post('conversations/:id/messages')
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  async record(
+    @CurrentPrincipal() principal: Principal,
+    @UuidParam('id') conversationId: string,
+    @Body() dto: RecordMessageDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.recordMessage.execute({
+      userId: principal.userId,
+      conversationId,
+      message: dto,
+      idempotency: idempotencyScopeOf(req, principal, req.body),
+      traceparent: traceparentOf(req),
+    });
+    return sendIdempotent(res, result);
+  }
+
+  @Post('chat/messages')
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  async chat(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: ChatMessageDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { conversation_id: conversationId, ...message } = dto;
+    const result = await this.recordMessage.execute({
+      userId: principal.userId,
+      conversationId,
+      message,
+      idempotency: idempotencyScopeOf(req, principal, req.body),
+      traceparent: traceparentOf(req),
+    });
+    return sendIdempotent(res, result);
+  }
+
+  @Get('conversations/:id/messages')
+  list(@CurrentPrincipal() principal: Principal, @UuidParam('id') conversationId: string, @Query() query: ListMessagesQueryDto) {
+    return this.history.list(principal.userId, conversationId, query);
+  }
+}

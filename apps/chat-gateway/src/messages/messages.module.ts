@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { OutboxWriter } from '@chat-ledger/outbox';
+import { ConversationsModule } from '../conversations/conversations.module';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
+import { LedgerTotalsModule } from '../ledger-totals/ledger-totals.module';
+import { MessageHistoryService } from './message-history.service';
+import { MessagesController } from './messages.controller';
+import { MessagesRepository } from './messages.repository';
+import { RecordMessageUseCase } from './record-message.use-case';
+
+@Module({
+  imports: [ConversationsModule, IdempotencyModule, LedgerTotalsModule],
+  controllers: [MessagesController],
+  providers: [RecordMessageUseCase, MessageHistoryService, MessagesRepository, OutboxWriter],
+  exports: [MessagesRepository],
+})
+export class MessagesModule {}

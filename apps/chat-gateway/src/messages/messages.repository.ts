@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { MessageRole, TokenUsage } from '@chat-ledger/contracts';
+import { rfc3339 } from '@chat-ledger/database';
+
+export interface NewMessage {
+  id: string;
+  conversationId: string;
+  userId: string;
+  role: MessageRole;
+  content: string;
+  model: string | null;
+  usage: TokenUsage;
+  createdAt: string;
+}
+
+export interface MessageRow {
+  id: string;
+  conversation_id: string;
+  user_id: string;
+  role: MessageRole;
+  content: string;
+  model: string | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens: number;
+  reasoning_tokens: number;
+  total_tokens: number;
+  created_at: string;
+}
+
+@Injectable()
+export class MessagesRepository {
+  async insert(manager: EntityManager, m: NewMessage): Promise<void> {
+    await manager.query(
+      `INSERT INTO chat.messages (id, conversation_id, user_id, role, content, model,
+         prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, total_tokens, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        m.id, m.conversationId, m.userId, m.role, m.content, m.model,
+        m.usage.prompt_tokens, m.usage.completion_tokens, m.usage.cached_tokens, m.usage.reasoning_tokens,
+        m.usage.total_tokens, m.createdAt,
+      ],
+    );
+  }
+
+  async findOwned(manager: EntityManager, userId: string, id: string): Promise<{ id: string; conversation_id: string } | undefined> {
+    const [row] = await manager.query(`SELECT id, conversation_id FROM chat.messages WHERE id = $1 AND user_id = $2`, [id, userId]);
+    return row;
+  }
+
+  /** Oldest first; keyset pagination on (created_at, id) so pages stay stable while messages are added. */
+  async history(
+    manager: EntityManager,
+    conversationId: string,
+    after: { createdAt: string; id: string } | undefined,
+    limit: number,
+  ): Promise<MessageRow[]> {
+    return manager.query(
+      `SELECT id, conversation_id, user_id, role, content, model, prompt_tokens, completion_tokens, cached_tokens,
+              reasoning_tokens, total_tokens, ${rfc3339('created_at')} AS created_at
+         FROM chat.messages
+        WHERE conversation_id = $1
+          AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
+        ORDER BY created_at, id
+        LIMIT $4`,
+      [conversationId, after?.createdAt ?? null, after?.id ?? null, limit],
+    );
+  }
+}

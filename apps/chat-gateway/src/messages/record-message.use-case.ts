@@ -1,0 +1,121 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import {
+  CHAT_MESSAGE_RECORDED,
+  CHAT_MESSAGE_RECORDED_VERSION,
+  ChatMessageRecordedV1,
+  TokenUsage,
+  uuidv7,
+} from '@chat-ledger/contracts';
+import { OutboxWriter } from '@chat-ledger/outbox';
+import { DomainError } from '@chat-ledger/platform';
+import { GatewayConfig } from '../config/gateway.config';
+import { ConversationsRepository } from '../conversations/conversations.repository';
+import { conversationNotFound } from '../conversations/conversations.service';
+import { IdempotencyScope, IdempotencyService, IdempotentResult } from '../idempotency/idempotency.service';
+import { RecordedMessageResponse } from './dto/message.response';
+import { RecordMessageDto, UsageDto } from './dto/record-message.dto';
+import { MessagesRepository } from './messages.repository';
+
+export interface RecordMessageCommand {
+  userId: string;
+  /** Absent: create a conversation for this message (POST /v1/chat/messages). */
+  conversationId?: string;
+  message: RecordMessageDto;
+  idempotency?: IdempotencyScope;
+  traceparent?: string;
+}
+
+export function normalizeUsage(usage: UsageDto | undefined): TokenUsage {
+  if (!usage) return { prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, reasoning_tokens: 0, total_tokens: 0 };
+  const sum = usage.prompt_tokens + usage.completion_tokens;
+  if (usage.total_tokens !== undefined && usage.total_tokens !== sum) {
+    throw DomainError.invalidField('usage.total_tokens', `must equal prompt_tokens + completion_tokens (${sum})`);
+  }
+  if (sum > 1_000_000_000) throw DomainError.invalidField('usage.total_tokens', 'must be at most 1000000000');
+  return {
+    prompt_tokens: usage.prompt_tokens,
+    completion_tokens: usage.completion_tokens,
+    cached_tokens: usage.cached_tokens ?? 0,
+    reasoning_tokens: usage.reasoning_tokens ?? 0,
+    total_tokens: sum,
+  };
+}
+
+/**
+ * Stores a message and its `chat.message.recorded` outbox row in one transaction (Guarantee 1):
+ * either the message, the conversation's counters and the event all commit, or none of them does.
+ */
+@Injectable()
+export class RecordMessageUseCase {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly conversations: ConversationsRepository,
+    private readonly messages: MessagesRepository,
+    private readonly outbox: OutboxWriter,
+    private readonly idempotency: IdempotencyService,
+    private readonly config: GatewayConfig,
+  ) {}
+
+  async execute(cmd: RecordMessageCommand): Promise<IdempotentResult<RecordedMessageResponse>> {
+    const { message, userId } = cmd;
+    if (Buffer.byteLength(message.content, 'utf8') > this.config.MESSAGE_MAX_BYTES) {
+      throw DomainError.invalidField('content', `must be at most ${this.config.MESSAGE_MAX_BYTES} bytes of UTF-8`);
+    }
+    const usage = normalizeUsage(message.usage);
+
+    return this.dataSource.transaction((manager) =>
+      this.idempotency.runOnce(manager, cmd.idempotency, HttpStatus.CREATED, async () => {
+        let conversationId = cmd.conversationId;
+        if (!conversationId) {
+          conversationId = uuidv7();
+          await this.conversations.insert(manager, { id: conversationId, userId, model: message.model ?? null });
+        }
+        const createdAt = await this.conversations.recordActivity(manager, userId, conversationId);
+        if (!createdAt) throw conversationNotFound(conversationId);
+
+        const messageId = uuidv7();
+        await this.messages.insert(manager, {
+          id: messageId,
+          conversationId,
+          userId,
+          role: message.role,
+          content: message.content,
+          model: message.model ?? null,
+          usage,
+          createdAt,
+        });
+
+        const data: ChatMessageRecordedV1 = {
+          user_id: userId,
+          conversation_id: conversationId,
+          message_id: messageId,
+          role: message.role,
+          model: message.model ?? null,
+          usage,
+          tokens_delta: usage.total_tokens,
+        };
+        await this.outbox.append(manager, {
+          envelope: {
+            id: uuidv7(),
+            type: CHAT_MESSAGE_RECORDED,
+            version: CHAT_MESSAGE_RECORDED_VERSION,
+            source: this.config.EVENT_SOURCE,
+            occurred_at: createdAt,
+            data,
+          },
+          partitionKey: userId,
+          traceparent: cmd.traceparent,
+        });
+
+        return {
+          message_id: messageId,
+          conversation_id: conversationId,
+          role: message.role,
+          tokens_consumed: usage.total_tokens,
+          created_at: createdAt,
+        };
+      }),
+    );
+  }
+}

@@ -1,0 +1,83 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { TOKENS_ADJUSTED, TOKENS_ADJUSTED_VERSION, TokensAdjustedV1, toRfc3339Micros, uuidv7 } from '@chat-ledger/contracts';
+import { OutboxWriter } from '@chat-ledger/outbox';
+import { DomainError } from '@chat-ledger/platform';
+import { GatewayConfig } from '../config/gateway.config';
+import { ConversationsRepository } from '../conversations/conversations.repository';
+import { IdempotencyScope, IdempotencyService, IdempotentResult } from '../idempotency/idempotency.service';
+import { MessagesRepository } from '../messages/messages.repository';
+import { CreateTokenAdjustmentDto } from './dto/create-token-adjustment.dto';
+
+const EARLIEST = Date.parse('2000-01-01T00:00:00Z');
+const MAX_FUTURE_MS = 24 * 3_600_000;
+
+export interface RecordTokenAdjustmentCommand {
+  adjustment: CreateTokenAdjustmentDto;
+  idempotency?: IdempotencyScope;
+  traceparent?: string;
+}
+
+/**
+ * Writes a `ledger.tokens.adjusted` event to the outbox. A referenced conversation or message must
+ * belong to the adjusted user, so a typo in an internal service cannot move tokens between users.
+ */
+@Injectable()
+export class RecordTokenAdjustmentUseCase {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly conversations: ConversationsRepository,
+    private readonly messages: MessagesRepository,
+    private readonly outbox: OutboxWriter,
+    private readonly idempotency: IdempotencyService,
+    private readonly config: GatewayConfig,
+  ) {}
+
+  async execute(cmd: RecordTokenAdjustmentCommand): Promise<IdempotentResult<{ event_id: string }>> {
+    const a = cmd.adjustment;
+    const triggeredAt = Date.parse(a.triggered_at);
+    if (Number.isNaN(triggeredAt) || triggeredAt < EARLIEST || triggeredAt > Date.now() + MAX_FUTURE_MS) {
+      throw DomainError.invalidField('triggered_at', 'must be a real time between 2000-01-01 and one day from now');
+    }
+
+    return this.dataSource.transaction((manager) =>
+      this.idempotency.runOnce(manager, cmd.idempotency, HttpStatus.ACCEPTED, async () => {
+        let conversationId = a.conversation_id ?? null;
+        if (a.message_id) {
+          const message = await this.messages.findOwned(manager, a.user_id, a.message_id);
+          if (!message) throw DomainError.invalidField('message_id', 'no such message for this user');
+          if (conversationId && conversationId !== message.conversation_id) {
+            throw DomainError.invalidField('conversation_id', 'does not contain message_id');
+          }
+          conversationId = message.conversation_id;
+        } else if (conversationId) {
+          const exists = await this.conversations.findVisible(manager, a.user_id, conversationId);
+          if (!exists) throw DomainError.invalidField('conversation_id', 'no such conversation for this user');
+        }
+
+        const eventId = uuidv7();
+        const data: TokensAdjustedV1 = {
+          user_id: a.user_id,
+          conversation_id: conversationId,
+          message_id: a.message_id ?? null,
+          tokens_delta: a.tokens_delta,
+          reason: a.reason,
+          triggered_at: toRfc3339Micros(new Date(triggeredAt)),
+        };
+        await this.outbox.append(manager, {
+          envelope: {
+            id: eventId,
+            type: TOKENS_ADJUSTED,
+            version: TOKENS_ADJUSTED_VERSION,
+            source: this.config.EVENT_SOURCE,
+            occurred_at: toRfc3339Micros(new Date()),
+            data,
+          },
+          partitionKey: a.user_id,
+          traceparent: cmd.traceparent,
+        });
+        return { event_id: eventId };
+      }),
+    );
+  }
+}

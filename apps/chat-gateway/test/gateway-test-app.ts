@@ -1,0 +1,41 @@
+import { INestApplication } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { issueToken, JsonLogger, loadConfig } from '@chat-ledger/platform';
+import { connect, createTestDatabase, HttpClient } from '@chat-ledger/testing';
+import { createGatewayApp } from '../src/bootstrap';
+import { GatewayConfig } from '../src/config/gateway.config';
+
+export interface GatewayTestApp {
+  app: INestApplication;
+  http: HttpClient;
+  db: Client;
+  databaseUrl: string;
+  token(userId: string, scopes?: string[]): string;
+  close(): Promise<void>;
+}
+
+/** The real gateway on a free port against its own fresh database. */
+export async function startGateway(
+  options: { env?: Record<string, string>; override?: (builder: { app: INestApplication }) => void; databaseUrl?: string; logLines?: string[] } = {},
+): Promise<GatewayTestApp> {
+  const databaseUrl = options.databaseUrl ?? (await createTestDatabase('gateway'));
+  const secret = randomBytes(32).toString('hex');
+  const config = loadConfig(GatewayConfig, { DATABASE_URL: databaseUrl, JWT_SECRET: secret, PORT: '0', LOG_LEVEL: 'warn', ...options.env });
+  const logger = new JsonLogger('chat-gateway', config.LOG_LEVEL, (line) => options.logLines?.push(line));
+  const app = await createGatewayApp(config, logger);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  const db = await connect(databaseUrl);
+  return {
+    app,
+    db,
+    databaseUrl,
+    http: new HttpClient(`http://127.0.0.1:${port}`),
+    token: (userId, scopes = []) => issueToken({ userId, scopes }, secret),
+    close: async () => {
+      await db.end();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export * from './embedded-postgres-server';
+export * from './data-source-options';
+export * from './run-migrations';
+export * from './database-url';
+export * from './sql';

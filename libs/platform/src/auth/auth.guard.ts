@@ -1,0 +1,52 @@
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { DomainError } from '../errors/domain-error';
+import { ErrorCode } from '../errors/error-code';
+import { requestContext } from '../logging/request-context';
+import { IS_PUBLIC, REQUIRED_SCOPES } from './auth.decorators';
+import { JwtError, Principal, verifyJwt } from './jwt';
+
+export const JWT_SECRET = Symbol('JWT_SECRET');
+
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(JWT_SECRET) private readonly secret: string,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+
+    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; principal?: Principal }>();
+    const header = request.headers['authorization'];
+    const match = header ? /^Bearer ([^\s]+)$/i.exec(header) : null;
+    if (!match) {
+      throw new DomainError(ErrorCode.Unauthenticated, 'missing bearer token', [
+        { field: 'authorization', problem: 'expected "Authorization: Bearer <token>"' },
+      ], { 'WWW-Authenticate': 'Bearer' });
+    }
+    let principal: Principal;
+    try {
+      principal = verifyJwt(match[1]!, this.secret);
+    } catch (error) {
+      const problem = error instanceof JwtError ? error.message : 'invalid token';
+      throw new DomainError(ErrorCode.Unauthenticated, problem, [{ field: 'authorization', problem }], {
+        'WWW-Authenticate': 'Bearer error="invalid_token"',
+      });
+    }
+    request.principal = principal;
+    const ctx = requestContext.getStore();
+    if (ctx) ctx.userId = principal.userId;
+
+    const required = this.reflector.getAllAndMerge<string[]>(REQUIRED_SCOPES, targets) ?? [];
+    const missing = required.filter((scope) => !principal.scopes.has(scope));
+    if (missing.length > 0) {
+      throw new DomainError(ErrorCode.Forbidden, `missing scope: ${missing.join(' ')}`, [
+        { field: 'scope', problem: `requires ${missing.join(' ')}` },
+      ]);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,30 @@
+import { ErrorCode } from './error-code';
+
+export interface ErrorDetail {
+  field: string;
+  problem: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+
+  static validation(details: ErrorDetail[], message = 'request validation failed'): DomainError {
+    return new DomainError(ErrorCode.ValidationFailed, message, details);
+  }
+
+  static invalidField(field: string, problem: string): DomainError {
+    return DomainError.validation([{ field, problem }], `${field}: ${problem}`);
+  }
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details: ErrorDetail[] };
+}

@@ -1,0 +1,20 @@
+/** Every error the HTTP APIs answer with. Adding a code forces a decision in ERROR_HTTP_STATUS. */
+export enum ErrorCode {
+  ValidationFailed = 'VALIDATION_FAILED',
+  MalformedJson = 'MALFORMED_JSON',
+  UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
+  PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
+  Unauthenticated = 'UNAUTHENTICATED',
+  Forbidden = 'FORBIDDEN',
+  NotFound = 'NOT_FOUND',
+  ConversationNotFound = 'CONVERSATION_NOT_FOUND',
+  ConversationDeleted = 'CONVERSATION_DELETED',
+  OutboxEventNotFound = 'OUTBOX_EVENT_NOT_FOUND',
+  OutboxEventNotDead = 'OUTBOX_EVENT_NOT_DEAD',
+  IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
+  IdempotencyKeyInProgress = 'IDEMPOTENCY_KEY_IN_PROGRESS',
+  MethodNotAllowed = 'METHOD_NOT_ALLOWED',
+  RateLimited = 'RATE_LIMITED',
+  ServiceUnavailable = 'SERVICE_UNAVAILABLE',
+  Internal = 'INTERNAL',
+}

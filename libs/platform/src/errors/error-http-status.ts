@@ -1,0 +1,23 @@
+import { HttpStatus } from '@nestjs/common';
+import { ErrorCode } from './error-code';
+
+/** The one map from domain error to HTTP status; `Record` makes it exhaustive at compile time. */
+export const ERROR_HTTP_STATUS: Record<ErrorCode, HttpStatus> = {
+  [ErrorCode.ValidationFailed]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.MalformedJson]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.UnsupportedMediaType]: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  [ErrorCode.PayloadTooLarge]: HttpStatus.PAYLOAD_TOO_LARGE,
+  [ErrorCode.Unauthenticated]: HttpStatus.UNAUTHORIZED,
+  [ErrorCode.Forbidden]: HttpStatus.FORBIDDEN,
+  [ErrorCode.NotFound]: HttpStatus.NOT_FOUND,
+  [ErrorCode.ConversationNotFound]: HttpStatus.NOT_FOUND,
+  [ErrorCode.ConversationDeleted]: HttpStatus.CONFLICT,
+  [ErrorCode.OutboxEventNotFound]: HttpStatus.NOT_FOUND,
+  [ErrorCode.OutboxEventNotDead]: HttpStatus.CONFLICT,
+  [ErrorCode.IdempotencyKeyReused]: HttpStatus.CONFLICT,
+  [ErrorCode.IdempotencyKeyInProgress]: HttpStatus.CONFLICT,
+  [ErrorCode.MethodNotAllowed]: HttpStatus.METHOD_NOT_ALLOWED,
+  [ErrorCode.RateLimited]: HttpStatus.TOO_MANY_REQUESTS,
+  [ErrorCode.ServiceUnavailable]: HttpStatus.SERVICE_UNAVAILABLE,
+  [ErrorCode.Internal]: HttpStatus.INTERNAL_SERVER_ERROR,
+};

@@ -1,0 +1,34 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { issueToken, USER_ID_PATTERN } from '@chat-ledger/platform';
+import { devJwtSecret } from '../stack/dev-secret';
+
+/**
+ * `npm run token -- --user alice [--scope "tokens:adjust outbox:admin"] [--ttl 3600]`
+ * Signs a development token with JWT_SECRET, or with the secret `npm start` keeps in DATA_DIR.
+ */
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      user: { type: 'string' },
+      scope: { type: 'string', default: '' },
+      ttl: { type: 'string', default: '86400' },
+    },
+  });
+  if (!values.user || !USER_ID_PATTERN.test(values.user)) {
+    process.stderr.write('usage: npm run token -- --user <id, 1-64 printable chars> [--scope "a b"] [--ttl seconds]\n');
+    process.exit(2);
+  }
+  const ttl = Number(values.ttl);
+  if (!Number.isInteger(ttl) || ttl <= 0) {
+    process.stderr.write('--ttl must be a positive number of seconds\n');
+    process.exit(2);
+  }
+  // eslint-disable-next-line no-restricted-properties -- a dev tool reads its two keys directly
+  const env = process.env;
+  const secret = devJwtSecret(resolve(env.DATA_DIR ?? '.data'), env.JWT_SECRET);
+  const scopes = (values.scope ?? '').split(/\s+/).filter(Boolean);
+  process.stdout.write(issueToken({ userId: values.user, scopes, ttlSeconds: ttl }, secret) + '\n');
+}
+
+main();
