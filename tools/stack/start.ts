@@ -6,6 +6,7 @@ import { ConfigValidationError, issueToken, loadConfig, Scopes } from '@chat-led
 import { ChildApp } from './child-app';
 import { devJwtSecret } from './dev-secret';
 import { StackConfig } from './stack.config';
+import { clearStackState, writeStackState } from './stack-state';
 
 const DIST = resolve(__dirname, '..', '..');
 const say = (line: string) => process.stdout.write(`[chat-ledger] ${line}\n`);
@@ -74,6 +75,8 @@ async function main(): Promise<void> {
       { userId: 'internal-service', scopes: [Scopes.tokensAdjust, Scopes.outboxAdmin, Scopes.usageReadAll], ttlSeconds: 30 * 86_400 },
       jwtSecret,
     );
+    writeStackState(dataDir, { pid: process.pid, DATABASE_URL: databaseUrl, gateway_url: base });
+    stops.push(async () => clearStackState(dataDir));
     say('ready');
     say(`chat-gateway   ${base}/v1   (docs ${base}/docs, health ${base}/health/ready)`);
     say(`demo user "${config.DEMO_USER}" token (30 days):`);
