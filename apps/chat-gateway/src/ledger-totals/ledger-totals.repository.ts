@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { pgErrorCode } from '@chat-ledger/database';
 
 /**
  * Read-only view of the ledger's balances (the ledger-consumer owns and writes them). Until the
@@ -22,21 +23,33 @@ export class LedgerTotalsRepository {
     return this.ledgerPresent;
   }
 
-  async conversationTotals(manager: EntityManager, conversationIds: string[]): Promise<Map<string, number>> {
-    if (conversationIds.length === 0 || !(await this.hasLedger(manager))) return new Map();
-    const rows: Array<{ id: string; total: string }> = await manager.query(
+  conversationTotals(manager: EntityManager, conversationIds: string[]): Promise<Map<string, number>> {
+    return this.totals(
+      manager,
       `SELECT conversation_id AS id, tokens_total::text AS total FROM ledger.conversation_totals WHERE conversation_id = ANY($1::uuid[])`,
-      [conversationIds],
+      conversationIds,
     );
-    return new Map(rows.map((r) => [r.id, Number(r.total)]));
   }
 
-  async messageTotals(manager: EntityManager, messageIds: string[]): Promise<Map<string, number>> {
-    if (messageIds.length === 0 || !(await this.hasLedger(manager))) return new Map();
-    const rows: Array<{ id: string; total: string }> = await manager.query(
+  messageTotals(manager: EntityManager, messageIds: string[]): Promise<Map<string, number>> {
+    return this.totals(
+      manager,
       `SELECT message_id AS id, tokens_total::text AS total FROM ledger.message_totals WHERE message_id = ANY($1::uuid[])`,
-      [messageIds],
+      messageIds,
     );
-    return new Map(rows.map((r) => [r.id, Number(r.total)]));
+  }
+
+  private async totals(manager: EntityManager, sql: string, ids: string[]): Promise<Map<string, number>> {
+    if (ids.length === 0 || !(await this.hasLedger(manager))) return new Map();
+    try {
+      const rows: Array<{ id: string; total: string }> = await manager.query(sql, [ids]);
+      return new Map(rows.map((r) => [r.id, Number(r.total)]));
+    } catch (error) {
+      if (pgErrorCode(error) !== '42P01') throw error;
+      // The ledger schema was dropped (a rebuild): show nothing counted until it is back.
+      this.ledgerPresent = false;
+      this.ledgerPresentUntil = 0;
+      return new Map();
+    }
   }
 }

@@ -26,7 +26,7 @@ export interface RecordMessageCommand {
   traceparent?: string;
 }
 
-export function normalizeUsage(usage: UsageDto | undefined): TokenUsage {
+export function normalizeUsage(usage: UsageDto | null | undefined): TokenUsage {
   if (!usage) return { prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, reasoning_tokens: 0, total_tokens: 0 };
   const sum = usage.prompt_tokens + usage.completion_tokens;
   if (usage.total_tokens !== undefined && usage.total_tokens !== sum) {

@@ -3,6 +3,8 @@ import { requestContext } from './request-context';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+/** Nest's boot chatter (one line per module and route) is debug, so info shows what operators need. */
+const FRAMEWORK_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
 
 /**
  * One JSON object per line on stdout. Callers log ids and counts, never message contents or token
@@ -33,7 +35,8 @@ export class JsonLogger implements LoggerService {
 
   // Nest calls these as (message, ...optionalParams) where the last string is the context.
   log(message: unknown, ...params: unknown[]): void {
-    this.emit('info', message, contextOf(params));
+    const context = contextOf(params);
+    this.emit(context && FRAMEWORK_CONTEXTS.has(context) ? 'debug' : 'info', message, context);
   }
   error(message: unknown, ...params: unknown[]): void {
     const stack = params.length > 1 && typeof params[0] === 'string' ? params[0] : undefined;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
 import { KNOWN_ROLES, MAX_ABS_TOKENS_DELTA, MessageRole } from '@chat-ledger/contracts';
 import { IsSafeText } from '@chat-ledger/platform';
 
@@ -45,9 +45,9 @@ export class RecordMessageDto {
   @IsOptional() @IsString() @Length(1, 100) @IsSafeText()
   model?: string;
 
-  @ApiPropertyOptional({ type: UsageDto })
-  @IsOptional() @IsDefined() @IsObject() @ValidateNested() @Type(() => UsageDto)
-  usage?: UsageDto;
+  @ApiPropertyOptional({ type: UsageDto, nullable: true, description: 'absent or null: the message counts 0 tokens' })
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => UsageDto)
+  usage?: UsageDto | null;
 }
 
 export class ChatMessageDto extends RecordMessageDto {

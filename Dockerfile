@@ -1,0 +1,24 @@
+# Builds every app of the monorepo into one image; the command picks the app:
+#   docker run chat-ledger node dist/apps/chat-gateway/src/main.js
+#   docker run chat-ledger node dist/apps/ledger-consumer/src/main.js
+#   docker run chat-ledger node dist/tools/relay/main.js
+FROM node:20-bookworm AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY apps apps
+COPY libs libs
+COPY tools tools
+COPY bench bench
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules node_modules
+COPY --from=build /app/dist dist
+COPY package.json ./
+USER node
+EXPOSE 3000 3001
+CMD ["node", "--enable-source-maps", "dist/apps/chat-gateway/src/main.js"]

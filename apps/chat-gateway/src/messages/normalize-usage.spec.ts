@@ -1,0 +1,18 @@
+import { normalizeUsage } from './record-message.use-case';
+
+describe('normalizeUsage', () => {
+  it('counts a message without usage as 0', () => {
+    expect(normalizeUsage(undefined)).toEqual({ prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, reasoning_tokens: 0, total_tokens: 0 });
+  });
+
+  it('defaults total_tokens to prompt + completion and optional counts to 0', () => {
+    expect(normalizeUsage({ prompt_tokens: 120, completion_tokens: 80 })).toEqual({
+      prompt_tokens: 120, completion_tokens: 80, cached_tokens: 0, reasoning_tokens: 0, total_tokens: 200,
+    });
+  });
+
+  it('accepts a matching total and rejects a disagreeing one', () => {
+    expect(normalizeUsage({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 }).total_tokens).toBe(3);
+    expect(() => normalizeUsage({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 4 })).toThrow('usage.total_tokens');
+  });
+});

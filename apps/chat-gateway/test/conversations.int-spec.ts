@@ -1,0 +1,99 @@
+import { aUserId, anAssistantMessage, aUserMessage } from '@chat-ledger/testing';
+import { GatewayTestApp, startGateway } from './gateway-test-app';
+
+describe('conversations API', () => {
+  let gw: GatewayTestApp;
+  beforeAll(async () => {
+    gw = await startGateway();
+  });
+  afterAll(() => gw.close());
+
+  it('creates a conversation with its meta fields', async () => {
+    const api = gw.http.as(gw.token(aUserId()));
+    const res = await api.post('/v1/conversations', { title: 'Trip to Paris', model: 'gpt-4o', system_prompt: 'Be brief.' });
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({
+      conversation_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      title: 'Trip to Paris',
+      has_title: true,
+      model: 'gpt-4o',
+      system_prompt: 'Be brief.',
+      message_count: 0,
+      last_message_at: null,
+      status: 'active',
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+      tokens_total: 0,
+    });
+    await expect(api.get(`/v1/conversations/${res.body.conversation_id}`)).resolves.toMatchObject({ status: 200, body: res.body });
+  });
+
+  it('accepts an empty body: a conversation without title', async () => {
+    const res = await gw.http.as(gw.token(aUserId())).post('/v1/conversations', {});
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ title: null, has_title: false });
+  });
+
+  it('lists newest activity first with pagination', async () => {
+    const api = gw.http.as(gw.token(aUserId()));
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await api.post('/v1/conversations', { title: `c${i}` })).body.conversation_id);
+    // Activity in the oldest conversation moves it to the top.
+    await api.post(`/v1/conversations/${ids[0]}/messages`, aUserMessage());
+
+    const page1 = await api.get('/v1/conversations?page=1&page_size=2');
+    expect(page1.status).toBe(200);
+    expect(page1.body).toMatchObject({ page: 1, page_size: 2, total: 3, has_more: true });
+    expect(page1.body.list.map((c: any) => c.conversation_id)).toEqual([ids[0], ids[2]]);
+    const page2 = await api.get('/v1/conversations?page=2&page_size=2');
+    expect(page2.body).toMatchObject({ total: 3, has_more: false });
+    expect(page2.body.list.map((c: any) => c.conversation_id)).toEqual([ids[1]]);
+    expect(Object.keys(page2.body.list[0])).toEqual(
+      expect.arrayContaining(['conversation_id', 'title', 'has_title', 'message_count', 'last_message_at', 'status', 'created_at', 'tokens_total']),
+    );
+  });
+
+  it('renames and archives; archived conversations leave the active list and appear under status=archived', async () => {
+    const api = gw.http.as(gw.token(aUserId()));
+    const id = (await api.post('/v1/conversations', {})).body.conversation_id;
+
+    const renamed = await api.patch(`/v1/conversations/${id}`, { title: 'Named later' });
+    expect(renamed.body).toMatchObject({ title: 'Named later', has_title: true, status: 'active' });
+    const archived = await api.patch(`/v1/conversations/${id}`, { status: 'archived' });
+    expect(archived.body.status).toBe('archived');
+
+    await expect(api.get('/v1/conversations')).resolves.toMatchObject({ body: { total: 0, list: [] } });
+    await expect(api.get('/v1/conversations?status=archived')).resolves.toMatchObject({ body: { total: 1 } });
+    const cleared = await api.patch(`/v1/conversations/${id}`, { title: null, status: 'active' });
+    expect(cleared.body).toMatchObject({ title: null, has_title: false, status: 'active' });
+  });
+
+  it('soft-deletes: hidden from lists and reads, rows kept', async () => {
+    const api = gw.http.as(gw.token(aUserId()));
+    const id = (await api.post('/v1/conversations', {})).body.conversation_id;
+    await api.post(`/v1/conversations/${id}/messages`, anAssistantMessage());
+
+    await expect(api.delete(`/v1/conversations/${id}`)).resolves.toMatchObject({ status: 204 });
+
+    await expect(api.get(`/v1/conversations/${id}`)).resolves.toMatchObject({ status: 404 });
+    await expect(api.get('/v1/conversations')).resolves.toMatchObject({ body: { total: 0 } });
+    await expect(api.delete(`/v1/conversations/${id}`)).resolves.toMatchObject({ status: 404 });
+    await expect(api.post(`/v1/conversations/${id}/messages`, aUserMessage())).resolves.toMatchObject({ status: 404 });
+    const { rows } = await gw.db.query(`SELECT status, deleted_at FROM chat.conversations WHERE id = $1`, [id]);
+    expect(rows[0].status).toBe('deleted');
+    expect(rows[0].deleted_at).not.toBeNull();
+  });
+
+  it('shows the ledger total once the ledger has counted the conversation', async () => {
+    const api = gw.http.as(gw.token(aUserId()));
+    const id = (await api.post('/v1/conversations', {})).body.conversation_id;
+    // The ledger-consumer owns this table; here it is filled the way the ledger would, to test the read path.
+    await gw.db.query(`CREATE SCHEMA IF NOT EXISTS ledger;
+      CREATE TABLE IF NOT EXISTS ledger.conversation_totals (conversation_id uuid PRIMARY KEY, tokens_total bigint NOT NULL);
+      CREATE TABLE IF NOT EXISTS ledger.message_totals (message_id uuid PRIMARY KEY, tokens_total bigint NOT NULL);`);
+    await gw.db.query(`INSERT INTO ledger.conversation_totals VALUES ($1, 4242)`, [id]);
+    const { eventually } = await import('@chat-ledger/testing');
+    await eventually(async () => expect((await api.get(`/v1/conversations/${id}`)).body.tokens_total).toBe(4242), { timeoutMs: 8000 });
+    await gw.db.query(`DROP SCHEMA ledger CASCADE`);
+  });
+});
