@@ -13,3 +13,5 @@ export * from './logging/request-context';
 export * from './logging/json-logger';
 export * from './http/configure-http-app';
 export * from './validation/safe-text';
+export * from './rate-limit/token-bucket';
+export * from './rate-limit/rate-limit.guard';

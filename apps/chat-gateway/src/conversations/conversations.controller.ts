@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, DomainError, Principal } from '@chat-ledger/platform';
+import { CurrentPrincipal, DomainError, Principal, RateLimitedWrite } from '@chat-ledger/platform';
 import { ConversationsService } from './conversations.service';
 import { CreateConversationDto } from './dto/create-conversation.dto';
 import { ListConversationsQueryDto } from './dto/list-conversations.query.dto';
@@ -20,6 +20,7 @@ export class ConversationsController {
   constructor(private readonly service: ConversationsService) {}
 
   @Post()
+  @RateLimitedWrite()
   create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateConversationDto) {
     return this.service.create(principal.userId, dto);
   }
@@ -35,11 +36,13 @@ export class ConversationsController {
   }
 
   @Patch(':id')
+  @RateLimitedWrite()
   update(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string, @Body() dto: UpdateConversationDto) {
     return this.service.update(principal.userId, id, dto);
   }
 
   @Delete(':id')
+  @RateLimitedWrite()
   @HttpCode(204)
   async delete(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string): Promise<void> {
     await this.service.delete(principal.userId, id);

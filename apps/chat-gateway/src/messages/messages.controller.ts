@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CurrentPrincipal, Principal } from '@chat-ledger/platform';
+import { CurrentPrincipal, Principal, RateLimitedWrite } from '@chat-ledger/platform';
 import { UuidParam } from '../conversations/conversations.controller';
 import { ChatMessageDto, RecordMessageDto } from './dto/record-message.dto';
 import { ListMessagesQueryDto } from './dto/list-messages.query.dto';
@@ -19,6 +19,7 @@ export class MessagesController {
   ) {}
 
   @Post('conversations/:id/messages')
+  @RateLimitedWrite()
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   async record(
     @CurrentPrincipal() principal: Principal,
@@ -38,6 +39,7 @@ export class MessagesController {
   }
 
   @Post('chat/messages')
+  @RateLimitedWrite()
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   async chat(
     @CurrentPrincipal() principal: Principal,

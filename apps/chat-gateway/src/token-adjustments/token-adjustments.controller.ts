@@ -1,7 +1,7 @@
 import { Body, Controller, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CurrentPrincipal, Principal, RequireScopes, Scopes } from '@chat-ledger/platform';
+import { CurrentPrincipal, Principal, RequireScopes, Scopes, RateLimitedWrite } from '@chat-ledger/platform';
 import { idempotencyScopeOf, sendIdempotent, traceparentOf } from '../messages/http-write-context';
 import { CreateTokenAdjustmentDto } from './dto/create-token-adjustment.dto';
 import { RecordTokenAdjustmentUseCase } from './record-token-adjustment.use-case';
@@ -14,6 +14,7 @@ export class TokenAdjustmentsController {
 
   /** For internal services (scope tokens:adjust): tokens spent outside a chat round, refunds, corrections. */
   @Post()
+  @RateLimitedWrite()
   @RequireScopes(Scopes.tokensAdjust)
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   async create(
