@@ -52,6 +52,10 @@ export function toErrorResponse(error: unknown): ErrorResponse {
         return response(ErrorCode.MalformedJson, 'request body is not valid JSON', [
           { field: 'body', problem: 'must be a valid JSON object' },
         ]);
+      case 'encoding.invalid_utf8':
+        return response(ErrorCode.MalformedJson, 'request body is not valid UTF-8', [
+          { field: 'body', problem: 'must be UTF-8 encoded JSON' },
+        ]);
       case 'entity.too.large':
         return response(ErrorCode.PayloadTooLarge, 'request body is too large', [
           { field: 'body', problem: 'exceeds the configured size limit' },

@@ -1,5 +1,6 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import express, { NextFunction, Request, Response } from 'express';
 import { AllExceptionsFilter } from '../errors/all-exceptions.filter';
@@ -68,7 +69,17 @@ export function configureHttpApp(app: INestApplication, options: HttpAppOptions)
     }
     next();
   });
-  server.use(express.json({ limit: options.bodyLimitBytes, strict: true, reviver: rejectDangerousKeys }));
+  server.use(
+    express.json({
+      limit: options.bodyLimitBytes,
+      strict: true,
+      reviver: rejectDangerousKeys,
+      // The decoder would silently turn invalid UTF-8 into U+FFFD and store it; reject it instead.
+      verify: (_req, _res, buf) => {
+        if (!isUtf8(buf)) throw Object.assign(new Error('request body is not valid UTF-8'), { type: 'encoding.invalid_utf8' });
+      },
+    }),
+  );
   server.use((req: Request, _res: Response, next: NextFunction) => {
     // A JSON array or scalar is valid JSON but never a valid request body here.
     if (['POST', 'PUT', 'PATCH'].includes(req.method) && req.body !== undefined && (typeof req.body !== 'object' || Array.isArray(req.body) || req.body === null)) {

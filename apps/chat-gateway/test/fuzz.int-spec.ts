@@ -1,0 +1,106 @@
+import { aUserId, EndpointSpec, FieldSpec, FuzzCase, generateFuzzCases, SeededRandom, sendFuzzCase } from '@chat-ledger/testing';
+import { GatewayTestApp, startGateway } from './gateway-test-app';
+
+const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
+const BODY_LIMIT = 64 * 1024;
+const MESSAGE_MAX = 4096;
+
+const usage: FieldSpec = {
+  kind: 'object',
+  fields: {
+    prompt_tokens: { kind: 'count', required: true },
+    completion_tokens: { kind: 'count', required: true },
+    cached_tokens: { kind: 'count' },
+    reasoning_tokens: { kind: 'count' },
+    total_tokens: { kind: 'count' },
+  },
+};
+const messageFields: Record<string, FieldSpec> = {
+  role: { kind: 'enum', required: true },
+  content: { kind: 'required-text', required: true, maxLength: MESSAGE_MAX },
+  model: { kind: 'text', maxLength: 100 },
+  usage,
+};
+const validMessage = () => ({ role: 'assistant', content: 'Paris.', model: 'gpt-4o', usage: { prompt_tokens: 3, completion_tokens: 2 } });
+
+/**
+ * Seeded HTTP fuzzing of every gateway endpoint: thousands of invalid requests, each answered with a
+ * 4xx and the JSON error body, never a 5xx, and the database unchanged afterwards.
+ */
+describe(`gateway HTTP fuzzing (seed ${SEED})`, () => {
+  let gw: GatewayTestApp;
+  let user: string;
+  let conversationId: string;
+  let messageId: string;
+  beforeAll(async () => {
+    gw = await startGateway({ env: { BODY_LIMIT_BYTES: String(BODY_LIMIT), MESSAGE_MAX_BYTES: String(MESSAGE_MAX), RATE_LIMIT_WRITES_PER_SECOND: '0' } });
+    user = aUserId();
+    const created = await gw.http.as(gw.token(user)).post('/v1/chat/messages', validMessage());
+    conversationId = created.body.conversation_id;
+    messageId = created.body.message_id;
+  });
+  afterAll(() => gw.close());
+
+  it('answers every invalid request with a 4xx JSON error and writes nothing', async () => {
+    const random = new SeededRandom(SEED);
+    const id = () => conversationId;
+    const endpoints: EndpointSpec[] = [
+      { name: 'create conversation', method: 'POST', path: '/v1/conversations', emptyBodyValid: true, body: () => ({ title: 'x', model: 'gpt-4o', system_prompt: 'Be brief.' }),
+        fields: { title: { kind: 'text', maxLength: 200 }, model: { kind: 'text', maxLength: 100 }, system_prompt: { kind: 'text', maxLength: 65_536 } } },
+      { name: 'list conversations', method: 'GET', path: '/v1/conversations', query: { page: 'int', page_size: 'int', status: 'enum' } },
+      { name: 'get conversation', method: 'GET', path: '/v1/conversations/:id', params: { id: id() } },
+      { name: 'update conversation', method: 'PATCH', path: '/v1/conversations/:id', params: { id: id() }, body: () => ({ title: 'renamed', status: 'archived' }),
+        fields: { title: { kind: 'text', maxLength: 200 }, status: { kind: 'enum' } } },
+      { name: 'delete conversation', method: 'DELETE', path: '/v1/conversations/:id', params: { id: id() } },
+      { name: 'post message', method: 'POST', path: '/v1/conversations/:id/messages', params: { id: id() }, body: validMessage, fields: messageFields, idempotent: true },
+      { name: 'chat message', method: 'POST', path: '/v1/chat/messages', idempotent: true, body: () => ({ ...validMessage(), conversation_id: id() }),
+        fields: { ...messageFields, conversation_id: { kind: 'uuid' } } },
+      { name: 'history', method: 'GET', path: '/v1/conversations/:id/messages', params: { id: id() }, query: { limit: 'int', cursor: 'cursor' } },
+    ];
+    const cases: Array<FuzzCase & { token: string }> = endpoints.flatMap((e) =>
+      generateFuzzCases(e, { random, bodyLimitBytes: BODY_LIMIT, extra: 400 }).map((c) => ({ ...c, token: gw.token(user) })),
+    );
+    const adjustment: EndpointSpec = {
+      name: 'token adjustment', method: 'POST', path: '/v1/token-adjustments', idempotent: true,
+      body: () => ({ user_id: user, message_id: messageId, tokens_delta: -3, reason: 'refund', triggered_at: '2026-11-23T10:00:00Z' }),
+      fields: {
+        user_id: { kind: 'user-id', required: true }, conversation_id: { kind: 'uuid' }, message_id: { kind: 'uuid' },
+        tokens_delta: { kind: 'signed-int', required: true }, reason: { kind: 'slug', required: true }, triggered_at: { kind: 'time', required: true },
+      },
+    };
+    cases.push(...generateFuzzCases(adjustment, { random, bodyLimitBytes: BODY_LIMIT, extra: 400 }).map((c) => ({ ...c, token: gw.token('svc', ['tokens:adjust']) })));
+    const before = await snapshot();
+
+    const failures: string[] = [];
+    // A few requests at a time: fast, and concurrency is part of what is fuzzed.
+    for (let i = 0; i < cases.length; i += 8) {
+      await Promise.all(
+        cases.slice(i, i + 8).map(async (c) => {
+          const res = await sendFuzzCase(gw.http.baseUrl, c.token, c);
+          let body: any;
+          try {
+            body = JSON.parse(res.text);
+          } catch {
+            body = undefined;
+          }
+          const ok = res.status >= 400 && res.status < 500 && res.contentType.startsWith('application/json')
+            && typeof body?.error?.code === 'string' && typeof body.error.message === 'string' && Array.isArray(body.error.details);
+          if (!ok) failures.push(`${c.endpoint} | ${c.label} → ${res.status} ${res.text.slice(0, 200)}`);
+        }),
+      );
+    }
+
+    process.stdout.write(`gateway fuzz: ${cases.length} cases, seed ${SEED}, ${failures.length} failures\n${failures.slice(0, 30).join('\n')}\n`);
+    expect(cases.length).toBeGreaterThan(2000);
+    expect(failures).toEqual([]);
+    await expect(snapshot()).resolves.toEqual(before);
+  });
+
+  async function snapshot() {
+    const { rows } = await gw.db.query(`SELECT
+      (SELECT count(*) FROM chat.conversations) AS conversations, (SELECT count(*) FROM chat.messages) AS messages,
+      (SELECT count(*) FROM chat.outbox) AS outbox, (SELECT count(*) FROM chat.idempotency_keys) AS keys,
+      (SELECT md5(string_agg(id::text || title || status || message_count, ',' ORDER BY id)) FROM chat.conversations) AS digest`);
+    return rows[0];
+  }
+});

@@ -1,0 +1,102 @@
+/**
+ * Values that are invalid for a field of a given kind. Every value here must be rejected by a
+ * correct API for that kind of field; none may be accepted or crash it.
+ * `raw` values are JSON text spliced into the body as-is (NaN, 1e309, …).
+ */
+export type FieldKind = 'text' | 'required-text' | 'enum' | 'count' | 'signed-int' | 'uuid' | 'time' | 'object' | 'slug' | 'user-id';
+
+export interface HostileValue {
+  label: string;
+  value?: unknown;
+  raw?: string;
+}
+
+const v = (label: string, value: unknown): HostileValue => ({ label, value });
+const raw = (label: string, text: string): HostileValue => ({ label, raw: text });
+
+const deep = (depth: number): unknown => {
+  let value: unknown = 1;
+  for (let i = 0; i < depth; i++) value = { a: value };
+  return value;
+};
+
+/** Wrong types: invalid for every field kind (objects are handled separately). */
+const WRONG_TYPES: HostileValue[] = [
+  v('true', true),
+  v('array', [1, 2]),
+  v('empty array', []),
+  v('mongo operator', { $gt: '' }),
+  v('deep object', deep(200)),
+];
+
+const SQLISH = ["1' OR '1'='1", "'; DROP TABLE chat.messages; --", '1; SELECT pg_sleep(10)', '$$ || chr(0) || $$'];
+
+export function hostileValuesFor(kind: FieldKind, opts: { maxLength?: number; required?: boolean } = {}): HostileValue[] {
+  const common = kind === 'object' ? [v('string', 'lots'), v('number', 5), v('true', true), v('array', [1])] : [...WRONG_TYPES, v('empty object', {})];
+  const required = opts.required ? [v('null', null)] : [];
+  const over = (opts.maxLength ?? 0) + 1;
+  switch (kind) {
+    case 'text':
+    case 'required-text':
+      return [
+        ...common,
+        ...required,
+        v('number', 42),
+        v('NUL character', 'a\u0000b'),
+        v('lone surrogate', 'a\ud800b'),
+        ...(kind === 'required-text' || opts.required ? [v('empty string', '')] : [v('empty string', '')]),
+        ...(opts.maxLength ? [v('oversized string', 'x'.repeat(over)), v('oversized multibyte string', 'é'.repeat(over))] : []),
+      ];
+    case 'enum':
+      return [...common, ...required, v('unknown value', 'bot'), v('upper case', 'USER'), v('empty string', ''), v('number', 1), ...SQLISH.map((s) => v(`sql ${s}`, s))];
+    case 'count':
+      return [
+        ...common,
+        ...required,
+        v('negative', -1),
+        v('fractional', 1.5),
+        v('absurd', 1_000_000_001),
+        v('beyond safe integers', 2 ** 60),
+        v('numeric string', '12'),
+        raw('1e309', '1e309'),
+        raw('-1e309', '-1e309'),
+      ];
+    case 'signed-int':
+      return [...common, ...required, v('fractional', -1.5), v('absurd', -2_000_000_000), v('numeric string', '5'), raw('1e309', '1e309'), v('beyond safe integers', -(2 ** 60))];
+    case 'uuid':
+      return [...common, ...required, v('not a uuid', 'not-a-uuid'), v('empty string', ''), v('long', 'a'.repeat(1000)), v('number', 123), ...SQLISH.map((s) => v(`sql ${s}`, s))];
+    case 'time':
+      return [...common, ...required, v('words', 'yesterday'), v('bad month', '2026-13-01T00:00:00Z'), v('no zone', '2026-11-23T10:00:00'), v('far future', '2999-01-01T00:00:00Z'), v('number', 0), v('sql', SQLISH[0])];
+    case 'slug':
+      return [...common, ...required, v('sql', 'DROP TABLE'), v('empty', ''), v('upper', 'REFUND'), v('long', 'x'.repeat(100)), v('number', 7)];
+    case 'user-id':
+      return [...common, ...required, v('empty', ''), v('space', 'a b'), v('too long', 'u'.repeat(65)), v('non-ascii', 'ü'), v('number', 5)];
+    case 'object':
+      return [...common, ...required];
+  }
+}
+
+/** Query-string values that are invalid for a parameter of a given kind. */
+export function hostileQueryValuesFor(kind: 'int' | 'enum' | 'uuid' | 'time' | 'cursor' | 'user-id' | 'slug' | 'tz' | 'bool'): string[] {
+  const sql = SQLISH;
+  switch (kind) {
+    case 'int':
+      return ['', '-1', '0', '1.5', '1e3', 'abc', '99999999999999999999', 'NaN', 'Infinity', ...sql];
+    case 'enum':
+      return ['', 'nope', 'ACTIVE', ...sql];
+    case 'uuid':
+      return ['', 'not-a-uuid', '123', ...sql];
+    case 'time':
+      return ['', 'yesterday', '2026-13-01T00:00:00Z', '2026-11-23T10:00:00', '1e309', ...sql];
+    case 'cursor':
+      return ['', 'abc', Buffer.from('["x","y"]').toString('base64url'), Buffer.from('{}').toString('base64url'), ...sql.map((s) => Buffer.from(s).toString('base64url'))];
+    case 'user-id':
+      return ['', 'a b', 'u'.repeat(65)];
+    case 'slug':
+      return ['', 'DROP TABLE', 'X'];
+    case 'tz':
+      return ['', 'Mars/Olympus', "Europe/Berlin'; --", 'x'.repeat(200)];
+    case 'bool':
+      return ['', 'maybe', '2'];
+  }
+}
