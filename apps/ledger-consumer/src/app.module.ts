@@ -1,0 +1,51 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { buildDataSourceOptions } from '@chat-ledger/database';
+import { AuthGuard, JWT_SECRET } from '@chat-ledger/platform';
+import { LedgerConfigModule } from './config/ledger-config.module';
+import { LedgerConfig } from './config/ledger.config';
+import { LEDGER_MIGRATIONS, LEDGER_SCHEMA } from './database/ledger-migrations';
+import { HealthModule } from './health/health.module';
+import { IngestModule } from './ingest/ingest.module';
+import { FatalHandler, LEDGER_FATAL } from './ingest/token-events.consumer';
+import { MetricsModule } from './metrics/metrics.module';
+import { UsageModule } from './usage/usage.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: LedgerConfig, onFatal: FatalHandler): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        LedgerConfigModule.forRoot(config),
+        TypeOrmModule.forRoot(
+          buildDataSourceOptions({
+            url: config.DATABASE_URL,
+            schema: LEDGER_SCHEMA,
+            migrations: LEDGER_MIGRATIONS,
+            poolSize: config.DB_POOL_SIZE,
+            applicationName: 'ledger-consumer',
+            statementTimeoutMs: config.DB_STATEMENT_TIMEOUT,
+          }),
+        ),
+        FatalModule.forRoot(onFatal),
+        MetricsModule,
+        IngestModule,
+        HealthModule,
+        UsageModule,
+      ],
+      providers: [
+        { provide: JWT_SECRET, useValue: config.JWT_SECRET },
+        { provide: APP_GUARD, useClass: AuthGuard },
+      ],
+    };
+  }
+}
+
+@Module({})
+class FatalModule {
+  static forRoot(onFatal: FatalHandler): DynamicModule {
+    return { module: FatalModule, global: true, providers: [{ provide: LEDGER_FATAL, useValue: onFatal }], exports: [LEDGER_FATAL] };
+  }
+}

@@ -1,0 +1,66 @@
+import { INestApplication, LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { runMigrations } from '@chat-ledger/database';
+import { ConfigValidationError, configureHttpApp, JsonLogger } from '@chat-ledger/platform';
+import { AppModule } from './app.module';
+import { LedgerConfig } from './config/ledger.config';
+import { LEDGER_SCHEMA } from './database/ledger-migrations';
+import { FatalHandler } from './ingest/token-events.consumer';
+
+export interface LedgerAppOptions {
+  /**
+   * What to do when the consumer cannot go on (a crash kafkajs does not restart). Default: log, try a
+   * graceful close for at most SHUTDOWN_TIMEOUT, then exit with code 1 so a supervisor restarts the
+   * process. Tests pass their own.
+   */
+  onFatal?: FatalHandler;
+}
+
+/** Rules that span several keys (single keys are validated by the schema). */
+function checkConfig(config: LedgerConfig): void {
+  const problems: string[] = [];
+  if (config.heartbeatIntervalMs >= config.KAFKA_SESSION_TIMEOUT_MS) {
+    problems.push('KAFKA_HEARTBEAT_INTERVAL_MS: must be lower than KAFKA_SESSION_TIMEOUT_MS (a third of it is usual)');
+  }
+  if (config.BATCH_RETRY_MAX < config.BATCH_RETRY_INITIAL) problems.push('BATCH_RETRY_MAX: must not be lower than BATCH_RETRY_INITIAL');
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+}
+
+export function exitOnFatal(logger: LoggerService, timeoutMs: number, close: () => Promise<void>): FatalHandler {
+  let exiting = false;
+  return (error) => {
+    if (exiting) return;
+    exiting = true;
+    logger.error({ msg: 'fatal: the Kafka consumer stopped for good; exiting so a supervisor restarts the process', error: error.message }, 'Bootstrap');
+    setTimeout(() => process.exit(1), timeoutMs).unref();
+    void close()
+      .catch(() => undefined)
+      .finally(() => process.exit(1));
+  };
+}
+
+/**
+ * Builds the ledger-consumer (used by main.ts and by tests). The Kafka consumer starts when the app is
+ * initialised (app.listen / app.init), after migrations ran here.
+ */
+export async function createLedgerApp(
+  config: LedgerConfig,
+  logger: LoggerService = new JsonLogger('ledger-consumer', config.LOG_LEVEL),
+  options: LedgerAppOptions = {},
+): Promise<INestApplication> {
+  checkConfig(config);
+  let app: INestApplication | undefined;
+  const onFatal = options.onFatal ?? exitOnFatal(logger, config.SHUTDOWN_TIMEOUT, async () => app?.close());
+  app = await NestFactory.create(AppModule.forRoot(config, onFatal), { bodyParser: false, logger, abortOnError: false });
+  configureHttpApp(app, {
+    title: 'ledger-consumer',
+    description:
+      'Token ledger: applies token events from Kafka exactly once per event id and serves usage. ' +
+      'A user reads their own usage; scope usage:read_all reads anyone\'s.',
+    version: '1',
+    bodyLimitBytes: 16 * 1024,
+  });
+  if (config.DB_MIGRATE) await runMigrations(app.get(DataSource), LEDGER_SCHEMA);
+  return app;
+}

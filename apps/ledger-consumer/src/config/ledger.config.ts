@@ -1,0 +1,114 @@
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import { DEFAULT_TOKEN_EVENTS_TOPIC } from '@chat-ledger/contracts';
+import { EnvBool, EnvDurationMs, EnvInt } from '@chat-ledger/platform';
+
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
+const BROKER_LIST = /^\s*[^\s,:]+:\d{1,5}\s*(,\s*[^\s,:]+:\d{1,5}\s*)*$/;
+
+/** Environment of ledger-consumer. Every key is validated at boot; all problems are reported at once. */
+export class LedgerConfig {
+  @EnvInt() @IsInt() @Min(0) @Max(65535)
+  PORT = 3001;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL!: string;
+
+  @EnvInt() @IsInt() @Min(2) @Max(200)
+  DB_POOL_SIZE = 10;
+
+  @EnvBool() @IsBoolean()
+  DB_MIGRATE = true;
+
+  @EnvDurationMs() @IsInt({ message: 'DB_STATEMENT_TIMEOUT must be a duration such as 30s' }) @Min(100)
+  DB_STATEMENT_TIMEOUT = 30_000;
+
+  @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET!: string;
+
+  @IsIn(['debug', 'info', 'warn', 'error'])
+  LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' = 'info';
+
+  /** host:port[,host:port…] */
+  @IsString() @Matches(BROKER_LIST, { message: 'KAFKA_BROKERS must be a comma-separated list of host:port' })
+  KAFKA_BROKERS!: string;
+
+  @IsString() @Matches(TOPIC_NAME, { message: 'KAFKA_TOPIC must be a Kafka topic name' })
+  KAFKA_TOPIC = DEFAULT_TOKEN_EVENTS_TOPIC;
+
+  /** The partition count the topic must have; checked at start (apps never create or alter topics). */
+  @EnvInt() @IsInt() @Min(1) @Max(10_000)
+  KAFKA_TOPIC_PARTITIONS = 16;
+
+  @IsString() @Matches(/^[A-Za-z0-9._-]{1,255}$/, { message: 'KAFKA_GROUP_ID must be 1-255 of [A-Za-z0-9._-]' })
+  KAFKA_GROUP_ID = 'ledger-consumer';
+
+  /** Optional: rejected records are also published here (raw key, value and headers plus dlq-* headers). */
+  @IsOptional() @IsString() @Matches(TOPIC_NAME, { message: 'KAFKA_DLQ_TOPIC must be a Kafka topic name' })
+  KAFKA_DLQ_TOPIC?: string;
+
+  @IsString() @Matches(/^[A-Za-z0-9._-]{1,255}$/)
+  KAFKA_CLIENT_ID = 'ledger-consumer';
+
+  @EnvBool() @IsBoolean()
+  KAFKA_SSL = false;
+
+  @IsOptional() @IsIn(['plain', 'scram-sha-256', 'scram-sha-512'])
+  KAFKA_SASL_MECHANISM?: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
+  @ValidateIf((c: LedgerConfig) => c.KAFKA_SASL_MECHANISM !== undefined)
+  @IsString({ message: 'KAFKA_SASL_USERNAME is required with KAFKA_SASL_MECHANISM' })
+  KAFKA_SASL_USERNAME?: string;
+
+  @ValidateIf((c: LedgerConfig) => c.KAFKA_SASL_MECHANISM !== undefined)
+  @IsString({ message: 'KAFKA_SASL_PASSWORD is required with KAFKA_SASL_MECHANISM' })
+  KAFKA_SASL_PASSWORD?: string;
+
+  @EnvInt() @IsInt() @Min(3000) @Max(300_000)
+  KAFKA_SESSION_TIMEOUT_MS = 30_000;
+
+  /** Default: a third of the session timeout, at most 3 s. */
+  @IsOptional() @EnvInt() @IsInt() @Min(100) @Max(60_000)
+  KAFKA_HEARTBEAT_INTERVAL_MS?: number;
+
+  /** How long the broker may hold an empty fetch (the embedded broker always waits this long). */
+  @EnvInt() @IsInt() @Min(10) @Max(30_000)
+  KAFKA_MAX_WAIT_MS = 100;
+
+  /** Upper bound of one fetch per partition, hence of one batch (one transaction). */
+  @EnvInt() @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
+  KAFKA_MAX_BYTES_PER_PARTITION = 1024 * 1024;
+
+  /** Partitions whose batches are applied in parallel by this instance (each its own transaction). */
+  @EnvInt() @IsInt() @Min(1) @Max(64)
+  KAFKA_PARTITIONS_CONCURRENCY = 4;
+
+  /** false: HTTP read API only (no consumer), e.g. for extra read replicas. */
+  @EnvBool() @IsBoolean()
+  KAFKA_CONSUMER_ENABLED = true;
+
+  /** Backoff of a batch whose transaction failed (database down): initial delay, doubled up to the max. */
+  @EnvDurationMs() @IsInt({ message: 'BATCH_RETRY_INITIAL must be a duration such as 200ms' }) @Min(10)
+  BATCH_RETRY_INITIAL = 200;
+
+  @EnvDurationMs() @IsInt({ message: 'BATCH_RETRY_MAX must be a duration such as 10s' }) @Min(10)
+  BATCH_RETRY_MAX = 10_000;
+
+  /** A SIGTERM that has not finished stopping after this long exits the process with code 1. */
+  @EnvDurationMs() @IsInt({ message: 'SHUTDOWN_TIMEOUT must be a duration such as 30s' }) @Min(1000)
+  SHUTDOWN_TIMEOUT = 30_000;
+
+  /** Largest number of buckets one timeline request may ask for. */
+  @EnvInt() @IsInt() @Min(10) @Max(100_000)
+  TIMELINE_MAX_BUCKETS = 1000;
+
+  get kafkaBrokers(): string[] {
+    return this.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean);
+  }
+
+  get heartbeatIntervalMs(): number {
+    return this.KAFKA_HEARTBEAT_INTERVAL_MS ?? Math.min(3000, Math.floor(this.KAFKA_SESSION_TIMEOUT_MS / 3));
+  }
+}

@@ -1,0 +1,5 @@
+import { CreateLedgerSchema1763900000000 } from './migrations/1763900000000-create-ledger-schema';
+
+/** Ordered list of the ledger schema's migrations (explicit, so bundling and tests need no globbing). */
+export const LEDGER_MIGRATIONS = [CreateLedgerSchema1763900000000];
+export const LEDGER_SCHEMA = 'ledger';

@@ -1,0 +1,129 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { decodeTokenEvent, toSafeText } from '@chat-ledger/contracts';
+import { pgErrorCode } from '@chat-ledger/database';
+import { LedgerMetrics } from '../metrics/ledger-metrics';
+import { ConsumedRecord, DeadLetterRow, JournalRow, toDeadLetterRow, toJournalRow } from './consumed-record';
+import { LedgerWriteRepository } from './ledger-write.repository';
+
+/** A record after decoding: either a journal row to apply or a dead letter to store. */
+export type PreparedItem = { record: ConsumedRecord; journal: JournalRow } | { record: ConsumedRecord; deadLetter: DeadLetterRow };
+
+export interface ApplyResult {
+  /** Journal rows newly written (and folded into the totals), by event type. */
+  applied: Record<string, number>;
+  /** Valid events whose id was already in the journal, or repeated within the batch. */
+  duplicates: number;
+  /** Every rejected record of the batch (also those stored by an earlier delivery), in offset order. */
+  deadLetters: DeadLetterRow[];
+  /** Reasons of the dead letters newly stored by this call (a redelivered record is stored once). */
+  deadLettersStored: string[];
+}
+
+/**
+ * Errors that say "this data can never be stored" (SQLSTATE classes 22 data exception and 23 integrity
+ * violation): retrying cannot help, so the offending record is isolated and dead-lettered. Everything
+ * else (connection loss, timeouts, serialization failures, an unavailable database) is retried.
+ */
+export function isDataError(error: unknown): boolean {
+  const code = pgErrorCode(error);
+  return code !== undefined && (code.startsWith('22') || code.startsWith('23'));
+}
+
+/**
+ * Applies one Kafka batch: decode and validate every record, then in ONE transaction insert the journal
+ * rows (skipping event ids already applied), fold the new ones into the balances and store the dead
+ * letters. Idempotent: applying the same records again changes nothing (Guarantee 4).
+ */
+@Injectable()
+export class ApplyBatchUseCase {
+  private readonly logger = new Logger(ApplyBatchUseCase.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly ledger: LedgerWriteRepository,
+    private readonly metrics: LedgerMetrics,
+  ) {}
+
+  /** Pure: decodes the records (done once per batch, outside any retry). */
+  prepare(records: ConsumedRecord[]): PreparedItem[] {
+    return records.map((record) => {
+      const decoded = decodeTokenEvent(record.value);
+      return decoded.ok ? { record, journal: toJournalRow(decoded.event, record) } : { record, deadLetter: toDeadLetterRow(record, decoded) };
+    });
+  }
+
+  async execute(records: ConsumedRecord[]): Promise<ApplyResult> {
+    return this.apply(this.prepare(records));
+  }
+
+  /** Throws when the database is unavailable; the caller retries with the same items. */
+  async apply(items: PreparedItem[]): Promise<ApplyResult> {
+    const result = await this.applyIsolating(items);
+    for (const [type, n] of Object.entries(result.applied)) this.metrics.eventsApplied.inc({ type }, n);
+    this.metrics.duplicatesSkipped.inc(undefined, result.duplicates);
+    for (const reason of result.deadLettersStored) this.metrics.deadLetters.inc({ reason });
+    return result;
+  }
+
+  private async applyIsolating(items: PreparedItem[]): Promise<ApplyResult> {
+    try {
+      return await this.applyInTransaction(items);
+    } catch (error) {
+      if (!isDataError(error) || items.length === 0) throw error;
+      if (items.length === 1) {
+        // The database refuses this one record although it passed validation: keep it, move on.
+        const item = items[0]!;
+        this.logger.warn({ msg: 'record rejected by the database, dead-lettered', topic: item.record.topic, partition: item.record.partition, offset: item.record.offset, sqlstate: pgErrorCode(error) });
+        const rejected: PreparedItem = {
+          record: item.record,
+          deadLetter: {
+            ...toDeadLetterRow(item.record, { ok: false, reason: 'invalid_data', error: '' }),
+            reason: 'rejected_by_database',
+            error: toSafeText(`database rejected the record (SQLSTATE ${pgErrorCode(error)}): ${(error as Error).message}`),
+            event_id: 'journal' in item ? item.journal.event_id : item.deadLetter.event_id,
+            event_type: 'journal' in item ? item.journal.event_type : item.deadLetter.event_type,
+          },
+        };
+        return this.applyInTransaction([rejected]);
+      }
+      // Bisect: each half in its own transaction, so one bad record costs log2(n) extra round trips.
+      const middle = Math.ceil(items.length / 2);
+      const left = await this.applyIsolating(items.slice(0, middle));
+      const right = await this.applyIsolating(items.slice(middle));
+      return merge(left, right);
+    }
+  }
+
+  private async applyInTransaction(items: PreparedItem[]): Promise<ApplyResult> {
+    const journal: JournalRow[] = [];
+    const seen = new Set<string>();
+    let repeatedInBatch = 0;
+    const deadLetters: DeadLetterRow[] = [];
+    for (const item of items) {
+      if ('deadLetter' in item) deadLetters.push(item.deadLetter);
+      else if (seen.has(item.journal.event_id)) repeatedInBatch += 1;
+      else {
+        seen.add(item.journal.event_id);
+        journal.push(item.journal);
+      }
+    }
+    return this.dataSource.transaction(async (manager) => {
+      const applied = await this.ledger.applyJournal(manager, journal);
+      const deadLettersStored = await this.ledger.storeDeadLetters(manager, deadLetters);
+      const appliedCount = Object.values(applied).reduce((a, b) => a + b, 0);
+      return { applied, duplicates: journal.length - appliedCount + repeatedInBatch, deadLetters, deadLettersStored };
+    });
+  }
+}
+
+function merge(a: ApplyResult, b: ApplyResult): ApplyResult {
+  const applied = { ...a.applied };
+  for (const [type, n] of Object.entries(b.applied)) applied[type] = (applied[type] ?? 0) + n;
+  return {
+    applied,
+    duplicates: a.duplicates + b.duplicates,
+    deadLetters: [...a.deadLetters, ...b.deadLetters],
+    deadLettersStored: [...a.deadLettersStored, ...b.deadLettersStored],
+  };
+}

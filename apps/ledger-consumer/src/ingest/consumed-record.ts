@@ -1,0 +1,154 @@
+import type { IHeaders } from 'kafkajs';
+import { CHAT_MESSAGE_RECORDED, DecodedTokenEvent, DecodeResult } from '@chat-ledger/contracts';
+
+/** One Kafka record as the ledger sees it: where it came from and its raw bytes. */
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  /** Kafka offset (int64 as a decimal string). */
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: IHeaders;
+  /** Kafka record timestamp, milliseconds since the epoch as a string (kafkajs). */
+  timestamp?: string;
+}
+
+/** A row of ledger.entries, shaped for jsonb_to_recordset. */
+export interface JournalRow {
+  event_id: string;
+  event_type: string;
+  event_version: number;
+  source: string;
+  user_id: string;
+  conversation_id: string | null;
+  message_id: string | null;
+  role: string | null;
+  model: string | null;
+  reason: string;
+  tokens_delta: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens: number;
+  reasoning_tokens: number;
+  total_tokens: number;
+  occurred_at: string;
+  effective_at: string;
+  kafka_topic: string;
+  kafka_partition: number;
+  kafka_offset: string;
+}
+
+/** A row of ledger.dead_letters, shaped for jsonb_to_recordset (bytes as base64). */
+export interface DeadLetterRow {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string | null;
+  headers: HeaderJson[];
+  reason: string;
+  error: string;
+  event_id: string | null;
+  event_type: string | null;
+  kafka_timestamp: string | null;
+}
+
+/** Header keys and values as JSON: a string when the bytes are clean UTF-8 (no NUL), else base64. */
+export type HeaderText = string | { base64: string };
+export interface HeaderJson {
+  key: HeaderText;
+  value: HeaderText | null;
+}
+
+/** The reason code of journal rows of chat.message.recorded events. */
+export const MESSAGE_REASON = 'message';
+
+/**
+ * Journal row of a decoded event. Bucketing time (`effective_at`): when the tokens were spent — the
+ * envelope's occurred_at for a message (the gateway sets it to the message's created_at), and
+ * data.triggered_at for an adjustment (the envelope time of an adjustment is when it was recorded,
+ * which may be much later than the work it accounts for).
+ */
+export function toJournalRow(event: DecodedTokenEvent, record: ConsumedRecord): JournalRow {
+  const position = { kafka_topic: record.topic, kafka_partition: record.partition, kafka_offset: record.offset };
+  const base = { event_id: event.id, event_type: event.type, event_version: event.version, source: event.source, occurred_at: event.occurred_at };
+  if (event.type === CHAT_MESSAGE_RECORDED) {
+    const d = event.data;
+    return {
+      ...base,
+      user_id: d.user_id,
+      conversation_id: d.conversation_id,
+      message_id: d.message_id,
+      role: d.role,
+      model: d.model,
+      reason: MESSAGE_REASON,
+      tokens_delta: d.tokens_delta,
+      ...d.usage,
+      effective_at: event.occurred_at,
+      ...position,
+    };
+  }
+  const d = event.data;
+  return {
+    ...base,
+    user_id: d.user_id,
+    conversation_id: d.conversation_id,
+    message_id: d.message_id,
+    role: null,
+    model: null,
+    reason: d.reason,
+    tokens_delta: d.tokens_delta,
+    prompt_tokens: 0,
+    completion_tokens: 0,
+    cached_tokens: 0,
+    reasoning_tokens: 0,
+    total_tokens: 0,
+    effective_at: d.triggered_at,
+    ...position,
+  };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function headerText(bytes: Buffer | string): HeaderText {
+  const buf = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
+  try {
+    const text = utf8.decode(buf);
+    if (!text.includes('\u0000')) return text;
+  } catch {
+    // not UTF-8
+  }
+  return { base64: buf.toString('base64') };
+}
+
+export function headersToJson(headers: IHeaders | undefined): HeaderJson[] {
+  const out: HeaderJson[] = [];
+  for (const [key, raw] of Object.entries(headers ?? {})) {
+    const values = Array.isArray(raw) ? raw : [raw];
+    for (const value of values) out.push({ key: headerText(key), value: value === undefined || value === null ? null : headerText(value) });
+  }
+  return out;
+}
+
+function kafkaTimestamp(ms: string | undefined): string | null {
+  if (!ms || !/^\d{1,15}$/.test(ms)) return null;
+  const date = new Date(Number(ms));
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+export function toDeadLetterRow(record: ConsumedRecord, rejection: Extract<DecodeResult, { ok: false }>): DeadLetterRow {
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    key: record.key ? record.key.toString('base64') : null,
+    value: record.value ? record.value.toString('base64') : null,
+    headers: headersToJson(record.headers),
+    reason: rejection.reason,
+    error: rejection.error,
+    event_id: rejection.eventId ?? null,
+    event_type: rejection.eventType ?? null,
+    kafka_timestamp: kafkaTimestamp(record.timestamp),
+  };
+}

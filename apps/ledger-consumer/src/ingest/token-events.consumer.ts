@@ -1,0 +1,218 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
+import { assertTopicReady } from '@chat-ledger/embedded-kafka';
+import { LedgerConfig } from '../config/ledger.config';
+import { LedgerMetrics } from '../metrics/ledger-metrics';
+import { ApplyBatchUseCase } from './apply-batch.use-case';
+import { ABANDONED, retryWithBackoff } from './batch-retry';
+import type { ConsumedRecord } from './consumed-record';
+import { DeadLetterPublisher } from './dead-letter-publisher';
+import { KafkaClients } from './kafka-clients';
+
+/** Called when the consumer cannot go on (crash that kafkajs will not restart): the process must exit. */
+export const LEDGER_FATAL = Symbol('LEDGER_FATAL');
+export type FatalHandler = (error: Error) => void;
+
+export type ConsumerState = 'disabled' | 'starting' | 'joined' | 'rebalancing' | 'stopping' | 'stopped' | 'crashed';
+
+/**
+ * The Kafka side of the ledger: kafkajs eachBatch with auto-commit and auto-resolve off. Per batch:
+ * decode, apply in one transaction (retried with backoff while heartbeating if the database is down),
+ * publish dead letters to the DLQ topic, and only then commit the offset after the batch.
+ * A crash before the commit means redelivery, which the journal's primary key turns into no-ops.
+ */
+@Injectable()
+export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('LedgerConsumer');
+  private consumer?: Consumer;
+  private probeAdmin?: { admin: Admin; connected: boolean };
+  private bootCrash?: Error;
+  private booted = false;
+  state: ConsumerState;
+  lastError?: string;
+
+  constructor(
+    private readonly config: LedgerConfig,
+    private readonly kafka: KafkaClients,
+    private readonly applyBatch: ApplyBatchUseCase,
+    private readonly dlq: DeadLetterPublisher,
+    private readonly metrics: LedgerMetrics,
+    @Inject(LEDGER_FATAL) private readonly fatal: FatalHandler,
+  ) {
+    this.state = config.KAFKA_CONSUMER_ENABLED ? 'starting' : 'disabled';
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.KAFKA_CONSUMER_ENABLED) return;
+    const { KAFKA_TOPIC: topic, KAFKA_TOPIC_PARTITIONS: partitions } = this.config;
+    await assertTopicReady(this.kafka.main, topic, partitions, { brokers: this.config.KAFKA_BROKERS });
+    await this.dlq.start();
+
+    const consumer = this.kafka.main.consumer({
+      groupId: this.config.KAFKA_GROUP_ID,
+      sessionTimeout: this.config.KAFKA_SESSION_TIMEOUT_MS,
+      heartbeatInterval: this.config.heartbeatIntervalMs,
+      maxWaitTimeInMs: this.config.KAFKA_MAX_WAIT_MS,
+      maxBytesPerPartition: this.config.KAFKA_MAX_BYTES_PER_PARTITION,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    this.watch(consumer);
+
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.config.KAFKA_PARTITIONS_CONCURRENCY,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+    // kafkajs reports a failed first join as a CRASH event, not as a rejection of run().
+    if (this.bootCrash) throw this.bootCrash;
+    this.booted = true;
+    this.logger.log({ msg: 'consumer started', topic, group_id: this.config.KAFKA_GROUP_ID, partitions });
+  }
+
+  /** SIGTERM / app.close(): kafkajs lets the batch in hand finish (or abandon its retry), then leaves the group. */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.consumer) {
+      this.state = 'stopping';
+      await this.consumer.disconnect().catch((error) => this.logger.warn(`consumer disconnect failed: ${(error as Error).message}`));
+      this.state = 'stopped';
+      this.metrics.consumerUp.set(undefined, 0);
+    }
+    await this.dlq.stop();
+    await this.probeAdmin?.admin.disconnect().catch(() => undefined);
+  }
+
+  /** For /health/ready: the consumer is in its group and the cluster answers within a second. */
+  async kafkaHealth(): Promise<{ status: 'up' | 'down' | 'disabled'; consumer: ConsumerState; error?: string }> {
+    if (this.state === 'disabled') return { status: 'disabled', consumer: this.state };
+    // A rebalance is routine (instances come and go); crashed, restarting or stopped is not ready.
+    if (this.state !== 'joined' && this.state !== 'rebalancing') {
+      return { status: 'down', consumer: this.state, ...(this.lastError ? { error: this.lastError } : {}) };
+    }
+    try {
+      const probe = (this.probeAdmin ??= { admin: this.kafka.probe.admin(), connected: false });
+      await withTimeout(
+        (async () => {
+          if (!probe.connected) {
+            await probe.admin.connect();
+            probe.connected = true;
+          }
+          await probe.admin.describeCluster();
+        })(),
+        1000,
+      );
+      return { status: 'up', consumer: this.state };
+    } catch (error) {
+      const probe = this.probeAdmin;
+      this.probeAdmin = undefined;
+      void probe?.admin.disconnect().catch(() => undefined);
+      return { status: 'down', consumer: this.state, error: `broker check failed: ${(error as Error).message}` };
+    }
+  }
+
+  private watch(consumer: Consumer): void {
+    const { events } = consumer;
+    consumer.on(events.GROUP_JOIN, ({ payload }) => {
+      this.state = 'joined';
+      this.lastError = undefined;
+      this.metrics.consumerUp.set(undefined, 1);
+      // Lag series only for partitions this member owns now.
+      this.metrics.consumerLag.reset();
+      this.metrics.committedOffset.reset();
+      this.logger.log({ msg: 'joined consumer group', group_id: payload.groupId, member_id: payload.memberId, assignment: payload.memberAssignment });
+    });
+    consumer.on(events.REBALANCING, () => {
+      this.state = 'rebalancing';
+      this.metrics.consumerUp.set(undefined, 0);
+    });
+    consumer.on(events.CRASH, ({ payload }) => {
+      const error = payload.error instanceof Error ? payload.error : new Error(String(payload.error));
+      this.metrics.consumerCrashes.inc({ restart: String(payload.restart) });
+      this.metrics.consumerUp.set(undefined, 0);
+      this.lastError = `${error.name}: ${error.message}`;
+      if (payload.restart) {
+        this.state = 'starting';
+        this.logger.warn({ msg: 'consumer crashed, kafkajs restarts it', error: this.lastError });
+        return;
+      }
+      this.state = 'crashed';
+      this.logger.error({ msg: 'consumer crashed and will not restart', error: this.lastError });
+      if (this.booted) this.fatal(error);
+      else this.bootCrash = error;
+    });
+  }
+
+  private async handleBatch({ batch, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, resolveOffset }: EachBatchPayload): Promise<void> {
+    if (batch.isEmpty()) return;
+    const started = process.hrtime.bigint();
+    const records: ConsumedRecord[] = batch.messages.map((m) => ({
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: m.offset,
+      key: m.key ?? null,
+      value: m.value ?? null,
+      headers: m.headers,
+      timestamp: m.timestamp,
+    }));
+    const labels = { topic: batch.topic, partition: batch.partition };
+    // Until this batch commits, everything from its first offset on is lag (also while the database is down).
+    const pending = BigInt(batch.highWatermark) - BigInt(batch.messages[0]!.offset);
+    this.metrics.consumerLag.set(labels, Number(pending > 0n ? pending : 0n));
+    const items = this.applyBatch.prepare(records);
+    const control = { isRunning, isStale, heartbeat };
+    const position = { topic: batch.topic, partition: batch.partition, first_offset: batch.firstOffset(), last_offset: batch.lastOffset() };
+    const backoff = (step: 'apply' | 'dlq') => ({
+      initialMs: this.config.BATCH_RETRY_INITIAL,
+      maxMs: this.config.BATCH_RETRY_MAX,
+      onRetry: (error: unknown, attempt: number, delayMs: number) => {
+        this.metrics.batchRetries.inc({ step });
+        this.logger.warn({ msg: `batch ${step} failed, retrying`, ...position, attempt, delay_ms: delayMs, error: (error as Error)?.message ?? String(error) });
+      },
+    });
+
+    const result = await retryWithBackoff(() => this.applyBatch.apply(items), control, backoff('apply'));
+    if (result === ABANDONED) return this.abandoned(position);
+
+    if (this.dlq.enabled && result.deadLetters.length > 0) {
+      // result.deadLetters also holds records the database refused after validation.
+      const byOffset = new Map(records.map((r) => [r.offset, r]));
+      const toPublish = result.deadLetters.map((deadLetter) => ({ record: byOffset.get(deadLetter.offset)!, deadLetter }));
+      const published = await retryWithBackoff(() => this.dlq.publish(toPublish), control, backoff('dlq'));
+      if (published === ABANDONED) return this.abandoned(position);
+    }
+
+    // The database transaction committed: now, and only now, the offset moves.
+    const next = (BigInt(batch.lastOffset()) + 1n).toString();
+    await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
+    resolveOffset(batch.lastOffset());
+
+    const lag = BigInt(batch.highWatermark) - BigInt(next);
+    this.metrics.consumerLag.set(labels, Number(lag > 0n ? lag : 0n));
+    this.metrics.committedOffset.set(labels, Number(next));
+    this.metrics.batches.inc();
+    this.metrics.batchSize.observe(records.length);
+    this.metrics.batchDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    const applied = Object.values(result.applied).reduce((a, b) => a + b, 0);
+    this.logger.debug({ msg: 'batch applied', ...position, records: records.length, applied, duplicates: result.duplicates, dead_letters: result.deadLetters.length });
+    await heartbeat();
+  }
+
+  private abandoned(position: Record<string, unknown>): void {
+    // Offsets stay where they were: the batch is delivered again (here after a restart, or to the new owner).
+    this.logger.warn({ msg: 'batch abandoned before commit (stopping or partition reassigned); it will be redelivered', ...position });
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms`)), ms);
+      timer.unref();
+    }),
+  ]);
+}

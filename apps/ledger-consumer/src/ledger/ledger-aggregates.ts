@@ -1,0 +1,134 @@
+import { CHAT_MESSAGE_RECORDED, TOKENS_ADJUSTED } from '@chat-ledger/contracts';
+
+/**
+ * Every balance table is a GROUP BY over journal rows (ledger.entries). These definitions are the one
+ * source of that truth: the consumer folds newly inserted journal rows into the tables with them, and
+ * reconcile recomputes the tables from the whole journal with the very same expressions, so
+ * "totals equal the sum of the journal" (Guarantee 4) is checkable column by column.
+ *
+ * Expressions refer to journal columns without a table alias, so they work over `ledger.entries` and
+ * over the rows an INSERT … RETURNING just produced.
+ */
+export interface AggregateColumn {
+  name: string;
+  /** Aggregate over journal rows of one group. */
+  expr: string;
+  /** How an existing row absorbs the aggregate of new rows: add, or keep the least / greatest. */
+  merge: 'add' | 'least' | 'greatest';
+}
+
+export interface BalanceTable {
+  /** Short name used in reports, e.g. `user_totals`. */
+  name: string;
+  table: string;
+  /** Grouping key: column name and the expression computing it from a journal row. */
+  key: Array<{ name: string; expr: string }>;
+  /** Which journal rows count toward this table. */
+  where: string;
+  columns: AggregateColumn[];
+}
+
+const isMessage = `event_type = '${CHAT_MESSAGE_RECORDED}'`;
+const isAdjustment = `event_type = '${TOKENS_ADJUSTED}'`;
+
+const add = (name: string, expr: string): AggregateColumn => ({ name, expr: `(${expr})::bigint`, merge: 'add' });
+const sumOf = (column: string) => add(column, `coalesce(sum(${column}), 0)`);
+
+const COUNTS = [
+  add('events_count', 'count(*)'),
+  add('messages_counted', `count(*) FILTER (WHERE ${isMessage})`),
+  add('adjustments_count', `count(*) FILTER (WHERE ${isAdjustment})`),
+];
+const USAGE = ['prompt_tokens', 'completion_tokens', 'cached_tokens', 'reasoning_tokens', 'total_tokens'].map(sumOf);
+const ACTIVITY: AggregateColumn[] = [
+  { name: 'first_activity_at', expr: 'min(effective_at)', merge: 'least' },
+  { name: 'last_activity_at', expr: 'max(effective_at)', merge: 'greatest' },
+];
+const TOKENS_TOTAL = add('tokens_total', 'coalesce(sum(tokens_delta), 0)');
+const ADJUSTMENTS_TOTAL = add('adjustments_total', `coalesce(sum(tokens_delta) FILTER (WHERE ${isAdjustment}), 0)`);
+/**
+ * Owner columns are deterministic functions of the journal too (the least value seen), so an event that
+ * names a conversation with another user id (a producer bug) cannot make apply order matter.
+ */
+const leastOf = (name: string, expr: string): AggregateColumn => ({ name, expr, merge: 'least' });
+
+export const USER_TOTALS: BalanceTable = {
+  name: 'user_totals',
+  table: 'ledger.user_totals',
+  key: [{ name: 'user_id', expr: 'user_id' }],
+  where: 'TRUE',
+  columns: [TOKENS_TOTAL, ...COUNTS, ADJUSTMENTS_TOTAL, ...USAGE, ...ACTIVITY],
+};
+
+export const CONVERSATION_TOTALS: BalanceTable = {
+  name: 'conversation_totals',
+  table: 'ledger.conversation_totals',
+  key: [{ name: 'conversation_id', expr: 'conversation_id' }],
+  where: 'conversation_id IS NOT NULL',
+  columns: [leastOf('user_id', 'min(user_id)'), TOKENS_TOTAL, ...COUNTS, ADJUSTMENTS_TOTAL, ...USAGE, ...ACTIVITY],
+};
+
+export const MESSAGE_TOTALS: BalanceTable = {
+  name: 'message_totals',
+  table: 'ledger.message_totals',
+  key: [{ name: 'message_id', expr: 'message_id' }],
+  where: 'message_id IS NOT NULL',
+  columns: [
+    // uuid has no min(); its text form sorts the same way.
+    leastOf('conversation_id', 'min(conversation_id::text)::uuid'),
+    leastOf('user_id', 'min(user_id)'),
+    TOKENS_TOTAL,
+    add('events_count', 'count(*)'),
+    add('adjustments_count', `count(*) FILTER (WHERE ${isAdjustment})`),
+    ADJUSTMENTS_TOTAL,
+  ],
+};
+
+export const USAGE_HOURLY: BalanceTable = {
+  name: 'usage_hourly',
+  table: 'ledger.usage_hourly',
+  key: [
+    { name: 'user_id', expr: 'user_id' },
+    // Hours of UTC, whatever the session time zone (date_trunc without a zone would use it).
+    { name: 'bucket', expr: `date_trunc('hour', effective_at, 'UTC')` },
+    { name: 'conversation_id', expr: 'conversation_id' },
+    { name: 'model', expr: 'model' },
+    { name: 'reason', expr: 'reason' },
+  ],
+  where: 'TRUE',
+  columns: [...COUNTS, add('tokens_delta', 'coalesce(sum(tokens_delta), 0)'), ...USAGE],
+};
+
+export const BALANCE_TABLES: readonly BalanceTable[] = [USER_TOTALS, CONVERSATION_TOTALS, MESSAGE_TOTALS, USAGE_HOURLY];
+
+const positions = (n: number) => Array.from({ length: n }, (_, i) => i + 1).join(', ');
+
+/** SELECT of the table's rows computed from the journal rows in `source`. */
+export function aggregateSelect(t: BalanceTable, source: string): string {
+  const cols = [...t.key.map((k) => `${k.expr} AS ${k.name}`), ...t.columns.map((c) => `${c.expr} AS ${c.name}`)];
+  return `SELECT ${cols.join(', ')} FROM ${source} WHERE ${t.where} GROUP BY ${positions(t.key.length)}`;
+}
+
+/**
+ * Folds the journal rows in `source` (a CTE of freshly inserted rows) into the table with one upsert.
+ * Rows are sorted by key so concurrent batches take row locks in the same order.
+ */
+export function foldUpsert(t: BalanceTable, source: string): string {
+  const names = [...t.key.map((k) => k.name), ...t.columns.map((c) => c.name)];
+  const merge = t.columns.map((c) => {
+    const existing = `t.${c.name}`;
+    const incoming = `excluded.${c.name}`;
+    switch (c.merge) {
+      case 'add':
+        return `${c.name} = ${existing} + ${incoming}`;
+      case 'least':
+        return `${c.name} = LEAST(${existing}, ${incoming})`;
+      case 'greatest':
+        return `${c.name} = GREATEST(${existing}, ${incoming})`;
+    }
+  });
+  return `INSERT INTO ${t.table} AS t (${names.join(', ')}, updated_at)
+    SELECT g.*, now() FROM (${aggregateSelect(t, source)} ORDER BY ${positions(t.key.length)}) g
+    ON CONFLICT (${t.key.map((k) => k.name).join(', ')}) DO UPDATE SET ${merge.join(', ')}, updated_at = excluded.updated_at
+    RETURNING 1`;
+}

@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import { MetricsRegistry } from './metrics-registry';
+
+/** Every metric the ledger-consumer exposes on /metrics. */
+@Injectable()
+export class LedgerMetrics {
+  readonly registry = new MetricsRegistry();
+
+  readonly eventsApplied = this.registry.counter('ledger_events_applied_total', 'Events newly written to the journal and folded into the totals, by event type.');
+  readonly duplicatesSkipped = this.registry.counter('ledger_duplicates_skipped_total', 'Events whose id was already in the journal (redelivery or republish); nothing was changed.');
+  readonly deadLetters = this.registry.counter('ledger_dead_letters_total', 'Records rejected into ledger.dead_letters, by reason.');
+  readonly dlqPublished = this.registry.counter('ledger_dlq_published_total', 'Rejected records published to the DLQ topic.');
+  readonly batches = this.registry.counter('ledger_batches_total', 'Batches applied and committed.');
+  readonly batchRetries = this.registry.counter('ledger_batch_retries_total', 'Failed attempts to apply or finish a batch (database or DLQ unavailable), by step.');
+  readonly batchSize = this.registry.histogram('ledger_batch_size', 'Records per applied batch.', [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000]);
+  readonly batchDuration = this.registry.histogram(
+    'ledger_batch_duration_seconds',
+    'Time from receiving a batch to committing its offsets, retries included.',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  );
+  readonly consumerLag = this.registry.gauge('ledger_consumer_lag', 'Records behind the high watermark per owned partition after the last committed batch (high watermark - committed offset).');
+  readonly committedOffset = this.registry.gauge('ledger_consumer_committed_offset', 'Offset committed for the partition (the next record to read).');
+  readonly consumerUp = this.registry.gauge('ledger_consumer_up', '1 while the consumer is a member of its group, else 0.');
+  readonly consumerCrashes = this.registry.counter('ledger_consumer_crashes_total', 'kafkajs consumer crashes, by whether kafkajs restarts it.');
+
+  render(): string {
+    return this.registry.render();
+  }
+}

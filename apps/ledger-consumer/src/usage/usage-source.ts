@@ -1,0 +1,55 @@
+import { CHAT_MESSAGE_RECORDED, TOKENS_ADJUSTED } from '@chat-ledger/contracts';
+
+/**
+ * Usage within a time range [s, e) read from the cheapest exact source: the hourly rollup for the whole
+ * UTC hours inside the range, and the journal for the partial hours at its edges. Exact for any range
+ * and any time zone (also zones whose day starts at :30 or :45 UTC), and the journal is only touched
+ * for at most two partial hours per range.
+ *
+ * `range` names a relation with columns s, e, hs, he (see rangeColumns); `filter` is a list of
+ * conditions on the columns user_id / conversation_id, valid for both sources (alias-free).
+ */
+export function usageIn(range: string, filter: string[]): string {
+  const where = (alias: string) => filter.map((f) => f.replace(/\{t\}/g, alias));
+  const hourly = [...where('h'), `h.bucket >= ${range}.hs`, `h.bucket < ${range}.he`].join(' AND ');
+  const edges = [
+    ...where('j'),
+    `((j.effective_at >= ${range}.s AND j.effective_at < ${range}.hs) OR (j.effective_at >= ${range}.he AND j.effective_at < ${range}.e))`,
+  ].join(' AND ');
+  return `(
+    SELECT h.user_id, h.conversation_id, h.model, h.reason, h.bucket AS at,
+           h.events_count, h.messages_counted, h.adjustments_count, h.tokens_delta,
+           h.prompt_tokens, h.completion_tokens, h.cached_tokens, h.reasoning_tokens, h.total_tokens
+      FROM ledger.usage_hourly h
+     WHERE ${hourly}
+    UNION ALL
+    SELECT j.user_id, j.conversation_id, j.model, j.reason, j.effective_at AS at,
+           1, (j.event_type = '${CHAT_MESSAGE_RECORDED}')::int, (j.event_type = '${TOKENS_ADJUSTED}')::int, j.tokens_delta,
+           j.prompt_tokens, j.completion_tokens, j.cached_tokens, j.reasoning_tokens, j.total_tokens
+      FROM ledger.entries j
+     WHERE ${edges}
+  )`;
+}
+
+/**
+ * Adds hs (s rounded up to a UTC hour, at most e) and he (e rounded down to a UTC hour, at least hs)
+ * to a relation with timestamptz columns s and e. Infinite bounds stay infinite.
+ */
+export function rangeColumns(relation: string): string {
+  return `(
+    SELECT r1.*, greatest(date_trunc('hour', r1.e, 'UTC'), r1.hs) AS he
+      FROM (SELECT r0.*,
+                   least(date_trunc('hour', r0.s, 'UTC')
+                         + CASE WHEN date_trunc('hour', r0.s, 'UTC') < r0.s THEN interval '1 hour' ELSE interval '0' END,
+                         r0.e) AS hs
+              FROM ${relation} r0) r1
+  )`;
+}
+
+/** Conditions for usageIn: `{t}` is replaced by the source's alias. Parameters are positional. */
+export function scopeFilter(scope: { userParam?: string; conversationParam?: string }): string[] {
+  const out: string[] = [];
+  if (scope.userParam) out.push(`{t}.user_id = ${scope.userParam}`);
+  if (scope.conversationParam) out.push(`{t}.conversation_id = ${scope.conversationParam}`);
+  return out;
+}

@@ -1,0 +1,70 @@
+import { Controller, Get, Param, ParseUUIDPipe, PipeTransform, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, DomainError, Principal, USER_ID_PATTERN } from '@chat-ledger/platform';
+import { DailyQueryDto, EntriesQueryDto, SessionsQueryDto, SummaryQueryDto, TimelineQueryDto } from './dto/usage-queries.dto';
+import { UsageService } from './usage.service';
+
+class UserIdPipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    if (typeof value !== 'string' || !USER_ID_PATTERN.test(value)) {
+      throw DomainError.invalidField('user_id', 'must be 1 to 64 printable ASCII characters without spaces');
+    }
+    return value;
+  }
+}
+
+const ConversationIdParam = () =>
+  Param('id', new ParseUUIDPipe({ exceptionFactory: () => DomainError.invalidField('conversation_id', 'must be a UUID') }));
+
+/**
+ * The usage read API. A user reads their own usage: naming another user is 403, another user's
+ * conversation is 404 (it does not exist for you); scope usage:read_all reads anyone's.
+ */
+@ApiTags('usage')
+@ApiBearerAuth()
+@Controller('v1')
+export class UsageController {
+  constructor(private readonly usage: UsageService) {}
+
+  @Get('users/:user_id/usage')
+  @ApiOperation({ summary: "A user's balance: tokens, messages counted, adjustments (zeros before any event)" })
+  user(@CurrentPrincipal() principal: Principal, @Param('user_id', new UserIdPipe()) userId: string) {
+    return this.usage.user(principal, userId);
+  }
+
+  @Get('conversations/:id/usage')
+  @ApiOperation({ summary: "A conversation's totals with the breakdown by reason and by model" })
+  conversation(@CurrentPrincipal() principal: Principal, @ConversationIdParam() id: string) {
+    return this.usage.conversation(principal, id.toLowerCase());
+  }
+
+  @Get('usage/entries')
+  @ApiOperation({ summary: 'The journal as consumption records, newest first, keyset-paginated' })
+  entries(@CurrentPrincipal() principal: Principal, @Query() query: EntriesQueryDto) {
+    return this.usage.entries(principal, query);
+  }
+
+  @Get('usage/summary')
+  @ApiOperation({ summary: 'Token sums and counts per model, reason, conversation, user or day' })
+  summary(@CurrentPrincipal() principal: Principal, @Query() query: SummaryQueryDto) {
+    return this.usage.summary(principal, query);
+  }
+
+  @Get('usage/timeline')
+  @ApiOperation({ summary: 'Sums per hour, day, week or month in a time zone, empty buckets included' })
+  timeline(@CurrentPrincipal() principal: Principal, @Query() query: TimelineQueryDto) {
+    return this.usage.timeline(principal, query);
+  }
+
+  @Get('usage/daily')
+  @ApiOperation({ summary: 'Sums of the last N local days, today included' })
+  daily(@CurrentPrincipal() principal: Principal, @Query() query: DailyQueryDto) {
+    return this.usage.daily(principal, query);
+  }
+
+  @Get('usage/sessions')
+  @ApiOperation({ summary: 'Per conversation: tokens, messages, first and last activity; most recent first' })
+  sessions(@CurrentPrincipal() principal: Principal, @Query() query: SessionsQueryDto) {
+    return this.usage.sessions(principal, query);
+  }
+}

@@ -1,0 +1,216 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { rfc3339 } from '@chat-ledger/database';
+import { SUMS_SELECT } from './usage-sums';
+import { rangeColumns, scopeFilter, usageIn } from './usage-source';
+
+export type Interval = 'hour' | 'day' | 'week' | 'month';
+export type SummaryGroup = 'model' | 'reason' | 'conversation' | 'user';
+
+export interface TotalsRow {
+  [column: string]: string | null;
+}
+
+export interface EntryRow {
+  event_id: string;
+  event_type: string;
+  event_version: number;
+  source: string;
+  user_id: string;
+  conversation_id: string | null;
+  message_id: string | null;
+  role: string | null;
+  model: string | null;
+  reason: string;
+  tokens_delta: string;
+  prompt_tokens: string;
+  completion_tokens: string;
+  cached_tokens: string;
+  reasoning_tokens: string;
+  total_tokens: string;
+  occurred_at: string;
+  effective_at: string;
+  applied_at: string;
+}
+
+export interface BucketRow extends Record<string, unknown> {
+  start: string;
+  end: string;
+  local_start: string;
+  offset_seconds: number;
+}
+
+const TOTAL_COLUMNS = `tokens_total::text, messages_counted::text, adjustments_count::text, adjustments_total::text, events_count::text,
+  prompt_tokens::text, completion_tokens::text, cached_tokens::text, reasoning_tokens::text, total_tokens::text,
+  ${rfc3339('first_activity_at')} AS first_activity_at, ${rfc3339('last_activity_at')} AS last_activity_at, ${rfc3339('updated_at')} AS updated_at`;
+
+const GROUP_COLUMN: Record<SummaryGroup, string> = {
+  model: 'model',
+  reason: 'reason',
+  conversation: 'conversation_id',
+  user: 'user_id',
+};
+
+/**
+ * Buckets of an interval in a time zone, as rows (start, end) clipped to [from, to): $1 from, $2 to,
+ * $3 time zone. Hours step in absolute time (a fall-back night has 25 of them); days, weeks and months
+ * step in local wall time and are converted back, so a DST day is 23 or 25 hours long.
+ */
+function bucketsSql(interval: Interval): string {
+  if (interval === 'hour') {
+    return `SELECT g AS start, g + interval '1 hour' AS "end"
+              FROM generate_series(date_trunc('hour', $1::timestamptz, $3), $2::timestamptz - interval '1 microsecond', interval '1 hour') g`;
+  }
+  return `SELECT l AT TIME ZONE $3 AS start, (l + interval '1 ${interval}') AT TIME ZONE $3 AS "end"
+            FROM generate_series(date_trunc('${interval}', $1::timestamptz AT TIME ZONE $3), $2::timestamptz AT TIME ZONE $3, interval '1 ${interval}') l
+           WHERE l AT TIME ZONE $3 < $2::timestamptz`;
+}
+
+@Injectable()
+export class UsageReadRepository {
+  private timeZones?: Set<string>;
+
+  /** Names PostgreSQL knows (pg_timezone_names), loaded once. */
+  async isKnownTimeZone(manager: EntityManager, tz: string): Promise<boolean> {
+    if (!this.timeZones) {
+      const rows: Array<{ name: string }> = await manager.query(`SELECT name FROM pg_timezone_names`);
+      this.timeZones = new Set(rows.map((r) => r.name));
+    }
+    return this.timeZones.has(tz);
+  }
+
+  async userTotals(manager: EntityManager, userId: string): Promise<TotalsRow | undefined> {
+    const [row] = await manager.query(`SELECT user_id, ${TOTAL_COLUMNS} FROM ledger.user_totals WHERE user_id = $1`, [userId]);
+    return row;
+  }
+
+  async conversationTotals(manager: EntityManager, conversationId: string): Promise<TotalsRow | undefined> {
+    const [row] = await manager.query(
+      `SELECT conversation_id, user_id, ${TOTAL_COLUMNS} FROM ledger.conversation_totals WHERE conversation_id = $1`,
+      [conversationId],
+    );
+    return row;
+  }
+
+  /** All-time breakdown of one conversation by reason or model, from the rollup. */
+  async conversationBreakdown(manager: EntityManager, conversationId: string, by: 'reason' | 'model'): Promise<Array<Record<string, string | null>>> {
+    return manager.query(
+      `SELECT u.${by}, ${SUMS_SELECT} FROM ledger.usage_hourly u WHERE u.conversation_id = $1
+        GROUP BY u.${by} ORDER BY sum(u.tokens_delta) DESC, u.${by} NULLS LAST`,
+      [conversationId],
+    );
+  }
+
+  /** Newest first, keyset-paginated on (effective_at, event_id). */
+  async entries(
+    manager: EntityManager,
+    filter: { userId: string | null; conversationId?: string; reason?: string; from?: string; to?: string },
+    after: { effectiveAt: string; eventId: string } | undefined,
+    limit: number,
+  ): Promise<EntryRow[]> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    const p = (value: unknown) => `$${params.push(value)}`;
+    if (filter.userId !== null) where.push(`user_id = ${p(filter.userId)}`);
+    if (filter.conversationId) where.push(`conversation_id = ${p(filter.conversationId)}::uuid`);
+    if (filter.reason) where.push(`reason = ${p(filter.reason)}`);
+    if (filter.from) where.push(`effective_at >= ${p(filter.from)}::timestamptz`);
+    if (filter.to) where.push(`effective_at < ${p(filter.to)}::timestamptz`);
+    if (after) where.push(`(effective_at, event_id) < (${p(after.effectiveAt)}::timestamptz, ${p(after.eventId)}::uuid)`);
+    return manager.query(
+      `SELECT event_id, event_type, event_version, source, user_id, conversation_id, message_id, role, model, reason,
+              tokens_delta::text, prompt_tokens::text, completion_tokens::text, cached_tokens::text, reasoning_tokens::text, total_tokens::text,
+              ${rfc3339('occurred_at')} AS occurred_at, ${rfc3339('effective_at')} AS effective_at, ${rfc3339('applied_at')} AS applied_at
+         FROM ledger.entries
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY effective_at DESC, event_id DESC
+        LIMIT ${p(limit)}`,
+      params,
+    );
+  }
+
+  /** Sums per group over [from, to); null bounds are open. */
+  async summary(
+    manager: EntityManager,
+    userId: string | null,
+    groupBy: SummaryGroup,
+    from: string | undefined,
+    to: string | undefined,
+  ): Promise<Array<Record<string, string | null>>> {
+    const params: unknown[] = [from ?? '-infinity', to ?? 'infinity'];
+    const filter = scopeFilter({ userParam: userId !== null ? `$${params.push(userId)}` : undefined });
+    const column = GROUP_COLUMN[groupBy];
+    return manager.query(
+      `WITH range AS ${rangeColumns(`(SELECT $1::timestamptz AS s, $2::timestamptz AS e)`)}
+       SELECT u.${column} AS key, ${SUMS_SELECT}
+         FROM range CROSS JOIN LATERAL ${usageIn('range', filter)} u
+        GROUP BY u.${column}
+        ORDER BY sum(u.tokens_delta) DESC, u.${column} NULLS LAST`,
+      params,
+    );
+  }
+
+  /** Journal time span of a scope (to bound day groupings when from/to are omitted). */
+  async span(manager: EntityManager, userId: string | null): Promise<{ first: string | null; end: string | null }> {
+    const [row] = await manager.query(
+      `SELECT ${rfc3339('min(effective_at)')} AS first, ${rfc3339("(max(effective_at) + interval '1 microsecond')")} AS end
+         FROM ledger.entries ${userId !== null ? 'WHERE user_id = $1' : ''}`,
+      userId !== null ? [userId] : [],
+    );
+    return row;
+  }
+
+  async countBuckets(manager: EntityManager, interval: Interval, from: string, to: string, tz: string, cap: number): Promise<number> {
+    const [row] = await manager.query(`SELECT count(*)::int AS n FROM (${bucketsSql(interval)} LIMIT ${cap + 1}) b`, [from, to, tz]);
+    return row.n;
+  }
+
+  /** Every bucket of [from, to) in the time zone, empty ones included, with its sums. */
+  async timeline(manager: EntityManager, userId: string | null, interval: Interval, from: string, to: string, tz: string): Promise<BucketRow[]> {
+    const params: unknown[] = [from, to, tz];
+    const filter = scopeFilter({ userParam: userId !== null ? `$${params.push(userId)}` : undefined });
+    return manager.query(
+      `WITH buckets AS (${bucketsSql(interval)}),
+            ranges AS ${rangeColumns(`(SELECT b.start, b."end", greatest(b.start, $1::timestamptz) AS s, least(b."end", $2::timestamptz) AS e FROM buckets b)`)}
+       SELECT ${rfc3339('r.start')} AS start, ${rfc3339('r."end"')} AS "end",
+              to_char(r.start AT TIME ZONE $3, 'YYYY-MM-DD"T"HH24:MI:SS') AS local_start,
+              extract(epoch FROM (r.start AT TIME ZONE $3) - (r.start AT TIME ZONE 'UTC'))::int AS offset_seconds,
+              x.*
+         FROM ranges r
+        CROSS JOIN LATERAL (SELECT ${SUMS_SELECT} FROM ${usageIn('r', filter)} u) x
+        ORDER BY r.start`,
+      params,
+    );
+  }
+
+  /** [from, to) of the last `days` local days including today, in the time zone. */
+  async lastDays(manager: EntityManager, days: number, tz: string): Promise<{ from: string; to: string }> {
+    const [row] = await manager.query(
+      `SELECT ${rfc3339('((d - make_interval(days => $1::int - 1)) AT TIME ZONE $2)')} AS from,
+              ${rfc3339("((d + interval '1 day') AT TIME ZONE $2)")} AS to
+         FROM (SELECT date_trunc('day', now() AT TIME ZONE $2) AS d) t`,
+      [days, tz],
+    );
+    return row;
+  }
+
+  async sessions(
+    manager: EntityManager,
+    userId: string | null,
+    limit: number,
+    offset: number,
+  ): Promise<{ rows: TotalsRow[]; total: number }> {
+    const where = userId !== null ? 'WHERE user_id = $1' : '';
+    const base = userId !== null ? [userId] : [];
+    const [rows, [{ total }]] = await Promise.all([
+      manager.query(
+        `SELECT conversation_id, user_id, ${TOTAL_COLUMNS} FROM ledger.conversation_totals ${where}
+          ORDER BY last_activity_at DESC NULLS LAST, conversation_id
+          LIMIT $${base.length + 1} OFFSET $${base.length + 2}`,
+        [...base, limit, offset],
+      ),
+      manager.query(`SELECT count(*)::int AS total FROM ledger.conversation_totals ${where}`, base),
+    ]);
+    return { rows, total };
+  }
+}

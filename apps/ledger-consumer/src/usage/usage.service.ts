@@ -1,0 +1,234 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { DomainError, ErrorCode, Principal } from '@chat-ledger/platform';
+import { LedgerConfig } from '../config/ledger.config';
+import { DailyQueryDto, EntriesQueryDto, SessionsQueryDto, SummaryQueryDto, TimelineQueryDto } from './dto/usage-queries.dto';
+import { decodeEntriesCursor, encodeEntriesCursor } from './entries-cursor';
+import { canReadAll, usageScope } from './usage-access';
+import { BucketRow, EntryRow, Interval, TotalsRow, UsageReadRepository } from './usage.repository';
+import { SUM_COLUMNS, toSums, UsageSums } from './usage-sums';
+
+const NOMINAL_MS: Record<Interval, number> = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000, month: 28 * 86_400_000 };
+const DEFAULT_SPAN_MS: Record<Interval, number> = { hour: 24 * 3_600_000, day: 30 * 86_400_000, week: 84 * 86_400_000, month: 365 * 86_400_000 };
+
+/** Microseconds since the epoch of an RFC 3339 string (Date.parse alone would drop microseconds). */
+export function epochMicros(value: string): bigint {
+  const fraction = /\.(\d+)/.exec(value)?.[1] ?? '';
+  const ms = Date.parse(value.replace(/\.\d+/, ''));
+  return BigInt(ms) * 1000n + BigInt((fraction + '000000').slice(0, 6));
+}
+
+function offsetText(seconds: number): string {
+  const sign = seconds < 0 ? '-' : '+';
+  const abs = Math.abs(seconds);
+  const hh = String(Math.floor(abs / 3600)).padStart(2, '0');
+  const mm = String(Math.floor((abs % 3600) / 60)).padStart(2, '0');
+  return `${sign}${hh}:${mm}`;
+}
+
+function usageOf(row: TotalsRow | undefined) {
+  return {
+    prompt_tokens: Number(row?.prompt_tokens ?? 0),
+    completion_tokens: Number(row?.completion_tokens ?? 0),
+    cached_tokens: Number(row?.cached_tokens ?? 0),
+    reasoning_tokens: Number(row?.reasoning_tokens ?? 0),
+    total_tokens: Number(row?.total_tokens ?? 0),
+  };
+}
+
+function totalsOf(row: TotalsRow | undefined) {
+  return {
+    tokens_total: Number(row?.tokens_total ?? 0),
+    messages_counted: Number(row?.messages_counted ?? 0),
+    adjustments_count: Number(row?.adjustments_count ?? 0),
+    adjustments_total: Number(row?.adjustments_total ?? 0),
+    events_count: Number(row?.events_count ?? 0),
+    usage: usageOf(row),
+    first_activity_at: row?.first_activity_at ?? null,
+    last_activity_at: row?.last_activity_at ?? null,
+    updated_at: row?.updated_at ?? null,
+  };
+}
+
+function addSums(rows: UsageSums[]): UsageSums {
+  const total = Object.fromEntries(SUM_COLUMNS.map((c) => [c, 0])) as unknown as UsageSums;
+  for (const row of rows) for (const c of SUM_COLUMNS) total[c] += row[c];
+  return total;
+}
+
+export function conversationNotFound(id: string): DomainError {
+  return new DomainError(ErrorCode.ConversationNotFound, `conversation ${id} not found`, [
+    { field: 'conversation_id', problem: 'no usage recorded for such a conversation of yours' },
+  ]);
+}
+
+@Injectable()
+export class UsageService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repo: UsageReadRepository,
+    private readonly config: LedgerConfig,
+  ) {}
+
+  private get manager() {
+    return this.dataSource.manager;
+  }
+
+  async user(principal: Principal, userId: string) {
+    usageScope(principal, userId);
+    const row = await this.repo.userTotals(this.manager, userId);
+    return { user_id: userId, ...totalsOf(row) };
+  }
+
+  /** Another user's conversation is indistinguishable from an unknown one (404), unless usage:read_all. */
+  async conversation(principal: Principal, conversationId: string) {
+    const row = await this.repo.conversationTotals(this.manager, conversationId);
+    if (!row || (row.user_id !== principal.userId && !canReadAll(principal))) throw conversationNotFound(conversationId);
+    const [byReason, byModel] = await Promise.all([
+      this.repo.conversationBreakdown(this.manager, conversationId, 'reason'),
+      this.repo.conversationBreakdown(this.manager, conversationId, 'model'),
+    ]);
+    return {
+      conversation_id: conversationId,
+      user_id: row.user_id,
+      ...totalsOf(row),
+      by_reason: byReason.map((r) => ({ reason: r.reason, ...toSums(r) })),
+      by_model: byModel.map((r) => ({ model: r.model, ...toSums(r) })),
+    };
+  }
+
+  async entries(principal: Principal, q: EntriesQueryDto) {
+    const userId = usageScope(principal, q.user_id);
+    this.assertOrdered(q.from, q.to);
+    const after = q.cursor ? decodeEntriesCursor(q.cursor) : undefined;
+    const rows = await this.repo.entries(
+      this.manager,
+      { userId, conversationId: q.conversation_id?.toLowerCase(), reason: q.reason, from: q.from, to: q.to },
+      after,
+      q.limit + 1,
+    );
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return {
+      list: page.map(toRecord),
+      next_cursor: rows.length > q.limit && last ? encodeEntriesCursor({ effectiveAt: last.effective_at, eventId: last.event_id }) : null,
+    };
+  }
+
+  async summary(principal: Principal, q: SummaryQueryDto) {
+    const userId = usageScope(principal, q.user_id);
+    this.assertOrdered(q.from, q.to);
+    await this.assertTimeZone(q.tz);
+    const echo = { group_by: q.group_by, from: q.from ?? null, to: q.to ?? null, user_id: userId, tz: q.tz };
+
+    if (q.group_by === 'day') {
+      let { from, to } = q;
+      if (!from || !to) {
+        const span = await this.repo.span(this.manager, userId);
+        from ??= span.first ?? undefined;
+        to ??= span.end ?? undefined;
+      }
+      if (!from || !to || epochMicros(from) >= epochMicros(to)) return { ...echo, groups: [], totals: addSums([]) };
+      const buckets = await this.buckets(userId, 'day', from, to, q.tz);
+      const groups = buckets
+        .filter((b) => b.events_count > 0)
+        .map(({ local_start, ...b }) => ({ day: local_start.slice(0, 10), ...b }));
+      return { ...echo, groups, totals: addSums(groups) };
+    }
+
+    const rows = await this.repo.summary(this.manager, userId, q.group_by, q.from, q.to);
+    const field = { model: 'model', reason: 'reason', conversation: 'conversation_id', user: 'user_id' }[q.group_by];
+    const groups = rows.map((r) => ({ [field]: r.key, ...toSums(r) }) as Record<string, unknown> & UsageSums);
+    return { ...echo, groups, totals: addSums(groups) };
+  }
+
+  async timeline(principal: Principal, q: TimelineQueryDto) {
+    const userId = usageScope(principal, q.user_id);
+    await this.assertTimeZone(q.tz);
+    const to = q.to ?? new Date().toISOString();
+    const from = q.from ?? new Date(Date.parse(to) - DEFAULT_SPAN_MS[q.interval]).toISOString();
+    this.assertOrdered(from, to);
+    const buckets = await this.buckets(userId, q.interval, from, to, q.tz);
+    return { interval: q.interval, tz: q.tz, from, to, user_id: userId, buckets, totals: addSums(buckets) };
+  }
+
+  async daily(principal: Principal, q: DailyQueryDto) {
+    const userId = usageScope(principal, q.user_id);
+    await this.assertTimeZone(q.tz);
+    const { from, to } = await this.repo.lastDays(this.manager, q.days, q.tz);
+    const buckets = await this.buckets(userId, 'day', from, to, q.tz);
+    const days = buckets.map(({ local_start, ...b }) => ({ date: local_start.slice(0, 10), ...b }));
+    return { days: q.days, tz: q.tz, from, to, user_id: userId, list: days, totals: addSums(days) };
+  }
+
+  async sessions(principal: Principal, q: SessionsQueryDto) {
+    const userId = usageScope(principal, q.user_id);
+    const { rows, total } = await this.repo.sessions(this.manager, userId, q.limit, q.offset);
+    return {
+      list: rows.map((r) => {
+        const t = totalsOf(r);
+        return {
+          conversation_id: r.conversation_id,
+          user_id: r.user_id,
+          tokens_total: t.tokens_total,
+          messages_counted: t.messages_counted,
+          adjustments_total: t.adjustments_total,
+          usage: t.usage,
+          first_activity_at: t.first_activity_at,
+          last_activity_at: t.last_activity_at,
+        };
+      }),
+      limit: q.limit,
+      offset: q.offset,
+      total,
+      has_more: q.offset + rows.length < total,
+    };
+  }
+
+  private async buckets(userId: string | null, interval: Interval, from: string, to: string, tz: string) {
+    const cap = this.config.TIMELINE_MAX_BUCKETS;
+    const tooMany = () =>
+      DomainError.invalidField('from', `the range holds more than ${cap} ${interval} buckets: narrow from/to or use a larger interval`);
+    // Cheap guard before asking PostgreSQL to generate a huge series.
+    const estimate = Number((epochMicros(to) - epochMicros(from)) / 1000n) / NOMINAL_MS[interval];
+    if (estimate > cap + 2) throw tooMany();
+    if ((await this.repo.countBuckets(this.manager, interval, from, to, tz, cap)) > cap) throw tooMany();
+    const rows: BucketRow[] = await this.repo.timeline(this.manager, userId, interval, from, to, tz);
+    return rows.map((r) => ({ start: r.start, end: r.end, local_start: `${r.local_start}${offsetText(r.offset_seconds)}`, ...toSums(r) }));
+  }
+
+  private assertOrdered(from: string | undefined, to: string | undefined): void {
+    if (from && to && epochMicros(from) >= epochMicros(to)) throw DomainError.invalidField('from', 'must be before to');
+  }
+
+  private async assertTimeZone(tz: string): Promise<void> {
+    if (!(await this.repo.isKnownTimeZone(this.manager, tz))) {
+      throw DomainError.invalidField('tz', 'is not a time zone known to the server (IANA name such as Europe/Berlin)');
+    }
+  }
+}
+
+function toRecord(r: EntryRow) {
+  return {
+    event_id: r.event_id,
+    event_type: r.event_type,
+    user_id: r.user_id,
+    conversation_id: r.conversation_id,
+    message_id: r.message_id,
+    role: r.role,
+    model: r.model,
+    reason: r.reason,
+    tokens_delta: Number(r.tokens_delta),
+    usage: {
+      prompt_tokens: Number(r.prompt_tokens),
+      completion_tokens: Number(r.completion_tokens),
+      cached_tokens: Number(r.cached_tokens),
+      reasoning_tokens: Number(r.reasoning_tokens),
+      total_tokens: Number(r.total_tokens),
+    },
+    occurred_at: r.occurred_at,
+    effective_at: r.effective_at,
+    applied_at: r.applied_at,
+    source: r.source,
+  };
+}

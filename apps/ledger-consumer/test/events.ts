@@ -1,0 +1,129 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+import {
+  CHAT_MESSAGE_RECORDED,
+  CHAT_MESSAGE_RECORDED_VERSION,
+  ChatMessageRecordedEvent,
+  EVENT_CONTENT_TYPE,
+  EventHeaders,
+  TOKENS_ADJUSTED,
+  TOKENS_ADJUSTED_VERSION,
+  TokenUsage,
+  TokensAdjustedEvent,
+  uuidv7,
+} from '@chat-ledger/contracts';
+import type { ConsumedRecord } from '../src/ingest/consumed-record';
+
+export type TokenEvent = ChatMessageRecordedEvent | TokensAdjustedEvent;
+
+/** A chat.message.recorded v1 envelope, valid by default. */
+export function aMessageEvent(o: {
+  userId: string;
+  conversationId?: string;
+  messageId?: string;
+  role?: 'user' | 'assistant';
+  model?: string | null;
+  usage?: Partial<TokenUsage>;
+  at?: string;
+}): ChatMessageRecordedEvent {
+  const prompt = o.usage?.prompt_tokens ?? 100;
+  const completion = o.usage?.completion_tokens ?? 50;
+  const usage: TokenUsage = {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    cached_tokens: o.usage?.cached_tokens ?? 0,
+    reasoning_tokens: o.usage?.reasoning_tokens ?? 0,
+    total_tokens: o.usage?.total_tokens ?? prompt + completion,
+  };
+  return {
+    id: uuidv7(),
+    type: CHAT_MESSAGE_RECORDED,
+    version: CHAT_MESSAGE_RECORDED_VERSION,
+    source: 'chat-gateway',
+    occurred_at: o.at ?? '2026-11-23T10:00:00.000000Z',
+    data: {
+      user_id: o.userId,
+      conversation_id: o.conversationId ?? randomUUID(),
+      message_id: o.messageId ?? randomUUID(),
+      role: o.role ?? 'assistant',
+      model: o.model === undefined ? 'gpt-4o' : o.model,
+      usage,
+      tokens_delta: usage.total_tokens,
+    },
+  };
+}
+
+/** A ledger.tokens.adjusted v1 envelope, valid by default. */
+export function anAdjustmentEvent(o: {
+  userId: string;
+  delta?: number;
+  reason?: string;
+  conversationId?: string | null;
+  messageId?: string | null;
+  at?: string;
+  recordedAt?: string;
+}): TokensAdjustedEvent {
+  return {
+    id: uuidv7(),
+    type: TOKENS_ADJUSTED,
+    version: TOKENS_ADJUSTED_VERSION,
+    source: 'billing',
+    occurred_at: o.recordedAt ?? '2026-11-24T00:00:00.000000Z',
+    data: {
+      user_id: o.userId,
+      conversation_id: o.conversationId ?? null,
+      message_id: o.messageId ?? null,
+      tokens_delta: o.delta ?? 42,
+      reason: o.reason ?? 'title_generation',
+      triggered_at: o.at ?? '2026-11-23T10:30:00.000000Z',
+    },
+  };
+}
+
+export const encode = (event: unknown) => Buffer.from(JSON.stringify(event));
+
+/** Records as if consumed from topic/partition starting at `firstOffset` (for applying without Kafka). */
+export function recordsOf(events: Array<TokenEvent | Buffer>, position: { topic?: string; partition?: number; firstOffset?: number } = {}): ConsumedRecord[] {
+  return events.map((e, i) => ({
+    topic: position.topic ?? 'token-events',
+    partition: position.partition ?? 0,
+    offset: String((position.firstOffset ?? 0) + i),
+    key: Buffer.isBuffer(e) ? null : Buffer.from(e.data.user_id),
+    value: Buffer.isBuffer(e) ? e : encode(e),
+    headers: {},
+    timestamp: String(Date.now()),
+  }));
+}
+
+export class TestProducer {
+  private constructor(private readonly producer: Producer) {}
+
+  static async connect(brokers: string): Promise<TestProducer> {
+    const kafka = new Kafka({ clientId: 'ledger-test-producer', brokers: [brokers], logLevel: logLevel.NOTHING });
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+    await producer.connect();
+    return new TestProducer(producer);
+  }
+
+  /** Publishes envelopes keyed by user id, with the headers the outbox relay sets (acks = all). */
+  async send(topic: string, events: TokenEvent[]) {
+    return this.producer.send({
+      topic,
+      acks: -1,
+      messages: events.map((e) => ({
+        key: e.data.user_id,
+        value: encode(e),
+        headers: { [EventHeaders.eventId]: e.id, [EventHeaders.eventType]: e.type, [EventHeaders.contentType]: EVENT_CONTENT_TYPE },
+      })),
+    });
+  }
+
+  async sendRaw(topic: string, messages: Array<{ key?: string | Buffer | null; value: Buffer | string | null; headers?: Record<string, string | Buffer>; partition?: number }>) {
+    return this.producer.send({ topic, acks: -1, messages });
+  }
+
+  disconnect(): Promise<void> {
+    return this.producer.disconnect();
+  }
+}
