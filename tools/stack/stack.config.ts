@@ -18,6 +18,21 @@ export class StackConfig {
   @EnvInt() @IsInt() @Min(0) @Max(65535)
   PORT = 3000;
 
+  @EnvInt() @IsInt() @Min(0) @Max(65535)
+  LEDGER_PORT = 3001;
+
+  @IsOptional() @IsString()
+  KAFKA_BROKERS?: string;
+
+  @EnvInt() @IsInt() @Min(1) @Max(65535)
+  EMBEDDED_KAFKA_PORT = 9092;
+
+  @IsString()
+  KAFKA_TOPIC = 'token-events';
+
+  @EnvInt() @IsInt() @Min(1) @Max(1000)
+  KAFKA_TOPIC_PARTITIONS = 16;
+
   @IsString()
   DEMO_USER = 'demo';
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { EmbeddedPostgresServer, withDatabase } from '@chat-ledger/database';
+import { EmbeddedKafka } from '@chat-ledger/embedded-kafka';
 import { ConfigValidationError, issueToken, loadConfig, Scopes } from '@chat-ledger/platform';
 import { ChildApp } from './child-app';
 import { devJwtSecret } from './dev-secret';
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
       const pg = await EmbeddedPostgresServer.start({
         dataDir: join(dataDir, 'postgres'),
         port: config.EMBEDDED_PG_PORT,
-        log: (line) => (/FATAL|PANIC|ERROR/.test(line) ? say(`postgres: ${line}`) : undefined),
+        log: (line) => (/FATAL|PANIC/.test(line) ? say(`postgres: ${line}`) : undefined),
       });
       stops.push(() => pg.stop());
       await ensureDatabase(pg.url, 'chat_ledger');
@@ -58,36 +59,75 @@ async function main(): Promise<void> {
       say('using DATABASE_URL');
     }
 
+    let kafkaBrokers = config.KAFKA_BROKERS;
+    const embeddedKafka = !kafkaBrokers;
+    if (!kafkaBrokers) {
+      const kafka = await EmbeddedKafka.start({
+        port: config.EMBEDDED_KAFKA_PORT,
+        topics: [{ name: config.KAFKA_TOPIC, partitions: config.KAFKA_TOPIC_PARTITIONS }],
+      });
+      stops.push(() => kafka.stop());
+      kafkaBrokers = kafka.bootstrapServers;
+      say(`embedded Kafka-protocol broker (librdkafka mock, in memory): topic ${config.KAFKA_TOPIC} with ${config.KAFKA_TOPIC_PARTITIONS} partitions`);
+      say(`KAFKA_BROKERS=${kafkaBrokers}`);
+    } else {
+      say(`using KAFKA_BROKERS=${kafkaBrokers}`);
+    }
+
     const jwtSecret = devJwtSecret(dataDir, config.JWT_SECRET);
+    const kafkaEnv = {
+      KAFKA_BROKERS: kafkaBrokers,
+      KAFKA_TOPIC: config.KAFKA_TOPIC,
+      KAFKA_TOPIC_PARTITIONS: String(config.KAFKA_TOPIC_PARTITIONS),
+    };
+    const echo = (line: string) => process.stdout.write(`${line}\n`);
     const gateway = new ChildApp({
       name: 'chat-gateway',
       script: join(DIST, 'apps/chat-gateway/src/main.js'),
-      env: { DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret, PORT: String(config.PORT) },
+      env: { DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret, PORT: String(config.PORT), ...kafkaEnv },
       readyWhen: (line) => line.includes('chat-gateway listening'),
-      onLine: (line) => process.stdout.write(`${line}\n`),
+      onLine: echo,
     });
-    stops.push(() => gateway.stop());
-    await gateway.start();
+    const ledger = new ChildApp({
+      name: 'ledger-consumer',
+      script: join(DIST, 'apps/ledger-consumer/src/main.js'),
+      env: {
+        DATABASE_URL: databaseUrl,
+        JWT_SECRET: jwtSecret,
+        PORT: String(config.LEDGER_PORT),
+        ...kafkaEnv,
+        // The embedded broker handles membership changes after sessionTimeout − 1 s: keep it short.
+        ...(embeddedKafka ? { KAFKA_SESSION_TIMEOUT_MS: '6000' } : {}),
+      },
+      readyWhen: (line) => line.includes('ledger-consumer listening'),
+      onLine: echo,
+    });
+    stops.push(() => gateway.stop(), () => ledger.stop());
+    // Both apps migrate their own schema at boot; starting them together halves the start time.
+    await Promise.all([gateway.start(), ledger.start()]);
 
     const base = `http://localhost:${config.PORT}`;
+    const ledgerBase = `http://localhost:${config.LEDGER_PORT}`;
     const userToken = issueToken({ userId: config.DEMO_USER, ttlSeconds: 30 * 86_400 }, jwtSecret);
     const serviceToken = issueToken(
       { userId: 'internal-service', scopes: [Scopes.tokensAdjust, Scopes.outboxAdmin, Scopes.usageReadAll], ttlSeconds: 30 * 86_400 },
       jwtSecret,
     );
-    writeStackState(dataDir, { pid: process.pid, DATABASE_URL: databaseUrl, gateway_url: base });
+    writeStackState(dataDir, { pid: process.pid, DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, gateway_url: base, ledger_url: ledgerBase });
     stops.push(async () => clearStackState(dataDir));
     say('ready');
-    say(`chat-gateway   ${base}/v1   (docs ${base}/docs, health ${base}/health/ready)`);
+    say(`chat-gateway     ${base}/v1   (docs ${base}/docs, health ${base}/health/ready, metrics ${base}/metrics)`);
+    say(`ledger-consumer  ${ledgerBase}/v1   (docs ${ledgerBase}/docs, health ${ledgerBase}/health/ready, metrics ${ledgerBase}/metrics)`);
     say(`demo user "${config.DEMO_USER}" token (30 days):`);
     process.stdout.write(`\n  export TOKEN=${userToken}\n\n`);
     say('service/operator token (tokens:adjust outbox:admin usage:read_all):');
     process.stdout.write(`\n  export ADMIN_TOKEN=${serviceToken}\n\n`);
-    say(`try: curl -s -X POST ${base}/v1/conversations -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"title":"hello"}'`);
+    say(`try: curl -s -X POST ${base}/v1/chat/messages -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"role":"assistant","content":"hi","usage":{"prompt_tokens":12,"completion_tokens":30}}'`);
+    say(`     curl -s ${ledgerBase}/v1/users/${config.DEMO_USER}/usage -H "Authorization: Bearer $TOKEN"`);
     say('Ctrl-C stops everything');
   } catch (error) {
     if (error instanceof ConfigValidationError) say(error.message);
-    else say(`start failed: ${(error as Error)?.stack ?? error}`);
+    else say(`start failed: ${(error as Error)?.message ?? error}`);
     await shutdown(1);
   }
 }

@@ -2,13 +2,15 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { buildDataSourceOptions } from '@chat-ledger/database';
-import { AuthGuard, JWT_SECRET } from '@chat-ledger/platform';
+import { OutboxRelayModule } from '@chat-ledger/outbox';
+import { AuthGuard, JWT_SECRET, RATE_LIMIT_OPTIONS, RateLimitGuard } from '@chat-ledger/platform';
 import { GatewayConfigModule } from './config/gateway-config.module';
 import { GatewayConfig } from './config/gateway.config';
 import { ConversationsModule } from './conversations/conversations.module';
 import { CHAT_MIGRATIONS, CHAT_SCHEMA } from './database/chat-migrations';
 import { HealthModule } from './health/health.module';
 import { MessagesModule } from './messages/messages.module';
+import { OutboxAdminModule } from './outbox-admin/outbox-admin.module';
 import { TokenAdjustmentsModule } from './token-adjustments/token-adjustments.module';
 
 @Module({})
@@ -31,10 +33,16 @@ export class AppModule {
         ConversationsModule,
         MessagesModule,
         TokenAdjustmentsModule,
+        // The relay (when RELAY_ENABLED) and GET /metrics; OutboxAdmin: /v1/admin/outbox for operators.
+        OutboxRelayModule.forRoot({ enabled: config.RELAY_ENABLED, databaseUrl: config.DATABASE_URL, env: config }),
+        OutboxAdminModule,
       ],
       providers: [
         { provide: JWT_SECRET, useValue: config.JWT_SECRET },
+        { provide: RATE_LIMIT_OPTIONS, useValue: { perSecond: config.RATE_LIMIT_WRITES_PER_SECOND, burst: config.RATE_LIMIT_WRITES_BURST } },
+        // Order matters: the rate limit is per authenticated user, so it runs after AuthGuard.
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
       ],
     };
   }

@@ -17,11 +17,26 @@ export interface GatewayTestApp {
 
 /** The real gateway on a free port against its own fresh database. */
 export async function startGateway(
-  options: { env?: Record<string, string>; override?: (builder: { app: INestApplication }) => void; databaseUrl?: string; logLines?: string[] } = {},
+  options: {
+    env?: Record<string, string>;
+    override?: (builder: { app: INestApplication }) => void;
+    databaseUrl?: string;
+    logLines?: string[];
+    /** Shared with other apps of a test (e.g. ledger-consumer) so one token works for all. */
+    jwtSecret?: string;
+  } = {},
 ): Promise<GatewayTestApp> {
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase('gateway'));
-  const secret = randomBytes(32).toString('hex');
-  const config = loadConfig(GatewayConfig, { DATABASE_URL: databaseUrl, JWT_SECRET: secret, PORT: '0', LOG_LEVEL: 'warn', ...options.env });
+  const secret = options.jwtSecret ?? randomBytes(32).toString('hex');
+  // The outbox relay needs a Kafka broker: tests that want it pass RELAY_ENABLED=true and KAFKA_BROKERS.
+  const config = loadConfig(GatewayConfig, {
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: secret,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    RELAY_ENABLED: 'false',
+    ...options.env,
+  });
   const logger = new JsonLogger('chat-gateway', config.LOG_LEVEL, (line) => options.logLines?.push(line));
   const app = await createGatewayApp(config, logger);
   await app.listen(0, '127.0.0.1');

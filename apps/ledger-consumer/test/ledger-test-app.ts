@@ -36,10 +36,10 @@ export const EMBEDDED_KAFKA_ENV = {
  * consumer is off (read API only); with them it joins `env.KAFKA_GROUP_ID` on `env.KAFKA_TOPIC`.
  */
 export async function startLedger(
-  options: { brokers?: string; env?: Record<string, string>; databaseUrl?: string; logLines?: string[] } = {},
+  options: { brokers?: string; env?: Record<string, string>; databaseUrl?: string; logLines?: string[]; jwtSecret?: string } = {},
 ): Promise<LedgerTestApp> {
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase('ledger'));
-  const secret = randomBytes(32).toString('hex');
+  const secret = options.jwtSecret ?? randomBytes(32).toString('hex');
   const config = loadConfig(LedgerConfig, {
     DATABASE_URL: databaseUrl,
     JWT_SECRET: secret,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { EVENT_CONTENT_TYPE, EventEnvelope, EventHeaders } from '@chat-ledger/contracts';
+import { OutboxLock } from './outbox-locks';
 
 export interface OutboxEvent<TData> {
   envelope: EventEnvelope<string, TData>;
@@ -12,6 +13,15 @@ export interface OutboxEvent<TData> {
 /**
  * Appends events to chat.outbox inside the caller's transaction: the event exists if and only if the
  * business write that produced it committed (Guarantee 1). The relay publishes it later.
+ *
+ * Per-user order (Guarantee 3) is outbox id order, and the relay can only keep it if one user's rows
+ * become visible in id order. Ids come from a sequence at insert time, so two concurrent transactions
+ * of one user could commit out of id order (the later id first) and the relay would publish them
+ * swapped. The insert therefore first takes a transaction-level advisory lock on the user
+ * (partition key): a second transaction of the same user waits until the first commits, and only then
+ * draws its id. Different users never wait for each other (hash collisions aside). A transaction that
+ * appends events of several users should append them in a stable order (e.g. sorted by user id) so
+ * two such transactions cannot deadlock.
  */
 @Injectable()
 export class OutboxWriter {
@@ -22,9 +32,11 @@ export class OutboxWriter {
       [EventHeaders.contentType]: EVENT_CONTENT_TYPE,
       ...(event.traceparent ? { [EventHeaders.traceparent]: event.traceparent } : {}),
     };
+    // One round trip: the sub-select takes the lock before the outer INSERT evaluates nextval() for id.
     await manager.query(
       `INSERT INTO chat.outbox (event_id, event_type, partition_key, payload, headers)
-       VALUES ($1, $2, $3, $4, $5)`,
+       SELECT $1::uuid, $2::text, $3::text, $4::jsonb, $5::jsonb
+         FROM (SELECT pg_advisory_xact_lock(${OutboxLock.userWrite}, hashtext($3::text))) AS user_lock`,
       [event.envelope.id, event.envelope.type, event.partitionKey, JSON.stringify(event.envelope), JSON.stringify(headers)],
     );
   }

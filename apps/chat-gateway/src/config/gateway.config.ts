@@ -1,8 +1,13 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { OutboxRelayEnv } from '@chat-ledger/outbox';
 import { EnvBool, EnvDurationMs, EnvInt } from '@chat-ledger/platform';
 
-/** Environment of chat-gateway. Every key is validated at boot; all problems are reported at once. */
-export class GatewayConfig {
+/**
+ * Environment of chat-gateway. Every key is validated at boot; all problems are reported at once.
+ * The outbox relay's keys (KAFKA_*, OUTBOX_*) come from OutboxRelayEnv; KAFKA_BROKERS is required
+ * while RELAY_ENABLED is true.
+ */
+export class GatewayConfig extends OutboxRelayEnv {
   @EnvInt() @IsInt() @Min(0) @Max(65535)
   PORT = 3000;
 
@@ -35,4 +40,16 @@ export class GatewayConfig {
 
   @IsOptional() @IsString()
   EVENT_SOURCE = 'chat-gateway';
+
+  /** Sustained write requests per second per user (429 with Retry-After beyond); 0 turns the limit off. */
+  @EnvInt() @IsInt() @Min(0) @Max(100_000)
+  RATE_LIMIT_WRITES_PER_SECOND = 20;
+
+  /** Writes a user may send at once before the sustained rate applies. */
+  @EnvInt() @IsInt() @Min(1) @Max(1_000_000)
+  RATE_LIMIT_WRITES_BURST = 100;
+
+  /** Run the outbox relay inside the gateway (default). Set false when standalone relays (`npm run start:relay`) do it. */
+  @EnvBool() @IsBoolean()
+  RELAY_ENABLED = true;
 }

@@ -1,0 +1,43 @@
+import type { RelayLease } from '@chat-ledger/outbox';
+import type { OutboxStatus } from './list-outbox.query.dto';
+
+export interface OutboxRowResponse {
+  id: number;
+  event_id: string;
+  event_type: string;
+  /** The partition key. */
+  user_id: string;
+  shard: number;
+  status: OutboxStatus;
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  created_at: string;
+  published_at: string | null;
+  headers: Record<string, unknown>;
+  payload: Record<string, unknown>;
+}
+
+export interface OutboxPage {
+  list: OutboxRowResponse[];
+  next_cursor: string | null;
+}
+
+export interface OutboxStats {
+  pending: number;
+  /** Pending rows that failed at least once (each holds back the later rows of its shard). */
+  retrying: number;
+  oldest_pending_age_seconds: number | null;
+  dead: number;
+  published_last_minute: number;
+  relays: RelayLease[];
+  /** Shards no live relay holds (their rows wait). */
+  unassigned_shards: number[];
+}
+
+export interface ReplayResult {
+  /** Null for a dry run (nothing recorded). */
+  replay_id: string | null;
+  matched: number;
+  dry_run: boolean;
+}

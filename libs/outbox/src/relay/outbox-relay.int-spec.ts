@@ -1,0 +1,302 @@
+import { DataSource } from 'typeorm';
+import { EmbeddedKafka } from '@chat-ledger/embedded-kafka';
+import { eventually } from '@chat-ledger/testing';
+import {
+  kafkaOrderByKey,
+  migratedDatabase,
+  outboxOrderByKey,
+  RelayHost,
+  startRelay,
+  statusCounts,
+  TopicReader,
+  writeEvents,
+} from '../../test/relay-test-kit';
+import { readRelayLeases } from '../outbox-locks';
+
+// Real PostgreSQL, the embedded Kafka-protocol broker, real kafkajs clients; no mocks.
+
+const TOPIC = 'token-events';
+const PARTITIONS = 16;
+const API_PRODUCE = 0;
+const ERR_INVALID_RECORD = 87; // not retriable: kafkajs gives up at once, the relay's backoff takes over
+
+describe('outbox relay', () => {
+  let kafka: EmbeddedKafka;
+  let reader: TopicReader;
+  const hosts: RelayHost[] = [];
+  const dataSources: DataSource[] = [];
+
+  async function relay(url: string, env: Record<string, string> = {}, brokers = kafka.bootstrapServers): Promise<RelayHost> {
+    const host = await startRelay(url, brokers, { OUTBOX_REBALANCE_INTERVAL: '100ms', ...env });
+    hosts.push(host);
+    return host;
+  }
+
+  async function database() {
+    const db = await migratedDatabase();
+    dataSources.push(db.dataSource);
+    return db;
+  }
+
+  const shardOf = async (ds: DataSource, key: string): Promise<number> =>
+    (await ds.query(`SELECT (hashtextextended($1, 0) & 63)::int AS shard`, [key]))[0].shard;
+
+  beforeAll(async () => {
+    kafka = await EmbeddedKafka.start({ port: 0, topics: [{ name: TOPIC, partitions: PARTITIONS }, { name: 'four-partitions', partitions: 4 }] });
+    reader = await TopicReader.start(kafka.bootstrapServers, TOPIC);
+  });
+
+  afterEach(async () => {
+    await Promise.all(hosts.splice(0).map((h) => h.close()));
+    kafka.clearFaults();
+  });
+
+  afterAll(async () => {
+    await reader?.stop();
+    await Promise.all(dataSources.map((ds) => ds.destroy()));
+    await kafka?.stop();
+  });
+
+  it('publishes key, value and headers (traceparent included), woken by NOTIFY within milliseconds, not by polling', async () => {
+    const { url, dataSource } = await database();
+    await relay(url, { OUTBOX_POLL_INTERVAL: '60s' });
+    await eventually(async () => expect((await readRelayLeases(dataSource))[0]?.shards).toHaveLength(64));
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+    const committedAt = Date.now();
+    const [event] = await writeEvents(dataSource, ['latency-user'], 1, { traceparent });
+    await reader.waitFor([event!.eventId], 5_000);
+    const latencyMs = Date.now() - committedAt;
+
+    const [message] = reader.forEvents([event!.eventId]);
+    expect(message).toMatchObject({
+      key: 'latency-user',
+      headers: { 'event-id': event!.eventId, 'event-type': 'ledger.tokens.adjusted', 'content-type': 'application/json', traceparent },
+    });
+    const [row] = await dataSource.query(`SELECT payload, status, attempts, published_at FROM chat.outbox`);
+    expect(JSON.parse(message!.value)).toEqual(row.payload);
+    expect(row).toMatchObject({ status: 'published', attempts: 1, published_at: expect.any(Date) });
+    // The poll interval is a minute: only LISTEN/NOTIFY can explain this.
+    expect(latencyMs).toBeLessThan(1_000);
+    const [{ pickup_ms }] = await dataSource.query(`SELECT EXTRACT(EPOCH FROM published_at - created_at) * 1000 AS pickup_ms FROM chat.outbox`);
+    process.stdout.write(
+      `[relay] single event: claimed ${Math.round(Number(pickup_ms))} ms after the writing transaction began; ` +
+        `on the topic for the reader after ${latencyMs} ms (the reader's fetch adds up to 100 ms)\n`,
+    );
+  });
+
+  it('10,000 events from 50 users written while two relays run: all arrive, and per user Kafka order = outbox id order', async () => {
+    const { url, dataSource } = await database();
+    const [a, b] = [await relay(url), await relay(url)];
+    await eventually(() => {
+      expect(a.relay.status().shards).toHaveLength(32);
+      expect(b.relay.status().shards).toHaveLength(32);
+    });
+    const users = Array.from({ length: 50 }, (_, i) => `bulk-${i}-${Date.now().toString(36)}`);
+
+    const started = Date.now();
+    const events = await writeEvents(dataSource, users, 200, { perTx: 10, concurrency: 8 });
+    const writtenMs = Date.now() - started;
+    await reader.waitFor(events.map((e) => e.eventId), 45_000);
+    const totalMs = Date.now() - started;
+
+    expect(events).toHaveLength(10_000);
+    const { order, duplicates } = kafkaOrderByKey(reader.forEvents(events.map((e) => e.eventId)));
+    const expected = await outboxOrderByKey(dataSource);
+    expect(order.size).toBe(50);
+    for (const user of users) expect({ user, order: order.get(user) }).toEqual({ user, order: expected.get(user) });
+    await eventually(async () => expect(await statusCounts(dataSource)).toEqual({ published: 10_000 }));
+    // Both relays did real work.
+    expect(a.service.metrics.published.get()).toBeGreaterThan(0);
+    expect(b.service.metrics.published.get()).toBeGreaterThan(0);
+    expect(a.service.metrics.published.get() + b.service.metrics.published.get()).toBe(10_000);
+    process.stdout.write(
+      `[relay] 10,000 events / 50 users / 2 relays: written in ${writtenMs} ms, all on Kafka after ${totalMs} ms ` +
+        `(${Math.round(10_000 / (totalMs / 1000))} events/s end to end), duplicates ${duplicates}, ` +
+        `split ${a.service.metrics.published.get()}/${b.service.metrics.published.get()}\n`,
+    );
+  }, 60_000);
+
+  it('drains a backlog of 10,000 rows with two relays (throughput), in per-user order', async () => {
+    const { url, dataSource } = await database();
+    await dataSource.query(`
+      INSERT INTO chat.outbox (event_id, event_type, partition_key, payload, headers)
+      SELECT id, 'ledger.tokens.adjusted', 'drain-' || (n % 100),
+             jsonb_build_object('id', id, 'type', 'ledger.tokens.adjusted', 'version', 1, 'source', 'drain',
+                                'occurred_at', '2026-01-01T00:00:00.000000Z', 'data', jsonb_build_object('user_id', 'drain-' || (n % 100), 'seq', n)),
+             jsonb_build_object('event-id', id, 'event-type', 'ledger.tokens.adjusted', 'content-type', 'application/json')
+        FROM (SELECT n, gen_random_uuid() AS id FROM generate_series(1, 10000) AS n) AS s ORDER BY n`);
+    const eventIds: string[] = (await dataSource.query(`SELECT event_id FROM chat.outbox`)).map((r: { event_id: string }) => r.event_id);
+
+    const started = Date.now();
+    await Promise.all([relay(url), relay(url)]);
+    await eventually(async () => expect(await statusCounts(dataSource)).toEqual({ published: 10_000 }), { timeoutMs: 30_000, intervalMs: 20 });
+    const drainMs = Date.now() - started;
+    const [{ span }] = await dataSource.query(`SELECT EXTRACT(EPOCH FROM max(published_at) - min(published_at))::float8 AS span FROM chat.outbox`);
+    await reader.waitFor(eventIds, 30_000);
+
+    const { order } = kafkaOrderByKey(reader.forEvents(eventIds));
+    const expected = await outboxOrderByKey(dataSource);
+    expect(order.size).toBe(100);
+    for (const [user, ids] of expected) expect({ user, order: order.get(user) }).toEqual({ user, order: ids });
+    process.stdout.write(
+      `[relay] backlog of 10,000 rows drained by 2 relays: ${drainMs} ms including relay start, ` +
+        `publishing span ${Math.round(span * 1000)} ms (${Math.round(10_000 / span)} rows/s)\n`,
+    );
+  }, 45_000);
+
+  it('database connections dropped: the relay reconnects, takes its leases again and goes on publishing', async () => {
+    const { url, dataSource } = await database();
+    const host = await relay(url);
+    await eventually(() => expect(host.relay.status().shards).toHaveLength(64));
+
+    const killed = await dataSource.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'outbox-relay%'`,
+    );
+    expect(killed.length).toBeGreaterThanOrEqual(2); // worker and LISTEN connections (and pooled ones)
+
+    const events = await writeEvents(dataSource, ['reconnect-a', 'reconnect-b'], 5);
+    await reader.waitFor(events.map((e) => e.eventId), 10_000);
+    await eventually(async () => expect((await readRelayLeases(dataSource)).map((l) => l.shards.length)).toEqual([64]));
+    await eventually(() => expect(host.relay.status().listening).toBe(true));
+    expect(host.logLines.some((l) => l.includes('reconnecting'))).toBe(true);
+  });
+
+  it('shard leases: a second relay takes half, a stopped relay hands its shards over, and every shard has one owner', async () => {
+    const { url, dataSource } = await database();
+    const a = await relay(url);
+    await eventually(() => expect(a.relay.status().shards).toHaveLength(64));
+
+    const b = await relay(url);
+    await eventually(async () => {
+      const leases = await readRelayLeases(dataSource);
+      expect(leases.map((l) => l.shards.length)).toEqual([32, 32]);
+      expect(new Set(leases.flatMap((l) => l.shards)).size).toBe(64);
+    });
+    expect((await readRelayLeases(dataSource)).map((l) => l.instance_id).sort()).toEqual([a.relay.instanceId, b.relay.instanceId].sort());
+
+    await a.close(); // graceful: releases its leases at once
+    await eventually(async () => {
+      const leases = await readRelayLeases(dataSource);
+      expect(leases).toEqual([expect.objectContaining({ instance_id: b.relay.instanceId, shards: Array.from({ length: 64 }, (_, i) => i) })]);
+    });
+    // The survivor publishes for every user.
+    const events = await writeEvents(dataSource, Array.from({ length: 20 }, (_, i) => `handover-${i}`), 3);
+    await reader.waitFor(events.map((e) => e.eventId));
+  });
+
+  it('a row waiting for its retry holds back later rows of its shard, while other shards go on', async () => {
+    const { url, dataSource } = await database();
+    const host = await relay(url, { OUTBOX_RETRY_BASE: '3s' });
+    await eventually(() => expect(host.relay.status().shards).toHaveLength(64));
+    const user = 'held-back-user';
+    let other = 'other-shard-user-0';
+    for (let i = 1; (await shardOf(dataSource, other)) === (await shardOf(dataSource, user)); i++) other = `other-shard-user-${i}`;
+
+    kafka.pushRequestErrors(API_PRODUCE, [ERR_INVALID_RECORD]);
+    const [first] = await writeEvents(dataSource, [user], 1);
+    await eventually(async () => {
+      const [row] = await dataSource.query(`SELECT attempts, status, last_error FROM chat.outbox WHERE event_id = $1`, [first!.eventId]);
+      expect(row).toMatchObject({ attempts: 1, status: 'pending', last_error: expect.stringMatching(/record/i) });
+    });
+
+    const [second] = await writeEvents(dataSource, [user], 1);
+    const [unrelated] = await writeEvents(dataSource, [other], 1);
+    await reader.waitFor([unrelated!.eventId], 5_000);
+    // The first row's retry is 1.5 to 3 s away; the user's next event must not overtake it.
+    expect(reader.forEvents([first!.eventId, second!.eventId])).toEqual([]);
+    const [secondRow] = await dataSource.query(`SELECT status, attempts FROM chat.outbox WHERE event_id = $1`, [second!.eventId]);
+    expect(secondRow).toEqual({ status: 'pending', attempts: 0 });
+
+    await reader.waitFor([first!.eventId, second!.eventId], 10_000);
+    const { order } = kafkaOrderByKey(reader.forEvents([first!.eventId, second!.eventId]));
+    expect(order.get(user)).toEqual([first!.eventId, second!.eventId]);
+  });
+
+  it('graceful stop finishes the batch in hand, then releases the leases', async () => {
+    const { url, dataSource } = await database();
+    const host = await relay(url, { LOG_LEVEL: 'debug' });
+    await eventually(() => expect(host.relay.status().shards).toHaveLength(64));
+    kafka.setRtt(400);
+    const events = await writeEvents(dataSource, ['stop-a', 'stop-b'], 5, { concurrency: 1, perTx: 10 }); // one commit, one batch
+    await eventually(() => expect(host.logLines.some((l) => l.includes('"sending batch"'))).toBe(true));
+
+    await host.close(); // while the send waits for the broker
+
+    expect(await statusCounts(dataSource)).toEqual({ published: 10 });
+    await expect(readRelayLeases(dataSource)).resolves.toEqual([]);
+    kafka.clearFaults();
+    await reader.waitFor(events.map((e) => e.eventId));
+  });
+
+  it('broker unreachable for a while: rows wait and retry with backoff, and all arrive in order once it is back', async () => {
+    // Its own broker: the fault must not disturb the shared reader.
+    const own = await EmbeddedKafka.start({ port: 0, topics: [{ name: TOPIC, partitions: PARTITIONS }] });
+    let ownReader: TopicReader | undefined;
+    try {
+      const { url, dataSource } = await database();
+      const host = await relay(url, { OUTBOX_RETRY_BASE: '100ms', OUTBOX_RETRY_MAX: '1s', OUTBOX_SEND_TIMEOUT: '2s' }, own.bootstrapServers);
+      await eventually(() => expect(host.relay.status().shards).toHaveLength(64));
+
+      own.setBrokerDown();
+      const users = Array.from({ length: 10 }, (_, i) => `outage-${i}`);
+      const events = await writeEvents(dataSource, users, 20);
+      // Several failed attempts (with the error kept) and nothing published while the broker is down.
+      await eventually(
+        async () => {
+          const [row] = await dataSource.query(
+            `SELECT max(attempts)::int AS attempts, count(*) FILTER (WHERE status = 'published')::int AS published,
+                    bool_or(last_error IS NOT NULL) AS has_error FROM chat.outbox`,
+          );
+          expect(row).toEqual({ attempts: expect.any(Number), published: 0, has_error: true });
+          expect(row.attempts).toBeGreaterThanOrEqual(3);
+        },
+        { timeoutMs: 20_000 },
+      );
+      expect(host.service.kafkaHealth()).toMatchObject({ status: 'down' });
+
+      own.setBrokerUp();
+      ownReader = await TopicReader.start(own.bootstrapServers, TOPIC);
+      await ownReader.waitFor(events.map((e) => e.eventId), 20_000);
+      await eventually(async () => expect(await statusCounts(dataSource)).toEqual({ published: 200 }));
+      const { order, duplicates } = kafkaOrderByKey(ownReader.messages);
+      const expected = await outboxOrderByKey(dataSource);
+      for (const user of users) expect(order.get(user)).toEqual(expected.get(user));
+      expect(host.service.kafkaHealth()).toEqual({ status: 'up' });
+      process.stdout.write(`[relay] broker outage: all 200 events arrived after recovery, duplicates ${duplicates}\n`);
+    } finally {
+      await ownReader?.stop();
+      await Promise.all(hosts.splice(0).map((h) => h.close()));
+      await own.stop();
+    }
+  }, 45_000);
+
+  it('retention deletes published rows older than the window in small batches, nothing else', async () => {
+    const { url, dataSource } = await database();
+    const host = await relay(url, { OUTBOX_RETENTION: '1d' }, kafka.bootstrapServers);
+    const events = await writeEvents(dataSource, ['retention-user'], 7);
+    await eventually(async () => expect(await statusCounts(dataSource)).toEqual({ published: 7 }));
+    const old = events.slice(0, 5).map((e) => e.eventId);
+    await dataSource.query(`UPDATE chat.outbox SET published_at = now() - interval '25 hours' WHERE event_id = ANY($1)`, [old]);
+    // An old row that is not published is never deleted.
+    await dataSource.query(
+      `UPDATE chat.outbox SET status = 'dead', published_at = NULL, created_at = now() - interval '30 days' WHERE event_id = $1`,
+      [events[6]!.eventId],
+    );
+
+    await expect(host.relay.runRetentionOnce()).resolves.toBe(5);
+
+    const left: Array<{ event_id: string }> = await dataSource.query(`SELECT event_id FROM chat.outbox ORDER BY id`);
+    expect(left.map((r) => r.event_id)).toEqual([events[5]!.eventId, events[6]!.eventId]);
+  });
+
+  it('refuses to start when the topic is missing or has other partitions than expected', async () => {
+    const { url } = await database();
+    await expect(startRelay(url, kafka.bootstrapServers, { KAFKA_TOPIC: 'no-such-topic' })).rejects.toThrow(
+      `outbox relay cannot start: topic no-such-topic does not exist on ${kafka.bootstrapServers}: create it with 16 partitions`,
+    );
+    await expect(startRelay(url, kafka.bootstrapServers, { KAFKA_TOPIC: 'four-partitions' })).rejects.toThrow(
+      /topic four-partitions on .* has 4 partitions, expected 16/,
+    );
+  });
+});

@@ -1,0 +1,413 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { KafkaConfig, Message } from 'kafkajs';
+import { Client, Pool } from 'pg';
+import { assertTopicReady } from '@chat-ledger/embedded-kafka';
+import { OutboxMetrics } from '../metrics/outbox-metrics';
+import { OutboxLock, RELAY_APPLICATION_PREFIX, RELAY_LOCKS_SQL } from '../outbox-locks';
+import { backoffDelayMs } from './backoff';
+import { KafkaPublisher, kafkaHeaders, PublisherStatus } from './kafka-publisher';
+import { OutboxListener } from './outbox-listener';
+import { claimBatch, ClaimedRow, DELETE_EXPIRED_SQL, markFailed, markPublished } from './relay-store';
+import { planRebalance, SHARD_COUNT } from './shard-assignment';
+import { Wakeup } from './wakeup';
+
+export interface RelayLogger {
+  log(message: unknown, context?: string): void;
+  warn(message: unknown, context?: string): void;
+  error(message: unknown, context?: string): void;
+  debug(message: unknown, context?: string): void;
+}
+
+export interface OutboxRelayOptions {
+  databaseUrl: string;
+  kafka: KafkaConfig;
+  /** How to name the cluster in messages (the KAFKA_BROKERS value). */
+  brokersLabel: string;
+  topic: string;
+  topicPartitions: number;
+  /** Check at start that the topic exists with `topicPartitions` partitions (default true). */
+  checkTopic?: boolean;
+  batchSize: number;
+  pollIntervalMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  maxAttempts: number;
+  retentionMs: number;
+  retentionIntervalMs: number;
+  /** Rows deleted per retention statement. */
+  retentionBatchSize?: number;
+  sendTimeoutMs: number;
+  rebalanceIntervalMs: number;
+  /** Defaults to host:pid:random. Shown in admin stats (connection application_name). */
+  instanceId?: string;
+}
+
+export interface RelayStatus {
+  instanceId: string;
+  running: boolean;
+  /** Shards whose lease this relay holds. */
+  shards: number[];
+  /** Live relays (incl. this one) at the last rebalance. */
+  relays: number;
+  listening: boolean;
+  kafka: PublisherStatus;
+  lastBatchAt?: Date;
+  lastError?: string;
+}
+
+type BatchOutcome = { kind: 'idle' } | { kind: 'published'; count: number; limit: number } | { kind: 'failed'; retryInMs: number };
+
+const CONTEXT = 'OutboxRelay';
+
+/**
+ * The outbox relay: publishes chat.outbox rows to Kafka in id order per shard, at least once.
+ *
+ * One worker connection per relay holds everything that must die together: the member lock (this relay
+ * is alive), the shard leases (session advisory locks) and the claim-send-mark transaction. If that
+ * session ends, PostgreSQL releases the leases and rolls the transaction back at the same moment, so
+ * another relay may take the shards over without ever seeing a half-claimed batch.
+ */
+export class OutboxRelay {
+  readonly instanceId: string;
+  private readonly publisher: KafkaPublisher;
+  private readonly listener: OutboxListener;
+  private readonly pool: Pool;
+  private readonly ownsPool: boolean;
+  private readonly wake = new Wakeup();
+  private worker?: Client;
+  private workerPid?: number;
+  private held: number[] = [];
+  private relays = 0;
+  private loop?: Promise<void>;
+  private stopping = false;
+  private started = false;
+  /** After a failed send, claim single rows until one succeeds, so one bad row cannot fail many. */
+  private probing = false;
+  private retentionTimer?: NodeJS.Timeout;
+  private retentionRunning?: Promise<number>;
+  private lastBatchAt?: Date;
+  private lastProducerConnectAt = 0;
+  private lastError?: string;
+  private failureLog = { lastAt: 0, suppressed: 0 };
+
+  constructor(
+    private readonly options: OutboxRelayOptions,
+    private readonly logger: RelayLogger,
+    private readonly metrics?: OutboxMetrics,
+    pool?: Pool,
+  ) {
+    this.instanceId = options.instanceId ?? `${hostname().slice(0, 32)}:${process.pid}:${randomBytes(2).toString('hex')}`;
+    this.publisher = new KafkaPublisher(options.kafka, options.topic, options.sendTimeoutMs);
+    this.listener = new OutboxListener(
+      {
+        connectionString: options.databaseUrl,
+        application_name: `${RELAY_APPLICATION_PREFIX}${this.instanceId}:listen`.slice(0, 63),
+        connectionTimeoutMillis: 5_000,
+      },
+      () => this.wake.signal(),
+      logger,
+    );
+    this.ownsPool = !pool;
+    this.pool =
+      pool ?? new Pool({ connectionString: options.databaseUrl, max: 2, application_name: 'outbox-relay-maintenance', connectionTimeoutMillis: 5_000 });
+    // A pooled idle connection that breaks (database restart) must not crash the process.
+    if (this.ownsPool) this.pool.on('error', () => undefined);
+  }
+
+  /**
+   * Checks the topic (apps never create topics), then starts the loop, LISTEN and retention.
+   * Throws with an operator-readable message when the topic is missing or has the wrong partitions.
+   */
+  async start(): Promise<void> {
+    if (this.started) return;
+    if (this.options.checkTopic !== false) {
+      try {
+        await assertTopicReady(this.publisher.client, this.options.topic, this.options.topicPartitions, { brokers: this.options.brokersLabel });
+      } catch (error) {
+        throw new Error(`outbox relay cannot start: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    // Connected before the first row, so readiness is true from the start and a broken producer config fails the start.
+    try {
+      await this.publisher.connect();
+    } catch (error) {
+      throw new Error(`outbox relay cannot start: Kafka producer cannot connect to ${this.options.brokersLabel}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    this.started = true;
+    await this.listener.start();
+    this.loop = this.run();
+    this.retentionTimer = setInterval(() => void this.runRetentionOnce().catch(() => undefined), this.options.retentionIntervalMs);
+    this.retentionTimer.unref();
+    this.logger.log({ msg: 'outbox relay started', instance_id: this.instanceId, topic: this.options.topic, batch_size: this.options.batchSize }, CONTEXT);
+  }
+
+  /** Graceful stop: finishes the batch in hand, releases the shard leases, closes connections. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopping) {
+      await this.loop;
+      return;
+    }
+    this.stopping = true;
+    clearInterval(this.retentionTimer);
+    this.wake.signal();
+    await this.loop;
+    await this.releaseWorker();
+    await this.listener.stop();
+    await this.retentionRunning?.catch(() => undefined);
+    await this.publisher.close();
+    if (this.ownsPool) await this.pool.end().catch(() => undefined);
+    this.metrics?.shardsHeld.set(0);
+    if (this.started) this.logger.log({ msg: 'outbox relay stopped', instance_id: this.instanceId }, CONTEXT);
+  }
+
+  status(): RelayStatus {
+    return {
+      instanceId: this.instanceId,
+      running: this.started && !this.stopping,
+      shards: [...this.held],
+      relays: this.relays,
+      listening: this.listener.isListening,
+      kafka: this.publisher.status(),
+      lastBatchAt: this.lastBatchAt,
+      lastError: this.lastError,
+    };
+  }
+
+  /** Deletes published rows older than the retention window, `retentionBatchSize` (1,000) per statement. */
+  runRetentionOnce(): Promise<number> {
+    if (this.retentionRunning) return this.retentionRunning;
+    const batch = this.options.retentionBatchSize ?? 1_000;
+    const run = (async () => {
+      let total = 0;
+      for (;;) {
+        const result = await this.pool.query(DELETE_EXPIRED_SQL, [this.options.retentionMs, batch]);
+        const deleted = result.rowCount ?? 0;
+        total += deleted;
+        if (deleted < batch || this.stopping) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      if (total > 0) this.logger.log({ msg: 'expired outbox rows deleted', count: total }, CONTEXT);
+      return total;
+    })();
+    this.retentionRunning = run
+      .catch((error) => {
+        this.logger.warn({ msg: 'outbox retention sweep failed', error: (error as Error).message }, CONTEXT);
+        throw error;
+      })
+      .finally(() => {
+        this.retentionRunning = undefined;
+      });
+    return this.retentionRunning;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private async run(): Promise<void> {
+    let nextRebalanceAt = 0;
+    let reconnectDelayMs = 250;
+    while (!this.stopping) {
+      try {
+        if (!this.worker) {
+          await this.connectWorker();
+          nextRebalanceAt = 0;
+        }
+        if (Date.now() >= nextRebalanceAt) {
+          await this.rebalance();
+          nextRebalanceAt = Date.now() + this.options.rebalanceIntervalMs;
+        }
+        reconnectDelayMs = 250;
+        let waitMs = this.options.pollIntervalMs;
+        if (this.held.length > 0) {
+          const outcome = await this.processBatch();
+          if (outcome.kind === 'published' && outcome.count >= outcome.limit) continue; // backlog: keep going
+          if (outcome.kind === 'failed') waitMs = Math.min(waitMs, outcome.retryInMs);
+          if (outcome.kind === 'idle') await this.reconnectIdleProducer();
+        }
+        if (this.stopping) break;
+        await this.wake.wait(Math.min(waitMs, Math.max(0, nextRebalanceAt - Date.now())));
+      } catch (error) {
+        this.lastError = (error as Error).message;
+        this.logger.warn(
+          { msg: 'outbox relay database error; reconnecting (shard leases dropped)', error: this.lastError, retry_in_ms: reconnectDelayMs },
+          CONTEXT,
+        );
+        await this.dropWorker();
+        await this.pause(reconnectDelayMs);
+        reconnectDelayMs = Math.min(reconnectDelayMs * 2, 5_000);
+      }
+    }
+  }
+
+  /**
+   * After a failed send the producer is dropped; with nothing to send it would stay disconnected (and
+   * readiness false) until the next row. Reconnect it in the background every few seconds.
+   */
+  private async reconnectIdleProducer(): Promise<void> {
+    if (this.publisher.status().up || Date.now() - this.lastProducerConnectAt < 2_000) return;
+    this.lastProducerConnectAt = Date.now();
+    await this.publisher.connect().catch(() => undefined);
+  }
+
+  /** Sleeps, waking early only to stop. */
+  private async pause(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (!this.stopping && Date.now() < until) await this.wake.wait(until - Date.now());
+  }
+
+  private async connectWorker(): Promise<void> {
+    const client = new Client({
+      connectionString: this.options.databaseUrl,
+      application_name: `${RELAY_APPLICATION_PREFIX}${this.instanceId}`.slice(0, 63),
+      keepAlive: true,
+      connectionTimeoutMillis: 5_000,
+    });
+    // An idle connection error must not crash the process; the next query fails and the loop reconnects.
+    client.on('error', (error) => {
+      this.lastError = error.message;
+    });
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const pid = rows[0]!.pid;
+      await client.query('SELECT pg_advisory_lock($1, $2)', [OutboxLock.relayMember, pid]);
+      this.worker = client;
+      this.workerPid = pid;
+      this.held = [];
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Graceful: unlock everything on a healthy session, then close it. */
+  private async releaseWorker(): Promise<void> {
+    const client = this.worker;
+    if (!client) return;
+    try {
+      await client.query('SELECT pg_advisory_unlock_all()');
+      if (this.held.length) this.logger.log({ msg: 'shard leases released', instance_id: this.instanceId, shards: this.held.length }, CONTEXT);
+    } catch {
+      // closing the session releases them anyway
+    }
+    await this.dropWorker();
+  }
+
+  private async dropWorker(): Promise<void> {
+    const client = this.worker;
+    this.worker = undefined;
+    this.workerPid = undefined;
+    this.held = [];
+    this.metrics?.shardsHeld.set(0);
+    await client?.end().catch(() => undefined);
+  }
+
+  /** Counts live relays (member locks), then takes or gives up shard leases toward a fair share. */
+  private async rebalance(): Promise<void> {
+    const client = this.worker!;
+    const me = this.workerPid!;
+    const { rows } = await client.query<{ pid: number; ns: number; key: string }>(RELAY_LOCKS_SQL);
+    const members = [...new Set(rows.filter((r) => r.ns === OutboxLock.relayMember).map((r) => r.pid))].sort((a, b) => a - b);
+    const rank = members.indexOf(me);
+    if (rank < 0) throw new Error('relay member lock is missing on the worker connection');
+    const shardRows = rows.filter((r) => r.ns === OutboxLock.shardLease);
+    const mine = shardRows.filter((r) => r.pid === me).map((r) => Number(r.key));
+    const others = shardRows.filter((r) => r.pid !== me).map((r) => Number(r.key));
+    this.held = mine.sort((a, b) => a - b);
+    this.relays = members.length;
+
+    const plan = planRebalance({ total: SHARD_COUNT, members: members.length, rank, held: mine, heldByOthers: others });
+    let changed = false;
+    if (plan.release.length > 0) {
+      await client.query('SELECT pg_advisory_unlock($1, s) FROM unnest($2::int[]) AS s', [OutboxLock.shardLease, plan.release]);
+      const released = new Set(plan.release);
+      this.held = this.held.filter((s) => !released.has(s));
+      changed = true;
+    }
+    if (plan.acquire.length > 0) {
+      const { rows: got } = await client.query<{ s: number }>(
+        'SELECT s FROM unnest($2::int[]) AS s WHERE pg_try_advisory_lock($1, s)',
+        [OutboxLock.shardLease, plan.acquire],
+      );
+      if (got.length > 0) {
+        this.held = [...this.held, ...got.map((r) => r.s)].sort((a, b) => a - b);
+        changed = true;
+      }
+    }
+    this.metrics?.shardsHeld.set(this.held.length);
+    if (changed) {
+      this.logger.log(
+        { msg: 'shard leases changed', instance_id: this.instanceId, relays: members.length, target: plan.target, held: this.held.length, released: plan.release.length },
+        CONTEXT,
+      );
+      // Newly taken shards may have a backlog.
+      this.wake.signal();
+    }
+  }
+
+  private async processBatch(): Promise<BatchOutcome> {
+    const client = this.worker!;
+    const limit = this.probing ? 1 : this.options.batchSize;
+    const started = process.hrtime.bigint();
+    await client.query('BEGIN');
+    let rows: ClaimedRow[];
+    try {
+      rows = await claimBatch(client, this.held, limit);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    if (rows.length === 0) {
+      await client.query('COMMIT');
+      return { kind: 'idle' };
+    }
+    this.logger.debug({ msg: 'sending batch', rows: rows.length, first_id: rows[0]!.id, last_id: rows[rows.length - 1]!.id }, CONTEXT);
+
+    try {
+      await this.publisher.send(rows.map(toMessage));
+    } catch (error) {
+      const message = (error as Error).message || String(error);
+      const failed = rows.map((r) => ({ id: r.id, delayMs: backoffDelayMs(r.attempts + 1, this.options.retryBaseMs, this.options.retryMaxMs) }));
+      const dead = await markFailed(client, failed, message, this.options.maxAttempts);
+      await client.query('COMMIT');
+      this.probing = true;
+      this.lastError = message;
+      this.metrics?.publishErrors.inc();
+      this.metrics?.deadLettered.inc(dead);
+      this.metrics?.kafkaUp.set(0);
+      this.metrics?.batchDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      this.logFailure(message, rows.length, dead);
+      return { kind: 'failed', retryInMs: Math.min(...failed.map((f) => f.delayMs)) };
+    }
+
+    await markPublished(client, rows.map((r) => r.id));
+    await client.query('COMMIT');
+    if (this.probing) this.logger.log({ msg: 'kafka send succeeded again, back to full batches', instance_id: this.instanceId }, CONTEXT);
+    this.probing = false;
+    this.lastBatchAt = new Date();
+    this.metrics?.published.inc(rows.length);
+    this.metrics?.kafkaUp.set(1);
+    this.metrics?.batchDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    return { kind: 'published', count: rows.length, limit };
+  }
+
+  /** One warning per 5 s at most while Kafka keeps failing, with the number of failures folded in. */
+  private logFailure(error: string, rows: number, dead: number): void {
+    const now = Date.now();
+    if (dead === 0 && now - this.failureLog.lastAt < 5_000) {
+      this.failureLog.suppressed += 1;
+      return;
+    }
+    this.logger.warn(
+      { msg: 'kafka send failed; rows will be retried with backoff', error, rows, dead, failures_since_last_log: this.failureLog.suppressed },
+      CONTEXT,
+    );
+    this.failureLog = { lastAt: now, suppressed: 0 };
+  }
+}
+
+function toMessage(row: ClaimedRow): Message {
+  return { key: row.partition_key, value: row.payload, headers: kafkaHeaders(row) };
+}

@@ -1,0 +1,106 @@
+import type { ClientBase } from 'pg';
+
+export interface ClaimedRow {
+  /** bigint as string (pg). */
+  id: string;
+  event_id: string;
+  event_type: string;
+  partition_key: string;
+  shard: number;
+  /** The envelope as JSON text: the Kafka value. */
+  payload: string;
+  headers: Record<string, unknown> | null;
+  /** Failed attempts so far. */
+  attempts: number;
+}
+
+/**
+ * Due pending rows of the given shards, in id order, locked for this transaction.
+ *
+ * The ordering rule: per shard, a row that is *blocked* — dead, or waiting for a retry
+ * (attempts > 0 and next_attempt_at in the future) — holds back every later row of its shard, so only
+ * rows with an id below the shard's first blocked row are eligible. Without this a retrying row of a
+ * user would be overtaken by the user's next event.
+ *
+ * Rows that never failed (attempts = 0) are due regardless of next_attempt_at: that column defaults to
+ * the writer's transaction start, which may lie after this statement's now() for a row that
+ * committed meanwhile, and skipping such a row could let a later row of its user go first.
+ *
+ * SKIP LOCKED never skips a pending row in practice: the only other sessions that lock pending rows
+ * are relays, and a relay only claims shards whose lease (advisory lock) it holds on the same session
+ * that runs this transaction; if that session dies, its transaction dies with it.
+ */
+export const CLAIM_SQL = `
+  WITH barrier AS MATERIALIZED (
+    SELECT h.shard,
+           LEAST(
+             (SELECT min(d.id) FROM chat.outbox d WHERE d.status = 'dead' AND d.shard = h.shard),
+             (SELECT min(r.id) FROM chat.outbox r
+               WHERE r.status = 'pending' AND r.attempts > 0 AND r.shard = h.shard AND r.next_attempt_at > now())
+           ) AS first_blocked
+      FROM (SELECT DISTINCT unnest($1::smallint[]) AS shard) AS h
+  )
+  SELECT o.id, o.event_id, o.event_type, o.partition_key, o.shard, o.payload::text AS payload, o.headers, o.attempts
+    FROM chat.outbox o
+   WHERE o.status = 'pending'
+     AND o.shard = ANY($1::smallint[])
+     AND (o.attempts = 0 OR o.next_attempt_at <= now())
+     AND o.id < COALESCE((SELECT b.first_blocked FROM barrier b WHERE b.shard = o.shard), 9223372036854775807)
+   ORDER BY o.id
+   LIMIT $2
+     FOR UPDATE OF o SKIP LOCKED`;
+
+export async function claimBatch(client: ClientBase, shards: readonly number[], limit: number): Promise<ClaimedRow[]> {
+  const { rows } = await client.query<ClaimedRow>(CLAIM_SQL, [shards, limit]);
+  return rows;
+}
+
+export async function markPublished(client: ClientBase, ids: readonly string[]): Promise<number> {
+  const result = await client.query(
+    `UPDATE chat.outbox
+        SET status = 'published', published_at = now(), attempts = attempts + 1
+      WHERE id = ANY($1::bigint[]) AND status = 'pending'`,
+    [ids],
+  );
+  return result.rowCount ?? 0;
+}
+
+/**
+ * One failed attempt for each row: attempts + 1, the error kept, the next attempt after the row's own
+ * backoff delay, or `dead` once the attempt limit is reached. Returns how many rows died.
+ */
+export async function markFailed(
+  client: ClientBase,
+  rows: ReadonlyArray<{ id: string; delayMs: number }>,
+  error: string,
+  maxAttempts: number,
+): Promise<number> {
+  const result = await client.query<{ status: string }>(
+    `UPDATE chat.outbox o
+        SET attempts = o.attempts + 1,
+            last_error = $3,
+            next_attempt_at = now() + u.delay_ms * interval '1 millisecond',
+            status = CASE WHEN o.attempts + 1 >= $4 THEN 'dead' ELSE 'pending' END
+       FROM unnest($1::bigint[], $2::int[]) AS u(id, delay_ms)
+      WHERE o.id = u.id AND o.status = 'pending'
+  RETURNING o.status`,
+    [rows.map((r) => r.id), rows.map((r) => r.delayMs), error.slice(0, 2_000), maxAttempts],
+  );
+  return result.rows.filter((r) => r.status === 'dead').length;
+}
+
+/** Deletes up to `limit` published rows older than the retention window; returns how many. */
+export const DELETE_EXPIRED_SQL = `
+  DELETE FROM chat.outbox
+   WHERE id IN (SELECT id FROM chat.outbox
+                 WHERE status = 'published' AND published_at < now() - $1::bigint * interval '1 millisecond'
+                 ORDER BY published_at
+                 LIMIT $2
+                   FOR UPDATE SKIP LOCKED)`;
+
+/** Numbers for /metrics, read at scrape time (each from a partial index). */
+export const OUTBOX_GAUGES_SQL = `
+  SELECT (SELECT count(*) FROM chat.outbox WHERE status = 'pending')::bigint AS pending,
+         (SELECT count(*) FROM chat.outbox WHERE status = 'dead')::bigint AS dead,
+         (SELECT EXTRACT(EPOCH FROM (now() - created_at))::float8 FROM chat.outbox
+           WHERE status = 'pending' ORDER BY id LIMIT 1) AS oldest_pending_age_seconds`;

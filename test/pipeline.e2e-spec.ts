@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { EmbeddedKafka } from '@chat-ledger/embedded-kafka';
+import { issueToken } from '@chat-ledger/platform';
+import { aUserId, createTestDatabase, eventually } from '@chat-ledger/testing';
+import { GatewayTestApp, startGateway } from '../apps/chat-gateway/test/gateway-test-app';
+import { EMBEDDED_KAFKA_ENV, LedgerTestApp, startLedger } from '../apps/ledger-consumer/test/ledger-test-app';
+
+/**
+ * Gateway, relay and ledger-consumer together on the embedded stack: writes over REST arrive in the
+ * ledger with exact totals; emptying the ledger and replaying the outbox rebuilds identical totals.
+ */
+describe('pipeline end to end: gateway → outbox → relay → Kafka → ledger', () => {
+  const secret = randomBytes(32).toString('hex');
+  const token = (userId: string, scopes: string[] = []) => issueToken({ userId, scopes }, secret);
+  let kafka: EmbeddedKafka;
+  let databaseUrl: string;
+  let gw: GatewayTestApp;
+  let ledger: LedgerTestApp | undefined;
+  const startLedgerApp = async () =>
+    startLedger({ brokers: kafka.bootstrapServers, databaseUrl, jwtSecret: secret, env: { KAFKA_TOPIC_PARTITIONS: '16', ...EMBEDDED_KAFKA_ENV } });
+
+  beforeAll(async () => {
+    kafka = await EmbeddedKafka.start({ port: 0, topics: [{ name: 'token-events', partitions: 16 }] });
+    databaseUrl = await createTestDatabase('pipeline');
+    gw = await startGateway({
+      databaseUrl,
+      jwtSecret: secret,
+      env: { RELAY_ENABLED: 'true', KAFKA_BROKERS: kafka.bootstrapServers, KAFKA_TOPIC_PARTITIONS: '16', OUTBOX_POLL_INTERVAL: '200ms' },
+    });
+    ledger = await startLedgerApp();
+  }, 60_000);
+  afterAll(async () => {
+    await ledger?.close();
+    await gw?.close();
+    await kafka?.stop();
+  });
+
+  const expected = { users: new Map<string, number>(), conversations: new Map<string, number>(), messages: new Map<string, number>(), counted: new Map<string, number>(), adjustments: new Map<string, number>() };
+  const bump = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
+
+  it('applies messages and adjustments from several users with exact totals everywhere', async () => {
+    const users = [aUserId('ada'), aUserId('bob'), aUserId('cy')];
+    const service = gw.http.as(token('title-service', ['tokens:adjust']));
+    for (const [u, user] of users.entries()) {
+      const api = gw.http.as(token(user));
+      for (let c = 0; c < 2; c++) {
+        const first = await api.post('/v1/chat/messages', { role: 'user', content: `question ${c}` });
+        expect(first.status).toBe(201);
+        const conversationId = first.body.conversation_id;
+        bump(expected.messages, first.body.message_id, 0);
+        bump(expected.conversations, conversationId, 0);
+        bump(expected.counted, user, 1);
+        for (let m = 0; m < 3; m++) {
+          const usage = { prompt_tokens: 100 * (u + 1) + m, completion_tokens: 10 * (c + 1) + m };
+          const res = await api.post(`/v1/conversations/${conversationId}/messages`, { role: 'assistant', content: 'answer', model: m % 2 ? 'gpt-4o' : 'gpt-4o-mini', usage });
+          expect(res.status).toBe(201);
+          const tokens = usage.prompt_tokens + usage.completion_tokens;
+          bump(expected.users, user, tokens);
+          bump(expected.conversations, conversationId, tokens);
+          bump(expected.messages, res.body.message_id, tokens);
+          bump(expected.counted, user, 1);
+          if (m === 0) {
+            const adj = await service.post('/v1/token-adjustments', { user_id: user, message_id: res.body.message_id, tokens_delta: -7, reason: 'refund', triggered_at: new Date().toISOString() });
+            expect(adj.status).toBe(202);
+            bump(expected.users, user, -7);
+            bump(expected.conversations, conversationId, -7);
+            bump(expected.messages, res.body.message_id, -7);
+            bump(expected.adjustments, user, -7);
+          }
+        }
+        const title = await service.post('/v1/token-adjustments', { user_id: user, conversation_id: conversationId, tokens_delta: 33, reason: 'title_generation', triggered_at: new Date().toISOString() });
+        expect(title.status).toBe(202);
+        bump(expected.users, user, 33);
+        bump(expected.conversations, conversationId, 33);
+        bump(expected.adjustments, user, 33);
+      }
+      const plain = await service.post('/v1/token-adjustments', { user_id: user, tokens_delta: 5, reason: 'correction', triggered_at: new Date().toISOString() });
+      expect(plain.status).toBe(202);
+      bump(expected.users, user, 5);
+      bump(expected.adjustments, user, 5);
+    }
+
+    await eventually(async () => {
+      for (const [user, total] of expected.users) {
+        const res = await ledger!.http.as(token(user)).get(`/v1/users/${user}/usage`);
+        expect(res.body).toMatchObject({ user_id: user, tokens_total: total, messages_counted: expected.counted.get(user), adjustments_total: expected.adjustments.get(user) });
+      }
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    for (const [conversationId, total] of expected.conversations) {
+      const owner = (await gw.db.query(`SELECT user_id FROM chat.conversations WHERE id = $1`, [conversationId])).rows[0].user_id;
+      await expect(ledger!.http.as(token(owner)).get(`/v1/conversations/${conversationId}/usage`)).resolves.toMatchObject({ status: 200, body: { tokens_total: total } });
+      await expect(gw.http.as(token(owner)).get(`/v1/conversations/${conversationId}`)).resolves.toMatchObject({ body: { tokens_total: total } });
+      const history = await gw.http.as(token(owner)).get(`/v1/conversations/${conversationId}/messages?limit=200`);
+      for (const message of history.body.list) {
+        expect({ id: message.message_id, tokens: message.tokens_consumed, applied: message.ledger_applied }).toEqual({
+          id: message.message_id,
+          tokens: expected.messages.get(message.message_id),
+          applied: true,
+        });
+      }
+    }
+  }, 90_000);
+
+  it('rebuilds identical totals after emptying the ledger and replaying the whole outbox', async () => {
+    const snapshot = async () => {
+      const q = (sql: string) => gw.db.query(sql).then((r) => r.rows);
+      return {
+        users: await q(`SELECT user_id, tokens_total::text, messages_counted::text, adjustments_total::text FROM ledger.user_totals ORDER BY 1`),
+        conversations: await q(`SELECT conversation_id, tokens_total::text FROM ledger.conversation_totals ORDER BY 1`),
+        messages: await q(`SELECT message_id, tokens_total::text FROM ledger.message_totals ORDER BY 1`),
+        entries: await q(`SELECT event_id, tokens_delta::text, user_id FROM ledger.entries ORDER BY 1`),
+      };
+    };
+    const before = await snapshot();
+    expect(before.entries.length).toBeGreaterThan(0);
+
+    await ledger!.close();
+    ledger = undefined;
+    await gw.db.query(`TRUNCATE ledger.entries, ledger.user_totals, ledger.conversation_totals, ledger.message_totals, ledger.usage_hourly`);
+    ledger = await startLedgerApp();
+
+    const replay = await gw.http.as(token('operator', ['outbox:admin'])).post('/v1/admin/outbox/replay', {});
+    expect(replay.status).toBeLessThan(300);
+    expect(replay.body.matched).toBe(before.entries.length);
+
+    await eventually(async () => expect(await snapshot()).toEqual(before), { timeoutMs: 40_000, intervalMs: 250 });
+  }, 90_000);
+});

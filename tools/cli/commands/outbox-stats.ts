@@ -1,0 +1,43 @@
+import type { CliCommand } from '../cli-command';
+import { runOutboxAdmin } from './outbox-admin-cli';
+
+function ranges(shards: number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < shards.length; i++) {
+    let j = i;
+    while (j + 1 < shards.length && shards[j + 1] === shards[j]! + 1) j++;
+    out.push(i === j ? `${shards[i]}` : `${shards[i]}-${shards[j]}`);
+    i = j;
+  }
+  return out.join(',') || 'none';
+}
+
+/** `npm run cli -- outbox:stats`: the numbers of GET /v1/admin/outbox/stats. */
+export const outboxStatsCommand: CliCommand = {
+  name: 'outbox:stats',
+  summary: 'outbox backlog, oldest pending age, dead rows, published in the last minute, relays and their shards',
+  usage: 'outbox:stats [--json]',
+  async run(argv, env) {
+    const json = argv.includes('--json');
+    const unknown = argv.filter((a) => a !== '--json');
+    if (unknown.length) {
+      env.err(`outbox:stats: unknown option ${unknown[0]}`);
+      return 2;
+    }
+    return runOutboxAdmin(env, 'outbox:stats', async (service) => {
+      const s = await service.stats();
+      if (json) {
+        env.out(JSON.stringify(s, null, 2));
+        return 0;
+      }
+      env.out(`pending                 ${s.pending}${s.retrying ? ` (${s.retrying} waiting for a retry)` : ''}`);
+      env.out(`oldest pending age      ${s.oldest_pending_age_seconds === null ? '-' : `${s.oldest_pending_age_seconds.toFixed(1)} s`}`);
+      env.out(`dead                    ${s.dead}${s.dead ? '   (each holds back its shard: outbox:list --status dead, outbox:retry <id>)' : ''}`);
+      env.out(`published last minute   ${s.published_last_minute}`);
+      env.out(`relays                  ${s.relays.length}`);
+      for (const r of s.relays) env.out(`  ${r.instance_id}  (backend pid ${r.pid})  ${r.shards.length} shards: ${ranges(r.shards)}`);
+      env.out(`unassigned shards       ${ranges(s.unassigned_shards)}`);
+      return 0;
+    });
+  },
+};

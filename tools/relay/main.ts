@@ -1,0 +1,43 @@
+import 'reflect-metadata';
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AddressInfo } from 'node:net';
+import { OutboxRelayService } from '@chat-ledger/outbox';
+import { ConfigValidationError, JsonLogger, loadConfig } from '@chat-ledger/platform';
+import { RelayAppModule } from './relay-app.module';
+import { RelayConfig } from './relay.config';
+
+/**
+ * `npm run start:relay`: the outbox relay on its own, for scale-out (run as many as needed; they share
+ * the 64 shards through PostgreSQL advisory locks). SIGTERM finishes the batch in hand and releases the
+ * shard leases. Serves /metrics and /health only when METRICS_PORT is set.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig(RelayConfig, process.env);
+  const logger = new JsonLogger('outbox-relay', config.LOG_LEVEL);
+  const module = RelayAppModule.forRoot(config);
+  let app: INestApplicationContext;
+  let metricsPort: number | undefined;
+  if (config.METRICS_PORT !== undefined) {
+    const http = await NestFactory.create(module, { logger, abortOnError: false });
+    http.enableShutdownHooks();
+    await http.listen(config.METRICS_PORT, config.METRICS_HOST);
+    metricsPort = (http.getHttpServer().address() as AddressInfo).port;
+    app = http;
+  } else {
+    app = await NestFactory.createApplicationContext(module, { logger, abortOnError: false });
+    app.enableShutdownHooks();
+    await app.init();
+  }
+  const relay = app.get(OutboxRelayService).relay!;
+  logger.log(
+    { msg: 'outbox relay running', instance_id: relay.instanceId, topic: config.KAFKA_TOPIC, ...(metricsPort !== undefined ? { metrics_port: metricsPort } : {}) },
+    'Bootstrap',
+  );
+}
+
+main().catch((error) => {
+  if (error instanceof ConfigValidationError) process.stderr.write(`outbox-relay: ${error.message}\n`);
+  else process.stderr.write(`outbox-relay failed to start: ${error?.message ?? error}\n`);
+  process.exit(1);
+});
