@@ -69,6 +69,12 @@ describe(`gateway HTTP fuzzing (seed ${SEED})`, () => {
       },
     };
     cases.push(...generateFuzzCases(adjustment, { random, bodyLimitBytes: BODY_LIMIT, extra: 400 }).map((c) => ({ ...c, token: gw.token('svc', ['tokens:adjust']) })));
+    const operator = gw.token('ops', ['outbox:admin']);
+    const adminEndpoints: EndpointSpec[] = [
+      { name: 'outbox list', method: 'GET', path: '/v1/admin/outbox', query: { status: 'enum', user_id: 'user-id', from: 'time', to: 'time', sort: 'enum', limit: 'int', cursor: 'cursor' } },
+      { name: 'outbox retry', method: 'POST', path: '/v1/admin/outbox/:id/retry', params: { id: '1' } },
+    ];
+    cases.push(...adminEndpoints.flatMap((e) => generateFuzzCases(e, { random, bodyLimitBytes: BODY_LIMIT })).map((c) => ({ ...c, token: operator })));
     const before = await snapshot();
 
     const failures: string[] = [];

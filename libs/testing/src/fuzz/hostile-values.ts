@@ -77,11 +77,13 @@ export function hostileValuesFor(kind: FieldKind, opts: { maxLength?: number; re
 }
 
 /** Query-string values that are invalid for a parameter of a given kind. */
-export function hostileQueryValuesFor(kind: 'int' | 'enum' | 'uuid' | 'time' | 'cursor' | 'user-id' | 'slug' | 'tz' | 'bool'): string[] {
+export function hostileQueryValuesFor(kind: 'int' | 'offset' | 'enum' | 'uuid' | 'time' | 'cursor' | 'user-id' | 'slug' | 'tz' | 'bool'): string[] {
   const sql = SQLISH;
   switch (kind) {
     case 'int':
       return ['', '-1', '0', '1.5', '1e3', 'abc', '99999999999999999999', 'NaN', 'Infinity', ...sql];
+    case 'offset':
+      return ['', '-1', '1.5', '1e3', 'abc', '99999999999999999999', 'NaN', ...sql];
     case 'enum':
       return ['', 'nope', 'ACTIVE', ...sql];
     case 'uuid':

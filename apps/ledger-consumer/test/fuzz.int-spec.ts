@@ -1,0 +1,54 @@
+import { aUserId, EndpointSpec, generateFuzzCases, SeededRandom, sendFuzzCase } from '@chat-ledger/testing';
+import { aMessageEvent, recordsOf } from './events';
+import { LedgerTestApp, startLedger } from './ledger-test-app';
+
+const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
+
+/** Seeded fuzzing of every read endpoint: each invalid request is a 4xx JSON error, never a 5xx, and reads change nothing. */
+describe(`ledger read API fuzzing (seed ${SEED})`, () => {
+  let ledger: LedgerTestApp;
+  const user = aUserId();
+  let conversationId: string;
+  beforeAll(async () => {
+    ledger = await startLedger();
+    const event = aMessageEvent({ userId: user });
+    conversationId = event.data.conversation_id;
+    await ledger.apply.execute(recordsOf([event]));
+  });
+  afterAll(() => ledger.close());
+
+  it('answers every invalid request with a 4xx JSON error', async () => {
+    const random = new SeededRandom(SEED);
+    const endpoints: EndpointSpec[] = [
+      { name: 'user usage', method: 'GET', path: '/v1/users/:user_id/usage', params: { user_id: user } },
+      { name: 'conversation usage', method: 'GET', path: '/v1/conversations/:id/usage', params: { id: conversationId } },
+      { name: 'entries', method: 'GET', path: '/v1/usage/entries', query: { user_id: 'user-id', conversation_id: 'uuid', from: 'time', to: 'time', reason: 'slug', limit: 'int', cursor: 'cursor' } },
+      { name: 'summary', method: 'GET', path: '/v1/usage/summary', query: { group_by: 'enum', from: 'time', to: 'time', user_id: 'user-id', tz: 'tz' } },
+      { name: 'timeline', method: 'GET', path: '/v1/usage/timeline', query: { interval: 'enum', from: 'time', to: 'time', user_id: 'user-id', tz: 'tz' } },
+      { name: 'daily', method: 'GET', path: '/v1/usage/daily', query: { days: 'int', user_id: 'user-id', tz: 'tz' } },
+      { name: 'sessions', method: 'GET', path: '/v1/usage/sessions', query: { user_id: 'user-id', limit: 'int', offset: 'offset' } },
+    ];
+    const cases = endpoints.flatMap((e) => generateFuzzCases(e, { random, bodyLimitBytes: 1024 * 1024 }));
+    const before = (await ledger.db.query(`SELECT count(*)::int AS n FROM ledger.entries`)).rows[0].n;
+    const failures: string[] = [];
+    const token = ledger.token(user);
+    for (let i = 0; i < cases.length; i += 8) {
+      await Promise.all(
+        cases.slice(i, i + 8).map(async (c) => {
+          const res = await sendFuzzCase(ledger.http.baseUrl, token, c);
+          let body: any;
+          try {
+            body = JSON.parse(res.text);
+          } catch {
+            body = undefined;
+          }
+          const ok = res.status >= 400 && res.status < 500 && typeof body?.error?.code === 'string' && Array.isArray(body.error.details);
+          if (!ok) failures.push(`${c.endpoint} | ${c.label} → ${res.status} ${res.text.slice(0, 160)}`);
+        }),
+      );
+    }
+    process.stdout.write(`ledger fuzz: ${cases.length} cases, seed ${SEED}, ${failures.length} failures\n${failures.slice(0, 20).join('\n')}\n`);
+    expect(failures).toEqual([]);
+    await expect(ledger.db.query(`SELECT count(*)::int AS n FROM ledger.entries`).then((r) => r.rows[0].n)).resolves.toBe(before);
+  });
+});
