@@ -8,6 +8,8 @@ export interface StackState {
   KAFKA_BROKERS?: string;
   gateway_url: string;
   ledger_url?: string;
+  /** App processes started by that launcher, so a later start can stop them if the launcher was SIGKILLed. */
+  child_pids?: number[];
 }
 
 const FILE = 'stack.json';
@@ -30,4 +32,38 @@ export function readStackState(dataDir: string): StackState | undefined {
   } catch {
     return undefined; // the stack that wrote it is gone
   }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A launcher killed with SIGKILL leaves its app processes running (holding their ports). Stops those
+ * that are still alive and still ours (their command line points into this dist folder).
+ */
+export async function stopStaleApps(dataDir: string, distDir: string, say: (line: string) => void): Promise<void> {
+  const file = join(dataDir, FILE);
+  if (!existsSync(file)) return;
+  const state = JSON.parse(readFileSync(file, 'utf8')) as StackState;
+  if (isAlive(state.pid)) throw new Error(`npm start is already running from ${dataDir} (pid ${state.pid})`);
+  for (const pid of state.child_pids ?? []) {
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!cmdline.includes(distDir)) continue;
+    say(`stopping app process ${pid} left by an earlier run`);
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  rmSync(file, { force: true });
 }

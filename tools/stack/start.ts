@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { EmbeddedPostgresServer, withDatabase } from '@chat-ledger/database';
@@ -7,7 +8,7 @@ import { ConfigValidationError, issueToken, loadConfig, Scopes } from '@chat-led
 import { ChildApp } from './child-app';
 import { devJwtSecret } from './dev-secret';
 import { StackConfig } from './stack.config';
-import { clearStackState, writeStackState } from './stack-state';
+import { clearStackState, stopStaleApps, writeStackState } from './stack-state';
 
 const DIST = resolve(__dirname, '..', '..');
 const say = (line: string) => process.stdout.write(`[chat-ledger] ${line}\n`);
@@ -44,12 +45,14 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
 
   try {
+    mkdirSync(dataDir, { recursive: true });
+    await stopStaleApps(dataDir, DIST, say);
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
       const pg = await EmbeddedPostgresServer.start({
         dataDir: join(dataDir, 'postgres'),
         port: config.EMBEDDED_PG_PORT,
-        log: (line) => (/FATAL|PANIC/.test(line) ? say(`postgres: ${line}`) : undefined),
+        log: (line) => (/FATAL|PANIC|stale/.test(line) ? say(`postgres: ${line}`) : undefined),
       });
       stops.push(() => pg.stop());
       await ensureDatabase(pg.url, 'chat_ledger');
@@ -104,7 +107,11 @@ async function main(): Promise<void> {
     });
     stops.push(() => gateway.stop(), () => ledger.stop());
     // Both apps migrate their own schema at boot; starting them together halves the start time.
-    await Promise.all([gateway.start(), ledger.start()]);
+    const starting = Promise.all([gateway.start(), ledger.start()]);
+    const base0 = `http://localhost:${config.PORT}`;
+    writeStackState(dataDir, { pid: process.pid, DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, gateway_url: base0, child_pids: [gateway.pid, ledger.pid].filter((p): p is number => p !== undefined) });
+    stops.push(async () => clearStackState(dataDir));
+    await starting;
 
     const base = `http://localhost:${config.PORT}`;
     const ledgerBase = `http://localhost:${config.LEDGER_PORT}`;
@@ -113,8 +120,14 @@ async function main(): Promise<void> {
       { userId: 'internal-service', scopes: [Scopes.tokensAdjust, Scopes.outboxAdmin, Scopes.usageReadAll], ttlSeconds: 30 * 86_400 },
       jwtSecret,
     );
-    writeStackState(dataDir, { pid: process.pid, DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, gateway_url: base, ledger_url: ledgerBase });
-    stops.push(async () => clearStackState(dataDir));
+    writeStackState(dataDir, {
+      pid: process.pid,
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS: kafkaBrokers,
+      gateway_url: base,
+      ledger_url: ledgerBase,
+      child_pids: [gateway.pid, ledger.pid].filter((p): p is number => p !== undefined),
+    });
     say('ready');
     say(`chat-gateway     ${base}/v1   (docs ${base}/docs, health ${base}/health/ready, metrics ${base}/metrics)`);
     say(`ledger-consumer  ${ledgerBase}/v1   (docs ${ledgerBase}/docs, health ${ledgerBase}/health/ready, metrics ${ledgerBase}/metrics)`);
