@@ -83,7 +83,7 @@ describe('authorization matrix', () => {
   it.each(rows.map((r) => [r.name, r] as const))('%s', async (_name, row) => {
     const client = (caller: Caller): HttpClient => (row.app === 'gateway' ? gw.http : ledger.http).as(tokens[caller]);
     // The owner goes last: some rows change state (delete) only when allowed.
-    const order = CALLERS.filter((c) => c !== 'owner').concat('owner');
+    const order: Caller[] = [...CALLERS.filter((c) => c !== 'owner'), 'owner'];
     const got: Partial<Record<Caller, number>> = {};
     for (const caller of order) {
       const res = await client(caller).request(row.method, row.path(), row.body?.());

@@ -6,11 +6,12 @@ import { parseArgs } from 'node:util';
 import { EmbeddedPostgresServer } from '@chat-ledger/database';
 import { findFreePort } from '@chat-ledger/testing';
 import { runChaos } from './chaos-run';
+import { ManagedProcess } from './managed-process';
 import { formatChaosSummary } from './summary-table';
 
 export const CHAOS_SIZES = {
   small: { messages: 2_500, users: 40, concurrency: 12, loadMs: 30_000, faultRounds: 1, partitions: 16, ledgers: 1 },
-  long: { messages: 100_000, users: 400, concurrency: 24, loadMs: 15 * 60_000, faultRounds: 4, partitions: 32, ledgers: 2 },
+  long: { messages: 100_000, users: 400, concurrency: 24, loadMs: 30 * 60_000, faultRounds: 4, partitions: 32, ledgers: 2 },
 } as const;
 
 /** `npm run test:chaos -- [--size small|long] [--seed N] [--messages N]` */
@@ -31,6 +32,14 @@ async function main(): Promise<number> {
     pg = await EmbeddedPostgresServer.start({ dataDir: join(workDir, 'pg'), port: await findFreePort(), persistent: false, postgresFlags: ['-c', 'max_connections=300'] });
     pgServerUrl = pg.url;
   }
+  const interrupt = async () => {
+    process.stdout.write('interrupted: stopping the stack\n');
+    await Promise.all([...ManagedProcess.running].map((p) => p.stop(5_000).catch(() => undefined)));
+    await pg?.stop();
+    process.exit(130);
+  };
+  process.once('SIGINT', () => void interrupt());
+  process.once('SIGTERM', () => void interrupt());
   process.stdout.write(`chaos run: size ${values.size}, seed ${seed}, ${messages} messages; logs in ${workDir}\n`);
   try {
     const summary = await runChaos({

@@ -18,6 +18,8 @@ export interface ManagedProcessOptions {
  * schedule, restarted after crashes. Its output goes to a log file, not the test output.
  */
 export class ManagedProcess {
+  /** Every process started by this run, so an interrupted run can stop them all by PID. */
+  static readonly running = new Set<ManagedProcess>();
   private child?: ChildProcess;
   private expectedExit = false;
   private log: WriteStream;
@@ -27,6 +29,7 @@ export class ManagedProcess {
 
   constructor(readonly options: ManagedProcessOptions) {
     this.log = createWriteStream(options.logFile, { flags: 'a' });
+    ManagedProcess.running.add(this);
   }
 
   get pid(): number | undefined {
@@ -99,6 +102,7 @@ export class ManagedProcess {
 
   async stop(timeoutMs = 15_000): Promise<void> {
     this.stopped = true;
+    ManagedProcess.running.delete(this);
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isAlive } from '@chat-ledger/database';
 
 /** What a running `npm start` tells the CLI and scripts: where its embedded servers listen. */
 export interface StackState {
@@ -26,21 +27,7 @@ export function readStackState(dataDir: string): StackState | undefined {
   const file = join(dataDir, FILE);
   if (!existsSync(file)) return undefined;
   const state = JSON.parse(readFileSync(file, 'utf8')) as StackState;
-  try {
-    process.kill(state.pid, 0);
-    return state;
-  } catch {
-    return undefined; // the stack that wrote it is gone
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return isAlive(state.pid) ? state : undefined; // undefined: the stack that wrote it is gone
 }
 
 /**

@@ -14,7 +14,8 @@ export interface EmbeddedPostgresOptions {
   log?: (line: string) => void;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 checks without touching it). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -15,3 +15,4 @@ export * from './http/configure-http-app';
 export * from './validation/safe-text';
 export * from './rate-limit/token-bucket';
 export * from './rate-limit/rate-limit.guard';
+export * from './pagination/keyset-cursor';
