@@ -1,47 +1,117 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
-import { EmbeddedPostgresServer, buildDataSourceOptions, runMigrations } from '@chat-ledger/database';
-import { CHAT_MIGRATIONS, CHAT_SCHEMA } from '../apps/chat-gateway/src/database/chat-migrations';
-import { rawWriteTps } from './scenarios/write-path.bench';
-import { findFreePort } from '@chat-ledger/testing';
+import { BenchStack } from './harness/bench-stack';
+import { fillOutbox, readOutboxMessages } from './harness/outbox-fill';
+import { appNodeArgs } from './harness/bench-apps';
+import { printTable } from './harness/report';
+import { e2eScenario } from './scenarios/e2e.bench';
+import { ledgerScenario } from './scenarios/ledger.bench';
+import { growthScenario } from './scenarios/growth.bench';
+import { runPeerBench } from './scenarios/peer.bench';
+import { relayScenario } from './scenarios/relay.bench';
+import { writeScenario } from './scenarios/write-path.bench';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const NOT_DONE = 'not implemented yet (issue 6 is partial: only scenario 1a exists)';
+const SCENARIOS = ['write', 'relay', 'ledger', 'e2e', 'peer', 'growth'] as const;
+type Scenario = (typeof SCENARIOS)[number];
 
-async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
-  const seconds = quick ? 3 : 10;
-  const root = mkdtempSync(join(tmpdir(), 'chat-ledger-bench-'));
-  chmodSync(root, 0o755);
-  const pg = await EmbeddedPostgresServer.start({ dataDir: join(root, 'pg'), port: await findFreePort(), persistent: false, postgresFlags: [] });
-  try {
-    const ds = new DataSource(buildDataSourceOptions({ url: pg.url, schema: CHAT_SCHEMA, migrations: CHAT_MIGRATIONS, applicationName: 'bench' }));
-    await ds.initialize();
-    await runMigrations(ds, CHAT_SCHEMA);
-    await ds.destroy();
-    const runs: number[] = [];
-    for (let i = 0; i < 3; i++) runs.push(await rawWriteTps(pg.url, 8, seconds));
-    const noNotify: number[] = [];
-    for (let i = 0; i < 3; i++) noNotify.push(await rawWriteTps(pg.url, 8, seconds, false));
-    const result = {
-      machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, mem_gib: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, quick },
-      write: { raw_tps: Math.round(median(runs)), raw_runs: runs.map(Math.round), raw_tps_without_notify_trigger: Math.round(median(noNotify)), gateway_tps: null, gateway_no_outbox_tps: null, ratio_vs_raw: null, outbox_overhead: null, note: NOT_DONE },
-      relay: { raw_produce_eps: null, relay_eps: null, ratio: null, note: NOT_DONE },
-      ledger: { raw_consume_eps: null, ledger_eps: null, naive_eps: null, ratio_vs_raw: null, ratio_vs_naive: null, note: NOT_DONE },
-      e2e: { note: NOT_DONE }, peer: { note: NOT_DONE }, growth: [],
-    };
-    console.log('| metric | value |\n|---|---|');
-    console.log(`| write.raw_tps (pg, 8 clients, message+outbox tx, median of 3 × ${seconds}s) | ${result.write.raw_tps} |`);
-    console.log(`| write.raw_tps with the outbox NOTIFY trigger disabled (diagnostic) | ${result.write.raw_tps_without_notify_trigger} |`);
-    console.log(`| everything else | ${NOT_DONE} |`);
-    mkdirSync(join(__dirname, '..', '..', 'bench', 'results'), { recursive: true });
-    writeFileSync(join(__dirname, '..', '..', 'bench', 'results', 'latest.json'), JSON.stringify(result, null, 2) + '\n');
-  } finally {
-    await pg.stop();
-    rmSync(root, { recursive: true, force: true });
-  }
+interface Flags {
+  quick: boolean;
+  only: Set<Scenario>;
+  runs: number;
+  profileDir?: string;
 }
 
-main().catch((e) => { console.error(e); process.exitCode = 1; });
+function parseFlags(argv: string[]): Flags {
+  const quick = argv.includes('--quick');
+  const onlyArg = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  const only = new Set<Scenario>();
+  for (const name of onlyArg ? onlyArg.split(',') : SCENARIOS) {
+    if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario "${name}" (known: ${SCENARIOS.join(', ')})`);
+    only.add(name as Scenario);
+  }
+  const runsArg = argv.find((a) => a.startsWith('--runs='))?.slice('--runs='.length);
+  // --quick is a smoke run (one run per figure, small sizes); the full run takes the median of 3.
+  const runs = runsArg ? Number(runsArg) : quick ? 1 : 3;
+  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
+  const profileDir = argv.find((a) => a.startsWith('--profile='))?.slice('--profile='.length);
+  return { quick, only, runs, ...(profileDir ? { profileDir } : {}) };
+}
+
+/** Topic partitions: 100k gateway-sized events stay within the embedded broker's ~5 MiB per partition. */
+const PARTITIONS = 32;
+
+const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  const startedAt = Date.now();
+  // CPU profiles of every app process the bench starts (open them in Chrome DevTools or speedscope).
+  if (flags.profileDir) appNodeArgs.push('--cpu-prof', `--cpu-prof-dir=${flags.profileDir}`);
+  const stack = await BenchStack.start();
+  const result: Record<string, unknown> = {
+    machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, mem_gib: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, quick: flags.quick, runs: flags.runs },
+  };
+  try {
+    if (flags.only.has('write')) {
+      const url = await stack.freshDatabase('bench_write');
+      result.write = await writeScenario(url, { runs: flags.runs, seconds: flags.quick ? 3 : 8, clients: 8 }, log);
+      await stack.dropDatabase(url);
+    }
+    const deps = {
+      brokers: stack.brokers,
+      freshDatabase: (prefix: string) => stack.freshDatabase(prefix),
+      dropDatabase: (url: string) => stack.dropDatabase(url),
+      newTopic: (prefix: string, partitions: number) => stack.newTopic(prefix, partitions),
+    };
+    const rows = flags.quick ? 10_000 : 100_000;
+    if (flags.only.has('relay')) {
+      result.relay = await relayScenario(deps, { runs: flags.runs, rows, partitions: PARTITIONS, latencyRate: 200, latencySeconds: flags.quick ? 2 : 5 }, log);
+    }
+    // The events the relay would publish: generated once, in a scratch outbox.
+    const events = async (n: number) => {
+      const scratch = await stack.freshDatabase('bench_events');
+      await fillOutbox(scratch, n);
+      const messages = await readOutboxMessages(scratch);
+      await stack.dropDatabase(scratch);
+      return messages;
+    };
+    if (flags.only.has('ledger')) {
+      const messages = await events(rows);
+      result.ledger = await ledgerScenario(deps, messages, { runs: flags.runs, partitions: PARTITIONS, naiveEvents: flags.quick ? 500 : 2_000 }, log);
+    }
+    if (flags.only.has('e2e')) {
+      result.e2e = await e2eScenario(deps, { rates: [100, 500], seconds: flags.quick ? 3 : 8, runs: flags.runs, partitions: 16, users: 50 }, log);
+    }
+    if (flags.only.has('peer')) {
+      result.peer = await runPeerBench({
+        serverUrl: stack.serverUrl,
+        brokers: stack.brokers,
+        newTopic: deps.newTopic,
+        freshDatabase: (prefix, migrate) => stack.freshDatabase(prefix, migrate),
+        rows: flags.quick ? 3_000 : 10_000,
+        latencySeconds: flags.quick ? 2 : 5,
+        latencyRate: 200,
+        drainTimeoutMs: flags.quick ? 10_000 : 30_000,
+      });
+      log(`peer done: ${JSON.stringify(result.peer).slice(0, 300)}`);
+    }
+    if (flags.only.has('growth')) {
+      const messages = await events(flags.quick ? 5_000 : 20_000);
+      const sizes = flags.quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
+      result.growth = await growthScenario(deps, messages, { sizes, partitions: PARTITIONS, secondCycleUpTo: flags.quick ? 10_000 : 100_000 }, log);
+    }
+  } finally {
+    await stack.stop();
+  }
+  result.duration_seconds = Math.round((Date.now() - startedAt) / 1000);
+  printTable(result);
+  const dir = join(__dirname, '..', '..', 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

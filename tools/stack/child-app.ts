@@ -8,6 +8,8 @@ export interface ChildAppOptions {
   /** Resolves start() when a stdout line matches. */
   readyWhen: (line: string) => boolean;
   onLine?: (line: string) => void;
+  /** Extra node flags, e.g. ['--cpu-prof'] (profiling from `npm run bench -- --profile`). */
+  nodeArgs?: string[];
 }
 
 /** An app run as its own OS process, so it can be stopped (or killed) alone. */
@@ -22,7 +24,7 @@ export class ChildApp {
   }
 
   start(timeoutMs = 60_000): Promise<void> {
-    const child = spawn(process.execPath, ['--enable-source-maps', this.options.script], {
+    const child = spawn(process.execPath, ['--enable-source-maps', ...(this.options.nodeArgs ?? []), this.options.script], {
       env: { ...process.env, ...this.options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

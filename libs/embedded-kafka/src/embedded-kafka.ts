@@ -138,6 +138,17 @@ export class EmbeddedKafka {
     this.faultedApiKeys.add(apiKey);
   }
 
+  /**
+   * Creates another topic on the running cluster (the mock has no CreateTopics API for clients).
+   * For tools and benchmarks that want a fresh, empty topic; apps still only check topics.
+   */
+  createTopic(topic: EmbeddedKafkaTopic): void {
+    if (!topic.name || !Number.isInteger(topic.partitions) || topic.partitions < 1) {
+      throw new Error(`embedded kafka: invalid topic ${JSON.stringify(topic)}`);
+    }
+    this.mock.createTopic(topic.name, topic.partitions, Math.min(this.brokerIds.length - 1, 3));
+  }
+
   /** All brokers up, no added latency, no pending injected request errors. */
   clearFaults(): void {
     this.mock.setBrokerUp(ALL_BROKERS);

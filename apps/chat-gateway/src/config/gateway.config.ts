@@ -52,4 +52,11 @@ export class GatewayConfig extends OutboxRelayEnv {
   /** Run the outbox relay inside the gateway (default). Set false when standalone relays (`npm run start:relay`) do it. */
   @EnvBool() @IsBoolean()
   RELAY_ENABLED = true;
+
+  /**
+   * BENCHMARK ONLY (`npm run bench`, scenario 1c): store messages and adjustments without their outbox
+   * rows to measure the outbox's cost. Events are then lost; never set it anywhere else.
+   */
+  @EnvBool() @IsBoolean()
+  BENCH_SKIP_OUTBOX_WRITE = false;
 }

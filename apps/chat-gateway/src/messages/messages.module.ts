@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { OutboxWriter } from '@chat-ledger/outbox';
 import { ConversationsModule } from '../conversations/conversations.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { LedgerTotalsModule } from '../ledger-totals/ledger-totals.module';
@@ -7,11 +6,12 @@ import { MessageHistoryService } from './message-history.service';
 import { MessagesController } from './messages.controller';
 import { MessagesRepository } from './messages.repository';
 import { RecordMessageUseCase } from './record-message.use-case';
+import { outboxWriterProvider } from '../outbox-writer/outbox-writer.provider';
 
 @Module({
   imports: [ConversationsModule, IdempotencyModule, LedgerTotalsModule],
   controllers: [MessagesController],
-  providers: [RecordMessageUseCase, MessageHistoryService, MessagesRepository, OutboxWriter],
+  providers: [RecordMessageUseCase, MessageHistoryService, MessagesRepository, outboxWriterProvider],
   exports: [MessagesRepository],
 })
 export class MessagesModule {}

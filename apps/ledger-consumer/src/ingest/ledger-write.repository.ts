@@ -14,7 +14,7 @@ const JOURNAL_COLUMNS = [
  * and only the rows it RETURNs are folded into every balance table with one set-based upsert each.
  * All parts run in the caller's transaction and see the same snapshot.
  */
-const APPLY_SQL = `
+export const APPLY_SQL = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
     event_id uuid, event_type text, event_version smallint, source text, user_id text, conversation_id uuid,

@@ -1,0 +1,86 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { issueToken } from '@chat-ledger/platform';
+import { findFreePort } from '@chat-ledger/testing';
+import { ChildApp } from '../../tools/stack/child-app';
+
+/** dist/ root: this file runs as dist/bench/harness/bench-apps.js. */
+export const DIST = join(__dirname, '..', '..');
+/** Node flags for the apps the bench starts (set by `--profile=<dir>`: CPU profiles of each app). */
+export const appNodeArgs: string[] = [];
+
+export const BENCH_JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+
+export function benchToken(userId: string, scopes: string[] = []): string {
+  return issueToken({ userId, scopes, ttlSeconds: 3_600 }, BENCH_JWT_SECRET);
+}
+
+export interface RunningApp {
+  app: ChildApp;
+  baseUrl: string;
+  /** Lines the app printed (warnings and errors help when a figure looks wrong). */
+  lines: string[];
+}
+
+/**
+ * Starts chat-gateway as its own OS process, as in production: the bench measures it over HTTP.
+ * Writes are not rate limited (one user sends hundreds of requests per second here).
+ */
+export async function startGateway(env: Record<string, string>): Promise<RunningApp> {
+  const port = await findFreePort();
+  const lines: string[] = [];
+  const app = new ChildApp({
+    name: 'chat-gateway',
+    script: join(DIST, 'apps/chat-gateway/src/main.js'),
+    env: { PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: BENCH_JWT_SECRET, DB_MIGRATE: 'false', RATE_LIMIT_WRITES_PER_SECOND: '0', ...env },
+    readyWhen: (line) => line.includes('chat-gateway listening'),
+    nodeArgs: appNodeArgs,
+    onLine: (line) => {
+      lines.push(line);
+      if (lines.length > 200) lines.shift();
+    },
+  });
+  await app.start();
+  return { app, baseUrl: `http://127.0.0.1:${port}`, lines };
+}
+
+/** Starts ledger-consumer as its own OS process; ready once its consumer joined the group. */
+export async function startLedger(env: Record<string, string>): Promise<RunningApp> {
+  const port = await findFreePort();
+  const lines: string[] = [];
+  const app = new ChildApp({
+    name: 'ledger-consumer',
+    script: join(DIST, 'apps/ledger-consumer/src/main.js'),
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      JWT_SECRET: BENCH_JWT_SECRET,
+      DB_MIGRATE: 'false',
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      ...env,
+    },
+    readyWhen: (line) => line.includes('ledger-consumer listening'),
+    nodeArgs: appNodeArgs,
+    onLine: (line) => {
+      lines.push(line);
+      if (lines.length > 200) lines.shift();
+    },
+  });
+  await app.start();
+  return { app, baseUrl: `http://127.0.0.1:${port}`, lines };
+}
+
+/** Runs a bench/load script in its own process and parses the JSON it prints last. */
+export function runLoadProcess<T>(script: string, plan: unknown): Promise<T> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [join(DIST, 'bench/load', script), JSON.stringify(plan)], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`${script} failed: ${error.message}\n${stderr}`));
+      const last = stdout.trim().split('\n').pop() ?? '';
+      try {
+        resolve(JSON.parse(last) as T);
+      } catch {
+        reject(new Error(`${script} printed no result: ${stdout.slice(-500)} ${stderr.slice(-500)}`));
+      }
+    });
+  });
+}

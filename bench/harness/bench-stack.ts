@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { EmbeddedPostgresServer, buildDataSourceOptions, runMigrations, withDatabase } from '@chat-ledger/database';
+import { EmbeddedKafka } from '@chat-ledger/embedded-kafka';
+import { findFreePort } from '@chat-ledger/testing';
+import { CHAT_MIGRATIONS, CHAT_SCHEMA } from '../../apps/chat-gateway/src/database/chat-migrations';
+import { LEDGER_MIGRATIONS, LEDGER_SCHEMA } from '../../apps/ledger-consumer/src/database/ledger-migrations';
+
+/**
+ * The real servers every scenario runs against, started once per bench run: an embedded PostgreSQL 18
+ * (wal_level=logical so the peer's logical-replication relay can run on the same server as ours) and the
+ * embedded Kafka-protocol broker. Scenarios take fresh databases and fresh topics, never a shared one,
+ * so one measurement cannot inherit another's bloat or backlog.
+ */
+export class BenchStack {
+  private constructor(
+    readonly root: string,
+    readonly pg: EmbeddedPostgresServer,
+    readonly kafka: EmbeddedKafka,
+  ) {}
+
+  get serverUrl(): string {
+    return this.pg.url;
+  }
+
+  get brokers(): string {
+    return this.kafka.bootstrapServers;
+  }
+
+  static async start(): Promise<BenchStack> {
+    const root = mkdtempSync(join(tmpdir(), 'chat-ledger-bench-'));
+    chmodSync(root, 0o755);
+    const pg = await EmbeddedPostgresServer.start({
+      dataDir: join(root, 'pg'),
+      port: await findFreePort(),
+      persistent: false,
+      postgresFlags: ['-c', 'wal_level=logical', '-c', 'max_wal_senders=4', '-c', 'max_replication_slots=4', '-c', 'max_connections=200'],
+    });
+    try {
+      const kafka = await EmbeddedKafka.start({ port: 0, topics: [] });
+      return new BenchStack(root, pg, kafka);
+    } catch (error) {
+      await pg.stop();
+      throw error;
+    }
+  }
+
+  /** A new empty database; with `migrate`, the chat and ledger schemas exactly as the apps create them. */
+  async freshDatabase(prefix: string, migrate = true): Promise<string> {
+    const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+    const admin = new Client({ connectionString: this.pg.url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
+    } finally {
+      await admin.end();
+    }
+    const url = withDatabase(this.pg.url, name);
+    if (migrate) {
+      for (const [schema, migrations] of [[CHAT_SCHEMA, CHAT_MIGRATIONS], [LEDGER_SCHEMA, LEDGER_MIGRATIONS]] as const) {
+        const ds = new DataSource(buildDataSourceOptions({ url, schema, migrations: [...migrations], applicationName: 'bench-migrate' }));
+        await ds.initialize();
+        try {
+          await runMigrations(ds, schema);
+        } finally {
+          await ds.destroy();
+        }
+      }
+    }
+    return url;
+  }
+
+  /** Drops a database a scenario is done with (its connections must be closed). */
+  async dropDatabase(url: string): Promise<void> {
+    const name = new URL(url).pathname.slice(1);
+    const admin = new Client({ connectionString: this.pg.url });
+    await admin.connect();
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
+    } finally {
+      await admin.end();
+    }
+  }
+
+  /** A new, empty topic. Retention is ~5 MiB per partition in the mock: size `partitions` to the data. */
+  newTopic(prefix: string, partitions: number): string {
+    const name = `${prefix}-${randomBytes(4).toString('hex')}`;
+    this.kafka.createTopic({ name, partitions });
+    return name;
+  }
+
+  async stop(): Promise<void> {
+    await this.kafka.stop().catch(() => undefined);
+    await this.pg.stop().catch(() => undefined);
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,79 @@
+import { Client } from 'pg';
+
+/** How the generated events look: what the gateway writes for an assistant message with usage. */
+export const BENCH_USERS = 1_000;
+
+/**
+ * Inserts `rows` pending chat.message.recorded rows into chat.outbox with one INSERT … SELECT per
+ * 100,000 rows: envelopes shaped and sized exactly like the gateway's (uuid ids, RFC 3339 time, usage),
+ * spread over BENCH_USERS users so every relay shard and Kafka partition gets work.
+ * `startAt` offsets the user/ids so several fills into one table do not collide.
+ */
+export async function fillOutbox(url: string, rows: number, startAt = 0): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const chunk = 100_000;
+    for (let from = startAt; from < startAt + rows; from += chunk) {
+      const to = Math.min(startAt + rows, from + chunk) - 1;
+      await client.query(
+        `WITH g AS (
+           SELECT i, 'bench-u-' || (i % $3) AS user_id, gen_random_uuid() AS event_id, gen_random_uuid() AS message_id,
+                  -- one conversation per user; the version (4) and variant (8) nibbles make it a valid UUID for the ledger's validation
+                  (overlay(overlay(md5('conv' || (i % $3)) placing '4' from 13 for 1) placing '8' from 17 for 1))::uuid AS conversation_id,
+                  to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at
+             FROM generate_series($1::int, $2::int) AS i
+         )
+         INSERT INTO chat.outbox (event_id, event_type, partition_key, payload, headers)
+         SELECT event_id, 'chat.message.recorded', user_id,
+                jsonb_build_object(
+                  'id', event_id, 'type', 'chat.message.recorded', 'version', 1, 'source', 'chat-gateway',
+                  'occurred_at', occurred_at,
+                  'data', jsonb_build_object(
+                    'user_id', user_id, 'conversation_id', conversation_id, 'message_id', message_id,
+                    'role', 'assistant', 'model', 'gpt-4o',
+                    'usage', jsonb_build_object('prompt_tokens', 120 + i % 7, 'completion_tokens', 80, 'cached_tokens', 0,
+                                                'reasoning_tokens', 0, 'total_tokens', 200 + i % 7),
+                    'tokens_delta', 200 + i % 7)),
+                jsonb_build_object('event-id', event_id, 'event-type', 'chat.message.recorded', 'content-type', 'application/json')
+           FROM g ORDER BY i`,
+        [from, to, BENCH_USERS],
+      );
+    }
+    await client.query('ANALYZE chat.outbox');
+  } finally {
+    await client.end();
+  }
+}
+
+export interface OutboxMessage {
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/** The rows as the relay would send them (key, value, headers), in id order. */
+export async function readOutboxMessages(url: string): Promise<OutboxMessage[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ key: string; value: string; headers: Record<string, string> }>(
+      'SELECT partition_key AS key, payload::text AS value, headers FROM chat.outbox ORDER BY id',
+    );
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Polls `sql` (returning one row with a numeric `n`) until n >= target; returns when it did. */
+export async function waitForCount(client: Client, sql: string, target: number, timeoutMs: number, pollMs = 20): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await client.query<{ n: string }>(sql);
+    const n = Number(rows[0]!.n);
+    if (n >= target) return Date.now();
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${target} (at ${n}): ${sql}`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}

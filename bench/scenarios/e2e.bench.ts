@@ -1,0 +1,92 @@
+import { Agent } from 'node:http';
+import { benchToken, runLoadProcess, startGateway, startLedger } from '../harness/bench-apps';
+import { LatencySummary, median, summarizeLatency } from '../harness/stats';
+import type { E2eLoadPlan, E2eLoadResult } from '../load/e2e-load';
+import { post } from '../load/http-load';
+import { MESSAGE_BODY } from './write-path.bench';
+
+export const E2E_POLL_MS = 2;
+export const E2E_LEDGER_MAX_WAIT_MS = 10;
+
+export interface E2eRateResult extends LatencySummary {
+  rate: number;
+  achieved_rate: number;
+  runs: LatencySummary[];
+}
+
+export interface E2eDeps {
+  brokers: string;
+  freshDatabase: (prefix: string) => Promise<string>;
+  dropDatabase: (url: string) => Promise<void>;
+  newTopic: (prefix: string, partitions: number) => string;
+}
+
+/**
+ * Scenario 4: the whole pipeline as deployed: chat-gateway (with its in-process relay) and
+ * ledger-consumer as separate processes, default settings, one database, one topic; messages posted
+ * at a fixed rate; latency = POST response → event applied in the ledger. Per rate, the median of each
+ * percentile over the runs.
+ */
+export async function e2eScenario(
+  deps: E2eDeps,
+  opts: { rates: number[]; seconds: number; runs: number; partitions: number; users: number },
+  log: (s: string) => void,
+): Promise<Record<string, E2eRateResult>> {
+  const out: Record<string, E2eRateResult> = {};
+  for (const rate of opts.rates) {
+    const runs: LatencySummary[] = [];
+    const achieved: number[] = [];
+    for (let i = 0; i < opts.runs; i++) {
+      const url = await deps.freshDatabase('bench_e2e');
+      const topic = deps.newTopic('bench-e2e', opts.partitions);
+      const kafkaEnv = { KAFKA_BROKERS: deps.brokers, KAFKA_TOPIC: topic, KAFKA_TOPIC_PARTITIONS: String(opts.partitions) };
+      // The embedded broker answers a fetch only when its max wait is over, even when data arrived meanwhile
+      // (real Kafka answers at once): a short wait keeps that quirk from dominating the latency.
+      const ledger = await startLedger({ DATABASE_URL: url, ...kafkaEnv, KAFKA_GROUP_ID: `bench-${topic}`, KAFKA_MAX_WAIT_MS: String(E2E_LEDGER_MAX_WAIT_MS) });
+      const gateway = await startGateway({ DATABASE_URL: url, ...kafkaEnv });
+      try {
+        const agent = new Agent({ keepAlive: true });
+        const workers: E2eLoadPlan['workers'] = [];
+        for (let u = 0; u < opts.users; u++) {
+          const token = benchToken(`bench-e2e-${u}`);
+          const res = await post(agent, new URL('/v1/conversations', gateway.baseUrl), token, JSON.stringify({ title: 'bench' }));
+          if (res.status !== 201) throw new Error(`creating a conversation failed: ${res.status} ${res.text}`);
+          workers.push({ token, conversationId: (JSON.parse(res.text) as { conversation_id: string }).conversation_id });
+        }
+        agent.destroy();
+        const result = await runLoadProcess<E2eLoadResult>('e2e-load.js', {
+          baseUrl: gateway.baseUrl,
+          ledgerDatabaseUrl: url,
+          rate,
+          seconds: opts.seconds,
+          pollMs: E2E_POLL_MS,
+          workers,
+          body: MESSAGE_BODY,
+        } satisfies E2eLoadPlan);
+        if (result.failed > 0 || result.missing > 0) {
+          throw new Error(`e2e at ${rate}/s: ${result.failed} failed requests, ${result.missing} events not in the ledger after 30 s; first error: ${result.firstError}`);
+        }
+        const summary = summarizeLatency(result.latencies_ms);
+        runs.push(summary);
+        achieved.push(Math.round(result.achieved_rate));
+        log(`e2e ${rate}/s run ${i + 1}/${opts.runs}: p50 ${summary.p50_ms} ms, p95 ${summary.p95_ms} ms, p99 ${summary.p99_ms} ms, max ${summary.max_ms} ms (${summary.samples} messages)`);
+      } finally {
+        await gateway.app.stop();
+        await ledger.app.stop();
+        await deps.dropDatabase(url);
+      }
+    }
+    const pick = (k: keyof LatencySummary) => median(runs.map((r) => r[k]));
+    out[String(rate)] = {
+      rate,
+      achieved_rate: median(achieved),
+      samples: runs.reduce((a, r) => a + r.samples, 0),
+      p50_ms: pick('p50_ms'),
+      p95_ms: pick('p95_ms'),
+      p99_ms: pick('p99_ms'),
+      max_ms: Math.max(...runs.map((r) => r.max_ms)),
+      runs,
+    };
+  }
+  return out;
+}
