@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   try {
     if (flags.only.has('write')) {
       const url = await stack.freshDatabase('bench_write');
-      result.write = await writeScenario(url, { runs: flags.runs, seconds: flags.quick ? 3 : 8, clients: 8 }, log);
+      result.write = await writeScenario(url, { runs: flags.runs, seconds: flags.quick ? 3 : 6, clients: 8 }, log);
       await stack.dropDatabase(url);
     }
     const deps = {
@@ -78,10 +78,10 @@ async function main(): Promise<void> {
     };
     if (flags.only.has('ledger')) {
       const messages = await events(rows);
-      result.ledger = await ledgerScenario(deps, messages, { runs: flags.runs, partitions: PARTITIONS, naiveEvents: flags.quick ? 500 : 2_000 }, log);
+      result.ledger = await ledgerScenario(deps, messages, { runs: flags.runs, partitions: PARTITIONS, naiveEvents: flags.quick ? 500 : 1_000 }, log);
     }
     if (flags.only.has('e2e')) {
-      result.e2e = await e2eScenario(deps, { rates: [100, 500], seconds: flags.quick ? 3 : 8, runs: flags.runs, partitions: 16, users: 50 }, log);
+      result.e2e = await e2eScenario(deps, { rates: [100, 500], seconds: flags.quick ? 3 : 5, runs: flags.runs, partitions: 16, users: 50 }, log);
     }
     if (flags.only.has('peer')) {
       result.peer = await runPeerBench({
@@ -89,15 +89,15 @@ async function main(): Promise<void> {
         brokers: stack.brokers,
         newTopic: deps.newTopic,
         freshDatabase: (prefix, migrate) => stack.freshDatabase(prefix, migrate),
-        rows: flags.quick ? 3_000 : 10_000,
+        rows: flags.quick ? 3_000 : 5_000,
         latencySeconds: flags.quick ? 2 : 5,
         latencyRate: 200,
-        drainTimeoutMs: flags.quick ? 10_000 : 30_000,
+        drainTimeoutMs: flags.quick ? 10_000 : 15_000,
       });
       log(`peer done: ${JSON.stringify(result.peer).slice(0, 300)}`);
     }
     if (flags.only.has('growth')) {
-      const messages = await events(flags.quick ? 5_000 : 20_000);
+      const messages = await events(flags.quick ? 5_000 : 10_000);
       const sizes = flags.quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
       result.growth = await growthScenario(deps, messages, { sizes, partitions: PARTITIONS, secondCycleUpTo: flags.quick ? 10_000 : 100_000 }, log);
     }

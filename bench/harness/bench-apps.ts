@@ -22,18 +22,15 @@ export interface RunningApp {
   lines: string[];
 }
 
-/**
- * Starts chat-gateway as its own OS process, as in production: the bench measures it over HTTP.
- * Writes are not rate limited (one user sends hundreds of requests per second here).
- */
-export async function startGateway(env: Record<string, string>): Promise<RunningApp> {
+/** Starts an app (dist/apps/<name>/src/main.js) as its own OS process on a free port, as in production. */
+async function startApp(name: 'chat-gateway' | 'ledger-consumer', env: Record<string, string>): Promise<RunningApp> {
   const port = await findFreePort();
   const lines: string[] = [];
   const app = new ChildApp({
-    name: 'chat-gateway',
-    script: join(DIST, 'apps/chat-gateway/src/main.js'),
-    env: { PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: BENCH_JWT_SECRET, DB_MIGRATE: 'false', RATE_LIMIT_WRITES_PER_SECOND: '0', ...env },
-    readyWhen: (line) => line.includes('chat-gateway listening'),
+    name,
+    script: join(DIST, `apps/${name}/src/main.js`),
+    env: { PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: BENCH_JWT_SECRET, DB_MIGRATE: 'false', ...env },
+    readyWhen: (line) => line.includes(`${name} listening`),
     nodeArgs: appNodeArgs,
     onLine: (line) => {
       lines.push(line);
@@ -44,30 +41,15 @@ export async function startGateway(env: Record<string, string>): Promise<Running
   return { app, baseUrl: `http://127.0.0.1:${port}`, lines };
 }
 
-/** Starts ledger-consumer as its own OS process; ready once its consumer joined the group. */
-export async function startLedger(env: Record<string, string>): Promise<RunningApp> {
-  const port = await findFreePort();
-  const lines: string[] = [];
-  const app = new ChildApp({
-    name: 'ledger-consumer',
-    script: join(DIST, 'apps/ledger-consumer/src/main.js'),
-    env: {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      JWT_SECRET: BENCH_JWT_SECRET,
-      DB_MIGRATE: 'false',
-      KAFKA_SESSION_TIMEOUT_MS: '6000',
-      ...env,
-    },
-    readyWhen: (line) => line.includes('ledger-consumer listening'),
-    nodeArgs: appNodeArgs,
-    onLine: (line) => {
-      lines.push(line);
-      if (lines.length > 200) lines.shift();
-    },
-  });
-  await app.start();
-  return { app, baseUrl: `http://127.0.0.1:${port}`, lines };
+/** chat-gateway, measured over HTTP. Writes are not rate limited (one user sends hundreds per second here). */
+export function startGateway(env: Record<string, string>): Promise<RunningApp> {
+  return startApp('chat-gateway', { RATE_LIMIT_WRITES_PER_SECOND: '0', ...env });
+}
+
+/** ledger-consumer; ready once its consumer joined the group (it logs "listening" after that). */
+export function startLedger(env: Record<string, string>): Promise<RunningApp> {
+  // The embedded broker handles membership changes after sessionTimeout − 1 s: keep it short.
+  return startApp('ledger-consumer', { KAFKA_SESSION_TIMEOUT_MS: '6000', ...env });
 }
 
 /** Runs a bench/load script in its own process and parses the JSON it prints last. */

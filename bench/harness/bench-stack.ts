@@ -10,6 +10,14 @@ import { findFreePort } from '@chat-ledger/testing';
 import { CHAT_MIGRATIONS, CHAT_SCHEMA } from '../../apps/chat-gateway/src/database/chat-migrations';
 import { LEDGER_MIGRATIONS, LEDGER_SCHEMA } from '../../apps/ledger-consumer/src/database/ledger-migrations';
 
+/** What a scenario needs from the stack (fresh databases and topics on the bench's servers). */
+export interface BenchDeps {
+  brokers: string;
+  freshDatabase: (prefix: string) => Promise<string>;
+  dropDatabase: (url: string) => Promise<void>;
+  newTopic: (prefix: string, partitions: number) => string;
+}
+
 /**
  * The real servers every scenario runs against, started once per bench run: an embedded PostgreSQL 18
  * (wal_level=logical so the peer's logical-replication relay can run on the same server as ours) and the

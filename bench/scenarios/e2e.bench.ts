@@ -1,3 +1,4 @@
+import type { BenchDeps } from '../harness/bench-stack';
 import { Agent } from 'node:http';
 import { benchToken, runLoadProcess, startGateway, startLedger } from '../harness/bench-apps';
 import { LatencySummary, median, summarizeLatency } from '../harness/stats';
@@ -14,13 +15,6 @@ export interface E2eRateResult extends LatencySummary {
   runs: LatencySummary[];
 }
 
-export interface E2eDeps {
-  brokers: string;
-  freshDatabase: (prefix: string) => Promise<string>;
-  dropDatabase: (url: string) => Promise<void>;
-  newTopic: (prefix: string, partitions: number) => string;
-}
-
 /**
  * Scenario 4: the whole pipeline as deployed: chat-gateway (with its in-process relay) and
  * ledger-consumer as separate processes, default settings, one database, one topic; messages posted
@@ -28,7 +22,7 @@ export interface E2eDeps {
  * percentile over the runs.
  */
 export async function e2eScenario(
-  deps: E2eDeps,
+  deps: BenchDeps,
   opts: { rates: number[]; seconds: number; runs: number; partitions: number; users: number },
   log: (s: string) => void,
 ): Promise<Record<string, E2eRateResult>> {

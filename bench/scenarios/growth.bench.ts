@@ -1,3 +1,4 @@
+import type { BenchDeps } from '../harness/bench-stack';
 import { Client } from 'pg';
 import { OutboxRelay, relayOptionsFromEnv } from '@chat-ledger/outbox';
 import { fillOutbox, OutboxMessage } from '../harness/outbox-fill';
@@ -18,13 +19,6 @@ export interface GrowthPoint {
   outbox_mib_after_retention: number;
   /** After the same number of rows was written, drained and expired again: reused space, not growth. */
   outbox_mib_after_second_cycle?: number;
-}
-
-export interface GrowthDeps {
-  brokers: string;
-  freshDatabase: (prefix: string) => Promise<string>;
-  dropDatabase: (url: string) => Promise<void>;
-  newTopic: (prefix: string, partitions: number) => string;
 }
 
 const mib = async (db: Client) =>
@@ -82,7 +76,7 @@ async function prefillJournal(url: string, rows: number): Promise<void> {
  * N entries (rate). One run per size (the 1M point alone takes minutes).
  */
 export async function growthScenario(
-  deps: GrowthDeps,
+  deps: BenchDeps,
   messages: OutboxMessage[],
   opts: { sizes: number[]; partitions: number; secondCycleUpTo: number },
   log: (s: string) => void,

@@ -1,3 +1,4 @@
+import type { BenchDeps } from '../harness/bench-stack';
 import { Consumer, EachBatchPayload, Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { decodeTokenEvent } from '@chat-ledger/contracts';
@@ -137,16 +138,9 @@ export interface LedgerResult {
   runs: { raw: number[]; ledger: number[]; naive: number[] };
 }
 
-export interface LedgerBenchDeps {
-  brokers: string;
-  freshDatabase: (prefix: string) => Promise<string>;
-  dropDatabase: (url: string) => Promise<void>;
-  newTopic: (prefix: string, partitions: number) => string;
-}
-
 /** Per run: one fresh topic holding the events; raw, ledger (fresh database) and naive (fresh database) read it. */
 export async function ledgerScenario(
-  deps: LedgerBenchDeps,
+  deps: BenchDeps,
   messages: OutboxMessage[],
   opts: { runs: number; partitions: number; naiveEvents: number },
   log: (s: string) => void,

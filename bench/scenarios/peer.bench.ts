@@ -47,7 +47,7 @@ import {
   initializeReplicationMessageListener,
   TransactionalLogger,
 } from 'pg-transactional-outbox';
-import { BENCH_USERS } from '../harness/outbox-fill';
+import { BENCH_USERS, ENVELOPE_SQL, GENERATED_EVENTS_CTE, HEADERS_SQL } from '../harness/outbox-fill';
 import { LatencySummary, summarizeLatency } from '../harness/stats';
 
 export interface PeerOptions {
@@ -275,24 +275,9 @@ async function insertRows(url: string, from: number, count: number, returning: b
 
 async function insertRowsWith(client: Client, from: number, count: number, returning: boolean): Promise<string[]> {
   const { rows } = await client.query<{ id: string }>(
-    `WITH g AS (
-       SELECT i, 'bench-u-' || (i % $3) AS user_id, gen_random_uuid() AS event_id, gen_random_uuid() AS message_id,
-              md5('conv' || (i % $3))::uuid AS conversation_id,
-              to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at
-         FROM generate_series($1::int, $2::int) AS i
-     )
+    `${GENERATED_EVENTS_CTE}
      INSERT INTO ${SCHEMA}.${TABLE} (id, aggregate_type, aggregate_id, message_type, segment, payload, metadata)
-     SELECT event_id, 'user', user_id, 'chat.message.recorded', user_id,
-            jsonb_build_object(
-              'id', event_id, 'type', 'chat.message.recorded', 'version', 1, 'source', 'chat-gateway',
-              'occurred_at', occurred_at,
-              'data', jsonb_build_object(
-                'user_id', user_id, 'conversation_id', conversation_id, 'message_id', message_id,
-                'role', 'assistant', 'model', 'gpt-4o',
-                'usage', jsonb_build_object('prompt_tokens', 120 + i % 7, 'completion_tokens', 80, 'cached_tokens', 0,
-                                            'reasoning_tokens', 0, 'total_tokens', 200 + i % 7),
-                'tokens_delta', 200 + i % 7)),
-            jsonb_build_object('event-id', event_id, 'event-type', 'chat.message.recorded', 'content-type', 'application/json')
+     SELECT event_id, 'user', user_id, 'chat.message.recorded', user_id, ${ENVELOPE_SQL}, ${HEADERS_SQL}
        FROM g ORDER BY i${returning ? ' RETURNING id' : ''}`,
     [from, from + count - 1, BENCH_USERS],
   );

@@ -1,3 +1,4 @@
+import type { BenchDeps } from '../harness/bench-stack';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Client } from 'pg';
@@ -69,15 +70,8 @@ export interface RelayResult {
   runs: { raw: number[]; relay: number[] };
 }
 
-export interface RelayBenchDeps {
-  freshDatabase: (prefix: string) => Promise<string>;
-  dropDatabase: (url: string) => Promise<void>;
-  newTopic: (prefix: string, partitions: number) => string;
-  brokers: string;
-}
-
 /** Per run: a fresh database with `rows` pending rows, raw producer on one fresh topic, relay on another. */
-export async function relayScenario(deps: RelayBenchDeps, opts: { runs: number; rows: number; partitions: number; latencyRate: number; latencySeconds: number }, log: (s: string) => void): Promise<RelayResult> {
+export async function relayScenario(deps: BenchDeps, opts: { runs: number; rows: number; partitions: number; latencyRate: number; latencySeconds: number }, log: (s: string) => void): Promise<RelayResult> {
   const runs = { raw: [] as number[], relay: [] as number[] };
   for (let i = 0; i < opts.runs; i++) {
     const url = await deps.freshDatabase('bench_relay');
