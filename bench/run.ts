@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   try {
     if (flags.only.has('write')) {
       const url = await stack.freshDatabase('bench_write');
-      result.write = await writeScenario(url, { runs: flags.runs, seconds: flags.quick ? 3 : 6, clients: 8 }, log);
+      result.write = await writeScenario(url, { runs: flags.runs, seconds: flags.quick ? 3 : 5, clients: 8 }, log);
       await stack.dropDatabase(url);
     }
     const deps = {
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
       result.ledger = await ledgerScenario(deps, messages, { runs: flags.runs, partitions: PARTITIONS, naiveEvents: flags.quick ? 500 : 1_000 }, log);
     }
     if (flags.only.has('e2e')) {
-      result.e2e = await e2eScenario(deps, { rates: [100, 500], seconds: flags.quick ? 3 : 5, runs: flags.runs, partitions: 16, users: 50 }, log);
+      result.e2e = await e2eScenario(deps, { rates: [100, 500], seconds: flags.quick ? 3 : 4, runs: flags.runs, partitions: 16, users: 50 }, log);
     }
     if (flags.only.has('peer')) {
       result.peer = await runPeerBench({
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     if (flags.only.has('growth')) {
       const messages = await events(flags.quick ? 5_000 : 10_000);
       const sizes = flags.quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
-      result.growth = await growthScenario(deps, messages, { sizes, partitions: PARTITIONS, secondCycleUpTo: flags.quick ? 10_000 : 100_000 }, log);
+      result.growth = await growthScenario(deps, messages, { sizes, partitions: PARTITIONS, secondCycleUpTo: 10_000 }, log);
     }
   } finally {
     await stack.stop();

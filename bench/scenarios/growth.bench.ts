@@ -27,7 +27,8 @@ const mib = async (db: Client) =>
 /** Retention with a zero window (the production sweep, batch by batch), then a plain VACUUM. */
 async function expireAll(url: string, brokers: string, topic: string, partitions: number): Promise<void> {
   const relay = new OutboxRelay(
-    { ...relayOptionsFromEnv(relayEnv(brokers, topic, partitions), url), retentionMs: 0, checkTopic: false },
+    // The production sweep with a zero window; 5,000 rows per statement instead of 1,000 keeps the 1M point in budget.
+    { ...relayOptionsFromEnv(relayEnv(brokers, topic, partitions), url), retentionMs: 0, retentionBatchSize: 5_000, checkTopic: false },
     { log: () => undefined, debug: () => undefined, warn: () => undefined, error: () => undefined },
   );
   try {
@@ -64,7 +65,7 @@ async function prefillJournal(url: string, rows: number): Promise<void> {
       `INSERT INTO ledger.message_totals (message_id, conversation_id, user_id, tokens_total, events_count)
        SELECT message_id, conversation_id, user_id, tokens_delta, 1 FROM ledger.entries`,
     );
-    await db.query('ANALYZE');
+    await db.query('ANALYZE ledger.entries, ledger.message_totals');
   } finally {
     await db.end();
   }
