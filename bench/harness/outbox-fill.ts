@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 
 /** How the generated events look: what the gateway writes for an assistant message with usage. */
@@ -56,6 +57,23 @@ export async function fillOutbox(url: string, rows: number, startAt = 0): Promis
   }
 }
 
+/** One chat.message.recorded envelope as the gateway writes it (200 tokens), with the relay's headers. */
+export function gatewayEvent(userId: string, conversationId: string, messageId: string): { envelope: Record<string, unknown>; headers: Record<string, string> } {
+  const id = randomUUID();
+  const usage = { prompt_tokens: 120, completion_tokens: 80, cached_tokens: 0, reasoning_tokens: 0, total_tokens: 200 };
+  return {
+    envelope: {
+      id,
+      type: 'chat.message.recorded',
+      version: 1,
+      source: 'chat-gateway',
+      occurred_at: new Date().toISOString(),
+      data: { user_id: userId, conversation_id: conversationId, message_id: messageId, role: 'assistant', model: 'gpt-4o', usage, tokens_delta: 200 },
+    },
+    headers: { 'event-id': id, 'event-type': 'chat.message.recorded', 'content-type': 'application/json' },
+  };
+}
+
 export interface OutboxMessage {
   key: string;
   value: string;
@@ -73,17 +91,5 @@ export async function readOutboxMessages(url: string): Promise<OutboxMessage[]> 
     return rows;
   } finally {
     await client.end();
-  }
-}
-
-/** Polls `sql` (returning one row with a numeric `n`) until n >= target; returns when it did. */
-export async function waitForCount(client: Client, sql: string, target: number, timeoutMs: number, pollMs = 20): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { rows } = await client.query<{ n: string }>(sql);
-    const n = Number(rows[0]!.n);
-    if (n >= target) return Date.now();
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${target} (at ${n}): ${sql}`);
-    await new Promise((r) => setTimeout(r, pollMs));
   }
 }

@@ -3,7 +3,7 @@
 export function printTable(r: Record<string, any>): void {
   const rows: string[][] = [];
   const n = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US') : v === null || v === undefined ? '—' : String(v));
-  const pct = (v: number | undefined) => (typeof v === 'number' ? `${Math.round(v * 100)}%` : '—');
+  const pct = (v: number | undefined) => (typeof v === 'number' ? `${Math.round(v * 1000) / 10}%` : '—');
   const verdict = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? 'met' : 'MISSED');
   if (r.write) {
     const w = r.write;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent } from 'node:http';
 import { Pool } from 'pg';
+import { gatewayEvent } from '../harness/outbox-fill';
 import { benchToken, runLoadProcess, startGateway } from '../harness/bench-apps';
 import { median, ratio } from '../harness/stats';
 import type { HttpLoadPlan, HttpLoadResult } from '../load/http-load';
@@ -32,15 +33,13 @@ export async function rawWriteTps(url: string, clients: number, seconds: number,
       try {
         while (Date.now() < deadline) {
           const id = randomUUID();
-          const usage = { prompt_tokens: 120, completion_tokens: 80, cached_tokens: 0, reasoning_tokens: 0, total_tokens: 200 };
-          const payload = { id: randomUUID(), type: 'chat.message.recorded', version: 1, source: 'chat-gateway', occurred_at: new Date().toISOString(),
-            data: { user_id: c.user, conversation_id: c.id, message_id: id, role: 'assistant', model: 'gpt-4o', usage, tokens_delta: 200 } };
+          const event = gatewayEvent(c.user, c.id, id);
           await client.query('BEGIN');
           await client.query(`INSERT INTO chat.messages (id, conversation_id, user_id, role, content, model,
              prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, total_tokens, created_at)
              VALUES ($1,$2,$3,'assistant',$4,'gpt-4o',120,80,0,0,200,now())`, [id, c.id, c.user, MESSAGE_CONTENT]);
           await client.query(`INSERT INTO chat.outbox (event_id, event_type, partition_key, payload, headers) VALUES ($1,$2,$3,$4,$5)`,
-            [payload.id, payload.type, c.user, JSON.stringify(payload), JSON.stringify({ 'event-id': payload.id, 'event-type': payload.type, 'content-type': 'application/json' })]);
+            [event.envelope.id, 'chat.message.recorded', c.user, JSON.stringify(event.envelope), JSON.stringify(event.headers)]);
           await client.query('COMMIT');
           done++;
         }

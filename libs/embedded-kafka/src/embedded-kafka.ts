@@ -20,6 +20,12 @@ export interface EmbeddedKafkaOptions {
 
 export const DEFAULT_TOPICS: readonly EmbeddedKafkaTopic[] = [{ name: 'token-events', partitions: 16 }];
 const HOST = '127.0.0.1';
+
+function assertValidTopic(t: EmbeddedKafkaTopic): void {
+  if (!t.name || !Number.isInteger(t.partitions) || t.partitions < 1) {
+    throw new Error(`embedded kafka: invalid topic ${JSON.stringify(t)}`);
+  }
+}
 const LEAVE_GROUP_API_KEY = 13;
 
 /**
@@ -56,11 +62,7 @@ export class EmbeddedKafka {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new Error(`embedded kafka: invalid port ${port}`);
     }
-    for (const t of topics) {
-      if (!t.name || !Number.isInteger(t.partitions) || t.partitions < 1) {
-        throw new Error(`embedded kafka: invalid topic ${JSON.stringify(t)}`);
-      }
-    }
+    topics.forEach(assertValidTopic);
 
     const startedAt = Date.now();
     const mock = LibrdkafkaMock.create({ brokers });
@@ -143,9 +145,7 @@ export class EmbeddedKafka {
    * For tools and benchmarks that want a fresh, empty topic; apps still only check topics.
    */
   createTopic(topic: EmbeddedKafkaTopic): void {
-    if (!topic.name || !Number.isInteger(topic.partitions) || topic.partitions < 1) {
-      throw new Error(`embedded kafka: invalid topic ${JSON.stringify(topic)}`);
-    }
+    assertValidTopic(topic);
     this.mock.createTopic(topic.name, topic.partitions, Math.min(this.brokerIds.length - 1, 3));
   }
 

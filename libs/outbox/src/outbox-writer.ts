@@ -11,6 +11,16 @@ export interface OutboxEvent<TData> {
 }
 
 /**
+ * The insert the writer runs ($1 event id, $2 type, $3 partition key, $4 envelope, $5 headers), returning the
+ * row id. One round trip: the sub-select takes the user lock before the outer INSERT evaluates nextval() for id.
+ */
+export const OUTBOX_INSERT_SQL = `
+  INSERT INTO chat.outbox (event_id, event_type, partition_key, payload, headers)
+  SELECT $1::uuid, $2::text, $3::text, $4::jsonb, $5::jsonb
+    FROM (SELECT pg_advisory_xact_lock(${OutboxLock.userWrite}, hashtext($3::text))) AS user_lock
+  RETURNING id`;
+
+/**
  * Appends events to chat.outbox inside the caller's transaction: the event exists if and only if the
  * business write that produced it committed (Guarantee 1). The relay publishes it later.
  *
@@ -32,12 +42,12 @@ export class OutboxWriter {
       [EventHeaders.contentType]: EVENT_CONTENT_TYPE,
       ...(event.traceparent ? { [EventHeaders.traceparent]: event.traceparent } : {}),
     };
-    // One round trip: the sub-select takes the lock before the outer INSERT evaluates nextval() for id.
-    await manager.query(
-      `INSERT INTO chat.outbox (event_id, event_type, partition_key, payload, headers)
-       SELECT $1::uuid, $2::text, $3::text, $4::jsonb, $5::jsonb
-         FROM (SELECT pg_advisory_xact_lock(${OutboxLock.userWrite}, hashtext($3::text))) AS user_lock`,
-      [event.envelope.id, event.envelope.type, event.partitionKey, JSON.stringify(event.envelope), JSON.stringify(headers)],
-    );
+    await manager.query(OUTBOX_INSERT_SQL, [
+      event.envelope.id,
+      event.envelope.type,
+      event.partitionKey,
+      JSON.stringify(event.envelope),
+      JSON.stringify(headers),
+    ]);
   }
 }
