@@ -1,0 +1,5 @@
+export { KafkaBroker } from './kafka-broker';
+export type { KafkaBrokerOptions, KafkaBrokerTopic } from './kafka-broker';
+export { defaultCacheDir, detectJava, KAFKA_VERSION, KafkaRuntimeError, MIN_JAVA_MAJOR, resolveKafkaRuntime } from './kafka-runtime';
+export type { KafkaRuntime, KafkaRuntimeOptions } from './kafka-runtime';
+export type { ExtraListener } from './server-properties';

@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { KafkaBroker, KafkaBrokerTopic } from '@chat-ledger/kafka-broker';
+import { findFreePort } from './free-port';
+import { TcpFaultProxy } from './tcp-fault-proxy';
+
+/** The suite's shared Apache Kafka broker (started by the jest global setup). */
+export function testKafkaBrokers(): string {
+  const brokers = process.env.TEST_KAFKA_BROKERS;
+  if (!brokers) throw new Error('TEST_KAFKA_BROKERS is not set: run tests through `npm test` (jest global setup)');
+  return brokers;
+}
+
+/** A name no other test file uses: every file works on its own topics of the shared broker. */
+export function uniqueTopicName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export interface TestTopic {
+  name: string;
+  partitions: number;
+  config?: Record<string, string>;
+}
+
+/** Creates topics (waiting for their leaders) on the given broker, the shared one by default. */
+export async function createTopics(topics: readonly TestTopic[], brokers = testKafkaBrokers()): Promise<void> {
+  const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: topics.map((t) => ({
+        topic: t.name,
+        numPartitions: t.partitions,
+        replicationFactor: 1,
+        configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
+      })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** One topic with a unique name on the shared broker; returns its name. */
+export async function createTestTopic(prefix: string, partitions: number, config?: Record<string, string>): Promise<string> {
+  const name = uniqueTopicName(prefix);
+  await createTopics([{ name, partitions, config }]);
+  return name;
+}
+
+/**
+ * A broker of its own for a test that breaks the broker or the network, so other test files on the shared
+ * broker never feel it. Clients given `faultyBrokers` reach it through a TcpFaultProxy (the address a second
+ * listener advertises), so `proxy.cut()`, `freeze()` and `setLatency()` hit them and nobody else; clients
+ * given `broker.bootstrapServers` (e.g. a test's own reader) go direct.
+ */
+export interface OwnKafka {
+  broker: KafkaBroker;
+  proxy: TcpFaultProxy;
+  /** Direct, never faulted. */
+  brokers: string;
+  /** Through the proxy. */
+  faultyBrokers: string;
+  stop(): Promise<void>;
+}
+
+export async function startOwnKafka(topics: readonly KafkaBrokerTopic[] = [], brokerConfig: Record<string, string> = {}): Promise<OwnKafka> {
+  const proxiedPort = await findFreePort();
+  const proxy = await TcpFaultProxy.listen({ target: `127.0.0.1:${proxiedPort}` });
+  let broker: KafkaBroker;
+  try {
+    broker = await KafkaBroker.start({
+      dataDir: join(mkdtempSync(join(tmpdir(), 'chat-ledger-kafka-')), 'kafka'),
+      port: 0,
+      persistent: false,
+      heapMb: 384,
+      topics,
+      extraListeners: [{ name: 'PROXIED', port: proxiedPort, advertisedPort: proxy.port }],
+      brokerConfig,
+      kafkaHome: process.env.KAFKA_HOME,
+    });
+  } catch (error) {
+    await proxy.close();
+    throw error;
+  }
+  return {
+    broker,
+    proxy,
+    brokers: broker.bootstrapServers,
+    faultyBrokers: proxy.address,
+    stop: async () => {
+      await proxy.close();
+      await broker.stop();
+    },
+  };
+}
