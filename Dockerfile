@@ -2,6 +2,8 @@
 #   docker run chat-ledger node dist/apps/chat-gateway/src/main.js
 #   docker run chat-ledger node dist/apps/ledger-consumer/src/main.js
 #   docker run chat-ledger node dist/tools/relay/main.js
+# The runtime stage installs production dependencies only (`npm ci --omit=dev`): no embedded PostgreSQL,
+# no embedded broker, no test or benchmark tools.
 FROM node:20-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -11,12 +13,17 @@ COPY apps apps
 COPY libs libs
 COPY tools tools
 COPY bench bench
-RUN npm run build && npm prune --omit=dev
+RUN npm run build
+
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
-COPY --from=build /app/node_modules node_modules
+COPY --from=deps /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY package.json ./
 USER node

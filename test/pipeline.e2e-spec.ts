@@ -1,38 +1,36 @@
 import { randomBytes } from 'node:crypto';
-import { EmbeddedKafka } from '@chat-ledger/embedded-kafka';
 import { issueToken } from '@chat-ledger/platform';
-import { aUserId, createTestDatabase, eventually } from '@chat-ledger/testing';
+import { aUserId, createTestDatabase, createTestTopic, eventually, testKafkaBrokers } from '@chat-ledger/testing';
 import { GatewayTestApp, startGateway } from '../apps/chat-gateway/test/gateway-test-app';
-import { EMBEDDED_KAFKA_ENV, LedgerTestApp, startLedger } from '../apps/ledger-consumer/test/ledger-test-app';
+import { LedgerTestApp, startLedger, TEST_KAFKA_ENV } from '../apps/ledger-consumer/test/ledger-test-app';
 
 /**
- * Gateway, relay and ledger-consumer together on the embedded stack: writes over REST arrive in the
+ * Gateway, relay and ledger-consumer together on real PostgreSQL and Apache Kafka: writes over REST arrive in the
  * ledger with exact totals; emptying the ledger and replaying the outbox rebuilds identical totals.
  */
 describe('pipeline end to end: gateway → outbox → relay → Kafka → ledger', () => {
   const secret = randomBytes(32).toString('hex');
   const token = (userId: string, scopes: string[] = []) => issueToken({ userId, scopes }, secret);
-  let kafka: EmbeddedKafka;
+  let topic: string;
   let databaseUrl: string;
   let gw: GatewayTestApp;
   let ledger: LedgerTestApp | undefined;
   const startLedgerApp = async () =>
-    startLedger({ brokers: kafka.bootstrapServers, databaseUrl, jwtSecret: secret, env: { KAFKA_TOPIC_PARTITIONS: '16', ...EMBEDDED_KAFKA_ENV } });
+    startLedger({ brokers: testKafkaBrokers(), databaseUrl, jwtSecret: secret, env: { KAFKA_TOPIC: topic, KAFKA_TOPIC_PARTITIONS: '16', ...TEST_KAFKA_ENV } });
 
   beforeAll(async () => {
-    kafka = await EmbeddedKafka.start({ port: 0, topics: [{ name: 'token-events', partitions: 16 }] });
+    topic = await createTestTopic('pipeline', 16);
     databaseUrl = await createTestDatabase('pipeline');
     gw = await startGateway({
       databaseUrl,
       jwtSecret: secret,
-      env: { RELAY_ENABLED: 'true', KAFKA_BROKERS: kafka.bootstrapServers, KAFKA_TOPIC_PARTITIONS: '16', OUTBOX_POLL_INTERVAL: '200ms' },
+      env: { RELAY_ENABLED: 'true', KAFKA_BROKERS: testKafkaBrokers(), KAFKA_TOPIC: topic, KAFKA_TOPIC_PARTITIONS: '16', OUTBOX_POLL_INTERVAL: '200ms' },
     });
     ledger = await startLedgerApp();
   }, 60_000);
   afterAll(async () => {
     await ledger?.close();
     await gw?.close();
-    await kafka?.stop();
   });
 
   const expected = { users: new Map<string, number>(), conversations: new Map<string, number>(), messages: new Map<string, number>(), counted: new Map<string, number>(), adjustments: new Map<string, number>() };

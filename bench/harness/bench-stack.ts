@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { EmbeddedPostgresServer, buildDataSourceOptions, runMigrations, withDatabase } from '@chat-ledger/database';
-import { EmbeddedKafka } from '@chat-ledger/embedded-kafka';
+import { KafkaBroker } from '@chat-ledger/kafka-broker';
 import { findFreePort } from '@chat-ledger/testing';
 import { CHAT_MIGRATIONS, CHAT_SCHEMA } from '../../apps/chat-gateway/src/database/chat-migrations';
 import { LEDGER_MIGRATIONS, LEDGER_SCHEMA } from '../../apps/ledger-consumer/src/database/ledger-migrations';
@@ -15,20 +15,20 @@ export interface BenchDeps {
   brokers: string;
   freshDatabase: (prefix: string) => Promise<string>;
   dropDatabase: (url: string) => Promise<void>;
-  newTopic: (prefix: string, partitions: number) => string;
+  newTopic: (prefix: string, partitions: number) => Promise<string>;
 }
 
 /**
  * The real servers every scenario runs against, started once per bench run: an embedded PostgreSQL 18
  * (wal_level=logical so the peer's logical-replication relay can run on the same server as ours) and the
- * embedded Kafka-protocol broker. Scenarios take fresh databases and fresh topics, never a shared one,
+ * embedded Apache Kafka broker (a real KRaft node, the same as `npm start` runs). Scenarios take fresh databases and fresh topics, never a shared one,
  * so one measurement cannot inherit another's bloat or backlog.
  */
 export class BenchStack {
   private constructor(
     readonly root: string,
     readonly pg: EmbeddedPostgresServer,
-    readonly kafka: EmbeddedKafka,
+    readonly kafka: KafkaBroker,
   ) {}
 
   get serverUrl(): string {
@@ -49,7 +49,8 @@ export class BenchStack {
       postgresFlags: ['-c', 'wal_level=logical', '-c', 'max_wal_senders=4', '-c', 'max_replication_slots=4', '-c', 'max_connections=200'],
     });
     try {
-      const kafka = await EmbeddedKafka.start({ port: 0, topics: [] });
+      // The heap production brokers start with (the official scripts' default), not the small dev one.
+      const kafka = await KafkaBroker.start({ dataDir: join(root, 'kafka'), port: 0, persistent: false, heapMb: 1024 });
       return new BenchStack(root, pg, kafka);
     } catch (error) {
       await pg.stop();
@@ -94,10 +95,10 @@ export class BenchStack {
     }
   }
 
-  /** A new, empty topic. Retention is ~5 MiB per partition in the mock: size `partitions` to the data. */
-  newTopic(prefix: string, partitions: number): string {
+  /** A new, empty topic, so no measurement reads another's records. */
+  async newTopic(prefix: string, partitions: number): Promise<string> {
     const name = `${prefix}-${randomBytes(4).toString('hex')}`;
-    this.kafka.createTopic({ name, partitions });
+    await this.kafka.createTopics([{ name, partitions }]);
     return name;
   }
 

@@ -32,7 +32,7 @@ export async function e2eScenario(
     const achieved: number[] = [];
     for (let i = 0; i < opts.runs; i++) {
       const url = await deps.freshDatabase('bench_e2e');
-      const topic = deps.newTopic('bench-e2e', opts.partitions);
+      const topic = await deps.newTopic('bench-e2e', opts.partitions);
       const kafkaEnv = { KAFKA_BROKERS: deps.brokers, KAFKA_TOPIC: topic, KAFKA_TOPIC_PARTITIONS: String(opts.partitions) };
       // The embedded broker answers a fetch only when its max wait is over, even when data arrived meanwhile
       // (real Kafka answers at once): a short wait keeps that quirk from dominating the latency.

@@ -89,19 +89,19 @@ export async function growthScenario(
     await db.connect();
     try {
       await fillOutbox(url, rows);
-      const relayEps = Math.round(await relayDrainEps(url, deps.brokers, deps.newTopic('bench-growth', opts.partitions), opts.partitions, rows));
+      const relayEps = Math.round(await relayDrainEps(url, deps.brokers, await deps.newTopic('bench-growth', opts.partitions), opts.partitions, rows));
       const afterDrain = await mib(db);
       await expireAll(url, deps.brokers, 'unused', opts.partitions);
       const afterRetention = await mib(db);
       let afterSecond: number | undefined;
       if (rows <= opts.secondCycleUpTo) {
         await fillOutbox(url, rows, rows);
-        await relayDrainEps(url, deps.brokers, deps.newTopic('bench-growth', opts.partitions), opts.partitions, rows);
+        await relayDrainEps(url, deps.brokers, await deps.newTopic('bench-growth', opts.partitions), opts.partitions, rows);
         await expireAll(url, deps.brokers, 'unused', opts.partitions);
         afterSecond = await mib(db);
       }
       await prefillJournal(url, rows);
-      const topic = deps.newTopic('bench-growth-ledger', opts.partitions);
+      const topic = await deps.newTopic('bench-growth-ledger', opts.partitions);
       await rawProduceEps(deps.brokers, topic, messages);
       const ledgerEps = Math.round(await ledgerApplyEps(url, deps.brokers, topic, opts.partitions, messages.length));
       const first = points[0];

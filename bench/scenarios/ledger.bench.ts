@@ -147,7 +147,7 @@ export async function ledgerScenario(
 ): Promise<LedgerResult> {
   const runs = { raw: [] as number[], ledger: [] as number[], naive: [] as number[] };
   for (let i = 0; i < opts.runs; i++) {
-    const topic = deps.newTopic('bench-ledger', opts.partitions);
+    const topic = await deps.newTopic('bench-ledger', opts.partitions);
     await rawProduceEps(deps.brokers, topic, messages);
     runs.raw.push(Math.round(await rawConsumeEps(deps.brokers, topic, messages.length)));
     const url = await deps.freshDatabase('bench_ledger');

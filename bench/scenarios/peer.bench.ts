@@ -56,7 +56,7 @@ export interface PeerOptions {
   /** 127.0.0.1:port of the Kafka-protocol broker */
   brokers: string;
   /** creates a fresh empty topic, returns its name */
-  newTopic: (prefix: string, partitions: number) => string;
+  newTopic: (prefix: string, partitions: number) => Promise<string>;
   /** new empty database on the server, returns its URL; pass migrate=false, the peer has its own schema */
   freshDatabase: (prefix: string, migrate?: boolean) => Promise<string>;
   /** backlog size, e.g. 100000 (quick: 20000) */
@@ -182,7 +182,7 @@ interface RunningPeer {
 async function withPeer<T>(o: PeerOptions, variant: Variant, notes: string[], phase: string, fn: (peer: RunningPeer) => Promise<T>): Promise<T> {
   const url = await o.freshDatabase(variant === 'polling' ? 'peer_poll' : 'peer_repl', false);
   const slot = `peer_slot_${randomBytes(4).toString('hex')}`;
-  const topic = o.newTopic('peer', 32);
+  const topic = await o.newTopic('peer', 32);
   const kafka = new Kafka({ clientId: 'peer-bench', brokers: o.brokers.split(','), logLevel: logLevel.ERROR });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: false });
   const { logger, problems, mute } = collectingLogger();

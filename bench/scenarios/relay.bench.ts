@@ -86,15 +86,15 @@ export async function relayScenario(deps: BenchDeps, opts: { runs: number; rows:
     const url = await deps.freshDatabase('bench_relay');
     await fillOutbox(url, opts.rows);
     const messages = await readOutboxMessages(url);
-    runs.raw.push(Math.round(await rawProduceEps(deps.brokers, deps.newTopic('bench-raw', opts.partitions), messages)));
-    runs.relay.push(Math.round(await relayDrainEps(url, deps.brokers, deps.newTopic('bench-relay', opts.partitions), opts.partitions, opts.rows)));
+    runs.raw.push(Math.round(await rawProduceEps(deps.brokers, await deps.newTopic('bench-raw', opts.partitions), messages)));
+    runs.relay.push(Math.round(await relayDrainEps(url, deps.brokers, await deps.newTopic('bench-relay', opts.partitions), opts.partitions, opts.rows)));
     await deps.dropDatabase(url);
     log(`relay run ${i + 1}/${opts.runs} (${opts.rows} rows): raw producer ${runs.raw[i]} ev/s, relay ${runs.relay[i]} ev/s`);
   }
   const raw = median(runs.raw);
   const relay = median(runs.relay);
   const url = await deps.freshDatabase('bench_relay_latency');
-  const latency = await relayLatency(url, deps.brokers, deps.newTopic('bench-relay-latency', opts.partitions), opts.partitions, opts.latencyRate, opts.latencySeconds);
+  const latency = await relayLatency(url, deps.brokers, await deps.newTopic('bench-relay-latency', opts.partitions), opts.partitions, opts.latencyRate, opts.latencySeconds);
   await deps.dropDatabase(url);
   log(`relay latency at ${opts.latencyRate}/s: p50 ${latency.p50_ms} ms, p95 ${latency.p95_ms} ms, p99 ${latency.p99_ms} ms, max ${latency.max_ms} ms`);
   return { rows: opts.rows, raw_produce_eps: raw, relay_eps: relay, ratio: ratio(relay, raw), latency: { ...latency, rate: opts.latencyRate }, runs };

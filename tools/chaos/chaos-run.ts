@@ -5,11 +5,10 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions, withDatabase } from '@chat-ledger/database';
-import { EmbeddedKafka } from '@chat-ledger/embedded-kafka';
 import { issueToken } from '@chat-ledger/platform';
-import { findFreePort } from '@chat-ledger/testing';
+import { findFreePort, OwnKafka, startOwnKafka } from '@chat-ledger/testing';
 import { ReconcileService } from '../../apps/ledger-consumer/src/reconcile/reconcile.service';
-import { buildFaultSchedule, Fault, FaultKind } from './fault-schedule';
+import { buildFaultSchedule, Fault, FAULT_KINDS, FaultKind } from './fault-schedule';
 import { LoadGenerator } from './load-generator';
 import { ManagedProcess } from './managed-process';
 
@@ -22,7 +21,7 @@ export interface ChaosOptions {
   loadMs: number;
   faultRounds: number;
   partitions: number;
-  /** ledger-consumer instances (a member joining a live group may hit the embedded broker's SyncGroup race; the supervisor restarts it). */
+  /** ledger-consumer instances, all in one consumer group (killed ones re-join it while the others run). */
   ledgers: number;
   drainTimeoutMs: number;
   /** A PostgreSQL server URL; the run creates its own database there. */
@@ -61,7 +60,7 @@ export interface ChaosSummary {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The chaos run: gateway, two relays and two ledger-consumers as OS processes on the embedded stack,
+ * The chaos run: gateway, two relays and the ledger-consumers as OS processes on real PostgreSQL and Kafka,
  * a load of acknowledged writes, a seeded fault schedule, then a drain and the invariant checks.
  */
 export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
@@ -73,13 +72,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
   await admin.query(`CREATE DATABASE ${dbName}`);
   await admin.end();
   const databaseUrl = withDatabase(o.pgServerUrl, dbName);
-  const kafka = await EmbeddedKafka.start({ port: 0, topics: [{ name: 'token-events', partitions: o.partitions }] });
+  // A real Apache Kafka node of the run's own; the apps reach it through a fault proxy (the address its
+  // second listener advertises), the verifier directly.
+  const kafka = await startOwnKafka([{ name: 'token-events', partitions: o.partitions }]);
   const secret = randomBytes(32).toString('hex');
   const gatewayPort = await findFreePort();
   const baseEnv = {
     DATABASE_URL: databaseUrl,
     JWT_SECRET: secret,
-    KAFKA_BROKERS: kafka.bootstrapServers,
+    KAFKA_BROKERS: kafka.faultyBrokers,
     KAFKA_TOPIC: 'token-events',
     KAFKA_TOPIC_PARTITIONS: String(o.partitions),
     LOG_LEVEL: 'info',
@@ -93,16 +94,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
   const relays = [0, 1].map((i) => proc(`relay-${i}`, 'tools/relay/main.js', relayEnv, 'outbox relay running'));
   const ledgerPorts = await Promise.all(Array.from({ length: o.ledgers }, () => findFreePort()));
   const ledgers = ledgerPorts.map((_, i) =>
-    proc(`ledger-${i}`, 'apps/ledger-consumer/src/main.js', { ...baseEnv, PORT: String(ledgerPorts[i]), KAFKA_SESSION_TIMEOUT_MS: '6000', KAFKA_HEARTBEAT_INTERVAL_MS: '500', BATCH_RETRY_INITIAL: '50ms', BATCH_RETRY_MAX: '1s' }, 'ledger-consumer listening'),
+    proc(`ledger-${i}`, 'apps/ledger-consumer/src/main.js', { ...baseEnv, PORT: String(ledgerPorts[i]), KAFKA_SESSION_TIMEOUT_MS: '10000', KAFKA_HEARTBEAT_INTERVAL_MS: '1000', BATCH_RETRY_INITIAL: '50ms', BATCH_RETRY_MAX: '1s' }, 'ledger-consumer listening'),
   );
   const all = [gateway, ...relays, ...ledgers];
-  const faultsDone: Record<FaultKind, number> = { 'kill-relay': 0, 'kill-ledger': 0, 'broker-down': 0, 'broker-errors': 0, 'pg-drop-connections': 0, 'slow-network': 0 };
+  const faultsDone = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   let summary: ChaosSummary | undefined;
   try {
-    // Migrations first (gateway and one ledger), then the rest; ledgers start together (group-join quirk).
+    // Migrations first (the gateway's), then the rest.
     await gateway.start();
     await Promise.all([...ledgers.map((l) => l.start()), ...relays.map((r) => r.start())]);
-    o.log(`stack up: gateway :${gatewayPort}, 2 relays, ${o.ledgers} ledger-consumer(s), broker ${kafka.bootstrapServers}, database ${dbName}`);
+    o.log(`stack up: gateway :${gatewayPort}, 2 relays, ${o.ledgers} ledger-consumer(s), Apache Kafka ${kafka.brokers} (apps via ${kafka.faultyBrokers}), database ${dbName}`);
 
     const schedule = buildFaultSchedule(o.seed, o.loadMs, o.faultRounds);
     o.log(`fault schedule (seed ${o.seed}):`);
@@ -137,17 +138,21 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
           await ledger.restart().catch((e) => event(`ledger restart: ${e.message}`));
           break;
         }
-        case 'broker-down':
-          kafka.setBrokerDown();
+        case 'kill-broker':
+          // SIGKILL: no controlled shutdown; the restarted broker recovers from its log on disk.
+          await kafka.broker.kill();
           await sleep(fault.durationMs);
-          kafka.setBrokerUp();
+          await kafka.broker.restart();
           break;
-        case 'broker-errors':
-          // Produce: NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT; Fetch: NOT_LEADER_OR_FOLLOWER; OffsetCommit: REQUEST_TIMED_OUT.
-          kafka.pushRequestErrors(0, [6, 7, 6, 7, 7, 7]);
-          kafka.pushRequestErrors(1, [6, 6]);
-          kafka.pushRequestErrors(8, [7, 7]);
+        case 'freeze-broker':
+          kafka.broker.pause();
           await sleep(fault.durationMs);
+          kafka.broker.resume();
+          break;
+        case 'network-cut':
+          await kafka.proxy.cut();
+          await sleep(fault.durationMs);
+          await kafka.proxy.restore();
           break;
         case 'pg-drop-connections': {
           const c = new Client({ connectionString: o.pgServerUrl });
@@ -158,9 +163,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
           break;
         }
         case 'slow-network':
-          kafka.setRtt(80);
+          kafka.proxy.setLatency(80);
           await sleep(fault.durationMs);
-          kafka.setRtt(0);
+          kafka.proxy.setLatency(0);
           break;
       }
     };
@@ -172,7 +177,6 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
       }
     })();
     await Promise.all([loadDone, faultsRun]);
-    kafka.clearFaults();
     o.log(`load done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${load.messages.size} messages and ${load.adjustments.size} adjustments acknowledged`);
 
     // Drain: every outbox row published (or dead) and every event in the journal.
@@ -205,7 +209,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
 
 async function verify(
   db: DataSource,
-  kafka: EmbeddedKafka,
+  kafka: OwnKafka,
   o: ChaosOptions,
   load: LoadGenerator,
   faults: Record<FaultKind, number>,
@@ -278,7 +282,7 @@ async function verify(
   const outboxIds = new Map<string, number>(
     (await db.query(`SELECT event_id::text AS e, id::int AS id FROM chat.outbox`)).map((r: { e: string; id: number }) => [r.e, r.id]),
   );
-  const topic = await readTopic(kafka.bootstrapServers);
+  const topic = await readTopic(kafka.brokers);
   const seen = new Set<string>();
   const lastByUser = new Map<string, number>();
   let orderViolations = 0;

@@ -1,6 +1,7 @@
 import { SeededRandom } from '@chat-ledger/testing';
 
-export type FaultKind = 'kill-relay' | 'kill-ledger' | 'broker-down' | 'broker-errors' | 'pg-drop-connections' | 'slow-network';
+export const FAULT_KINDS = ['kill-relay', 'kill-ledger', 'kill-broker', 'freeze-broker', 'network-cut', 'slow-network', 'pg-drop-connections'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface Fault {
   kind: FaultKind;
@@ -8,6 +9,17 @@ export interface Fault {
   durationMs: number;
   target?: number;
 }
+
+/** How long a fault lasts: base + up to extra ms. */
+const DURATIONS: Record<FaultKind, [base: number, extra: number]> = {
+  'kill-relay': [1_000, 1_000],
+  'kill-ledger': [1_000, 1_000],
+  'kill-broker': [1_000, 2_000],
+  'freeze-broker': [2_000, 2_000],
+  'network-cut': [3_000, 2_000],
+  'slow-network': [4_000, 2_000],
+  'pg-drop-connections': [1_000, 1_000],
+};
 
 /**
  * A reproducible fault timeline: every kind at least once (twice in long runs), spread over the load
@@ -17,7 +29,7 @@ export function buildFaultSchedule(seed: number, loadMs: number, rounds: number)
   const random = new SeededRandom(seed ^ 0x5eed);
   const kinds: FaultKind[] = [];
   for (let r = 0; r < rounds; r++) {
-    const round: FaultKind[] = ['kill-relay', 'kill-ledger', 'broker-down', 'broker-errors', 'pg-drop-connections', 'slow-network'];
+    const round: FaultKind[] = [...FAULT_KINDS];
     for (let i = round.length - 1; i > 0; i--) {
       const j = random.int(i + 1);
       [round[i], round[j]] = [round[j]!, round[i]!];
@@ -28,7 +40,7 @@ export function buildFaultSchedule(seed: number, loadMs: number, rounds: number)
   return kinds.map((kind, i) => ({
     kind,
     atMs: Math.round(loadMs * 0.05 + i * slot + random.int(Math.max(1, Math.round(slot * 0.3)))),
-    durationMs: kind === 'broker-down' ? 3_000 + random.int(2_000) : kind === 'slow-network' ? 4_000 + random.int(2_000) : 1_000 + random.int(1_000),
+    durationMs: DURATIONS[kind][0] + random.int(DURATIONS[kind][1]),
     target: random.int(2),
   }));
 }

@@ -10,7 +10,7 @@ import { ManagedProcess } from './managed-process';
 import { formatChaosSummary } from './summary-table';
 
 export const CHAOS_SIZES = {
-  small: { messages: 2_500, users: 40, concurrency: 12, loadMs: 30_000, faultRounds: 1, partitions: 16, ledgers: 1 },
+  small: { messages: 2_500, users: 40, concurrency: 12, loadMs: 30_000, faultRounds: 1, partitions: 16, ledgers: 2 },
   long: { messages: 100_000, users: 400, concurrency: 24, loadMs: 30 * 60_000, faultRounds: 4, partitions: 32, ledgers: 2 },
 } as const;
 

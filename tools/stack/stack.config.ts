@@ -24,11 +24,28 @@ export class StackConfig {
   @IsOptional() @IsString()
   KAFKA_BROKERS?: string;
 
-  @EnvInt() @IsInt() @Min(1) @Max(65535)
+  /** Bootstrap port of the embedded Apache Kafka (its KRaft controller listens on the next port). */
+  @EnvInt() @IsInt() @Min(1) @Max(65534)
   EMBEDDED_KAFKA_PORT = 9092;
+
+  /** JVM heap of the embedded broker, MiB. */
+  @EnvInt() @IsInt() @Min(128) @Max(16_384)
+  EMBEDDED_KAFKA_HEAP_MB = 512;
+
+  /** An unpacked Apache Kafka 4.x distribution to take the broker's jars from instead of Maven Central. */
+  @IsOptional() @IsString()
+  KAFKA_HOME?: string;
+
+  /** The JDK or JRE that runs the embedded broker (default: `java` on the PATH). */
+  @IsOptional() @IsString()
+  JAVA_HOME?: string;
 
   @IsString()
   KAFKA_TOPIC = 'token-events';
+
+  /** Dead letters of the ledger are copied here (created by the launcher next to the topic). */
+  @IsString()
+  KAFKA_DLQ_TOPIC = 'token-events.dlq';
 
   @EnvInt() @IsInt() @Min(1) @Max(1000)
   KAFKA_TOPIC_PARTITIONS = 16;

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { EmbeddedPostgresServer, withDatabase } from '@chat-ledger/database';
-import { EmbeddedKafka } from '@chat-ledger/embedded-kafka';
+import { KafkaBroker, KafkaRuntimeError } from '@chat-ledger/kafka-broker';
 import { ConfigValidationError, issueToken, loadConfig, Scopes } from '@chat-ledger/platform';
 import { ChildApp } from './child-app';
 import { devJwtSecret } from './dev-secret';
@@ -47,8 +47,12 @@ async function main(): Promise<void> {
   try {
     mkdirSync(dataDir, { recursive: true });
     await stopStaleApps(dataDir, DIST, say);
-    let databaseUrl = config.DATABASE_URL;
-    if (!databaseUrl) {
+    // PostgreSQL and Kafka start side by side (the JVM takes a few seconds); a failure of either stops both.
+    const startPostgres = async (): Promise<string> => {
+      if (config.DATABASE_URL) {
+        say('using DATABASE_URL');
+        return config.DATABASE_URL;
+      }
       const pg = await EmbeddedPostgresServer.start({
         dataDir: join(dataDir, 'postgres'),
         port: config.EMBEDDED_PG_PORT,
@@ -56,26 +60,37 @@ async function main(): Promise<void> {
       });
       stops.push(() => pg.stop());
       await ensureDatabase(pg.url, 'chat_ledger');
-      databaseUrl = withDatabase(pg.url, 'chat_ledger');
-      say(`embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_PG_PORT} (data in ${join(dataDir, 'postgres')})`);
-    } else {
-      say('using DATABASE_URL');
-    }
-
-    let kafkaBrokers = config.KAFKA_BROKERS;
-    const embeddedKafka = !kafkaBrokers;
-    if (!kafkaBrokers) {
-      const kafka = await EmbeddedKafka.start({
+      say(`embedded PostgreSQL 18 on 127.0.0.1:${config.EMBEDDED_PG_PORT} (data in ${join(dataDir, 'postgres')})`);
+      return withDatabase(pg.url, 'chat_ledger');
+    };
+    const startKafka = async (): Promise<string> => {
+      if (config.KAFKA_BROKERS) {
+        say(`using KAFKA_BROKERS=${config.KAFKA_BROKERS}`);
+        return config.KAFKA_BROKERS;
+      }
+      const kafkaDir = join(dataDir, 'kafka');
+      say(`starting the embedded Apache Kafka (data in ${kafkaDir})…`);
+      const kafka = await KafkaBroker.start({
+        dataDir: kafkaDir,
         port: config.EMBEDDED_KAFKA_PORT,
-        topics: [{ name: config.KAFKA_TOPIC, partitions: config.KAFKA_TOPIC_PARTITIONS }],
+        heapMb: config.EMBEDDED_KAFKA_HEAP_MB,
+        kafkaHome: config.KAFKA_HOME,
+        javaHome: config.JAVA_HOME,
+        topics: [
+          { name: config.KAFKA_TOPIC, partitions: config.KAFKA_TOPIC_PARTITIONS },
+          { name: config.KAFKA_DLQ_TOPIC, partitions: 1 },
+        ],
+        log: say,
       });
+      // Stopped last: pushed before the apps, and stops run in reverse.
       stops.push(() => kafka.stop());
-      kafkaBrokers = kafka.bootstrapServers;
-      say(`embedded Kafka-protocol broker (librdkafka mock, in memory): topic ${config.KAFKA_TOPIC} with ${config.KAFKA_TOPIC_PARTITIONS} partitions`);
-      say(`KAFKA_BROKERS=${kafkaBrokers}`);
-    } else {
-      say(`using KAFKA_BROKERS=${kafkaBrokers}`);
-    }
+      say(`KAFKA_BROKERS=${kafka.bootstrapServers} (topics ${config.KAFKA_TOPIC} with ${config.KAFKA_TOPIC_PARTITIONS} partitions, ${config.KAFKA_DLQ_TOPIC})`);
+      return kafka.bootstrapServers;
+    };
+    const infrastructure = await Promise.allSettled([startPostgres(), startKafka()]);
+    const failure = infrastructure.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    const [databaseUrl, kafkaBrokers] = infrastructure.map((r) => (r as PromiseFulfilledResult<string>).value) as [string, string];
 
     const jwtSecret = devJwtSecret(dataDir, config.JWT_SECRET);
     const kafkaEnv = {
@@ -99,8 +114,7 @@ async function main(): Promise<void> {
         JWT_SECRET: jwtSecret,
         PORT: String(config.LEDGER_PORT),
         ...kafkaEnv,
-        // The embedded broker handles membership changes after sessionTimeout − 1 s: keep it short.
-        ...(embeddedKafka ? { KAFKA_SESSION_TIMEOUT_MS: '6000' } : {}),
+        ...(config.KAFKA_BROKERS ? {} : { KAFKA_DLQ_TOPIC: config.KAFKA_DLQ_TOPIC }),
       },
       readyWhen: (line) => line.includes('ledger-consumer listening'),
       onLine: echo,
@@ -140,6 +154,7 @@ async function main(): Promise<void> {
     say('Ctrl-C stops everything');
   } catch (error) {
     if (error instanceof ConfigValidationError) say(error.message);
+    else if (error instanceof KafkaRuntimeError) say(`cannot start the embedded Apache Kafka: ${error.message}`);
     else say(`start failed: ${(error as Error)?.message ?? error}`);
     await shutdown(1);
   }

@@ -1,15 +1,15 @@
-import { EmbeddedKafka } from '@chat-ledger/embedded-kafka';
-import { aUserMessage, eventually } from '@chat-ledger/testing';
+import { aUserMessage, eventually, OwnKafka, startOwnKafka } from '@chat-ledger/testing';
 import { GatewayTestApp, startGateway } from './gateway-test-app';
 
 describe('GET /health/ready with the outbox relay enabled', () => {
-  let kafka: EmbeddedKafka;
+  // A broker of its own, behind a fault proxy: the test cuts the network to it.
+  let kafka: OwnKafka;
   let gw: GatewayTestApp;
 
   beforeAll(async () => {
-    kafka = await EmbeddedKafka.start({ port: 0, topics: [{ name: 'token-events', partitions: 16 }] });
+    kafka = await startOwnKafka([{ name: 'token-events', partitions: 16 }]);
     gw = await startGateway({
-      env: { RELAY_ENABLED: 'true', KAFKA_BROKERS: kafka.bootstrapServers, OUTBOX_RETRY_BASE: '50ms', OUTBOX_RETRY_MAX: '200ms', OUTBOX_SEND_TIMEOUT: '1s' },
+      env: { RELAY_ENABLED: 'true', KAFKA_BROKERS: kafka.faultyBrokers, OUTBOX_RETRY_BASE: '50ms', OUTBOX_RETRY_MAX: '200ms', OUTBOX_SEND_TIMEOUT: '1s' },
     });
   });
 
@@ -24,7 +24,7 @@ describe('GET /health/ready with the outbox relay enabled', () => {
       body: { status: 'ok', checks: { database: { status: 'up' }, kafka: { status: 'up' } } },
     });
 
-    kafka.setBrokerDown();
+    await kafka.proxy.cut();
     expect((await gw.http.as(gw.token('health-user')).post('/v1/chat/messages', aUserMessage())).status).toBe(201);
     await eventually(async () =>
       expect(await gw.http.get('/health/ready')).toMatchObject({
@@ -33,7 +33,7 @@ describe('GET /health/ready with the outbox relay enabled', () => {
       }),
     );
 
-    kafka.setBrokerUp();
+    await kafka.proxy.restore();
     await eventually(async () => expect((await gw.http.get('/health/ready')).body).toMatchObject({ status: 'ok', checks: { kafka: { status: 'up' } } }), {
       timeoutMs: 10_000,
     });

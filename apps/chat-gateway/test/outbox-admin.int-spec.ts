@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { EmbeddedKafka } from '@chat-ledger/embedded-kafka';
-import { aUserId, aUserMessage, eventually, HttpClient } from '@chat-ledger/testing';
+import { aUserId, aUserMessage, eventually, HttpClient, OwnKafka, startOwnKafka } from '@chat-ledger/testing';
 import { kafkaOrderByKey, TopicReader } from '../../../libs/outbox/test/relay-test-kit';
 import { GatewayTestApp, startGateway } from './gateway-test-app';
 
-// chat-gateway with the relay inside (RELAY_ENABLED) against the embedded broker, plus a second gateway
+// chat-gateway with the relay inside (RELAY_ENABLED) against a broker of this file's own (behind a fault
+// proxy, since one test cuts the network to it), plus a second gateway
 // without relay whose outbox rows stay exactly as seeded (for exact list and stats assertions).
 
 const TOPIC = 'token-events';
@@ -52,7 +52,7 @@ async function seed(db: Client, rows: SeedRow[]): Promise<Array<{ id: number; ev
 }
 
 describe('outbox admin API (chat-gateway)', () => {
-  let kafka: EmbeddedKafka;
+  let kafka: OwnKafka;
   let reader: TopicReader;
   let gw: GatewayTestApp; // relay enabled
   let quiet: GatewayTestApp; // relay disabled, seeded rows
@@ -61,13 +61,13 @@ describe('outbox admin API (chat-gateway)', () => {
   const logLines: string[] = [];
 
   beforeAll(async () => {
-    kafka = await EmbeddedKafka.start({ port: 0, topics: [{ name: TOPIC, partitions: 16 }] });
-    reader = await TopicReader.start(kafka.bootstrapServers, TOPIC);
+    kafka = await startOwnKafka([{ name: TOPIC, partitions: 16 }]);
+    reader = await TopicReader.start(kafka.brokers, TOPIC);
     gw = await startGateway({
       logLines,
       env: {
         RELAY_ENABLED: 'true',
-        KAFKA_BROKERS: kafka.bootstrapServers,
+        KAFKA_BROKERS: kafka.faultyBrokers,
         KAFKA_TOPIC_PARTITIONS: '16',
         OUTBOX_MAX_ATTEMPTS: '2',
         OUTBOX_RETRY_BASE: '50ms',
@@ -308,8 +308,7 @@ describe('outbox admin API (chat-gateway)', () => {
     const shardOf = async (key: string) => (await gw.db.query(`SELECT (hashtextextended($1, 0) & 63)::int AS s`, [key])).rows[0].s;
     while ((await shardOf(bystander)) === (await shardOf(user))) bystander = aUserId('bystander');
 
-    await reader.stop(); // a consumer caught in the outage keeps retrying in the background; a fresh one reads afterwards
-    kafka.setBrokerDown();
+    await kafka.proxy.cut();
     await postMessages(user, 3);
     const rows = await outboxIds(gw.db, user);
     // Two failed attempts (OUTBOX_MAX_ATTEMPTS=2): the first row is dead; the others wait behind it.
@@ -320,8 +319,8 @@ describe('outbox admin API (chat-gateway)', () => {
     expect(dead.body.list).toEqual([expect.objectContaining({ id: rows[0]!.id, status: 'dead', attempts: 2, last_error: expect.any(String) })]);
     expect((await admin.get('/v1/admin/outbox/stats')).body.dead).toBeGreaterThanOrEqual(1);
 
-    kafka.setBrokerUp();
-    const fresh = await TopicReader.start(kafka.bootstrapServers, TOPIC);
+    await kafka.proxy.restore();
+    const fresh = await TopicReader.start(kafka.brokers, TOPIC);
     try {
       // The relay works again for other shards, yet the dead row still holds back the rest of its own.
       await postMessages(bystander, 1);

@@ -22,8 +22,8 @@ export interface LedgerTestApp {
   close(): Promise<void>;
 }
 
-/** Settings for the embedded broker (see /work/shared/notes/embedded-kafka.md). */
-export const EMBEDDED_KAFKA_ENV = {
+/** Consumer settings for tests: the broker's smallest session timeout, quick heartbeats and retries. */
+export const TEST_KAFKA_ENV = {
   KAFKA_SESSION_TIMEOUT_MS: '6000',
   KAFKA_HEARTBEAT_INTERVAL_MS: '500',
   KAFKA_MAX_WAIT_MS: '100',
@@ -47,7 +47,7 @@ export async function startLedger(
     LOG_LEVEL: 'warn',
     KAFKA_BROKERS: options.brokers ?? '127.0.0.1:1',
     KAFKA_CONSUMER_ENABLED: options.brokers ? 'true' : 'false',
-    ...EMBEDDED_KAFKA_ENV,
+    ...TEST_KAFKA_ENV,
     ...options.env,
   });
   const logger = new JsonLogger('ledger-consumer', config.LOG_LEVEL, (line) => options.logLines?.push(line));

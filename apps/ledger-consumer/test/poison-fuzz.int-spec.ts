@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EmbeddedKafka } from '@chat-ledger/embedded-kafka';
-import { aUserId, eventually, SeededRandom } from '@chat-ledger/testing';
+import { aUserId, createTestTopic, eventually, SeededRandom, testKafkaBrokers } from '@chat-ledger/testing';
 import { aMessageEvent, anAdjustmentEvent, encode, TestProducer, TokenEvent } from './events';
 import { actualTotals, expectedTotals } from './expected-totals';
 import { LedgerTestApp, startLedger } from './ledger-test-app';
@@ -8,33 +7,29 @@ import { LedgerTestApp, startLedger } from './ledger-test-app';
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
 
 /**
- * (Sized for the embedded broker, which silently drops data beyond ~5 MiB per partition: the large
- * records are 100-300 KB, spread over 16 partitions.)
- *
  * Seeded Kafka poison: random bytes, truncated JSON, unknown versions, valid JSON with hostile field
  * values and very large messages, mixed into a stream of good events. Every poison record lands in
  * ledger.dead_letters, every good event is applied exactly, and the partitions keep moving.
  */
 describe(`Kafka poison fuzzing (seed ${SEED})`, () => {
-  let ek: EmbeddedKafka;
+  let topic: string;
   let producer: TestProducer;
   let ledger: LedgerTestApp;
   const logLines: string[] = [];
 
   beforeAll(async () => {
-    ek = await EmbeddedKafka.start({ port: 0, topics: [{ name: 'poison-fuzz', partitions: 16 }] });
-    producer = await TestProducer.connect(ek.bootstrapServers);
+    topic = await createTestTopic('poison-fuzz', 16);
+    producer = await TestProducer.connect(testKafkaBrokers());
     ledger = await startLedger({
-      brokers: ek.bootstrapServers,
+      brokers: testKafkaBrokers(),
       logLines,
-      env: { KAFKA_TOPIC: 'poison-fuzz', KAFKA_TOPIC_PARTITIONS: '16', KAFKA_GROUP_ID: `poison-fuzz-${randomUUID().slice(0, 8)}` },
+      env: { KAFKA_TOPIC: topic, KAFKA_TOPIC_PARTITIONS: '16', KAFKA_GROUP_ID: `poison-fuzz-${randomUUID().slice(0, 8)}` },
     });
   });
   afterAll(async () => {
     if (process.env.DEBUG_POISON) process.stdout.write(logLines.slice(-30).join('\n') + '\n');
     await ledger?.close();
     await producer?.disconnect();
-    await ek?.stop();
   });
 
   it('dead-letters every poison record and applies every good one', async () => {
@@ -91,7 +86,7 @@ describe(`Kafka poison fuzzing (seed ${SEED})`, () => {
       const j = random.int(i + 1);
       [messages[i], messages[j]] = [messages[j]!, messages[i]!];
     }
-    for (let i = 0; i < messages.length; i += 50) await producer.sendRaw('poison-fuzz', messages.slice(i, i + 50));
+    for (let i = 0; i < messages.length; i += 50) await producer.sendRaw(topic, messages.slice(i, i + 50));
 
     await eventually(
       async () => {

@@ -101,7 +101,7 @@ describe('ledger:reconcile', () => {
     await expect(ledgerReconcileCommand.run([], cliEnv(ledger.databaseUrl).env)).resolves.toBe(0);
   });
 
-  it('the migration has a working down', async () => {
+  it('every migration has a working down', async () => {
     const url = await createTestDatabase('ledger_down');
     const dataSource = new DataSource(buildDataSourceOptions({ url, schema: LEDGER_SCHEMA, migrations: LEDGER_MIGRATIONS, applicationName: 'test' }));
     await dataSource.initialize();
@@ -115,7 +115,7 @@ describe('ledger:reconcile', () => {
       } finally {
         await db.end();
       }
-      await expect(dataSource.runMigrations()).resolves.toHaveLength(1);
+      await expect(dataSource.runMigrations()).resolves.toHaveLength(LEDGER_MIGRATIONS.length);
     } finally {
       await dataSource.destroy();
     }

@@ -154,7 +154,7 @@ export class KafkaBroker {
     const formatted = existsSync(join(logDir, 'meta.properties'));
     const clusterId = formatted ? readClusterId(join(logDir, 'meta.properties')) : newClusterId();
     const broker = new KafkaBroker({ heapMb: 512, ...options, dataDir }, runtime, port, controllerPort, clusterId);
-    writeFileSync(broker.propertiesFile, serverProperties({ logDir, port, controllerPort, extraListeners: options.extraListeners ?? [], overrides: options.brokerConfig ?? {} }));
+    broker.writeProperties();
     if (!formatted) await broker.format();
     try {
       await broker.launch();
@@ -216,10 +216,17 @@ export class KafkaBroker {
     await this.terminate('SIGKILL', 10_000);
   }
 
-  /** Starts the JVM again after kill() (or a crash) on the same ports and data; resolves when it answers. */
-  async restart(): Promise<void> {
+  /**
+   * Starts the JVM again after kill() (or a crash), or stops and starts a running one, on the same ports
+   * and data; resolves when it answers. `brokerConfig` changes settings from this start on.
+   */
+  async restart(brokerConfig?: Readonly<Record<string, string>>): Promise<void> {
     if (this.stopping) throw new Error('kafka-broker: stopped for good');
     if (this.pid !== undefined) await this.terminate('SIGTERM', this.options.stopTimeoutMs ?? 30_000);
+    if (brokerConfig) {
+      this.options.brokerConfig = { ...this.options.brokerConfig, ...brokerConfig };
+      this.writeProperties();
+    }
     await this.launch();
   }
 
@@ -244,6 +251,19 @@ export class KafkaBroker {
   }
 
   // ---------------------------------------------------------------------------------------------
+
+  private writeProperties(): void {
+    writeFileSync(
+      this.propertiesFile,
+      serverProperties({
+        logDir: join(this.dataDir, 'logs'),
+        port: this.port,
+        controllerPort: this.controllerPort,
+        extraListeners: this.options.extraListeners ?? [],
+        overrides: this.options.brokerConfig ?? {},
+      }),
+    );
+  }
 
   private get pidFile(): string {
     return join(this.dataDir, 'broker.pid');

@@ -30,15 +30,15 @@ export interface WrittenEvent {
   seq: number;
 }
 
-/** Small envelopes (the mock broker keeps ~5 MiB per partition). */
-export function anEnvelope(userId: string, seq: number) {
+/** A small envelope; `padding` adds that many bytes (the relay does not look inside). */
+export function anEnvelope(userId: string, seq: number, padding = 0) {
   return {
     id: uuidv7(),
     type: 'ledger.tokens.adjusted',
     version: 1,
     source: 'relay-test',
     occurred_at: new Date().toISOString().replace('Z', '000Z'),
-    data: { user_id: userId, seq, tokens_delta: 1, reason: 'test' },
+    data: { user_id: userId, seq, tokens_delta: 1, reason: 'test', ...(padding > 0 ? { padding: 'p'.repeat(padding) } : {}) },
   };
 }
 
@@ -50,7 +50,7 @@ export async function writeEvents(
   dataSource: DataSource,
   users: string[],
   perUser: number,
-  { perTx = 10, concurrency = 6, traceparent }: { perTx?: number; concurrency?: number; traceparent?: string } = {},
+  { perTx = 10, concurrency = 6, traceparent, padding = 0 }: { perTx?: number; concurrency?: number; traceparent?: string; padding?: number } = {},
 ): Promise<WrittenEvent[]> {
   const writer = new OutboxWriter();
   const written: WrittenEvent[] = [];
@@ -65,7 +65,7 @@ export async function writeEvents(
         const events = await dataSource.transaction(async (manager) => {
           const out: WrittenEvent[] = [];
           for (const { userId, seq } of chunk) {
-            const envelope = anEnvelope(userId, seq);
+            const envelope = anEnvelope(userId, seq, padding);
             await writer.append(manager, { envelope, partitionKey: userId, traceparent });
             out.push({ eventId: envelope.id, userId, seq });
           }

@@ -1,3 +1,3 @@
 export default async function globalTeardown(): Promise<void> {
-  await globalThis.__CHAT_LEDGER_PG__?.stop();
+  await Promise.all([globalThis.__CHAT_LEDGER_KAFKA__?.stop(), globalThis.__CHAT_LEDGER_PG__?.stop()]);
 }

@@ -6,3 +6,5 @@ export * from './builders';
 export * from './fuzz/seeded-random';
 export * from './fuzz/hostile-values';
 export * from './fuzz/fuzz-cases';
+export * from './tcp-fault-proxy';
+export * from './test-kafka';

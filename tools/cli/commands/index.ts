@@ -8,3 +8,4 @@ import { outboxStatsCommand } from './outbox-stats'; COMMANDS.push(outboxStatsCo
 import { outboxListCommand } from './outbox-list'; COMMANDS.push(outboxListCommand);
 import { outboxReplayCommand } from './outbox-replay'; COMMANDS.push(outboxReplayCommand);
 import { outboxRetryCommand } from './outbox-retry'; COMMANDS.push(outboxRetryCommand);
+import { ledgerDlqRedriveCommand } from './ledger-dlq-redrive'; COMMANDS.push(ledgerDlqRedriveCommand);

@@ -49,6 +49,14 @@ export class LedgerConfig {
   @IsOptional() @IsString() @Matches(TOPIC_NAME, { message: 'KAFKA_DLQ_TOPIC must be a Kafka topic name' })
   KAFKA_DLQ_TOPIC?: string;
 
+  /** Tries to copy a batch's dead letters to KAFKA_DLQ_TOPIC before leaving them for ledger:dlq-redrive. */
+  @EnvInt() @IsInt() @Min(1) @Max(20)
+  DLQ_PUBLISH_ATTEMPTS = 3;
+
+  /** Upper bound of one DLQ send (kafkajs' own short retries included). */
+  @EnvDurationMs() @IsInt({ message: 'DLQ_PUBLISH_TIMEOUT must be a duration such as 5s' }) @Min(100) @Max(60_000)
+  DLQ_PUBLISH_TIMEOUT = 5_000;
+
   @IsString() @Matches(/^[A-Za-z0-9._-]{1,255}$/)
   KAFKA_CLIENT_ID = 'ledger-consumer';
 

@@ -1,5 +1,6 @@
 import { CreateLedgerSchema1763900000000 } from './migrations/1763900000000-create-ledger-schema';
+import { DeadLettersDlqPublishedAt1764100000000 } from './migrations/1764100000000-dead-letters-dlq-published-at';
 
 /** Ordered list of the ledger schema's migrations (explicit, so bundling and tests need no globbing). */
-export const LEDGER_MIGRATIONS = [CreateLedgerSchema1763900000000];
+export const LEDGER_MIGRATIONS = [CreateLedgerSchema1763900000000, DeadLettersDlqPublishedAt1764100000000];
 export const LEDGER_SCHEMA = 'ledger';

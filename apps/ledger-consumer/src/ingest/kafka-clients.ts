@@ -39,15 +39,18 @@ export function kafkaConfig(config: LedgerConfig, overrides: Partial<KafkaConfig
 }
 
 /**
- * The Kafka clients of the app. `main` carries the consumer and the DLQ producer; `probe` answers
- * readiness checks and fails fast (no retries) so /health/ready never hangs on a dead broker.
+ * The Kafka clients of the app. `main` carries the consumer; `dlq` the DLQ producer, with short retries so
+ * one copy fails within DLQ_PUBLISH_TIMEOUT; `probe` answers readiness checks and fails fast (no retries)
+ * so /health/ready never hangs on a dead broker.
  */
 export class KafkaClients {
   readonly main: Kafka;
+  readonly dlq: Kafka;
   readonly probe: Kafka;
 
   constructor(config: LedgerConfig) {
     this.main = new Kafka(kafkaConfig(config));
+    this.dlq = new Kafka(kafkaConfig(config, { requestTimeout: config.DLQ_PUBLISH_TIMEOUT, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } }));
     this.probe = new Kafka(kafkaConfig(config, { connectionTimeout: 1000, requestTimeout: 1000, retry: { retries: 0 } }));
   }
 }

@@ -1,12 +1,12 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
-import { assertTopicReady } from '@chat-ledger/embedded-kafka';
+import { assertTopicReady, isTransientKafkaError } from '@chat-ledger/kafka';
 import { LedgerConfig } from '../config/ledger.config';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
 import { ApplyBatchUseCase } from './apply-batch.use-case';
 import { ABANDONED, retryWithBackoff } from './batch-retry';
 import type { ConsumedRecord } from './consumed-record';
-import { DeadLetterPublisher } from './dead-letter-publisher';
+import { DeadLetterPublisher, dlqEntryOf } from './dead-letter-publisher';
 import { KafkaClients } from './kafka-clients';
 
 /** Called when the consumer cannot go on (crash that kafkajs will not restart): the process must exit. */
@@ -18,7 +18,7 @@ export type ConsumerState = 'disabled' | 'starting' | 'joined' | 'rebalancing' |
 /**
  * The Kafka side of the ledger: kafkajs eachBatch with auto-commit and auto-resolve off. Per batch:
  * decode, apply in one transaction (retried with backoff while heartbeating if the database is down),
- * publish dead letters to the DLQ topic, and only then commit the offset after the batch.
+ * copy dead letters to the DLQ topic (bounded, best effort), and only then commit the offset after the batch.
  * A crash before the commit means redelivery, which the journal's primary key turns into no-ops.
  */
 @Injectable()
@@ -28,6 +28,9 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
   private probeAdmin?: { admin: Admin; connected: boolean };
   private bootCrash?: Error;
   private booted = false;
+  private stopping = false;
+  private restartTimer?: NodeJS.Timeout;
+  private restarts = 0;
   state: ConsumerState;
   lastError?: string;
 
@@ -47,7 +50,14 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
     const { KAFKA_TOPIC: topic, KAFKA_TOPIC_PARTITIONS: partitions } = this.config;
     await assertTopicReady(this.kafka.main, topic, partitions, { brokers: this.config.KAFKA_BROKERS });
     await this.dlq.start();
+    await this.startConsumer();
+    // kafkajs reports a failed first join as a CRASH event, not as a rejection of run().
+    if (this.bootCrash) throw this.bootCrash;
+    this.booted = true;
+    this.logger.log({ msg: 'consumer started', topic, group_id: this.config.KAFKA_GROUP_ID, partitions });
+  }
 
+  private async startConsumer(): Promise<void> {
     const consumer = this.kafka.main.consumer({
       groupId: this.config.KAFKA_GROUP_ID,
       sessionTimeout: this.config.KAFKA_SESSION_TIMEOUT_MS,
@@ -60,21 +70,47 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
     this.watch(consumer);
 
     await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.subscribe({ topics: [this.config.KAFKA_TOPIC], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.config.KAFKA_PARTITIONS_CONCURRENCY,
       eachBatch: (payload) => this.handleBatch(payload),
     });
-    // kafkajs reports a failed first join as a CRASH event, not as a rejection of run().
-    if (this.bootCrash) throw this.bootCrash;
-    this.booted = true;
-    this.logger.log({ msg: 'consumer started', topic, group_id: this.config.KAFKA_GROUP_ID, partitions });
+  }
+
+  /**
+   * A consumer kafkajs gave up on because the cluster was unreachable for longer than its own retries
+   * (a broker restart can outlast them: "Failed to find group coordinator") is replaced by a new one, with
+   * backoff, for as long as the outage lasts. Offsets were committed only after each batch's transaction,
+   * so the new member resumes exactly where the group left off.
+   */
+  private scheduleRestart(): void {
+    if (this.stopping || this.restartTimer) return;
+    const delayMs = Math.min(30_000, 500 * 2 ** Math.min(this.restarts, 6));
+    this.restarts += 1;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      void (async () => {
+        if (this.stopping) return;
+        const old = this.consumer;
+        this.consumer = undefined;
+        await old?.disconnect().catch(() => undefined);
+        if (this.stopping) return;
+        this.logger.warn({ msg: 'restarting the Kafka consumer after a broker outage', attempt: this.restarts });
+        await this.startConsumer().catch((error) => {
+          this.lastError = `${(error as Error).name}: ${(error as Error).message}`;
+          this.logger.warn({ msg: 'consumer restart failed, trying again', error: this.lastError });
+          this.scheduleRestart();
+        });
+      })();
+    }, delayMs);
   }
 
   /** SIGTERM / app.close(): kafkajs lets the batch in hand finish (or abandon its retry), then leaves the group. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
     if (this.consumer) {
       this.state = 'stopping';
       await this.consumer.disconnect().catch((error) => this.logger.warn(`consumer disconnect failed: ${(error as Error).message}`));
@@ -116,6 +152,7 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
   private watch(consumer: Consumer): void {
     const { events } = consumer;
     consumer.on(events.GROUP_JOIN, ({ payload }) => {
+      this.restarts = 0;
       this.state = 'joined';
       this.lastError = undefined;
       this.metrics.consumerUp.set(undefined, 1);
@@ -129,15 +166,24 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
       this.metrics.consumerUp.set(undefined, 0);
     });
     consumer.on(events.CRASH, ({ payload }) => {
+      if (consumer !== this.consumer) return; // a replaced consumer's last words
       const error = payload.error instanceof Error ? payload.error : new Error(String(payload.error));
-      this.metrics.consumerCrashes.inc({ restart: String(payload.restart) });
       this.metrics.consumerUp.set(undefined, 0);
       this.lastError = `${error.name}: ${error.message}`;
       if (payload.restart) {
+        this.metrics.consumerCrashes.inc({ restart: 'kafkajs' });
         this.state = 'starting';
         this.logger.warn({ msg: 'consumer crashed, kafkajs restarts it', error: this.lastError });
         return;
       }
+      if (this.booted && isTransientKafkaError(error)) {
+        this.metrics.consumerCrashes.inc({ restart: 'ledger' });
+        this.state = 'starting';
+        this.logger.warn({ msg: 'consumer stopped by a broker outage; it will be replaced', error: this.lastError });
+        this.scheduleRestart();
+        return;
+      }
+      this.metrics.consumerCrashes.inc({ restart: 'none' });
       this.state = 'crashed';
       this.logger.error({ msg: 'consumer crashed and will not restart', error: this.lastError });
       if (this.booted) this.fatal(error);
@@ -164,7 +210,7 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
     const items = this.applyBatch.prepare(records);
     const control = { isRunning, isStale, heartbeat };
     const position = { topic: batch.topic, partition: batch.partition, first_offset: batch.firstOffset(), last_offset: batch.lastOffset() };
-    const backoff = (step: 'apply' | 'dlq') => ({
+    const backoff = (step: 'apply') => ({
       initialMs: this.config.BATCH_RETRY_INITIAL,
       maxMs: this.config.BATCH_RETRY_MAX,
       onRetry: (error: unknown, attempt: number, delayMs: number) => {
@@ -177,11 +223,15 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
     if (result === ABANDONED) return this.abandoned(position);
 
     if (this.dlq.enabled && result.deadLetters.length > 0) {
+      // Best effort and bounded: the dead letters are committed in ledger.dead_letters already, and a DLQ
+      // topic that refuses a record (or is down) must never hold every user of this partition.
       // result.deadLetters also holds records the database refused after validation.
       const byOffset = new Map(records.map((r) => [r.offset, r]));
-      const toPublish = result.deadLetters.map((deadLetter) => ({ record: byOffset.get(deadLetter.offset)!, deadLetter }));
-      const published = await retryWithBackoff(() => this.dlq.publish(toPublish), control, backoff('dlq'));
-      if (published === ABANDONED) return this.abandoned(position);
+      await this.dlq.publishBounded(
+        result.deadLetters.map((deadLetter) => dlqEntryOf(byOffset.get(deadLetter.offset)!, deadLetter)),
+        heartbeat,
+      );
+      if (!isRunning() || isStale()) return this.abandoned(position);
     }
 
     // The database transaction committed: now, and only now, the offset moves.

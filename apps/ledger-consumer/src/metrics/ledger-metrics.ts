@@ -10,6 +10,10 @@ export class LedgerMetrics {
   readonly duplicatesSkipped = this.registry.counter('ledger_duplicates_skipped_total', 'Events whose id was already in the journal (redelivery or republish); nothing was changed.');
   readonly deadLetters = this.registry.counter('ledger_dead_letters_total', 'Records rejected into ledger.dead_letters, by reason.');
   readonly dlqPublished = this.registry.counter('ledger_dlq_published_total', 'Rejected records published to the DLQ topic.');
+  readonly dlqUnpublished = this.registry.counter(
+    'ledger_dlq_unpublished_total',
+    'Rejected records kept in ledger.dead_letters whose DLQ copy failed (dlq_published_at null; ledger:dlq-redrive publishes them).',
+  );
   readonly batches = this.registry.counter('ledger_batches_total', 'Batches applied and committed.');
   readonly batchRetries = this.registry.counter('ledger_batch_retries_total', 'Failed attempts to apply or finish a batch (database or DLQ unavailable), by step.');
   readonly batchSize = this.registry.histogram('ledger_batch_size', 'Records per applied batch.', [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000]);
@@ -21,7 +25,7 @@ export class LedgerMetrics {
   readonly consumerLag = this.registry.gauge('ledger_consumer_lag', 'Records behind the high watermark per owned partition after the last committed batch (high watermark - committed offset).');
   readonly committedOffset = this.registry.gauge('ledger_consumer_committed_offset', 'Offset committed for the partition (the next record to read).');
   readonly consumerUp = this.registry.gauge('ledger_consumer_up', '1 while the consumer is a member of its group, else 0.');
-  readonly consumerCrashes = this.registry.counter('ledger_consumer_crashes_total', 'kafkajs consumer crashes, by whether kafkajs restarts it.');
+  readonly consumerCrashes = this.registry.counter('ledger_consumer_crashes_total', 'kafkajs consumer crashes, by who restarts it: kafkajs, ledger (a new consumer after a broker outage) or none (fatal: the process exits).');
 
   render(): string {
     return this.registry.render();

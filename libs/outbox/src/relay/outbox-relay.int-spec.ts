@@ -1,6 +1,6 @@
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { EmbeddedKafka } from '@chat-ledger/embedded-kafka';
-import { eventually } from '@chat-ledger/testing';
+import { createTopics, eventually, OwnKafka, startOwnKafka, testKafkaBrokers, uniqueTopicName } from '@chat-ledger/testing';
 import {
   kafkaOrderByKey,
   migratedDatabase,
@@ -13,21 +13,21 @@ import {
 } from '../../test/relay-test-kit';
 import { readRelayLeases } from '../outbox-locks';
 
-// Real PostgreSQL, the embedded Kafka-protocol broker, real kafkajs clients; no mocks.
+// Real PostgreSQL, real Apache Kafka, real kafkajs clients; no mocks. The suite's shared broker with topics
+// of this file's own; the scenarios that slow down or cut the network run on a broker of their own.
 
-const TOPIC = 'token-events';
+const TOPIC = uniqueTopicName('relay');
+const FOUR = uniqueTopicName('four-partitions');
 const PARTITIONS = 16;
-const API_PRODUCE = 0;
-const ERR_INVALID_RECORD = 87; // not retriable: kafkajs gives up at once, the relay's backoff takes over
 
 describe('outbox relay', () => {
-  let kafka: EmbeddedKafka;
   let reader: TopicReader;
+  let own: OwnKafka;
   const hosts: RelayHost[] = [];
   const dataSources: DataSource[] = [];
 
-  async function relay(url: string, env: Record<string, string> = {}, brokers = kafka.bootstrapServers): Promise<RelayHost> {
-    const host = await startRelay(url, brokers, { OUTBOX_REBALANCE_INTERVAL: '100ms', ...env });
+  async function relay(url: string, env: Record<string, string> = {}, brokers = testKafkaBrokers()): Promise<RelayHost> {
+    const host = await startRelay(url, brokers, { OUTBOX_REBALANCE_INTERVAL: '100ms', KAFKA_TOPIC: TOPIC, ...env });
     hosts.push(host);
     return host;
   }
@@ -42,19 +42,20 @@ describe('outbox relay', () => {
     (await ds.query(`SELECT (hashtextextended($1, 0) & 63)::int AS shard`, [key]))[0].shard;
 
   beforeAll(async () => {
-    kafka = await EmbeddedKafka.start({ port: 0, topics: [{ name: TOPIC, partitions: PARTITIONS }, { name: 'four-partitions', partitions: 4 }] });
-    reader = await TopicReader.start(kafka.bootstrapServers, TOPIC);
+    await createTopics([{ name: TOPIC, partitions: PARTITIONS }, { name: FOUR, partitions: 4 }]);
+    [reader, own] = await Promise.all([TopicReader.start(testKafkaBrokers(), TOPIC), startOwnKafka([{ name: TOPIC, partitions: PARTITIONS }])]);
   });
 
   afterEach(async () => {
     await Promise.all(hosts.splice(0).map((h) => h.close()));
-    kafka.clearFaults();
+    own.proxy.setLatency(0);
+    await own.proxy.restore();
   });
 
   afterAll(async () => {
     await reader?.stop();
     await Promise.all(dataSources.map((ds) => ds.destroy()));
-    await kafka?.stop();
+    await own?.stop();
   });
 
   it('publishes key, value and headers (traceparent included), woken by NOTIFY within milliseconds, not by polling', async () => {
@@ -186,38 +187,50 @@ describe('outbox relay', () => {
   });
 
   it('a row waiting for its retry holds back later rows of its shard, while other shards go on', async () => {
-    const { url, dataSource } = await database();
-    const host = await relay(url, { OUTBOX_RETRY_BASE: '3s' });
-    await eventually(() => expect(host.relay.status().shards).toHaveLength(64));
-    const user = 'held-back-user';
-    let other = 'other-shard-user-0';
-    for (let i = 1; (await shardOf(dataSource, other)) === (await shardOf(dataSource, user)); i++) other = `other-shard-user-${i}`;
+    // A topic that refuses records above 2 KB: the first row is too large until the topic is changed,
+    // an error about the record itself (kafkajs gives up at once, the relay's backoff takes over).
+    const small = uniqueTopicName('small-records');
+    await createTopics([{ name: small, partitions: PARTITIONS, config: { 'max.message.bytes': '2048' } }]);
+    const smallReader = await TopicReader.start(testKafkaBrokers(), small);
+    try {
+      const { url, dataSource } = await database();
+      const host = await relay(url, { OUTBOX_RETRY_BASE: '3s', KAFKA_TOPIC: small });
+      await eventually(() => expect(host.relay.status().shards).toHaveLength(64));
+      const user = 'held-back-user';
+      let other = 'other-shard-user-0';
+      for (let i = 1; (await shardOf(dataSource, other)) === (await shardOf(dataSource, user)); i++) other = `other-shard-user-${i}`;
 
-    kafka.pushRequestErrors(API_PRODUCE, [ERR_INVALID_RECORD]);
-    const [first] = await writeEvents(dataSource, [user], 1);
-    await eventually(async () => {
-      const [row] = await dataSource.query(`SELECT attempts, status, last_error FROM chat.outbox WHERE event_id = $1`, [first!.eventId]);
-      expect(row).toMatchObject({ attempts: 1, status: 'pending', last_error: expect.stringMatching(/record/i) });
-    });
+      const [first] = await writeEvents(dataSource, [user], 1, { padding: 4_000 });
+      await eventually(async () => {
+        const [row] = await dataSource.query(`SELECT attempts, status, last_error FROM chat.outbox WHERE event_id = $1`, [first!.eventId]);
+        expect(row).toMatchObject({ attempts: 1, status: 'pending', last_error: expect.stringMatching(/larger than|too large/i) });
+      });
 
-    const [second] = await writeEvents(dataSource, [user], 1);
-    const [unrelated] = await writeEvents(dataSource, [other], 1);
-    await reader.waitFor([unrelated!.eventId], 5_000);
-    // The first row's retry is 1.5 to 3 s away; the user's next event must not overtake it.
-    expect(reader.forEvents([first!.eventId, second!.eventId])).toEqual([]);
-    const [secondRow] = await dataSource.query(`SELECT status, attempts FROM chat.outbox WHERE event_id = $1`, [second!.eventId]);
-    expect(secondRow).toEqual({ status: 'pending', attempts: 0 });
+      const [second] = await writeEvents(dataSource, [user], 1);
+      const [unrelated] = await writeEvents(dataSource, [other], 1);
+      await smallReader.waitFor([unrelated!.eventId], 5_000);
+      // The first row's retry is 1.5 to 3 s away; the user's next event must not overtake it.
+      expect(smallReader.forEvents([first!.eventId, second!.eventId])).toEqual([]);
+      const [secondRow] = await dataSource.query(`SELECT status, attempts FROM chat.outbox WHERE event_id = $1`, [second!.eventId]);
+      expect(secondRow).toEqual({ status: 'pending', attempts: 0 });
 
-    await reader.waitFor([first!.eventId, second!.eventId], 10_000);
-    const { order } = kafkaOrderByKey(reader.forEvents([first!.eventId, second!.eventId]));
-    expect(order.get(user)).toEqual([first!.eventId, second!.eventId]);
+      const admin = new Kafka({ brokers: [testKafkaBrokers()], logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: small, configEntries: [{ name: 'max.message.bytes', value: '1048576' }] }] });
+      await admin.disconnect();
+      await smallReader.waitFor([first!.eventId, second!.eventId], 15_000);
+      const { order } = kafkaOrderByKey(smallReader.forEvents([first!.eventId, second!.eventId]));
+      expect(order.get(user)).toEqual([first!.eventId, second!.eventId]);
+    } finally {
+      await smallReader.stop();
+    }
   });
 
   it('graceful stop finishes the batch in hand, then releases the leases', async () => {
     const { url, dataSource } = await database();
-    const host = await relay(url, { LOG_LEVEL: 'debug' });
+    const host = await relay(url, { LOG_LEVEL: 'debug' }, own.faultyBrokers);
     await eventually(() => expect(host.relay.status().shards).toHaveLength(64));
-    kafka.setRtt(400);
+    own.proxy.setLatency(400);
     const events = await writeEvents(dataSource, ['stop-a', 'stop-b'], 5, { concurrency: 1, perTx: 10 }); // one commit, one batch
     await eventually(() => expect(host.logLines.some((l) => l.includes('"sending batch"'))).toBe(true));
 
@@ -225,23 +238,26 @@ describe('outbox relay', () => {
 
     expect(await statusCounts(dataSource)).toEqual({ published: 10 });
     await expect(readRelayLeases(dataSource)).resolves.toEqual([]);
-    kafka.clearFaults();
-    await reader.waitFor(events.map((e) => e.eventId));
+    own.proxy.setLatency(0);
+    const ownReader = await TopicReader.start(own.brokers, TOPIC);
+    try {
+      await ownReader.waitFor(events.map((e) => e.eventId));
+    } finally {
+      await ownReader.stop();
+    }
   });
 
   it('broker unreachable for a while: rows wait and retry with backoff, and all arrive in order once it is back', async () => {
-    // Its own broker: the fault must not disturb the shared reader.
-    const own = await EmbeddedKafka.start({ port: 0, topics: [{ name: TOPIC, partitions: PARTITIONS }] });
     let ownReader: TopicReader | undefined;
     try {
       const { url, dataSource } = await database();
-      const host = await relay(url, { OUTBOX_RETRY_BASE: '100ms', OUTBOX_RETRY_MAX: '1s', OUTBOX_SEND_TIMEOUT: '2s' }, own.bootstrapServers);
+      const host = await relay(url, { OUTBOX_RETRY_BASE: '100ms', OUTBOX_RETRY_MAX: '1s', OUTBOX_SEND_TIMEOUT: '2s' }, own.faultyBrokers);
       await eventually(() => expect(host.relay.status().shards).toHaveLength(64));
 
-      own.setBrokerDown();
+      await own.proxy.cut();
       const users = Array.from({ length: 10 }, (_, i) => `outage-${i}`);
       const events = await writeEvents(dataSource, users, 20);
-      // Several failed attempts (with the error kept) and nothing published while the broker is down.
+      // Several failed attempts (with the error kept) and nothing published while the broker is unreachable.
       await eventually(
         async () => {
           const [row] = await dataSource.query(
@@ -255,25 +271,23 @@ describe('outbox relay', () => {
       );
       expect(host.service.kafkaHealth()).toMatchObject({ status: 'down' });
 
-      own.setBrokerUp();
-      ownReader = await TopicReader.start(own.bootstrapServers, TOPIC);
-      await ownReader.waitFor(events.map((e) => e.eventId), 20_000);
+      await own.proxy.restore();
+      ownReader = await TopicReader.start(own.brokers, TOPIC);
+      await ownReader.waitFor(events.map((e) => e.eventId), 30_000);
       await eventually(async () => expect(await statusCounts(dataSource)).toEqual({ published: 200 }));
-      const { order, duplicates } = kafkaOrderByKey(ownReader.messages);
+      const { order, duplicates } = kafkaOrderByKey(ownReader.forEvents(events.map((e) => e.eventId)));
       const expected = await outboxOrderByKey(dataSource);
       for (const user of users) expect(order.get(user)).toEqual(expected.get(user));
-      expect(host.service.kafkaHealth()).toEqual({ status: 'up' });
+      await eventually(() => expect(host.service.kafkaHealth()).toEqual({ status: 'up' }));
       process.stdout.write(`[relay] broker outage: all 200 events arrived after recovery, duplicates ${duplicates}\n`);
     } finally {
       await ownReader?.stop();
-      await Promise.all(hosts.splice(0).map((h) => h.close()));
-      await own.stop();
     }
-  }, 45_000);
+  }, 60_000);
 
   it('retention deletes published rows older than the window in small batches, nothing else', async () => {
     const { url, dataSource } = await database();
-    const host = await relay(url, { OUTBOX_RETENTION: '1d' }, kafka.bootstrapServers);
+    const host = await relay(url, { OUTBOX_RETENTION: '1d' });
     const events = await writeEvents(dataSource, ['retention-user'], 7);
     await eventually(async () => expect(await statusCounts(dataSource)).toEqual({ published: 7 }));
     const old = events.slice(0, 5).map((e) => e.eventId);
@@ -292,11 +306,10 @@ describe('outbox relay', () => {
 
   it('refuses to start when the topic is missing or has other partitions than expected', async () => {
     const { url } = await database();
-    await expect(startRelay(url, kafka.bootstrapServers, { KAFKA_TOPIC: 'no-such-topic' })).rejects.toThrow(
-      `outbox relay cannot start: topic no-such-topic does not exist on ${kafka.bootstrapServers}: create it with 16 partitions`,
+    const missing = uniqueTopicName('no-such-topic');
+    await expect(startRelay(url, testKafkaBrokers(), { KAFKA_TOPIC: missing })).rejects.toThrow(
+      `outbox relay cannot start: topic ${missing} does not exist on ${testKafkaBrokers()}: create it with 16 partitions`,
     );
-    await expect(startRelay(url, kafka.bootstrapServers, { KAFKA_TOPIC: 'four-partitions' })).rejects.toThrow(
-      /topic four-partitions on .* has 4 partitions, expected 16/,
-    );
+    await expect(startRelay(url, testKafkaBrokers(), { KAFKA_TOPIC: FOUR })).rejects.toThrow(`topic ${FOUR} on ${testKafkaBrokers()} has 4 partitions, expected 16`);
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KafkaConfig, Message } from 'kafkajs';
 import { Client, Pool } from 'pg';
-import { assertTopicReady } from '@chat-ledger/embedded-kafka';
+import { assertTopicReady } from '@chat-ledger/kafka';
 import { OutboxMetrics } from '../metrics/outbox-metrics';
 import { OutboxLock, RELAY_APPLICATION_PREFIX, RELAY_LOCKS_SQL } from '../outbox-locks';
 import { backoffDelayMs } from './backoff';

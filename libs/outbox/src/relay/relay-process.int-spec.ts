@@ -2,8 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DataSource } from 'typeorm';
-import { EmbeddedKafka } from '@chat-ledger/embedded-kafka';
-import { eventually } from '@chat-ledger/testing';
+import { eventually, OwnKafka, startOwnKafka } from '@chat-ledger/testing';
 import { kafkaOrderByKey, migratedDatabase, outboxOrderByKey, statusCounts, TopicReader, writeEvents } from '../../test/relay-test-kit';
 import { readRelayLeases } from '../outbox-locks';
 
@@ -45,16 +44,17 @@ class RelayProcess {
 }
 
 describe('standalone relay process', () => {
-  let kafka: EmbeddedKafka;
+  // A broker of its own: the test slows its network down.
+  let kafka: OwnKafka;
   let reader: TopicReader;
   let dataSource: DataSource;
   let url: string;
   const processes: RelayProcess[] = [];
 
   beforeAll(async () => {
-    kafka = await EmbeddedKafka.start({ port: 0, topics: [{ name: TOPIC, partitions: 16 }] });
+    kafka = await startOwnKafka([{ name: TOPIC, partitions: 16 }]);
     ({ url, dataSource } = await migratedDatabase('relay_process'));
-    reader = await TopicReader.start(kafka.bootstrapServers, TOPIC);
+    reader = await TopicReader.start(kafka.brokers, TOPIC);
   });
 
   afterAll(async () => {
@@ -66,7 +66,7 @@ describe('standalone relay process', () => {
 
   const env = () => ({
     DATABASE_URL: url,
-    KAFKA_BROKERS: kafka.bootstrapServers,
+    KAFKA_BROKERS: kafka.faultyBrokers,
     LOG_LEVEL: 'debug',
     OUTBOX_BATCH_SIZE: '100',
     OUTBOX_REBALANCE_INTERVAL: '200ms',
@@ -77,18 +77,18 @@ describe('standalone relay process', () => {
     const events = await writeEvents(dataSource, users, 60, { perTx: 50, concurrency: 4 });
     expect(events).toHaveLength(3_000);
 
-    kafka.setRtt(60); // slow enough to catch the relay half way
+    kafka.proxy.setLatency(60); // slow enough to catch the relay half way
     const first = await RelayProcess.start(env());
     processes.push(first);
     await eventually(async () => expect((await statusCounts(dataSource)).published ?? 0).toBeGreaterThanOrEqual(500), { timeoutMs: 20_000 });
 
     // Make the next send hang on the broker, wait until the relay has claimed a batch and sent it, then kill.
-    kafka.setRtt(3_000);
+    kafka.proxy.setLatency(3_000);
     const seen = first.lines.length;
     await eventually(() => expect(first.lines.slice(seen).some((l) => l.includes('"sending batch"'))).toBe(true), { timeoutMs: 10_000 });
     const { signal } = await first.kill('SIGKILL');
     expect(signal).toBe('SIGKILL');
-    kafka.clearFaults();
+    kafka.proxy.setLatency(0);
 
     const atKill = await statusCounts(dataSource);
     expect(atKill.published).toBeLessThan(3_000);

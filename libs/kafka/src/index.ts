@@ -1,0 +1,3 @@
+export { isTransientKafkaError, originalCause } from './kafka-errors';
+export { assertTopicReady } from './topic-check';
+export type { TopicCheckOptions } from './topic-check';

@@ -1,0 +1,49 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { parseArgs } from 'node:util';
+import { DataSource } from 'typeorm';
+import { buildDataSourceOptions } from '@chat-ledger/database';
+import { redriveDeadLetters } from '../../../apps/ledger-consumer/src/dead-letters/redrive-dead-letters';
+import type { CliCommand } from '../cli-command';
+
+/**
+ * `npm run cli -- ledger:dlq-redrive --topic token-events.dlq [--limit N] [--dry-run]`: publishes the dead
+ * letters whose best-effort DLQ copy failed. Exit 0 when every one was published, 1 when some were refused.
+ */
+export const ledgerDlqRedriveCommand: CliCommand = {
+  name: 'ledger:dlq-redrive',
+  summary: 'publish dead letters whose DLQ copy failed (dlq_published_at null) to the DLQ topic; --dry-run counts them',
+  usage: 'ledger:dlq-redrive --topic <dlq topic> [--limit N] [--dry-run]',
+  async run(argv, env) {
+    const { values } = parseArgs({
+      args: argv,
+      options: { topic: { type: 'string' }, limit: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+    });
+    if (!values.topic || !/^[A-Za-z0-9._-]{1,249}$/.test(values.topic)) {
+      env.err('--topic must name the DLQ topic (KAFKA_DLQ_TOPIC of the ledger-consumer)');
+      return 2;
+    }
+    const limit = values.limit === undefined ? undefined : Number(values.limit);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+      env.err('--limit must be a positive integer');
+      return 2;
+    }
+    const db = new DataSource(buildDataSourceOptions({ url: env.databaseUrl(), schema: 'ledger', applicationName: 'ledger-dlq-redrive', poolSize: 2 }));
+    await db.initialize();
+    const kafka = new Kafka({ clientId: 'chat-ledger-cli', brokers: env.kafkaBrokers(), logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    try {
+      if (!values['dry-run']) await producer.connect();
+      const report = await redriveDeadLetters({ db, producer, topic: values.topic, limit, dryRun: values['dry-run'] });
+      if (values['dry-run']) {
+        env.out(`ledger:dlq-redrive: ${report.pending} dead letter(s) without a DLQ copy`);
+        return 0;
+      }
+      for (const r of report.refused) env.out(`  refused dead letter ${r.id}: ${r.error}`);
+      env.out(`ledger:dlq-redrive: ${report.published} of ${report.pending} published to ${values.topic}${report.refused.length ? `, ${report.refused.length} refused by the topic` : ''}`);
+      return report.refused.length === 0 ? 0 : 1;
+    } finally {
+      await producer.disconnect().catch(() => undefined);
+      await db.destroy();
+    }
+  },
+};
