@@ -27,6 +27,9 @@ export class ChildApp {
     const child = spawn(process.execPath, ['--enable-source-maps', ...(this.options.nodeArgs ?? []), this.options.script], {
       env: { ...process.env, ...this.options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: a Ctrl-C in the terminal reaches the launcher only, which stops the apps
+      // first and the servers after them, in order.
+      detached: true,
     });
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));

