@@ -10,7 +10,7 @@ export interface TopicCheckOptions {
  * to do when it does not. Apps never create topics themselves (see DESIGN.md), so this is the check.
  *
  * Plain kafkajs admin metadata, nothing embedded-specific: it works against Apache Kafka and the
- * embedded broker alike. The kafkajs admin client asks with allowAutoTopicCreation=false, so the check
+ * embedded one alike. The kafkajs admin client asks with allowAutoTopicCreation=false, so the check
  * cannot create the topic by accident on a broker with auto.create.topics.enable.
  */
 export async function assertTopicReady(

@@ -81,7 +81,7 @@ export class LedgerConfig {
   @IsOptional() @EnvInt() @IsInt() @Min(100) @Max(60_000)
   KAFKA_HEARTBEAT_INTERVAL_MS?: number;
 
-  /** How long the broker may hold an empty fetch (the embedded broker always waits this long). */
+  /** How long the broker may hold a fetch that has no new records yet. */
   @EnvInt() @IsInt() @Min(10) @Max(30_000)
   KAFKA_MAX_WAIT_MS = 100;
 
