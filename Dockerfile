@@ -1,7 +1,7 @@
 # Builds every app of the monorepo into one image; the command picks the app:
 #   docker run chat-ledger node dist/apps/chat-gateway/src/main.js
 #   docker run chat-ledger node dist/apps/ledger-consumer/src/main.js
-#   docker run chat-ledger node dist/tools/relay/main.js
+#   docker run chat-ledger node dist/apps/outbox-relay/src/main.js
 # The runtime stage installs production dependencies only (`npm ci --omit=dev`): no embedded PostgreSQL,
 # no embedded broker, no test or benchmark tools.
 FROM node:20-bookworm AS build

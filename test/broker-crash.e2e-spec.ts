@@ -66,7 +66,7 @@ describe('broker SIGKILL under load', () => {
     await eventually(
       async () => {
         const { rows } = await gw.db.query(
-          `SELECT (SELECT count(*) FROM chat.outbox WHERE status <> 'published')::int AS waiting, (SELECT count(*) FROM ledger.entries)::int AS applied`,
+          `SELECT (SELECT count(*) FROM outbox.events WHERE status <> 'published')::int AS waiting, (SELECT count(*) FROM ledger.entries)::int AS applied`,
         );
         expect(rows[0]).toEqual({ waiting: 0, applied: acked });
       },

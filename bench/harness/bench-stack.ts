@@ -8,6 +8,7 @@ import { EmbeddedPostgresServer, buildDataSourceOptions, runMigrations, withData
 import { KafkaBroker } from '@chat-ledger/kafka-broker';
 import { findFreePort } from '@chat-ledger/testing';
 import { CHAT_MIGRATIONS, CHAT_SCHEMA } from '../../apps/chat-gateway/src/database/chat-migrations';
+import { OUTBOX_MIGRATIONS, OUTBOX_SCHEMA } from '@chat-ledger/outbox';
 import { LEDGER_MIGRATIONS, LEDGER_SCHEMA } from '../../apps/ledger-consumer/src/database/ledger-migrations';
 
 /** What a scenario needs from the stack (fresh databases and topics on the bench's servers). */
@@ -70,7 +71,7 @@ export class BenchStack {
     }
     const url = withDatabase(this.pg.url, name);
     if (migrate) {
-      for (const [schema, migrations] of [[CHAT_SCHEMA, CHAT_MIGRATIONS], [LEDGER_SCHEMA, LEDGER_MIGRATIONS]] as const) {
+      for (const [schema, migrations] of [[CHAT_SCHEMA, CHAT_MIGRATIONS], [OUTBOX_SCHEMA, OUTBOX_MIGRATIONS], [LEDGER_SCHEMA, LEDGER_MIGRATIONS]] as const) {
         const ds = new DataSource(buildDataSourceOptions({ url, schema, migrations: [...migrations], applicationName: 'bench-migrate' }));
         await ds.initialize();
         try {

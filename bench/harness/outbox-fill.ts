@@ -31,7 +31,7 @@ export const ENVELOPE_SQL = `jsonb_build_object(
 export const HEADERS_SQL = `jsonb_build_object('event-id', event_id, 'event-type', 'chat.message.recorded', 'content-type', 'application/json')`;
 
 /**
- * Inserts `rows` pending chat.message.recorded rows into chat.outbox with one INSERT … SELECT per
+ * Inserts `rows` pending chat.message.recorded rows into outbox.events with one INSERT … SELECT per
  * 100,000 rows: envelopes shaped and sized exactly like the gateway's (uuid ids, RFC 3339 time, usage),
  * spread over BENCH_USERS users so every relay shard and Kafka partition gets work.
  * `startAt` offsets the user/ids so several fills into one table do not collide.
@@ -45,13 +45,13 @@ export async function fillOutbox(url: string, rows: number, startAt = 0): Promis
       const to = Math.min(startAt + rows, from + chunk) - 1;
       await client.query(
         `${GENERATED_EVENTS_CTE}
-         INSERT INTO chat.outbox (event_id, event_type, partition_key, payload, headers)
+         INSERT INTO outbox.events (event_id, event_type, partition_key, payload, headers)
          SELECT event_id, 'chat.message.recorded', user_id, ${ENVELOPE_SQL}, ${HEADERS_SQL}
            FROM g ORDER BY i`,
         [from, to, BENCH_USERS],
       );
     }
-    await client.query('ANALYZE chat.outbox');
+    await client.query('ANALYZE outbox.events');
   } finally {
     await client.end();
   }
@@ -86,7 +86,7 @@ export async function readOutboxMessages(url: string): Promise<OutboxMessage[]> 
   await client.connect();
   try {
     const { rows } = await client.query<{ key: string; value: string; headers: Record<string, string> }>(
-      'SELECT partition_key AS key, payload::text AS value, headers FROM chat.outbox ORDER BY id',
+      'SELECT partition_key AS key, payload::text AS value, headers FROM outbox.events ORDER BY id',
     );
     return rows;
   } finally {

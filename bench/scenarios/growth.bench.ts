@@ -13,7 +13,7 @@ export interface GrowthPoint {
   relay_vs_smallest: number;
   ledger_eps: number;
   ledger_vs_smallest: number;
-  /** chat.outbox (heap + indexes + toast) right after the drain, MiB. */
+  /** outbox.events (heap + indexes + toast) right after the drain, MiB. */
   outbox_mib_after_drain: number;
   /** After retention deleted every published row and a plain VACUUM made the space reusable, MiB. */
   outbox_mib_after_retention: number;
@@ -22,7 +22,7 @@ export interface GrowthPoint {
 }
 
 const mib = async (db: Client) =>
-  Math.round((Number((await db.query<{ b: string }>(`SELECT pg_total_relation_size('chat.outbox') AS b`)).rows[0]!.b) / 2 ** 20) * 10) / 10;
+  Math.round((Number((await db.query<{ b: string }>(`SELECT pg_total_relation_size('outbox.events') AS b`)).rows[0]!.b) / 2 ** 20) * 10) / 10;
 
 /** Retention with a zero window (the production sweep, batch by batch), then a plain VACUUM. */
 async function expireAll(url: string, brokers: string, topic: string, partitions: number): Promise<void> {
@@ -38,7 +38,7 @@ async function expireAll(url: string, brokers: string, topic: string, partitions
   }
   const db = new Client({ connectionString: url });
   await db.connect();
-  await db.query('VACUUM chat.outbox');
+  await db.query('VACUUM outbox.events');
   await db.end();
 }
 

@@ -261,7 +261,7 @@ function publisher(producer: Producer, topic: string, onAck: (id: string, at: nu
   };
 }
 
-/** `count` rows from index `from` in one statement, shaped like bench/harness/outbox-fill.ts writes chat.outbox. */
+/** `count` rows from index `from` in one statement, shaped like bench/harness/outbox-fill.ts writes outbox.events. */
 async function insertRows(url: string, from: number, count: number, returning: boolean): Promise<void> {
   const client = new Client({ connectionString: url });
   await client.connect();

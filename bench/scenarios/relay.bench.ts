@@ -55,12 +55,12 @@ export async function relayDrainEps(url: string, brokers: string, topic: string,
     // "Nothing pending" walks the shrinking pending index; counting published rows would scan up to 1M
     // entries every poll and slow down the very relay being measured.
     const deadline = started + 600_000;
-    while ((await probe.query(`SELECT 1 FROM chat.outbox WHERE status = 'pending' LIMIT 1`)).rowCount) {
+    while ((await probe.query(`SELECT 1 FROM outbox.events WHERE status = 'pending' LIMIT 1`)).rowCount) {
       if (Date.now() > deadline) throw new Error(`relay did not drain ${rows} rows in 10 min`);
       await new Promise((r) => setTimeout(r, 25));
     }
     const done = Date.now();
-    const published = Number((await probe.query<{ n: string }>(`SELECT count(*) AS n FROM chat.outbox WHERE status = 'published'`)).rows[0]!.n);
+    const published = Number((await probe.query<{ n: string }>(`SELECT count(*) AS n FROM outbox.events WHERE status = 'published'`)).rows[0]!.n);
     if (published !== rows) throw new Error(`relay drain: ${published} of ${rows} rows published (the rest dead?)`);
     return rows / ((done - started) / 1000);
   } finally {
@@ -120,7 +120,7 @@ export async function relayLatency(url: string, brokers: string, topic: string, 
     while (writing || committed.size > 0) {
       const ids = [...committed.keys()];
       if (ids.length) {
-        const { rows } = await observer.query<{ id: string }>(`SELECT id FROM chat.outbox WHERE id = ANY($1::bigint[]) AND status = 'published'`, [ids]);
+        const { rows } = await observer.query<{ id: string }>(`SELECT id FROM outbox.events WHERE id = ANY($1::bigint[]) AND status = 'published'`, [ids]);
         const now = performance.now();
         for (const r of rows) {
           latencies.push(now - committed.get(r.id)!);

@@ -12,14 +12,14 @@ export const MESSAGE_CONTENT = 'x'.repeat(600);
 export const MESSAGE_BODY = { role: 'assistant', content: MESSAGE_CONTENT, model: 'gpt-4o', usage: { prompt_tokens: 120, completion_tokens: 80 } };
 
 /**
- * Scenario 1a: raw `pg`, `clients` connections, one transaction = one chat.messages row + one chat.outbox
+ * Scenario 1a: raw `pg`, `clients` connections, one transaction = one chat.messages row + one outbox.events
  * row of the gateway's sizes. The ceiling: no HTTP, no validation, no conversation counters, no locks.
  */
 export async function rawWriteTps(url: string, clients: number, seconds: number, withNotifyTrigger = true): Promise<number> {
   const pool = new Pool({ connectionString: url, max: clients });
   pool.on('error', () => undefined); // idle clients terminated by the server's shutdown are expected
   try {
-    await pool.query(`ALTER TABLE chat.outbox ${withNotifyTrigger ? 'ENABLE' : 'DISABLE'} TRIGGER outbox_notify`);
+    await pool.query(`ALTER TABLE outbox.events ${withNotifyTrigger ? 'ENABLE' : 'DISABLE'} TRIGGER outbox_notify`);
     const convs: { id: string; user: string }[] = [];
     for (let i = 0; i < clients; i++) {
       const c = { id: randomUUID(), user: `bench-raw-${i}` };
@@ -38,7 +38,7 @@ export async function rawWriteTps(url: string, clients: number, seconds: number,
           await client.query(`INSERT INTO chat.messages (id, conversation_id, user_id, role, content, model,
              prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, total_tokens, created_at)
              VALUES ($1,$2,$3,'assistant',$4,'gpt-4o',120,80,0,0,200,now())`, [id, c.id, c.user, MESSAGE_CONTENT]);
-          await client.query(`INSERT INTO chat.outbox (event_id, event_type, partition_key, payload, headers) VALUES ($1,$2,$3,$4,$5)`,
+          await client.query(`INSERT INTO outbox.events (event_id, event_type, partition_key, payload, headers) VALUES ($1,$2,$3,$4,$5)`,
             [event.envelope.id, 'chat.message.recorded', c.user, JSON.stringify(event.envelope), JSON.stringify(event.headers)]);
           await client.query('COMMIT');
           done++;
@@ -47,7 +47,7 @@ export async function rawWriteTps(url: string, clients: number, seconds: number,
     }));
     return done / seconds;
   } finally {
-    await pool.query('ALTER TABLE chat.outbox ENABLE TRIGGER outbox_notify').catch(() => undefined);
+    await pool.query('ALTER TABLE outbox.events ENABLE TRIGGER outbox_notify').catch(() => undefined);
     await pool.end();
   }
 }

@@ -91,7 +91,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
     new ManagedProcess({ name, script: join(o.distDir, script), env, readyWhen: (l) => l.includes(ready), logFile: join(o.workDir, `${name}.log`), restartOnCrash: true, onEvent: event });
 
   const gateway = proc('gateway', 'apps/chat-gateway/src/main.js', { ...baseEnv, PORT: String(gatewayPort), RELAY_ENABLED: 'false', RATE_LIMIT_WRITES_PER_SECOND: '0', DB_POOL_SIZE: '30' }, 'chat-gateway listening');
-  const relays = [0, 1].map((i) => proc(`relay-${i}`, 'tools/relay/main.js', relayEnv, 'outbox relay running'));
+  const relays = [0, 1].map((i) => proc(`relay-${i}`, 'apps/outbox-relay/src/main.js', relayEnv, 'outbox relay running'));
   const ledgerPorts = await Promise.all(Array.from({ length: o.ledgers }, () => findFreePort()));
   const ledgers = ledgerPorts.map((_, i) =>
     proc(`ledger-${i}`, 'apps/ledger-consumer/src/main.js', { ...baseEnv, PORT: String(ledgerPorts[i]), KAFKA_SESSION_TIMEOUT_MS: '10000', KAFKA_HEARTBEAT_INTERVAL_MS: '1000', BATCH_RETRY_INITIAL: '50ms', BATCH_RETRY_MAX: '1s' }, 'ledger-consumer listening'),
@@ -186,8 +186,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
     let drained = false;
     while (Date.now() - drainStart < o.drainTimeoutMs) {
       const [row] = await dataSource.query(`SELECT
-        (SELECT count(*) FROM chat.outbox WHERE status = 'pending')::int AS pending,
-        (SELECT count(*) FROM chat.outbox WHERE status = 'published')::int AS published,
+        (SELECT count(*) FROM outbox.events WHERE status = 'pending')::int AS pending,
+        (SELECT count(*) FROM outbox.events WHERE status = 'published')::int AS published,
         (SELECT count(*) FROM ledger.entries)::int AS applied`);
       if (row.pending === 0 && row.applied >= row.published) {
         drained = true;
@@ -229,18 +229,18 @@ async function verify(
 
   // 2. Outbox: every row published or dead with a reason.
   const [outbox] = await db.query(`SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'published')::int AS published,
-      count(*) FILTER (WHERE status = 'dead')::int AS dead, count(*) FILTER (WHERE status = 'pending')::int AS pending FROM chat.outbox`);
+      count(*) FILTER (WHERE status = 'dead')::int AS dead, count(*) FILTER (WHERE status = 'pending')::int AS pending FROM outbox.events`);
   if (outbox.pending > 0) problems.push(`${outbox.pending} outbox rows still pending`);
   if (outbox.dead > 0) {
-    const dead = await db.query(`SELECT id, attempts, last_error FROM chat.outbox WHERE status = 'dead' LIMIT 5`);
+    const dead = await db.query(`SELECT id, attempts, last_error FROM outbox.events WHERE status = 'dead' LIMIT 5`);
     problems.push(`${outbox.dead} dead outbox rows (max attempts 1000 makes none expected): ${JSON.stringify(dead)}`);
   }
   const expectedEvents = ackedIds.length + load.adjustments.size;
   if (outbox.total !== expectedEvents) problems.push(`${outbox.total} outbox rows for ${expectedEvents} acknowledged writes`);
 
   // 3. Ledger: nothing lost, nothing applied twice, totals equal the acknowledged requests.
-  const [{ lost }] = await db.query(`SELECT count(*)::int AS lost FROM chat.outbox o WHERE o.status = 'published' AND NOT EXISTS (SELECT 1 FROM ledger.entries e WHERE e.event_id = o.event_id)`);
-  const [{ extra }] = await db.query(`SELECT count(*)::int AS extra FROM ledger.entries e WHERE NOT EXISTS (SELECT 1 FROM chat.outbox o WHERE o.event_id = e.event_id)`);
+  const [{ lost }] = await db.query(`SELECT count(*)::int AS lost FROM outbox.events o WHERE o.status = 'published' AND NOT EXISTS (SELECT 1 FROM ledger.entries e WHERE e.event_id = o.event_id)`);
+  const [{ extra }] = await db.query(`SELECT count(*)::int AS extra FROM ledger.entries e WHERE NOT EXISTS (SELECT 1 FROM outbox.events o WHERE o.event_id = e.event_id)`);
   if (lost > 0) problems.push(`${lost} published events are not in the ledger`);
   if (extra > 0) problems.push(`${extra} ledger entries have no outbox row`);
 
@@ -280,7 +280,7 @@ async function verify(
 
   // 4. Per-user order on Kafka: first deliveries of each user's events follow outbox id order.
   const outboxIds = new Map<string, number>(
-    (await db.query(`SELECT event_id::text AS e, id::int AS id FROM chat.outbox`)).map((r: { e: string; id: number }) => [r.e, r.id]),
+    (await db.query(`SELECT event_id::text AS e, id::int AS id FROM outbox.events`)).map((r: { e: string; id: number }) => [r.e, r.id]),
   );
   const topic = await readTopic(kafka.brokers);
   const seen = new Set<string>();

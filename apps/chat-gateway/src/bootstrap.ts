@@ -1,7 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
-import { runMigrations } from '@chat-ledger/database';
+import { migrateSchema, runMigrations } from '@chat-ledger/database';
+import { OUTBOX_MIGRATIONS, OUTBOX_SCHEMA } from '@chat-ledger/outbox';
 import { configureHttpApp, JsonLogger } from '@chat-ledger/platform';
 import { AppModule } from './app.module';
 import { CHAT_SCHEMA } from './database/chat-migrations';
@@ -16,6 +17,10 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     version: '1',
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
   });
-  if (config.DB_MIGRATE) await runMigrations(app.get(DataSource), CHAT_SCHEMA);
+  if (config.DB_MIGRATE) {
+    // The gateway hosts two schema owners: its own (chat) and the outbox it writes into.
+    await runMigrations(app.get(DataSource), CHAT_SCHEMA);
+    await migrateSchema({ url: config.DATABASE_URL, schema: OUTBOX_SCHEMA, migrations: OUTBOX_MIGRATIONS, applicationName: 'chat-gateway-migrate' });
+  }
   return app;
 }

@@ -15,7 +15,7 @@ describe('bad input is rejected with a clear 4xx and changes nothing', () => {
   const snapshot = async () =>
     JSON.stringify(
       (await gw.db.query(`SELECT (SELECT count(*) FROM chat.conversations) c, (SELECT count(*) FROM chat.messages) m,
-        (SELECT count(*) FROM chat.outbox) o, (SELECT count(*) FROM chat.idempotency_keys) k,
+        (SELECT count(*) FROM outbox.events) o, (SELECT count(*) FROM chat.idempotency_keys) k,
         (SELECT string_agg(id::text || message_count || coalesce(title, '') || status, ',') FROM chat.conversations) s`)).rows,
     );
 

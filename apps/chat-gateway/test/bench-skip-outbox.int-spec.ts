@@ -21,7 +21,7 @@ describe('BENCH_SKIP_OUTBOX_WRITE (benchmark-only flag)', () => {
     await expect(res.status).toBe(201);
     const messages = await gw.db.query('SELECT count(*)::int AS n FROM chat.messages WHERE id = $1', [res.body.message_id]);
     await expect(messages.rows[0].n).toBe(1);
-    const outbox = await gw.db.query(`SELECT count(*)::int AS n FROM chat.outbox WHERE partition_key = $1`, [user]);
+    const outbox = await gw.db.query(`SELECT count(*)::int AS n FROM outbox.events WHERE partition_key = $1`, [user]);
     await expect(outbox.rows[0].n).toBe(0);
     const meta = await api.get(`/v1/conversations/${conversation.body.conversation_id}`);
     await expect(meta.body.message_count).toBe(1);

@@ -105,7 +105,7 @@ describe(`gateway HTTP fuzzing (seed ${SEED})`, () => {
   async function snapshot() {
     const { rows } = await gw.db.query(`SELECT
       (SELECT count(*) FROM chat.conversations) AS conversations, (SELECT count(*) FROM chat.messages) AS messages,
-      (SELECT count(*) FROM chat.outbox) AS outbox, (SELECT count(*) FROM chat.idempotency_keys) AS keys,
+      (SELECT count(*) FROM outbox.events) AS outbox, (SELECT count(*) FROM chat.idempotency_keys) AS keys,
       (SELECT md5(string_agg(id::text || title || status || message_count, ',' ORDER BY id)) FROM chat.conversations) AS digest`);
     return rows[0];
   }

@@ -21,11 +21,11 @@ describe('logs at the default level', () => {
     await api.post('/v1/chat/messages', { role: 'user', content: secretContent, bogus: secretContent });
     await gw.db.query(`CREATE FUNCTION chat.fail_log_test() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN RAISE EXCEPTION 'injected'; END $$;
-      CREATE TRIGGER fail_log_test BEFORE INSERT ON chat.outbox FOR EACH ROW EXECUTE FUNCTION chat.fail_log_test();`);
+      CREATE TRIGGER fail_log_test BEFORE INSERT ON outbox.events FOR EACH ROW EXECUTE FUNCTION chat.fail_log_test();`);
     try {
       await expect(api.post('/v1/chat/messages', anAssistantMessage(undefined, { content: secretContent }))).resolves.toMatchObject({ status: 500 });
     } finally {
-      await gw.db.query(`DROP TRIGGER fail_log_test ON chat.outbox; DROP FUNCTION chat.fail_log_test();`);
+      await gw.db.query(`DROP TRIGGER fail_log_test ON outbox.events; DROP FUNCTION chat.fail_log_test();`);
     }
 
     expect(lines.length).toBeGreaterThan(0);

@@ -31,7 +31,7 @@ describe('recording messages (chat-gateway write path)', () => {
       tokens_consumed: 200,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/),
     });
-    const { rows } = await gw.db.query(`SELECT * FROM chat.outbox WHERE payload->'data'->>'message_id' = $1`, [res.body.message_id]);
+    const { rows } = await gw.db.query(`SELECT * FROM outbox.events WHERE payload->'data'->>'message_id' = $1`, [res.body.message_id]);
     expect(rows).toHaveLength(1);
     const row = rows[0];
     expect(row).toMatchObject({ event_type: 'chat.message.recorded', partition_key: user, status: 'pending', attempts: 0 });
@@ -62,7 +62,7 @@ describe('recording messages (chat-gateway write path)', () => {
     const res = await gw.http.as(gw.token(user)).post(`/v1/conversations/${conversationId}/messages`, aUserMessage());
     expect(res.status).toBe(201);
     expect(res.body.tokens_consumed).toBe(0);
-    const { rows } = await gw.db.query(`SELECT payload FROM chat.outbox WHERE event_id::text = (SELECT event_id::text FROM chat.outbox WHERE payload->'data'->>'message_id' = $1)`, [res.body.message_id]);
+    const { rows } = await gw.db.query(`SELECT payload FROM outbox.events WHERE event_id::text = (SELECT event_id::text FROM outbox.events WHERE payload->'data'->>'message_id' = $1)`, [res.body.message_id]);
     expect(rows[0].payload.data.tokens_delta).toBe(0);
   });
 
@@ -74,17 +74,17 @@ describe('recording messages (chat-gateway write path)', () => {
     await gw.db.query(`
       CREATE FUNCTION chat.fail_outbox_insert() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN RAISE EXCEPTION 'injected failure after the message insert'; END $$;
-      CREATE TRIGGER fail_outbox_insert BEFORE INSERT ON chat.outbox FOR EACH ROW EXECUTE FUNCTION chat.fail_outbox_insert();`);
+      CREATE TRIGGER fail_outbox_insert BEFORE INSERT ON outbox.events FOR EACH ROW EXECUTE FUNCTION chat.fail_outbox_insert();`);
     try {
       const res = await api.post(`/v1/conversations/${conversationId}/messages`, anAssistantMessage());
       expect(res.status).toBe(500);
       expect(res.body.error.code).toBe('INTERNAL');
     } finally {
-      await gw.db.query(`DROP TRIGGER fail_outbox_insert ON chat.outbox; DROP FUNCTION chat.fail_outbox_insert();`);
+      await gw.db.query(`DROP TRIGGER fail_outbox_insert ON outbox.events; DROP FUNCTION chat.fail_outbox_insert();`);
     }
 
     await expect(countRows(`SELECT count(*) AS n FROM chat.messages WHERE conversation_id = $1`, [conversationId])).resolves.toBe(0);
-    await expect(countRows(`SELECT count(*) AS n FROM chat.outbox WHERE payload->'data'->>'conversation_id' = $1`, [conversationId])).resolves.toBe(0);
+    await expect(countRows(`SELECT count(*) AS n FROM outbox.events WHERE payload->'data'->>'conversation_id' = $1`, [conversationId])).resolves.toBe(0);
     await expect(api.get(`/v1/conversations/${conversationId}`)).resolves.toMatchObject({ body: { message_count: 0, last_message_at: null } });
 
     const retry = await api.post(`/v1/conversations/${conversationId}/messages`, anAssistantMessage());
@@ -106,7 +106,7 @@ describe('recording messages (chat-gateway write path)', () => {
     expect(ids.size).toBe(1);
     expect(responses.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(9);
     await expect(countRows(`SELECT count(*) AS n FROM chat.messages WHERE conversation_id = $1`, [conversationId])).resolves.toBe(1);
-    await expect(countRows(`SELECT count(*) AS n FROM chat.outbox WHERE payload->'data'->>'conversation_id' = $1`, [conversationId])).resolves.toBe(1);
+    await expect(countRows(`SELECT count(*) AS n FROM outbox.events WHERE payload->'data'->>'conversation_id' = $1`, [conversationId])).resolves.toBe(1);
     await expect(api.get(`/v1/conversations/${conversationId}`)).resolves.toMatchObject({ body: { message_count: 1 } });
   });
 

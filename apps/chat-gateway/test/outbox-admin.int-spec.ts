@@ -30,7 +30,7 @@ async function seed(db: Client, rows: SeedRow[]): Promise<Array<{ id: number; ev
     const type = r.type ?? 'chat.message.recorded';
     const status = r.status ?? 'pending';
     const { rows: [row] } = await db.query(
-      `INSERT INTO chat.outbox (event_id, event_type, partition_key, payload, headers, status, attempts, last_error,
+      `INSERT INTO outbox.events (event_id, event_type, partition_key, payload, headers, status, attempts, last_error,
                                 created_at, next_attempt_at, published_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, ${r.createdAt ?? 'now()'}, ${r.nextAttemptAt ?? 'now()'},
                ${r.publishedAt ?? (status === 'published' ? 'now()' : 'NULL')})
@@ -89,7 +89,7 @@ describe('outbox admin API (chat-gateway)', () => {
   });
 
   const outboxIds = async (db: Client, user: string) =>
-    (await db.query(`SELECT id::int AS id, event_id, status FROM chat.outbox WHERE partition_key = $1 ORDER BY id`, [user])).rows as Array<{
+    (await db.query(`SELECT id::int AS id, event_id, status FROM outbox.events WHERE partition_key = $1 ORDER BY id`, [user])).rows as Array<{
       id: number;
       event_id: string;
       status: string;
@@ -232,7 +232,7 @@ describe('outbox admin API (chat-gateway)', () => {
   });
 
   it('stats: pending, retrying, oldest pending age, dead, published in the last minute, relays and their shards', async () => {
-    await quiet.db.query(`DELETE FROM chat.outbox`);
+    await quiet.db.query(`DELETE FROM outbox.events`);
     await seed(quiet.db, [
       { user: 'stats-a', createdAt: `now() - interval '120 seconds'` },
       { user: 'stats-a', createdAt: `now() - interval '60 seconds'`, attempts: 2, nextAttemptAt: `now() + interval '1 hour'`, lastError: 'x' },
@@ -274,19 +274,19 @@ describe('outbox admin API (chat-gateway)', () => {
     expect(rows).toHaveLength(6);
     await reader.waitFor(rows.map((r) => r.event_id));
     await eventually(async () => expect((await outboxIds(gw.db, user)).map((r) => r.status)).toEqual(Array(6).fill('published')));
-    const before = (await gw.db.query(`SELECT id, status, attempts, published_at FROM chat.outbox ORDER BY id`)).rows;
+    const before = (await gw.db.query(`SELECT id, status, attempts, published_at FROM outbox.events ORDER BY id`)).rows;
     const filter = { from_id: rows[1]!.id, to_id: rows[3]!.id, user_ids: [user] };
 
     const dry = await admin.post('/v1/admin/outbox/replay', { ...filter, dry_run: true });
     expect(dry.status).toBe(200);
     expect(dry.body).toEqual({ replay_id: null, matched: 3, dry_run: true });
-    expect((await gw.db.query(`SELECT id, status, attempts, published_at FROM chat.outbox ORDER BY id`)).rows).toEqual(before);
-    expect((await gw.db.query(`SELECT count(*)::int AS n FROM chat.outbox_replays`)).rows[0].n).toBe(0);
+    expect((await gw.db.query(`SELECT id, status, attempts, published_at FROM outbox.events ORDER BY id`)).rows).toEqual(before);
+    expect((await gw.db.query(`SELECT count(*)::int AS n FROM outbox.replays`)).rows[0].n).toBe(0);
 
     const replay = await admin.post('/v1/admin/outbox/replay', filter);
     expect(replay.status).toBe(202);
     expect(replay.body).toEqual({ replay_id: expect.stringMatching(/^[0-9a-f-]{36}$/), matched: 3, dry_run: false });
-    const { rows: audit } = await gw.db.query(`SELECT id, actor, filter, matched, created_at FROM chat.outbox_replays`);
+    const { rows: audit } = await gw.db.query(`SELECT id, actor, filter, matched, created_at FROM outbox.replays`);
     expect(audit).toEqual([{ id: replay.body.replay_id, actor: ADMIN, filter, matched: 3, created_at: expect.any(Date) }]);
 
     const replayed = rows.slice(1, 4).map((r) => r.event_id);

@@ -18,7 +18,7 @@ describe('token adjustments (internal services)', () => {
 
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ event_id: expect.any(String) });
-    const { rows } = await gw.db.query(`SELECT * FROM chat.outbox WHERE event_id = $1`, [res.body.event_id]);
+    const { rows } = await gw.db.query(`SELECT * FROM outbox.events WHERE event_id = $1`, [res.body.event_id]);
     expect(rows[0]).toMatchObject({ event_type: 'ledger.tokens.adjusted', partition_key: user, status: 'pending' });
     expect(rows[0].payload).toMatchObject({
       id: res.body.event_id,
@@ -40,7 +40,7 @@ describe('token adjustments (internal services)', () => {
     const msg = (await gw.http.as(gw.token(user)).post('/v1/chat/messages', anAssistantMessage())).body;
     const ok = await service().post('/v1/token-adjustments', anAdjustment(user, { message_id: msg.message_id, reason: 'refund', tokens_delta: -200 }));
     expect(ok.status).toBe(202);
-    const { rows } = await gw.db.query(`SELECT payload FROM chat.outbox WHERE event_id = $1`, [ok.body.event_id]);
+    const { rows } = await gw.db.query(`SELECT payload FROM outbox.events WHERE event_id = $1`, [ok.body.event_id]);
     expect(rows[0].payload.data).toMatchObject({ conversation_id: msg.conversation_id, message_id: msg.message_id });
 
     const wrongUser = await service().post('/v1/token-adjustments', anAdjustment(aUserId(), { message_id: msg.message_id }));
@@ -62,7 +62,7 @@ describe('token adjustments (internal services)', () => {
     const [a, b] = await Promise.all([service().post('/v1/token-adjustments', body, headers), service().post('/v1/token-adjustments', body, headers)]);
     expect([a.status, b.status]).toEqual([202, 202]);
     expect(a.body.event_id).toBe(b.body.event_id);
-    const { rows } = await gw.db.query(`SELECT count(*)::int AS n FROM chat.outbox WHERE partition_key = $1`, [user]);
+    const { rows } = await gw.db.query(`SELECT count(*)::int AS n FROM outbox.events WHERE partition_key = $1`, [user]);
     expect(rows[0].n).toBe(1);
   });
 });

@@ -2,16 +2,14 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import {
-  CHAT_MESSAGE_RECORDED,
-  CHAT_MESSAGE_RECORDED_VERSION,
+  buildEnvelope,
+  chatMessageRecordedV1,
   ChatMessageRecordedEvent,
   EVENT_CONTENT_TYPE,
   EventHeaders,
-  TOKENS_ADJUSTED,
-  TOKENS_ADJUSTED_VERSION,
   TokenUsage,
   TokensAdjustedEvent,
-  uuidv7,
+  tokensAdjustedV1,
 } from '@chat-ledger/contracts';
 import type { ConsumedRecord } from '../src/ingest/consumed-record';
 
@@ -36,12 +34,9 @@ export function aMessageEvent(o: {
     reasoning_tokens: o.usage?.reasoning_tokens ?? 0,
     total_tokens: o.usage?.total_tokens ?? prompt + completion,
   };
-  return {
-    id: uuidv7(),
-    type: CHAT_MESSAGE_RECORDED,
-    version: CHAT_MESSAGE_RECORDED_VERSION,
+  return buildEnvelope(chatMessageRecordedV1, {
     source: 'chat-gateway',
-    occurred_at: o.at ?? '2026-11-23T10:00:00.000000Z',
+    occurredAt: o.at ?? '2026-11-23T10:00:00.000000Z',
     data: {
       user_id: o.userId,
       conversation_id: o.conversationId ?? randomUUID(),
@@ -51,7 +46,7 @@ export function aMessageEvent(o: {
       usage,
       tokens_delta: usage.total_tokens,
     },
-  };
+  });
 }
 
 /** A ledger.tokens.adjusted v1 envelope, valid by default. */
@@ -64,12 +59,9 @@ export function anAdjustmentEvent(o: {
   at?: string;
   recordedAt?: string;
 }): TokensAdjustedEvent {
-  return {
-    id: uuidv7(),
-    type: TOKENS_ADJUSTED,
-    version: TOKENS_ADJUSTED_VERSION,
+  return buildEnvelope(tokensAdjustedV1, {
     source: 'billing',
-    occurred_at: o.recordedAt ?? '2026-11-24T00:00:00.000000Z',
+    occurredAt: o.recordedAt ?? '2026-11-24T00:00:00.000000Z',
     data: {
       user_id: o.userId,
       conversation_id: o.conversationId ?? null,
@@ -78,7 +70,7 @@ export function anAdjustmentEvent(o: {
       reason: o.reason ?? 'title_generation',
       triggered_at: o.at ?? '2026-11-23T10:30:00.000000Z',
     },
-  };
+  });
 }
 
 export const encode = (event: unknown) => Buffer.from(JSON.stringify(event));

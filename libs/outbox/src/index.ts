@@ -1,9 +1,10 @@
-export * from './outbox-writer';
+// Schema and migrations (run by whoever hosts the outbox: chat-gateway, apps/outbox-relay)
+export * from './outbox-schema';
+export * from './database/outbox-migrations';
+// Write side
+export * from './writer/outbox-writer';
+// Relay
 export * from './outbox-locks';
-export * from './metrics/metrics-registry';
-export * from './metrics/outbox-metrics';
-export * from './metrics/metrics.controller';
-export * from './relay/backoff';
 export * from './relay/shard-assignment';
 export * from './relay/relay.env';
 export * from './relay/kafka-config';
@@ -12,3 +13,14 @@ export * from './relay/kafka-publisher';
 export * from './relay/outbox-relay';
 export * from './relay/outbox-relay.module';
 export * from './relay/relay-store';
+// Operators: list, stats, replay, retry (the gateway's HTTP API and the CLI)
+export * from './admin/outbox-admin.service';
+export * from './admin/outbox-admin.repository';
+export * from './admin/outbox-cursor';
+export * from './admin/dto/list-outbox.query.dto';
+export * from './admin/dto/replay-outbox.dto';
+export * from './admin/dto/outbox.response';
+// Metrics
+export * from './metrics/metrics-registry';
+export * from './metrics/outbox-metrics';
+export * from './metrics/metrics.controller';

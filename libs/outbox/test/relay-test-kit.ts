@@ -6,8 +6,9 @@ import { uuidv7 } from '@chat-ledger/contracts';
 import { buildDataSourceOptions, runMigrations } from '@chat-ledger/database';
 import { JsonLogger, loadConfig } from '@chat-ledger/platform';
 import { createTestDatabase, eventually } from '@chat-ledger/testing';
-import { CHAT_MIGRATIONS, CHAT_SCHEMA } from '../../../apps/chat-gateway/src/database/chat-migrations';
-import { OutboxWriter } from '../src/outbox-writer';
+import { OUTBOX_MIGRATIONS } from '../src/database/outbox-migrations';
+import { OUTBOX_SCHEMA } from '../src/outbox-schema';
+import { OutboxWriter } from '../src/writer/outbox-writer';
 import { OutboxRelay, OutboxRelayOptions } from '../src/relay/outbox-relay';
 import { OutboxRelayModule, OutboxRelayService } from '../src/relay/outbox-relay.module';
 import { OutboxRelayEnv } from '../src/relay/relay.env';
@@ -17,10 +18,10 @@ import { OutboxRelayEnv } from '../src/relay/relay.env';
 export async function migratedDatabase(prefix = 'outbox'): Promise<{ url: string; dataSource: DataSource }> {
   const url = await createTestDatabase(prefix);
   const dataSource = new DataSource(
-    buildDataSourceOptions({ url, schema: CHAT_SCHEMA, migrations: CHAT_MIGRATIONS, poolSize: 10, applicationName: 'outbox-test' }),
+    buildDataSourceOptions({ url, schema: OUTBOX_SCHEMA, migrations: OUTBOX_MIGRATIONS, poolSize: 10, applicationName: 'outbox-test' }),
   );
   await dataSource.initialize();
-  await runMigrations(dataSource, CHAT_SCHEMA);
+  await runMigrations(dataSource, OUTBOX_SCHEMA);
   return { url, dataSource };
 }
 
@@ -199,7 +200,7 @@ export function kafkaOrderByKey(messages: ReadMessage[]): { order: Map<string, s
 /** For each user: event ids in outbox id order. */
 export async function outboxOrderByKey(dataSource: DataSource): Promise<Map<string, string[]>> {
   const rows: Array<{ partition_key: string; event_id: string }> = await dataSource.query(
-    `SELECT partition_key, event_id FROM chat.outbox ORDER BY id`,
+    `SELECT partition_key, event_id FROM outbox.events ORDER BY id`,
   );
   const order = new Map<string, string[]>();
   for (const r of rows) {
@@ -211,6 +212,6 @@ export async function outboxOrderByKey(dataSource: DataSource): Promise<Map<stri
 }
 
 export async function statusCounts(dataSource: DataSource): Promise<Record<string, number>> {
-  const rows: Array<{ status: string; n: number }> = await dataSource.query(`SELECT status, count(*)::int AS n FROM chat.outbox GROUP BY status`);
+  const rows: Array<{ status: string; n: number }> = await dataSource.query(`SELECT status, count(*)::int AS n FROM outbox.events GROUP BY status`);
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }

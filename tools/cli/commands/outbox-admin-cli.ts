@@ -5,24 +5,22 @@ import { validateSync, ValidationError } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '@chat-ledger/database';
 import { DomainError, ErrorCode } from '@chat-ledger/platform';
-import { CHAT_SCHEMA } from '../../../apps/chat-gateway/src/database/chat-migrations';
-import { OutboxAdminRepository } from '../../../apps/chat-gateway/src/outbox-admin/outbox-admin.repository';
-import { OutboxAdminService } from '../../../apps/chat-gateway/src/outbox-admin/outbox-admin.service';
+import { OUTBOX_SCHEMA, OutboxAdminRepository, OutboxAdminService } from '@chat-ledger/outbox';
 import type { CliEnv } from '../cli-command';
 
 /**
- * Shared by the outbox:* commands: the gateway's OutboxAdminService on a plain DataSource, the same DTO
+ * Shared by the outbox:* commands: the outbox's OutboxAdminService on a plain DataSource, the same DTO
  * validation as the HTTP API, and uniform error output (exit 2 for bad input, 1 for other failures).
  */
 export async function runOutboxAdmin(env: CliEnv, name: string, fn: (service: OutboxAdminService) => Promise<number>): Promise<number> {
   // The service's info logs are for servers; the command prints its own result (the audit row is in the database).
   Logger.overrideLogger(['warn', 'error']);
-  const dataSource = new DataSource(buildDataSourceOptions({ url: env.databaseUrl(), schema: CHAT_SCHEMA, applicationName: `cli ${name}`, poolSize: 2 }));
+  const dataSource = new DataSource(buildDataSourceOptions({ url: env.databaseUrl(), schema: OUTBOX_SCHEMA, applicationName: `cli ${name}`, poolSize: 2 }));
   await dataSource.initialize();
   try {
-    const [{ present }] = await dataSource.query(`SELECT to_regclass('chat.outbox_replays') IS NOT NULL AS present`);
+    const [{ present }] = await dataSource.query(`SELECT to_regclass('outbox.replays') IS NOT NULL AS present`);
     if (!present) {
-      env.err(`${name}: the chat schema is missing or not migrated in this database (start chat-gateway with DB_MIGRATE=true once)`);
+      env.err(`${name}: the outbox schema is missing in this database (start chat-gateway or the outbox relay with DB_MIGRATE=true once)`);
       return 1;
     }
     return await fn(new OutboxAdminService(dataSource, new OutboxAdminRepository()));

@@ -32,7 +32,7 @@ describe('outbox CLI commands', () => {
 
   async function seed(user: string, status: 'pending' | 'published' | 'dead', n = 1): Promise<number[]> {
     const rows: Array<{ id: number }> = await dataSource.query(
-      `INSERT INTO chat.outbox (event_id, event_type, partition_key, payload, status, attempts, last_error, published_at)
+      `INSERT INTO outbox.events (event_id, event_type, partition_key, payload, status, attempts, last_error, published_at)
        SELECT gen_random_uuid(), 'chat.message.recorded', $1, '{}'::jsonb, $2::text, CASE WHEN $2::text = 'dead' THEN 20 ELSE 0 END,
               CASE WHEN $2::text = 'dead' THEN 'broker said no' END, CASE WHEN $2::text = 'published' THEN now() END
          FROM generate_series(1, $3) RETURNING id::int`,
@@ -82,14 +82,14 @@ describe('outbox CLI commands', () => {
     const ids = await seed('cli-replay', 'published', 4);
     const dry = await cli('outbox:replay', '--from-id', String(ids[1]), '--to-id', String(ids[2]), '--user-id', 'cli-replay', '--dry-run');
     expect(dry).toMatchObject({ code: 0, out: 'dry run: 2 rows would be published again (nothing changed)' });
-    expect((await dataSource.query(`SELECT count(*)::int AS n FROM chat.outbox_replays`))[0].n).toBe(0);
+    expect((await dataSource.query(`SELECT count(*)::int AS n FROM outbox.replays`))[0].n).toBe(0);
 
     const real = await cli('outbox:replay', '--from-id', String(ids[1]), '--to-id', String(ids[2]), '--user-id', 'cli-replay');
     expect(real.code).toBe(0);
     expect(real.out).toMatch(/^replay [0-9a-f-]{36} by cli:\S+: 2 rows set back to pending/);
-    const statuses = await dataSource.query(`SELECT id::int, status FROM chat.outbox WHERE partition_key = 'cli-replay' ORDER BY id`);
+    const statuses = await dataSource.query(`SELECT id::int, status FROM outbox.events WHERE partition_key = 'cli-replay' ORDER BY id`);
     expect(statuses.map((r: { status: string }) => r.status)).toEqual(['published', 'pending', 'pending', 'published']);
-    const [audit] = await dataSource.query(`SELECT actor, filter, matched FROM chat.outbox_replays`);
+    const [audit] = await dataSource.query(`SELECT actor, filter, matched FROM outbox.replays`);
     expect(audit).toEqual({ actor: `cli:${userInfo().username}`, filter: { from_id: ids[1], to_id: ids[2], user_ids: ['cli-replay'] }, matched: 2 });
 
     const bad = await cli('outbox:replay', '--from-id', '9', '--to-id', '3');
@@ -101,7 +101,7 @@ describe('outbox CLI commands', () => {
     const ok = await cli('outbox:retry', String(id));
     expect(ok.code).toBe(0);
     expect(ok.out).toContain(`outbox row ${id} `);
-    expect((await dataSource.query(`SELECT status, attempts FROM chat.outbox WHERE id = $1`, [id]))[0]).toEqual({ status: 'pending', attempts: 0 });
+    expect((await dataSource.query(`SELECT status, attempts FROM outbox.events WHERE id = $1`, [id]))[0]).toEqual({ status: 'pending', attempts: 0 });
     await expect(cli('outbox:retry', String(id))).resolves.toMatchObject({ code: 1, err: expect.stringContaining('is pending, not dead') });
     await expect(cli('outbox:retry', '987654321')).resolves.toMatchObject({ code: 1, err: expect.stringContaining('not found') });
     await expect(cli('outbox:retry', 'abc')).resolves.toMatchObject({ code: 2 });

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ListOutboxQueryDto } from '../../../apps/chat-gateway/src/outbox-admin/dto/list-outbox.query.dto';
+import { ListOutboxQueryDto } from '@chat-ledger/outbox';
 import type { CliCommand } from '../cli-command';
 import { intOption, runOutboxAdmin, validateDto } from './outbox-admin-cli';
 

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ReplayOutboxDto } from '../../../apps/chat-gateway/src/outbox-admin/dto/replay-outbox.dto';
+import { ReplayOutboxDto } from '@chat-ledger/outbox';
 import type { CliCommand } from '../cli-command';
 import { cliActor, intOption, runOutboxAdmin, validateDto } from './outbox-admin-cli';
 

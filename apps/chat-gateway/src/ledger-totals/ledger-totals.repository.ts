@@ -3,9 +3,10 @@ import type { EntityManager } from 'typeorm';
 import { pgErrorCode } from '@chat-ledger/database';
 
 /**
- * Read-only view of the ledger's balances (the ledger-consumer owns and writes them). Until the
- * ledger has applied an event for a conversation or message, its total is 0: the gateway shows what
- * the ledger has counted, never its own guess.
+ * The ledger's balances as the ledger-consumer offers them to the gateway: the views
+ * ledger.conversation_tokens_view and ledger.message_tokens_view, which the ledger owns and migrates (its
+ * tables behind them are its own business). Until the ledger has applied an event for a conversation or
+ * message, its total is 0: the gateway shows what the ledger has counted, never its own guess.
  */
 @Injectable()
 export class LedgerTotalsRepository {
@@ -16,7 +17,7 @@ export class LedgerTotalsRepository {
   private async hasLedger(manager: EntityManager): Promise<boolean> {
     if (this.ledgerPresent || Date.now() < this.ledgerPresentUntil) return this.ledgerPresent;
     const [row] = await manager.query(
-      `SELECT to_regclass('ledger.conversation_totals') IS NOT NULL AND to_regclass('ledger.message_totals') IS NOT NULL AS present`,
+      `SELECT to_regclass('ledger.conversation_tokens_view') IS NOT NULL AND to_regclass('ledger.message_tokens_view') IS NOT NULL AS present`,
     );
     this.ledgerPresent = row.present === true;
     this.ledgerPresentUntil = Date.now() + 5_000;
@@ -26,7 +27,7 @@ export class LedgerTotalsRepository {
   conversationTotals(manager: EntityManager, conversationIds: string[]): Promise<Map<string, number>> {
     return this.totals(
       manager,
-      `SELECT conversation_id AS id, tokens_total::text AS total FROM ledger.conversation_totals WHERE conversation_id = ANY($1::uuid[])`,
+      `SELECT conversation_id AS id, tokens_total::text AS total FROM ledger.conversation_tokens_view WHERE conversation_id = ANY($1::uuid[])`,
       conversationIds,
     );
   }
@@ -34,7 +35,7 @@ export class LedgerTotalsRepository {
   messageTotals(manager: EntityManager, messageIds: string[]): Promise<Map<string, number>> {
     return this.totals(
       manager,
-      `SELECT message_id AS id, tokens_total::text AS total FROM ledger.message_totals WHERE message_id = ANY($1::uuid[])`,
+      `SELECT message_id AS id, tokens_total::text AS total FROM ledger.message_tokens_view WHERE message_id = ANY($1::uuid[])`,
       messageIds,
     );
   }

@@ -1,12 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import {
-  CHAT_MESSAGE_RECORDED,
-  CHAT_MESSAGE_RECORDED_VERSION,
-  ChatMessageRecordedV1,
-  TokenUsage,
-  uuidv7,
-} from '@chat-ledger/contracts';
+import { buildEnvelope, chatMessageRecordedV1, ChatMessageRecordedV1, TokenUsage, uuidv7 } from '@chat-ledger/contracts';
 import { OutboxWriter } from '@chat-ledger/outbox';
 import { DomainError } from '@chat-ledger/platform';
 import { GatewayConfig } from '../config/gateway.config';
@@ -96,14 +90,7 @@ export class RecordMessageUseCase {
           tokens_delta: usage.total_tokens,
         };
         await this.outbox.append(manager, {
-          envelope: {
-            id: uuidv7(),
-            type: CHAT_MESSAGE_RECORDED,
-            version: CHAT_MESSAGE_RECORDED_VERSION,
-            source: this.config.EVENT_SOURCE,
-            occurred_at: createdAt,
-            data,
-          },
+          envelope: buildEnvelope(chatMessageRecordedV1, { source: this.config.EVENT_SOURCE, occurredAt: createdAt, data }),
           partitionKey: userId,
           traceparent: cmd.traceparent,
         });

@@ -2,9 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, PipeTransform, Post, Query, Res
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal, DomainError, Principal, RequireScopes, Scopes } from '@chat-ledger/platform';
-import { ListOutboxQueryDto } from './dto/list-outbox.query.dto';
-import { ReplayOutboxDto } from './dto/replay-outbox.dto';
-import { OutboxAdminService } from './outbox-admin.service';
+import { ListOutboxQueryDto, OutboxAdminService, ReplayOutboxDto } from '@chat-ledger/outbox';
 
 /** Outbox ids are positive bigints; kept as strings (no float rounding). */
 class OutboxIdPipe implements PipeTransform<string, string> {

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { OutboxAdminController } from './outbox-admin.controller';
-import { OutboxAdminRepository } from './outbox-admin.repository';
-import { OutboxAdminService } from './outbox-admin.service';
+import { OutboxAdminRepository, OutboxAdminService } from '@chat-ledger/outbox';
 
 @Module({
   controllers: [OutboxAdminController],

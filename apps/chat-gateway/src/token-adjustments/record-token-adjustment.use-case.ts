@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { TOKENS_ADJUSTED, TOKENS_ADJUSTED_VERSION, TokensAdjustedV1, toRfc3339Micros, uuidv7 } from '@chat-ledger/contracts';
+import { buildEnvelope, tokensAdjustedV1, TokensAdjustedV1, toRfc3339Micros, uuidv7 } from '@chat-ledger/contracts';
 import { OutboxWriter } from '@chat-ledger/outbox';
 import { DomainError } from '@chat-ledger/platform';
 import { GatewayConfig } from '../config/gateway.config';
@@ -65,14 +65,7 @@ export class RecordTokenAdjustmentUseCase {
           triggered_at: toRfc3339Micros(new Date(triggeredAt)),
         };
         await this.outbox.append(manager, {
-          envelope: {
-            id: eventId,
-            type: TOKENS_ADJUSTED,
-            version: TOKENS_ADJUSTED_VERSION,
-            source: this.config.EVENT_SOURCE,
-            occurred_at: toRfc3339Micros(new Date()),
-            data,
-          },
+          envelope: buildEnvelope(tokensAdjustedV1, { id: eventId, source: this.config.EVENT_SOURCE, data }),
           partitionKey: a.user_id,
           traceparent: cmd.traceparent,
         });

@@ -1,17 +1,9 @@
-import { ABANDONED, backoffDelay, BatchControl, retryWithBackoff } from './batch-retry';
+import { ABANDONED, BatchControl, retryWithBackoff } from './batch-retry';
 
 function control(overrides: Partial<BatchControl> = {}): BatchControl & { heartbeats: number } {
   const c = { heartbeats: 0, isRunning: () => true, isStale: () => false, heartbeat: async () => void (c.heartbeats += 1), ...overrides };
   return c;
 }
-
-describe('backoffDelay', () => {
-  it('doubles from the initial delay up to the max, with half of it jittered', () => {
-    expect([1, 2, 3, 4, 10].map((a) => backoffDelay(a, 100, 1000, () => 1))).toEqual([100, 200, 400, 800, 1000]);
-    expect([1, 2, 3, 4, 10].map((a) => backoffDelay(a, 100, 1000, () => 0))).toEqual([50, 100, 200, 400, 500]);
-    expect(backoffDelay(1_000_000, 100, 1000, () => 1)).toBe(1000);
-  });
-});
 
 describe('retryWithBackoff', () => {
   const sleeps: number[] = [];

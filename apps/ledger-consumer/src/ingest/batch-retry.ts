@@ -1,3 +1,5 @@
+import { backoffDelayMs } from '@chat-ledger/kafka';
+
 /** Returned instead of a result when the consumer stopped or lost the partition while retrying. */
 export const ABANDONED = Symbol('abandoned');
 
@@ -21,12 +23,6 @@ export interface BackoffOptions {
 
 const HEARTBEAT_SLICE_MS = 500;
 
-/** Exponential backoff with "equal jitter": half the delay fixed, half random. */
-export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
-  const exp = Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 30));
-  return Math.round(exp / 2 + (random() * exp) / 2);
-}
-
 /**
  * Runs `fn` until it succeeds. Between attempts it waits with backoff while heartbeating, so the
  * consumer keeps its partitions during a database outage and nothing is skipped or committed.
@@ -41,7 +37,7 @@ export async function retryWithBackoff<T>(fn: () => Promise<T>, control: BatchCo
       return await fn();
     } catch (error) {
       if (!control.isRunning() || control.isStale()) return ABANDONED;
-      const delay = backoffDelay(attempt, options.initialMs, options.maxMs, options.random);
+      const delay = backoffDelayMs(attempt, options.initialMs, options.maxMs, options.random);
       options.onRetry?.(error, attempt, delay);
       for (let waited = 0; waited < delay; waited += HEARTBEAT_SLICE_MS) {
         await sleep(Math.min(HEARTBEAT_SLICE_MS, delay - waited));

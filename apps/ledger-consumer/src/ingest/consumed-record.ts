@@ -1,5 +1,5 @@
 import type { IHeaders } from 'kafkajs';
-import { CHAT_MESSAGE_RECORDED, DecodedTokenEvent, DecodeResult } from '@chat-ledger/contracts';
+import { CHAT_MESSAGE_RECORDED, DecodedTokenEvent, DecodeResult, TOKENS_ADJUSTED } from '@chat-ledger/contracts';
 
 /** One Kafka record as the ledger sees it: where it came from and its raw bytes. */
 export interface ConsumedRecord {
@@ -64,33 +64,32 @@ export interface HeaderJson {
 /** The reason code of journal rows of chat.message.recorded events. */
 export const MESSAGE_REASON = 'message';
 
+type Position = Pick<JournalRow, 'kafka_topic' | 'kafka_partition' | 'kafka_offset'>;
+type Base = Pick<JournalRow, 'event_id' | 'event_type' | 'event_version' | 'source' | 'occurred_at'>;
+type MapperOf<T extends DecodedTokenEvent['type']> = (event: Extract<DecodedTokenEvent, { type: T }>, base: Base, position: Position) => JournalRow;
+
 /**
- * Journal row of a decoded event. Bucketing time (`effective_at`): when the tokens were spent — the
- * envelope's occurred_at for a message (the gateway sets it to the message's created_at), and
- * data.triggered_at for an adjustment (the envelope time of an adjustment is when it was recorded,
- * which may be much later than the work it accounts for).
+ * How each event type becomes a journal row. Exhaustive by type: a contract added to the registry does not
+ * compile here until the ledger says how to count it. Bucketing time (`effective_at`): when the tokens were
+ * spent — the envelope's occurred_at for a message (the gateway sets it to the message's created_at), and
+ * data.triggered_at for an adjustment (the envelope time of an adjustment is when it was recorded, which
+ * may be much later than the work it accounts for).
  */
-export function toJournalRow(event: DecodedTokenEvent, record: ConsumedRecord): JournalRow {
-  const position = { kafka_topic: record.topic, kafka_partition: record.partition, kafka_offset: record.offset };
-  const base = { event_id: event.id, event_type: event.type, event_version: event.version, source: event.source, occurred_at: event.occurred_at };
-  if (event.type === CHAT_MESSAGE_RECORDED) {
-    const d = event.data;
-    return {
-      ...base,
-      user_id: d.user_id,
-      conversation_id: d.conversation_id,
-      message_id: d.message_id,
-      role: d.role,
-      model: d.model,
-      reason: MESSAGE_REASON,
-      tokens_delta: d.tokens_delta,
-      ...d.usage,
-      effective_at: event.occurred_at,
-      ...position,
-    };
-  }
-  const d = event.data;
-  return {
+const JOURNAL_MAPPERS: { [T in DecodedTokenEvent['type']]: MapperOf<T> } = {
+  [CHAT_MESSAGE_RECORDED]: ({ data: d, occurred_at }, base, position) => ({
+    ...base,
+    user_id: d.user_id,
+    conversation_id: d.conversation_id,
+    message_id: d.message_id,
+    role: d.role,
+    model: d.model,
+    reason: MESSAGE_REASON,
+    tokens_delta: d.tokens_delta,
+    ...d.usage,
+    effective_at: occurred_at,
+    ...position,
+  }),
+  [TOKENS_ADJUSTED]: ({ data: d }, base, position) => ({
     ...base,
     user_id: d.user_id,
     conversation_id: d.conversation_id,
@@ -106,7 +105,14 @@ export function toJournalRow(event: DecodedTokenEvent, record: ConsumedRecord): 
     total_tokens: 0,
     effective_at: d.triggered_at,
     ...position,
-  };
+  }),
+};
+
+/** Journal row of a decoded event. */
+export function toJournalRow(event: DecodedTokenEvent, record: ConsumedRecord): JournalRow {
+  const position = { kafka_topic: record.topic, kafka_partition: record.partition, kafka_offset: record.offset };
+  const base = { event_id: event.id, event_type: event.type, event_version: event.version, source: event.source, occurred_at: event.occurred_at };
+  return (JOURNAL_MAPPERS[event.type] as MapperOf<typeof event.type>)(event as never, base, position);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { IHeaders, Message, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
+import { withTimeout } from '@chat-ledger/kafka';
 import { LedgerConfig } from '../config/ledger.config';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
 import type { ConsumedRecord, DeadLetterRow, HeaderJson, HeaderText } from './consumed-record';
@@ -182,15 +183,7 @@ export class DeadLetterPublisher {
   /** One send to the DLQ topic within DLQ_PUBLISH_TIMEOUT. Used by the redrive too. */
   async send(topic: string, entries: DlqEntry[]): Promise<void> {
     if (!this.producer) throw new Error('DLQ producer is not connected');
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`DLQ send timed out after ${this.config.DLQ_PUBLISH_TIMEOUT} ms`)), this.config.DLQ_PUBLISH_TIMEOUT);
-    });
-    try {
-      await Promise.race([this.producer.send({ topic, acks: -1, messages: entries.map(dlqMessage) }), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(this.producer.send({ topic, acks: -1, messages: entries.map(dlqMessage) }), this.config.DLQ_PUBLISH_TIMEOUT, 'DLQ send');
   }
 
   async markPublished(positions: DeadLetterPosition[]): Promise<void> {

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
-import { assertTopicReady, isTransientKafkaError } from '@chat-ledger/kafka';
+import { assertTopicReady, isTransientKafkaError, withTimeout } from '@chat-ledger/kafka';
 import { LedgerConfig } from '../config/ledger.config';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
 import { ApplyBatchUseCase } from './apply-batch.use-case';
@@ -139,6 +139,7 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
           await probe.admin.describeCluster();
         })(),
         1000,
+        'broker check',
       );
       return { status: 'up', consumer: this.state };
     } catch (error) {
@@ -254,15 +255,4 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
     // Offsets stay where they were: the batch is delivered again (here after a restart, or to the new owner).
     this.logger.warn({ msg: 'batch abandoned before commit (stopping or partition reassigned); it will be redelivered', ...position });
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms`)), ms);
-      timer.unref();
-    }),
-  ]);
 }

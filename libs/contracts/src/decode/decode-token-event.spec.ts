@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { decodeTokenEvent, rfc3339Problem, toSafeText } from './decode-token-event';
+import { toSafeText } from '../text/safe-text';
+import { rfc3339Problem } from '../time/rfc3339';
+import { decodeTokenEvent } from './decode-token-event';
 
 const message = (data: Record<string, unknown> = {}, envelope: Record<string, unknown> = {}) => ({
   id: randomUUID(),

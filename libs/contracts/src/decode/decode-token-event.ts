@@ -1,13 +1,9 @@
 import { validateSync, ValidationError } from 'class-validator';
-import {
-  CHAT_MESSAGE_RECORDED,
-  CHAT_MESSAGE_RECORDED_VERSION,
-  ChatMessageRecordedV1,
-  ChatMessageRecordedV1Dto,
-  TokenUsageDto,
-} from '../chat-message-recorded/chat-message-recorded.event';
 import { EventEnvelopeDto } from '../envelope/event-envelope';
-import { TOKENS_ADJUSTED, TOKENS_ADJUSTED_VERSION, TokensAdjustedV1, TokensAdjustedV1Dto } from '../tokens-adjusted/tokens-adjusted.event';
+import type { EventContract } from '../registry/event-contract';
+import { DecodedTokenEvent, lookupContract } from '../registry/token-event-registry';
+import { isSafeText, toSafeText } from '../text/safe-text';
+import { rfc3339Problem } from '../time/rfc3339';
 
 /**
  * Why a raw Kafka value was rejected. Stable, low-cardinality codes (metrics labels, dead-letter
@@ -23,27 +19,6 @@ export type RejectionReason =
   | 'unknown_version'
   | 'invalid_data';
 
-/** Envelope fields the ledger relies on, plus the validated `data` of one known type and version. */
-interface DecodedBase {
-  id: string;
-  version: number;
-  source: string;
-  /** As sent (RFC 3339 with zone), `T` and `Z` upper-cased. */
-  occurred_at: string;
-}
-
-export interface DecodedMessageRecorded extends DecodedBase {
-  type: typeof CHAT_MESSAGE_RECORDED;
-  data: ChatMessageRecordedV1;
-}
-
-export interface DecodedTokensAdjusted extends DecodedBase {
-  type: typeof TOKENS_ADJUSTED;
-  data: TokensAdjustedV1;
-}
-
-export type DecodedTokenEvent = DecodedMessageRecorded | DecodedTokensAdjusted;
-
 export type DecodeResult =
   | { ok: true; event: DecodedTokenEvent }
   | {
@@ -57,20 +32,8 @@ export type DecodeResult =
       eventType?: string;
     };
 
-/** Known (type, version) pairs. A new version is a new entry here, never a silent reinterpretation. */
-const KNOWN_VERSIONS: Record<string, readonly number[]> = {
-  [CHAT_MESSAGE_RECORDED]: [CHAT_MESSAGE_RECORDED_VERSION],
-  [TOKENS_ADJUSTED]: [TOKENS_ADJUSTED_VERSION],
-};
-
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-/** Same form as JWT subjects (libs/platform USER_ID_PATTERN): printable ASCII, no spaces, 1..64. */
-const USER_ID = /^[\x21-\x7e]{1,64}$/;
-/** RFC 3339 date-time with a zone (Z or ±hh:mm); fractional seconds up to nanoseconds. */
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|([+-])(\d{2}):(\d{2}))$/;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const MAX_ERROR_LENGTH = 1000;
 
 class ForbiddenKeyError extends Error {}
 
@@ -131,85 +94,25 @@ export function decodeTokenEvent(value: Buffer | Uint8Array | string | null | un
   }
   if (envelopeProblems.length > 0) return reject('invalid_envelope', envelopeProblems.join('; '), ids);
 
-  const versions = KNOWN_VERSIONS[envelope.type];
-  if (!versions) return reject('unknown_type', `unknown event type "${envelope.type}"`, ids);
-  if (!versions.includes(envelope.version)) {
-    return reject('unknown_version', `unknown version ${envelope.version} of ${envelope.type} (known: ${versions.join(', ')})`, ids);
+  const found = lookupContract(envelope.type, envelope.version);
+  if ('unknown' in found) {
+    if (found.unknown === 'type') return reject('unknown_type', `unknown event type "${envelope.type}"`, ids);
+    return reject('unknown_version', `unknown version ${envelope.version} of ${envelope.type} (known: ${found.known!.join(', ')})`, ids);
   }
-
-  const base: DecodedBase = {
-    id: envelope.id.toLowerCase(),
-    version: envelope.version,
-    source: envelope.source,
-    occurred_at: envelope.occurred_at.toUpperCase(),
-  };
-
-  if (envelope.type === CHAT_MESSAGE_RECORDED) {
-    const usage = envelope.data.usage;
-    const problems = validateData(ChatMessageRecordedV1Dto, {
-      ...envelope.data,
-      ...(isPlainObject(usage) ? { usage: instance(TokenUsageDto, usage) } : {}),
-    });
-    const data = envelope.data as unknown as ChatMessageRecordedV1;
-    if (problems.length === 0 && (typeof data.usage !== 'object' || Array.isArray(data.usage))) {
-      problems.push('data.usage: must be a JSON object');
-    }
-    if (problems.length === 0) {
-      if (!USER_ID.test(data.user_id)) problems.push('data.user_id: must be 1 to 64 printable ASCII characters without spaces');
-      if (data.model !== undefined && data.model !== null && !isSafeText(data.model)) {
-        problems.push('data.model: must be well-formed text without NUL characters');
-      }
-      if (data.tokens_delta !== data.usage.total_tokens) {
-        problems.push(`data.tokens_delta: must equal data.usage.total_tokens (${data.usage.total_tokens})`);
-      }
-    }
-    if (problems.length > 0) return reject('invalid_data', problems.join('; '), ids);
-    return {
-      ok: true,
-      event: {
-        ...base,
-        type: CHAT_MESSAGE_RECORDED,
-        data: {
-          user_id: data.user_id,
-          conversation_id: data.conversation_id.toLowerCase(),
-          message_id: data.message_id.toLowerCase(),
-          role: data.role,
-          model: data.model ?? null,
-          usage: {
-            prompt_tokens: data.usage.prompt_tokens,
-            completion_tokens: data.usage.completion_tokens,
-            cached_tokens: data.usage.cached_tokens,
-            reasoning_tokens: data.usage.reasoning_tokens,
-            total_tokens: data.usage.total_tokens,
-          },
-          tokens_delta: data.tokens_delta,
-        },
-      },
-    };
-  }
-
-  const problems = validateData(TokensAdjustedV1Dto, envelope.data);
-  const data = envelope.data as unknown as TokensAdjustedV1;
-  if (problems.length === 0) {
-    if (!USER_ID.test(data.user_id)) problems.push('data.user_id: must be 1 to 64 printable ASCII characters without spaces');
-    const triggeredProblem = rfc3339Problem(data.triggered_at);
-    if (triggeredProblem) problems.push(`data.triggered_at: ${triggeredProblem}`);
-  }
+  const { contract } = found;
+  const problems = validateData(contract, envelope.data);
+  if (problems.length === 0 && contract.check) problems.push(...contract.check(envelope.data));
   if (problems.length > 0) return reject('invalid_data', problems.join('; '), ids);
   return {
     ok: true,
     event: {
-      ...base,
-      type: TOKENS_ADJUSTED,
-      data: {
-        user_id: data.user_id,
-        conversation_id: data.conversation_id ? data.conversation_id.toLowerCase() : null,
-        message_id: data.message_id ? data.message_id.toLowerCase() : null,
-        tokens_delta: data.tokens_delta,
-        reason: data.reason,
-        triggered_at: data.triggered_at.toUpperCase(),
-      },
-    },
+      id: envelope.id.toLowerCase(),
+      type: contract.type,
+      version: envelope.version,
+      source: envelope.source,
+      occurred_at: envelope.occurred_at.toUpperCase(),
+      data: contract.normalise(envelope.data),
+    } as DecodedTokenEvent,
   };
 }
 
@@ -227,8 +130,16 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function validateData(schema: new () => object, data: Record<string, unknown>): string[] {
-  const errors = validateSync(instance(schema, data), {
+/** The contract's schema over `data`, nested objects with their own schemas; problems prefixed `data.`. */
+function validateData(contract: EventContract, data: Record<string, unknown>): string[] {
+  const withNested = { ...data };
+  for (const [field, schema] of Object.entries(contract.nested ?? {})) {
+    const value = data[field];
+    if (value === undefined || value === null) continue;
+    if (!isPlainObject(value)) return [`data.${field}: must be a JSON object`];
+    withNested[field] = instance(schema, value);
+  }
+  const errors = validateSync(instance(contract.schema, withNested), {
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
@@ -245,33 +156,6 @@ function flatten(errors: ValidationError[], prefix = ''): string[] {
     );
     return [...own, ...flatten(error.children ?? [], `${key}.`)];
   });
-}
-
-/** Undefined when `value` is an RFC 3339 date-time with zone naming a real instant; else the problem. */
-export function rfc3339Problem(value: string): string | undefined {
-  const m = RFC3339.exec(value);
-  if (!m) return 'must be an RFC 3339 date-time with a zone, e.g. 2026-11-23T10:00:00.123456Z';
-  const [, y, mo, d, h, mi, s, , , sign, oh, om] = m;
-  const year = Number(y), month = Number(mo), day = Number(d), hour = Number(h), minute = Number(mi), second = Number(s);
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  const real =
-    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day &&
-    date.getUTCHours() === hour && date.getUTCMinutes() === minute && date.getUTCSeconds() === second;
-  if (!real || year < 1) return 'is not a real date and time';
-  if (sign && (Number(oh) > 15 || Number(om) > 59)) return 'has an impossible zone offset';
-  return undefined;
-}
-
-function isSafeText(value: string): boolean {
-  return !value.includes('\u0000') && !LONE_SURROGATE.test(value);
-}
-
-/** Error texts may quote input (JSON.parse does): make them storable in a text column. */
-export function toSafeText(value: string, maxLength = MAX_ERROR_LENGTH): string {
-  const cut = value.length > maxLength ? `${value.slice(0, maxLength - 1)}…` : value;
-  // Replacing after cutting also repairs a surrogate pair the cut may have split.
-  // eslint-disable-next-line no-control-regex
-  return cut.replace(/\u0000/g, '\ufffd').replace(new RegExp(LONE_SURROGATE.source, 'g'), '\ufffd');
 }
 
 function reject(

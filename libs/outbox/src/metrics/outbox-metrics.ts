@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, MetricsRegistry } from './metrics-registry';
 
-/** The outbox's metrics: what the relay counts in process, and gauges read from chat.outbox at scrape time. */
+/** The outbox's metrics: what the relay counts in process, and gauges read from outbox.events at scrape time. */
 export class OutboxMetrics {
   readonly published: Counter;
   readonly publishErrors: Counter;
@@ -13,7 +13,7 @@ export class OutboxMetrics {
   readonly kafkaUp: Gauge;
 
   constructor(readonly registry: MetricsRegistry) {
-    this.pendingRows = registry.gauge('outbox_pending_rows', 'Rows in chat.outbox waiting to be published (including retrying ones).');
+    this.pendingRows = registry.gauge('outbox_pending_rows', 'Rows in outbox.events waiting to be published (including retrying ones).');
     this.oldestPendingAge = registry.gauge('outbox_oldest_pending_age_seconds', 'Age of the oldest pending row; 0 when none is pending.');
     this.deadRows = registry.gauge('outbox_dead_rows', 'Rows that exhausted their publish attempts (each holds back its shard).');
     this.published = registry.counter('outbox_published_total', 'Rows published to Kafka by this process.');

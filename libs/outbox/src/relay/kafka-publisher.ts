@@ -1,15 +1,7 @@
 import { IHeaders, Kafka, KafkaConfig, Message, Partitioners, Producer } from 'kafkajs';
 import { EVENT_CONTENT_TYPE, EventHeaders } from '@chat-ledger/contracts';
+import { withTimeout } from '@chat-ledger/kafka';
 
-export class TimeoutError extends Error {}
-
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 export interface PublisherStatus {
   /** The producer is connected and the last send (if any) succeeded. */

@@ -5,10 +5,10 @@ export interface ListenerLogger {
   debug(message: unknown, context?: string): void;
 }
 
-export const OUTBOX_CHANNEL = 'chat_outbox';
+import { OUTBOX_CHANNEL } from '../outbox-schema';
 
 /**
- * LISTEN chat_outbox on a dedicated connection (the insert trigger notifies at commit). Reconnects on
+ * LISTEN outbox_events on a dedicated connection (the insert trigger notifies at commit). Reconnects on
  * any error; while disconnected the relay's polling fallback keeps it going, and every (re)connect
  * wakes the relay once so nothing written meanwhile waits for the next poll.
  */

@@ -74,12 +74,12 @@ describe('outbox relay', () => {
       key: 'latency-user',
       headers: { 'event-id': event!.eventId, 'event-type': 'ledger.tokens.adjusted', 'content-type': 'application/json', traceparent },
     });
-    const [row] = await dataSource.query(`SELECT payload, status, attempts, published_at FROM chat.outbox`);
+    const [row] = await dataSource.query(`SELECT payload, status, attempts, published_at FROM outbox.events`);
     expect(JSON.parse(message!.value)).toEqual(row.payload);
     expect(row).toMatchObject({ status: 'published', attempts: 1, published_at: expect.any(Date) });
     // The poll interval is a minute: only LISTEN/NOTIFY can explain this.
     expect(latencyMs).toBeLessThan(1_000);
-    const [{ pickup_ms }] = await dataSource.query(`SELECT EXTRACT(EPOCH FROM published_at - created_at) * 1000 AS pickup_ms FROM chat.outbox`);
+    const [{ pickup_ms }] = await dataSource.query(`SELECT EXTRACT(EPOCH FROM published_at - created_at) * 1000 AS pickup_ms FROM outbox.events`);
     process.stdout.write(
       `[relay] single event: claimed ${Math.round(Number(pickup_ms))} ms after the writing transaction began; ` +
         `on the topic for the reader after ${latencyMs} ms (the reader's fetch adds up to 100 ms)\n`,
@@ -121,19 +121,19 @@ describe('outbox relay', () => {
   it('drains a backlog of 10,000 rows with two relays (throughput), in per-user order', async () => {
     const { url, dataSource } = await database();
     await dataSource.query(`
-      INSERT INTO chat.outbox (event_id, event_type, partition_key, payload, headers)
+      INSERT INTO outbox.events (event_id, event_type, partition_key, payload, headers)
       SELECT id, 'ledger.tokens.adjusted', 'drain-' || (n % 100),
              jsonb_build_object('id', id, 'type', 'ledger.tokens.adjusted', 'version', 1, 'source', 'drain',
                                 'occurred_at', '2026-01-01T00:00:00.000000Z', 'data', jsonb_build_object('user_id', 'drain-' || (n % 100), 'seq', n)),
              jsonb_build_object('event-id', id, 'event-type', 'ledger.tokens.adjusted', 'content-type', 'application/json')
         FROM (SELECT n, gen_random_uuid() AS id FROM generate_series(1, 10000) AS n) AS s ORDER BY n`);
-    const eventIds: string[] = (await dataSource.query(`SELECT event_id FROM chat.outbox`)).map((r: { event_id: string }) => r.event_id);
+    const eventIds: string[] = (await dataSource.query(`SELECT event_id FROM outbox.events`)).map((r: { event_id: string }) => r.event_id);
 
     const started = Date.now();
     await Promise.all([relay(url), relay(url)]);
     await eventually(async () => expect(await statusCounts(dataSource)).toEqual({ published: 10_000 }), { timeoutMs: 30_000, intervalMs: 20 });
     const drainMs = Date.now() - started;
-    const [{ span }] = await dataSource.query(`SELECT EXTRACT(EPOCH FROM max(published_at) - min(published_at))::float8 AS span FROM chat.outbox`);
+    const [{ span }] = await dataSource.query(`SELECT EXTRACT(EPOCH FROM max(published_at) - min(published_at))::float8 AS span FROM outbox.events`);
     await reader.waitFor(eventIds, 30_000);
 
     const { order } = kafkaOrderByKey(reader.forEvents(eventIds));
@@ -202,7 +202,7 @@ describe('outbox relay', () => {
 
       const [first] = await writeEvents(dataSource, [user], 1, { padding: 4_000 });
       await eventually(async () => {
-        const [row] = await dataSource.query(`SELECT attempts, status, last_error FROM chat.outbox WHERE event_id = $1`, [first!.eventId]);
+        const [row] = await dataSource.query(`SELECT attempts, status, last_error FROM outbox.events WHERE event_id = $1`, [first!.eventId]);
         expect(row).toMatchObject({ attempts: 1, status: 'pending', last_error: expect.stringMatching(/larger than|too large/i) });
       });
 
@@ -211,7 +211,7 @@ describe('outbox relay', () => {
       await smallReader.waitFor([unrelated!.eventId], 5_000);
       // The first row's retry is 1.5 to 3 s away; the user's next event must not overtake it.
       expect(smallReader.forEvents([first!.eventId, second!.eventId])).toEqual([]);
-      const [secondRow] = await dataSource.query(`SELECT status, attempts FROM chat.outbox WHERE event_id = $1`, [second!.eventId]);
+      const [secondRow] = await dataSource.query(`SELECT status, attempts FROM outbox.events WHERE event_id = $1`, [second!.eventId]);
       expect(secondRow).toEqual({ status: 'pending', attempts: 0 });
 
       const admin = new Kafka({ brokers: [testKafkaBrokers()], logLevel: logLevel.NOTHING }).admin();
@@ -262,7 +262,7 @@ describe('outbox relay', () => {
         async () => {
           const [row] = await dataSource.query(
             `SELECT max(attempts)::int AS attempts, count(*) FILTER (WHERE status = 'published')::int AS published,
-                    bool_or(last_error IS NOT NULL) AS has_error FROM chat.outbox`,
+                    bool_or(last_error IS NOT NULL) AS has_error FROM outbox.events`,
           );
           expect(row).toEqual({ attempts: expect.any(Number), published: 0, has_error: true });
           expect(row.attempts).toBeGreaterThanOrEqual(3);
@@ -291,16 +291,16 @@ describe('outbox relay', () => {
     const events = await writeEvents(dataSource, ['retention-user'], 7);
     await eventually(async () => expect(await statusCounts(dataSource)).toEqual({ published: 7 }));
     const old = events.slice(0, 5).map((e) => e.eventId);
-    await dataSource.query(`UPDATE chat.outbox SET published_at = now() - interval '25 hours' WHERE event_id = ANY($1)`, [old]);
+    await dataSource.query(`UPDATE outbox.events SET published_at = now() - interval '25 hours' WHERE event_id = ANY($1)`, [old]);
     // An old row that is not published is never deleted.
     await dataSource.query(
-      `UPDATE chat.outbox SET status = 'dead', published_at = NULL, created_at = now() - interval '30 days' WHERE event_id = $1`,
+      `UPDATE outbox.events SET status = 'dead', published_at = NULL, created_at = now() - interval '30 days' WHERE event_id = $1`,
       [events[6]!.eventId],
     );
 
     await expect(host.relay.runRetentionOnce()).resolves.toBe(5);
 
-    const left: Array<{ event_id: string }> = await dataSource.query(`SELECT event_id FROM chat.outbox ORDER BY id`);
+    const left: Array<{ event_id: string }> = await dataSource.query(`SELECT event_id FROM outbox.events ORDER BY id`);
     expect(left.map((r) => r.event_id)).toEqual([events[5]!.eventId, events[6]!.eventId]);
   });
 

@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KafkaConfig, Message } from 'kafkajs';
 import { Client, Pool } from 'pg';
-import { assertTopicReady } from '@chat-ledger/kafka';
+import { assertTopicReady, backoffDelayMs } from '@chat-ledger/kafka';
 import { OutboxMetrics } from '../metrics/outbox-metrics';
 import { OutboxLock, RELAY_APPLICATION_PREFIX, RELAY_LOCKS_SQL } from '../outbox-locks';
-import { backoffDelayMs } from './backoff';
 import { KafkaPublisher, kafkaHeaders, PublisherStatus } from './kafka-publisher';
 import { OutboxListener } from './outbox-listener';
 import { claimBatch, ClaimedRow, DELETE_EXPIRED_SQL, markFailed, markPublished } from './relay-store';
-import { planRebalance, SHARD_COUNT } from './shard-assignment';
+import { SHARD_COUNT } from '../outbox-schema';
+import { planRebalance } from './shard-assignment';
 import { Wakeup } from './wakeup';
 
 export interface RelayLogger {
@@ -61,7 +61,7 @@ type BatchOutcome = { kind: 'idle' } | { kind: 'published'; count: number; limit
 const CONTEXT = 'OutboxRelay';
 
 /**
- * The outbox relay: publishes chat.outbox rows to Kafka in id order per shard, at least once.
+ * The outbox relay: publishes outbox.events rows to Kafka in id order per shard, at least once.
  *
  * One worker connection per relay holds everything that must die together: the member lock (this relay
  * is alive), the shard leases (session advisory locks) and the claim-send-mark transaction. If that

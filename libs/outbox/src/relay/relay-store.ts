@@ -34,14 +34,14 @@ export const CLAIM_SQL = `
   WITH barrier AS MATERIALIZED (
     SELECT h.shard,
            LEAST(
-             (SELECT min(d.id) FROM chat.outbox d WHERE d.status = 'dead' AND d.shard = h.shard),
-             (SELECT min(r.id) FROM chat.outbox r
+             (SELECT min(d.id) FROM outbox.events d WHERE d.status = 'dead' AND d.shard = h.shard),
+             (SELECT min(r.id) FROM outbox.events r
                WHERE r.status = 'pending' AND r.attempts > 0 AND r.shard = h.shard AND r.next_attempt_at > now())
            ) AS first_blocked
       FROM (SELECT DISTINCT unnest($1::smallint[]) AS shard) AS h
   )
   SELECT o.id, o.event_id, o.event_type, o.partition_key, o.shard, o.payload::text AS payload, o.headers, o.attempts
-    FROM chat.outbox o
+    FROM outbox.events o
    WHERE o.status = 'pending'
      AND o.shard = ANY($1::smallint[])
      AND (o.attempts = 0 OR o.next_attempt_at <= now())
@@ -57,7 +57,7 @@ export async function claimBatch(client: ClientBase, shards: readonly number[], 
 
 export async function markPublished(client: ClientBase, ids: readonly string[]): Promise<number> {
   const result = await client.query(
-    `UPDATE chat.outbox
+    `UPDATE outbox.events
         SET status = 'published', published_at = now(), attempts = attempts + 1
       WHERE id = ANY($1::bigint[]) AND status = 'pending'`,
     [ids],
@@ -76,7 +76,7 @@ export async function markFailed(
   maxAttempts: number,
 ): Promise<number> {
   const result = await client.query<{ status: string }>(
-    `UPDATE chat.outbox o
+    `UPDATE outbox.events o
         SET attempts = o.attempts + 1,
             last_error = $3,
             next_attempt_at = now() + u.delay_ms * interval '1 millisecond',
@@ -91,8 +91,8 @@ export async function markFailed(
 
 /** Deletes up to `limit` published rows older than the retention window; returns how many. */
 export const DELETE_EXPIRED_SQL = `
-  DELETE FROM chat.outbox
-   WHERE id IN (SELECT id FROM chat.outbox
+  DELETE FROM outbox.events
+   WHERE id IN (SELECT id FROM outbox.events
                  WHERE status = 'published' AND published_at < now() - $1::bigint * interval '1 millisecond'
                  ORDER BY published_at
                  LIMIT $2
@@ -100,7 +100,7 @@ export const DELETE_EXPIRED_SQL = `
 
 /** Numbers for /metrics, read at scrape time (each from a partial index). */
 export const OUTBOX_GAUGES_SQL = `
-  SELECT (SELECT count(*) FROM chat.outbox WHERE status = 'pending')::bigint AS pending,
-         (SELECT count(*) FROM chat.outbox WHERE status = 'dead')::bigint AS dead,
-         (SELECT EXTRACT(EPOCH FROM (now() - created_at))::float8 FROM chat.outbox
+  SELECT (SELECT count(*) FROM outbox.events WHERE status = 'pending')::bigint AS pending,
+         (SELECT count(*) FROM outbox.events WHERE status = 'dead')::bigint AS dead,
+         (SELECT EXTRACT(EPOCH FROM (now() - created_at))::float8 FROM outbox.events
            WHERE status = 'pending' ORDER BY id LIMIT 1) AS oldest_pending_age_seconds`;

@@ -1,4 +1,5 @@
-import { fairShare, planRebalance, SHARD_COUNT } from './shard-assignment';
+import { SHARD_COUNT } from '../outbox-schema';
+import { fairShare, planRebalance } from './shard-assignment';
 
 describe('fairShare', () => {
   it.each([1, 2, 3, 5, 7, 10, 64, 100])('gives out all 64 shards, as evenly as possible, among %i relays', (members) => {

@@ -1,5 +1,3 @@
-/** Number of relay shards; must match `& 63` in the generated chat.outbox.shard column. */
-export const SHARD_COUNT = 64;
 
 /**
  * How many shards member `rank` (0-based position among live relays sorted by id) should hold so that

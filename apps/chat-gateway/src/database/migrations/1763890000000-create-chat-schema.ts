@@ -1,5 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
+/** The gateway's own data: conversations, messages, idempotency keys. (The outbox has a schema of its own, libs/outbox.) */
 export class CreateChatSchema1763890000000 implements MigrationInterface {
   name = 'CreateChatSchema1763890000000';
 
@@ -40,39 +41,6 @@ export class CreateChatSchema1763890000000 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX messages_history_idx ON chat.messages (conversation_id, created_at, id)`);
 
-    // The transactional outbox. `shard` spreads users over a fixed number of relay shards: every row
-    // of one user (partition_key) lands in one shard, and a shard is published by one relay at a time.
-    await q.query(`
-      CREATE TABLE chat.outbox (
-        id              bigserial    PRIMARY KEY,
-        event_id        uuid         NOT NULL UNIQUE,
-        event_type      varchar(100) NOT NULL,
-        partition_key   varchar(64)  NOT NULL,
-        shard           smallint     NOT NULL GENERATED ALWAYS AS ((hashtextextended(partition_key, 0) & 63)::smallint) STORED,
-        payload         jsonb        NOT NULL,
-        headers         jsonb        NOT NULL DEFAULT '{}'::jsonb,
-        status          varchar(16)  NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'published', 'dead')),
-        attempts        integer      NOT NULL DEFAULT 0,
-        next_attempt_at timestamptz  NOT NULL DEFAULT now(),
-        last_error      text,
-        created_at      timestamptz  NOT NULL DEFAULT now(),
-        published_at    timestamptz
-      )`);
-    await q.query(`CREATE INDEX outbox_pending_idx ON chat.outbox (shard, id) WHERE status = 'pending'`);
-    await q.query(`CREATE INDEX outbox_dead_idx ON chat.outbox (shard, id) WHERE status = 'dead'`);
-    await q.query(`CREATE INDEX outbox_published_at_idx ON chat.outbox (published_at) WHERE status = 'published'`);
-    await q.query(`CREATE INDEX outbox_created_at_idx ON chat.outbox (created_at)`);
-    // NOTIFY is delivered at commit and folded per transaction, so relays wake exactly when rows become visible.
-    await q.query(`
-      CREATE FUNCTION chat.outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        PERFORM pg_notify('chat_outbox', '');
-        RETURN NULL;
-      END $$`);
-    await q.query(`
-      CREATE TRIGGER outbox_notify AFTER INSERT ON chat.outbox
-        FOR EACH STATEMENT EXECUTE FUNCTION chat.outbox_notify()`);
-
     await q.query(`
       CREATE TABLE chat.idempotency_keys (
         user_id         varchar(64)  NOT NULL,
@@ -89,9 +57,6 @@ export class CreateChatSchema1763890000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE chat.idempotency_keys`);
-    await q.query(`DROP TRIGGER outbox_notify ON chat.outbox`);
-    await q.query(`DROP FUNCTION chat.outbox_notify()`);
-    await q.query(`DROP TABLE chat.outbox`);
     await q.query(`DROP TABLE chat.messages`);
     await q.query(`DROP TABLE chat.conversations`);
     await q.query(`DROP SCHEMA IF EXISTS chat`);

@@ -65,7 +65,7 @@ export class CreateLedgerSchema1763900000000 implements MigrationInterface {
         updated_at         timestamptz NOT NULL DEFAULT now()
       )`);
 
-    // chat-gateway reads (conversation_id, tokens_total) read-only: keep those names and types.
+    // chat-gateway reads these through ledger.conversation_tokens_view (the contract), never this table.
     await q.query(`
       CREATE TABLE ledger.conversation_totals (
         conversation_id    uuid        PRIMARY KEY,
@@ -89,7 +89,7 @@ export class CreateLedgerSchema1763900000000 implements MigrationInterface {
       CREATE INDEX conversation_totals_user_activity_idx
         ON ledger.conversation_totals (user_id, last_activity_at DESC, conversation_id)`);
 
-    // chat-gateway reads (message_id, tokens_total) read-only: keep those names and types.
+    // chat-gateway reads these through ledger.message_tokens_view (the contract), never this table.
     await q.query(`
       CREATE TABLE ledger.message_totals (
         message_id         uuid        PRIMARY KEY,

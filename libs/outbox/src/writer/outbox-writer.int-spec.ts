@@ -1,7 +1,7 @@
 import { DataSource, QueryRunner } from 'typeorm';
 import { eventually } from '@chat-ledger/testing';
-import { anEnvelope, migratedDatabase } from '../test/relay-test-kit';
-import { OutboxLock } from './outbox-locks';
+import { anEnvelope, migratedDatabase } from '../../test/relay-test-kit';
+import { OutboxLock } from '../outbox-locks';
 import { OutboxWriter } from './outbox-writer';
 
 describe('OutboxWriter', () => {
@@ -21,7 +21,7 @@ describe('OutboxWriter', () => {
   }
 
   const idOf = async (eventId: string): Promise<number> =>
-    Number((await dataSource.query(`SELECT id FROM chat.outbox WHERE event_id = $1`, [eventId]))[0].id);
+    Number((await dataSource.query(`SELECT id FROM outbox.events WHERE event_id = $1`, [eventId]))[0].id);
 
   it('two transactions of one user commit in id order: the second waits for the first before it draws its id', async () => {
     const first = anEnvelope('same-user', 1);
@@ -60,7 +60,7 @@ describe('OutboxWriter', () => {
   it('stores the envelope, key and headers (traceparent when given)', async () => {
     const envelope = anEnvelope('header-user', 1);
     await dataSource.transaction((m) => writer.append(m, { envelope, partitionKey: 'header-user', traceparent: '00-abc-def-01' }));
-    const [row] = await dataSource.query(`SELECT event_type, partition_key, payload, headers, status, attempts FROM chat.outbox WHERE event_id = $1`, [envelope.id]);
+    const [row] = await dataSource.query(`SELECT event_type, partition_key, payload, headers, status, attempts FROM outbox.events WHERE event_id = $1`, [envelope.id]);
     expect(row).toEqual({
       event_type: 'ledger.tokens.adjusted',
       partition_key: 'header-user',

@@ -1,7 +1,7 @@
 /**
- * `node -r ./tools/relay/register-ts.js tools/relay/main.ts`: runs the TypeScript sources without a
+ * `node -r ./libs/testing/src/register-ts.js apps/outbox-relay/src/main.ts`: runs the TypeScript sources without a
  * build (transpile only, like the jest setup: CommonJS, no type check), resolving the @chat-ledger/*
- * path aliases from tsconfig.json. Used by tests that need the relay as a real child process (so they
+ * path aliases from tsconfig.json. Used by tests that need an app as a real child process (so they
  * can SIGKILL it) without depending on `npm run build` and a shared dist/ directory.
  */
 'use strict';
@@ -10,7 +10,7 @@ const path = require('node:path');
 const Module = require('node:module');
 const ts = require('typescript');
 
-const root = path.resolve(__dirname, '..', '..');
+const root = path.resolve(__dirname, '..', '..', '..');
 const tsconfig = JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.json'), 'utf8'));
 const aliases = new Map(Object.entries(tsconfig.compilerOptions.paths).map(([alias, [target]]) => [alias, path.join(root, target)]));
 

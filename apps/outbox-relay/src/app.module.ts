@@ -1,16 +1,16 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { OutboxRelayModule } from '@chat-ledger/outbox';
-import { RelayHealthController } from './relay-health.controller';
-import { RelayConfig } from './relay.config';
+import { RelayConfig } from './config/relay.config';
+import { HealthController } from './health/health.controller';
 
 /** The standalone relay: the relay module, plus health next to /metrics when served over HTTP. */
 @Module({})
-export class RelayAppModule {
+export class AppModule {
   static forRoot(config: RelayConfig): DynamicModule {
     return {
-      module: RelayAppModule,
+      module: AppModule,
       imports: [OutboxRelayModule.forRoot({ enabled: true, databaseUrl: config.DATABASE_URL, env: config })],
-      controllers: [RelayHealthController],
+      controllers: [HealthController],
     };
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { EVENT_CONTENT_TYPE, EventEnvelope, EventHeaders } from '@chat-ledger/contracts';
-import { OutboxLock } from './outbox-locks';
+import { OutboxLock } from '../outbox-locks';
 
 export interface OutboxEvent<TData> {
   envelope: EventEnvelope<string, TData>;
@@ -15,13 +15,13 @@ export interface OutboxEvent<TData> {
  * row id. One round trip: the sub-select takes the user lock before the outer INSERT evaluates nextval() for id.
  */
 export const OUTBOX_INSERT_SQL = `
-  INSERT INTO chat.outbox (event_id, event_type, partition_key, payload, headers)
+  INSERT INTO outbox.events (event_id, event_type, partition_key, payload, headers)
   SELECT $1::uuid, $2::text, $3::text, $4::jsonb, $5::jsonb
     FROM (SELECT pg_advisory_xact_lock(${OutboxLock.userWrite}, hashtext($3::text))) AS user_lock
   RETURNING id`;
 
 /**
- * Appends events to chat.outbox inside the caller's transaction: the event exists if and only if the
+ * Appends events to outbox.events inside the caller's transaction: the event exists if and only if the
  * business write that produced it committed (Guarantee 1). The relay publishes it later.
  *
  * Per-user order (Guarantee 3) is outbox id order, and the relay can only keep it if one user's rows

@@ -3,13 +3,13 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DataSource } from 'typeorm';
 import { eventually, OwnKafka, startOwnKafka } from '@chat-ledger/testing';
-import { kafkaOrderByKey, migratedDatabase, outboxOrderByKey, statusCounts, TopicReader, writeEvents } from '../../test/relay-test-kit';
-import { readRelayLeases } from '../outbox-locks';
+import { kafkaOrderByKey, migratedDatabase, outboxOrderByKey, statusCounts, TopicReader, writeEvents } from '../../../libs/outbox/test/relay-test-kit';
+import { readRelayLeases } from '@chat-ledger/outbox';
 
-// The standalone relay (tools/relay/main.ts) as a real OS process, run from the TypeScript sources
-// (tools/relay/register-ts.js: transpile only, no build and no shared dist/ needed).
+// The standalone relay (apps/outbox-relay) as a real OS process, run from the TypeScript sources
+// (libs/testing/src/register-ts.js: transpile only, no build and no shared dist/ needed).
 
-const ROOT = resolve(__dirname, '..', '..', '..', '..');
+const ROOT = resolve(__dirname, '..', '..', '..');
 const TOPIC = 'token-events';
 
 class RelayProcess {
@@ -22,7 +22,7 @@ class RelayProcess {
   }
 
   static async start(env: Record<string, string>): Promise<RelayProcess> {
-    const child = spawn(process.execPath, ['-r', join(ROOT, 'tools/relay/register-ts.js'), join(ROOT, 'tools/relay/main.ts')], {
+    const child = spawn(process.execPath, ['-r', join(ROOT, 'libs/testing/src/register-ts.js'), join(ROOT, 'apps/outbox-relay/src/main.ts')], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

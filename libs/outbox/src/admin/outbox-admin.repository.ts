@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { rfc3339 } from '@chat-ledger/database';
-import { readRelayLeases, RelayLease } from '@chat-ledger/outbox';
+import { readRelayLeases, RelayLease } from '../outbox-locks';
 import type { OutboxSort, OutboxStatus } from './dto/list-outbox.query.dto';
 
 export interface OutboxRowRecord {
@@ -68,7 +68,7 @@ class Conditions {
   }
 }
 
-/** Operator queries on chat.outbox (the relay itself lives in libs/outbox). */
+/** Operator queries on outbox.events (the relay itself lives in libs/outbox). */
 @Injectable()
 export class OutboxAdminRepository {
   async list(manager: EntityManager, filter: OutboxListFilter): Promise<OutboxRowRecord[]> {
@@ -82,24 +82,24 @@ export class OutboxAdminRepository {
     c.add((p) => (ascending ? `id > ${p}::bigint` : `id < ${p}::bigint`), filter.afterId);
     c.params.push(filter.limit);
     return manager.query(
-      `SELECT ${COLUMNS} FROM chat.outbox ${c.where()} ORDER BY id ${ascending ? 'ASC' : 'DESC'} LIMIT $${c.params.length}`,
+      `SELECT ${COLUMNS} FROM outbox.events ${c.where()} ORDER BY id ${ascending ? 'ASC' : 'DESC'} LIMIT $${c.params.length}`,
       c.params,
     );
   }
 
   async findById(manager: EntityManager, id: string): Promise<OutboxRowRecord | undefined> {
-    const [row] = await manager.query(`SELECT ${COLUMNS} FROM chat.outbox WHERE id = $1::bigint`, [id]);
+    const [row] = await manager.query(`SELECT ${COLUMNS} FROM outbox.events WHERE id = $1::bigint`, [id]);
     return row;
   }
 
   async counts(manager: EntityManager): Promise<OutboxCounts> {
     const [row] = await manager.query(`
-      SELECT (SELECT count(*) FROM chat.outbox WHERE status = 'pending')::int AS pending,
-             (SELECT count(*) FROM chat.outbox WHERE status = 'pending' AND attempts > 0)::int AS retrying,
-             (SELECT round(EXTRACT(EPOCH FROM (now() - created_at)), 3)::float8 FROM chat.outbox
+      SELECT (SELECT count(*) FROM outbox.events WHERE status = 'pending')::int AS pending,
+             (SELECT count(*) FROM outbox.events WHERE status = 'pending' AND attempts > 0)::int AS retrying,
+             (SELECT round(EXTRACT(EPOCH FROM (now() - created_at)), 3)::float8 FROM outbox.events
                WHERE status = 'pending' ORDER BY id LIMIT 1) AS oldest_pending_age_seconds,
-             (SELECT count(*) FROM chat.outbox WHERE status = 'dead')::int AS dead,
-             (SELECT count(*) FROM chat.outbox
+             (SELECT count(*) FROM outbox.events WHERE status = 'dead')::int AS dead,
+             (SELECT count(*) FROM outbox.events
                WHERE status = 'published' AND published_at > now() - interval '1 minute')::int AS published_last_minute`);
     return row;
   }
@@ -123,7 +123,7 @@ export class OutboxAdminRepository {
   async countReplayable(manager: EntityManager, filter: OutboxReplayFilter): Promise<number> {
     const c = this.replayConditions(filter);
     const [row] = await manager.query(
-      `SELECT count(*)::int AS n FROM chat.outbox ${c.where([`status IN ('published', 'dead')`])}`,
+      `SELECT count(*)::int AS n FROM outbox.events ${c.where([`status IN ('published', 'dead')`])}`,
       c.params,
     );
     return row.n;
@@ -137,7 +137,7 @@ export class OutboxAdminRepository {
   async markForReplay(manager: EntityManager, filter: OutboxReplayFilter): Promise<number> {
     const c = this.replayConditions(filter);
     const [, affected] = await manager.query(
-      `UPDATE chat.outbox SET status = 'pending', attempts = 0, next_attempt_at = now(), published_at = NULL
+      `UPDATE outbox.events SET status = 'pending', attempts = 0, next_attempt_at = now(), published_at = NULL
         ${c.where([`status IN ('published', 'dead')`])}`,
       c.params,
     );
@@ -148,7 +148,7 @@ export class OutboxAdminRepository {
     manager: EntityManager,
     replay: { id: string; actor: string; filter: Record<string, unknown>; matched: number },
   ): Promise<void> {
-    await manager.query(`INSERT INTO chat.outbox_replays (id, actor, filter, matched) VALUES ($1, $2, $3, $4)`, [
+    await manager.query(`INSERT INTO outbox.replays (id, actor, filter, matched) VALUES ($1, $2, $3, $4)`, [
       replay.id,
       replay.actor,
       JSON.stringify(replay.filter),
@@ -159,7 +159,7 @@ export class OutboxAdminRepository {
   /** Dead → pending with a fresh attempt budget (last_error kept). Undefined when the row is not dead. */
   async retryDead(manager: EntityManager, id: string): Promise<OutboxRowRecord | undefined> {
     const [rows] = await manager.query(
-      `UPDATE chat.outbox SET status = 'pending', attempts = 0, next_attempt_at = now()
+      `UPDATE outbox.events SET status = 'pending', attempts = 0, next_attempt_at = now()
         WHERE id = $1::bigint AND status = 'dead'
         RETURNING ${COLUMNS}`,
       [id],
@@ -169,6 +169,6 @@ export class OutboxAdminRepository {
 
   /** Wakes the relays at once (the insert trigger only fires on new rows). Delivered at commit. */
   async notifyRelays(manager: EntityManager): Promise<void> {
-    await manager.query(`SELECT pg_notify('chat_outbox', '')`);
+    await manager.query(`SELECT pg_notify('outbox_events', '')`);
   }
 }

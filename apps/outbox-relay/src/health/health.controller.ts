@@ -3,7 +3,7 @@ import { OutboxRelayService } from '@chat-ledger/outbox';
 
 /** Liveness and readiness of the standalone relay (only served with METRICS_PORT). */
 @Controller('health')
-export class RelayHealthController {
+export class HealthController {
   constructor(private readonly relay: OutboxRelayService) {}
 
   @Get()

@@ -2,20 +2,23 @@ import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AddressInfo } from 'node:net';
-import { OutboxRelayService } from '@chat-ledger/outbox';
+import { migrateSchema } from '@chat-ledger/database';
+import { OUTBOX_MIGRATIONS, OUTBOX_SCHEMA, OutboxRelayService } from '@chat-ledger/outbox';
 import { ConfigValidationError, JsonLogger, loadConfig } from '@chat-ledger/platform';
-import { RelayAppModule } from './relay-app.module';
-import { RelayConfig } from './relay.config';
+import { AppModule } from './app.module';
+import { RelayConfig } from './config/relay.config';
 
 /**
- * `npm run start:relay`: the outbox relay on its own, for scale-out (run as many as needed; they share
+ * apps/outbox-relay (`npm run start:relay`): the outbox relay on its own, for scale-out (run as many as needed; they share
  * the 64 shards through PostgreSQL advisory locks). SIGTERM finishes the batch in hand and releases the
  * shard leases. Serves /metrics and /health only when METRICS_PORT is set.
  */
 async function main(): Promise<void> {
   const config = loadConfig(RelayConfig, process.env);
   const logger = new JsonLogger('outbox-relay', config.LOG_LEVEL);
-  const module = RelayAppModule.forRoot(config);
+  // This process hosts the outbox; with several relays starting at once, an advisory lock lets one migrate.
+  if (config.DB_MIGRATE) await migrateSchema({ url: config.DATABASE_URL, schema: OUTBOX_SCHEMA, migrations: OUTBOX_MIGRATIONS, applicationName: 'outbox-relay-migrate' });
+  const module = AppModule.forRoot(config);
   let app: INestApplicationContext;
   let metricsPort: number | undefined;
   if (config.METRICS_PORT !== undefined) {

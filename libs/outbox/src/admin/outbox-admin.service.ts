@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { uuidv7 } from '@chat-ledger/contracts';
-import { SHARD_COUNT } from '@chat-ledger/outbox';
+import { SHARD_COUNT } from '../outbox-schema';
 import { DomainError, ErrorCode, ErrorDetail } from '@chat-ledger/platform';
 import { ListOutboxQueryDto } from './dto/list-outbox.query.dto';
 import { OutboxPage, OutboxRowResponse, OutboxStats, ReplayResult } from './dto/outbox.response';

@@ -1,4 +1,4 @@
-import type { RelayLease } from '@chat-ledger/outbox';
+import type { RelayLease } from '../../outbox-locks';
 import type { OutboxStatus } from './list-outbox.query.dto';
 
 export interface OutboxRowResponse {

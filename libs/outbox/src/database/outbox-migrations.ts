@@ -1,0 +1,4 @@
+import { CreateOutboxSchema1764200000000 } from './migrations/1764200000000-create-outbox-schema';
+
+/** Ordered list of the outbox schema's migrations; whoever hosts the outbox (gateway, outbox-relay) runs them. */
+export const OUTBOX_MIGRATIONS = [CreateOutboxSchema1764200000000];
