@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ConfigResourceTypes } from 'kafkajs';
 import { Client } from 'pg';
 import { aUserId, aUserMessage, eventually, HttpClient, OwnKafka, startOwnKafka } from '@chat-ledger/testing';
 import { kafkaOrderByKey, TopicReader } from '../../../libs/outbox/test/relay-test-kit';
@@ -21,6 +22,8 @@ interface SeedRow {
   publishedAt?: string;
   nextAttemptAt?: string;
   lastError?: string;
+  /** Bytes of padding in the payload (the relay publishes it as is). */
+  padding?: number;
 }
 
 async function seed(db: Client, rows: SeedRow[]): Promise<Array<{ id: number; event_id: string }>> {
@@ -39,7 +42,7 @@ async function seed(db: Client, rows: SeedRow[]): Promise<Array<{ id: number; ev
         eventId,
         type,
         r.user,
-        JSON.stringify({ id: eventId, type, version: 1, source: 'seed', occurred_at: '2026-01-01T00:00:00.000000Z', data: { user_id: r.user } }),
+        JSON.stringify({ id: eventId, type, version: 1, source: 'seed', occurred_at: '2026-01-01T00:00:00.000000Z', data: { user_id: r.user, ...(r.padding ? { padding: 'p'.repeat(r.padding) } : {}) } }),
         JSON.stringify({ 'event-id': eventId, 'event-type': type, 'content-type': 'application/json' }),
         status,
         r.attempts ?? 0,
@@ -88,6 +91,19 @@ describe('outbox admin API (chat-gateway)', () => {
     await kafka?.stop();
   });
 
+  async function setTopicMaxBytes(bytes: number): Promise<void> {
+    const kafkaAdmin = kafka.broker.admin();
+    await kafkaAdmin.connect();
+    try {
+      await kafkaAdmin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: TOPIC, configEntries: [{ name: 'max.message.bytes', value: String(bytes) }] }],
+      });
+    } finally {
+      await kafkaAdmin.disconnect();
+    }
+  }
+
   const outboxIds = async (db: Client, user: string) =>
     (await db.query(`SELECT id::int AS id, event_id, status FROM outbox.events WHERE partition_key = $1 ORDER BY id`, [user])).rows as Array<{
       id: number;
@@ -107,6 +123,7 @@ describe('outbox admin API (chat-gateway)', () => {
       ['GET', '/v1/admin/outbox/stats', undefined],
       ['POST', '/v1/admin/outbox/replay', { dry_run: true }],
       ['POST', '/v1/admin/outbox/1/retry', undefined],
+      ['POST', '/v1/admin/outbox/1/skip', { reason: 'not needed' }],
     ];
 
     it.each(routes)('%s %s: 401 without a token, 403 without the outbox:admin scope', async (method, path, body) => {
@@ -253,6 +270,12 @@ describe('outbox admin API (chat-gateway)', () => {
       published_last_minute: 4,
       relays: [], // this gateway runs without relay
       unassigned_shards: Array.from({ length: 64 }, (_, i) => i),
+      // stats-a waits behind its retrying row (nothing after it yet); stats-c behind its first dead row.
+      held_users_count: 2,
+      held_users: [
+        expect.objectContaining({ user_id: 'stats-a', blocking_status: 'pending', attempts: 2, last_error: 'x', waiting: 0 }),
+        expect.objectContaining({ user_id: 'stats-c', blocking_status: 'dead', attempts: 20, waiting: 0 }),
+      ],
     });
     expect(res.body.oldest_pending_age_seconds).toBeGreaterThanOrEqual(120);
     expect(res.body.oldest_pending_age_seconds).toBeLessThan(130);
@@ -302,50 +325,78 @@ describe('outbox admin API (chat-gateway)', () => {
     }
   });
 
-  it('a row past the attempt limit turns dead and holds back its shard; retry brings it back and everything arrives in order', async () => {
+  it('a broker outage spends no attempts; a refused record turns dead and holds back only its user; retry and skip release it', async () => {
     const user = aUserId('dead');
-    let bystander = aUserId('bystander');
-    const shardOf = async (key: string) => (await gw.db.query(`SELECT (hashtextextended($1, 0) & 63)::int AS s`, [key])).rows[0].s;
-    while ((await shardOf(bystander)) === (await shardOf(user))) bystander = aUserId('bystander');
+    let neighbour = aUserId('neighbour');
+    const shardOf = async (key: string) => (await gw.db.query(`SELECT outbox.shard_of($1) AS s`, [key])).rows[0].s;
+    // Same shard on purpose: a dead row must not hold back other users of its shard.
+    while ((await shardOf(neighbour)) !== (await shardOf(user))) neighbour = aUserId('neighbour');
 
+    // 1. The network to the broker is cut for many times the retry backoff: nothing dies (OUTBOX_MAX_ATTEMPTS=2).
     await kafka.proxy.cut();
-    await postMessages(user, 3);
-    const rows = await outboxIds(gw.db, user);
-    // Two failed attempts (OUTBOX_MAX_ATTEMPTS=2): the first row is dead; the others wait behind it.
-    await eventually(async () => expect((await outboxIds(gw.db, user)).map((r) => r.status)).toEqual(['dead', 'pending', 'pending']), {
+    await postMessages(user, 2);
+    await eventually(async () => {
+      const { rows } = await gw.db.query(`SELECT status, attempts, last_error FROM outbox.events WHERE partition_key = $1`, [user]);
+      expect(rows).toEqual([expect.objectContaining({ status: 'pending', attempts: 0, last_error: expect.any(String) }), expect.anything()]);
+    });
+    await new Promise((r) => setTimeout(r, 1_500)); // several 50–200 ms backoff rounds while the outage lasts
+    expect((await outboxIds(gw.db, user)).map((r) => r.status)).toEqual(['pending', 'pending']);
+    await kafka.proxy.restore();
+    await eventually(async () => expect((await outboxIds(gw.db, user)).map((r) => r.status)).toEqual(['published', 'published']), { timeoutMs: 15_000 });
+
+    // 2. The topic refuses records above 1 KB: the user's next event (a 3 KB one from another producer)
+    // dies after two attempts.
+    await setTopicMaxBytes(1024);
+    await seed(gw.db, [{ user, padding: 3_000 }]);
+    await postMessages(user, 2);
+    await postMessages(neighbour, 1);
+    const rows = (await outboxIds(gw.db, user)).slice(2);
+    await eventually(async () => expect((await outboxIds(gw.db, user)).slice(2).map((r) => r.status)).toEqual(['dead', 'pending', 'pending']), {
       timeoutMs: 15_000,
     });
     const dead = await admin.get(`/v1/admin/outbox?status=dead&user_id=${user}`);
-    expect(dead.body.list).toEqual([expect.objectContaining({ id: rows[0]!.id, status: 'dead', attempts: 2, last_error: expect.any(String) })]);
-    expect((await admin.get('/v1/admin/outbox/stats')).body.dead).toBeGreaterThanOrEqual(1);
+    expect(dead.body.list).toEqual([expect.objectContaining({ id: rows[0]!.id, status: 'dead', attempts: 2, last_error: expect.stringMatching(/larger than|too large/i) })]);
+    // The neighbour in the same shard went on; the user's own later rows wait and are listed as held.
+    const [neighbourRow] = await outboxIds(gw.db, neighbour);
+    await reader.waitFor([neighbourRow!.event_id]);
+    const held = await admin.get(`/v1/admin/outbox?held=true&user_id=${user}`);
+    expect(held.body.list.map((r: { id: number }) => r.id)).toEqual([rows[2]!.id, rows[1]!.id]);
+    const stats = await admin.get('/v1/admin/outbox/stats');
+    expect(stats.body.held_users).toContainEqual(expect.objectContaining({ user_id: user, blocking_id: rows[0]!.id, blocking_status: 'dead', waiting: 2 }));
 
-    await kafka.proxy.restore();
-    const fresh = await TopicReader.start(kafka.brokers, TOPIC);
-    try {
-      // The relay works again for other shards, yet the dead row still holds back the rest of its own.
-      await postMessages(bystander, 1);
-      const [bystanderRow] = await outboxIds(gw.db, bystander);
-      await fresh.waitFor([bystanderRow!.event_id]);
-      expect((await outboxIds(gw.db, user)).map((r) => r.status)).toEqual(['dead', 'pending', 'pending']);
+    // 3. Retry after the topic is fixed: everything arrives, in order.
+    await setTopicMaxBytes(1048576);
+    const retried = await admin.post(`/v1/admin/outbox/${rows[0]!.id}/retry`);
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ id: rows[0]!.id, status: 'pending', attempts: 0 });
+    await reader.waitFor(rows.map((r) => r.event_id));
+    await eventually(async () => expect((await outboxIds(gw.db, user)).map((r) => r.status)).toEqual(Array(5).fill('published')));
+    expect(kafkaOrderByKey(reader.forEvents(rows.map((r) => r.event_id))).order.get(user)).toEqual(rows.map((r) => r.event_id));
 
-      const retried = await admin.post(`/v1/admin/outbox/${rows[0]!.id}/retry`);
-      expect(retried.status).toBe(200);
-      expect(retried.body).toMatchObject({ id: rows[0]!.id, status: 'pending', attempts: 0 });
+    const again = await admin.post(`/v1/admin/outbox/${rows[0]!.id}/retry`);
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({ code: 'OUTBOX_EVENT_NOT_DEAD', details: [{ field: 'id', problem: expect.stringContaining('published') }] });
+    expect((await admin.post('/v1/admin/outbox/999999999/retry')).body.error.code).toBe('OUTBOX_EVENT_NOT_FOUND');
 
-      await fresh.waitFor(rows.map((r) => r.event_id));
-      await eventually(async () => expect((await outboxIds(gw.db, user)).map((r) => r.status)).toEqual(Array(3).fill('published')));
-      expect(kafkaOrderByKey(fresh.forEvents(rows.map((r) => r.event_id))).order.get(user)).toEqual(rows.map((r) => r.event_id));
-
-      const again = await admin.post(`/v1/admin/outbox/${rows[0]!.id}/retry`);
-      expect(again.status).toBe(409);
-      expect(again.body.error).toMatchObject({ code: 'OUTBOX_EVENT_NOT_DEAD', details: [{ field: 'id', problem: expect.stringContaining('published') }] });
-      const unknown = await admin.post('/v1/admin/outbox/999999999/retry');
-      expect(unknown.status).toBe(404);
-      expect(unknown.body.error.code).toBe('OUTBOX_EVENT_NOT_FOUND');
-    } finally {
-      await fresh.stop();
-    }
-  }, 40_000);
+    // 4. Skip: a record that will never fit is given up on (audited); the user's later rows go on.
+    await setTopicMaxBytes(1024);
+    await seed(gw.db, [{ user, padding: 3_000 }]);
+    await postMessages(user, 1);
+    const [big, after] = (await outboxIds(gw.db, user)).slice(5);
+    await eventually(async () => expect((await outboxIds(gw.db, user)).slice(5).map((r) => r.status)).toEqual(['dead', 'pending']), { timeoutMs: 15_000 });
+    await setTopicMaxBytes(1048576);
+    await expect(admin.post(`/v1/admin/outbox/${big!.id}/skip`, { reason: '' })).resolves.toMatchObject({ status: 400, body: { error: { details: expect.arrayContaining([expect.objectContaining({ field: 'reason' })]) } } });
+    const skipped = await admin.post(`/v1/admin/outbox/${big!.id}/skip`, { reason: 'content refused by the topic; refunded by support' });
+    expect(skipped.status).toBe(200);
+    expect(skipped.body).toMatchObject({ skip_id: expect.any(String), row: { id: big!.id, status: 'skipped' } });
+    await reader.waitFor([after!.event_id]);
+    expect(reader.forEvents([big!.event_id])).toEqual([]);
+    const { rows: audit } = await gw.db.query(`SELECT outbox_id::int, actor, reason FROM outbox.skips`);
+    expect(audit).toEqual([{ outbox_id: big!.id, actor: ADMIN, reason: 'content refused by the topic; refunded by support' }]);
+    expect((await admin.post(`/v1/admin/outbox/${big!.id}/skip`, { reason: 'again' })).status).toBe(409);
+    // A replay may still publish a skipped row.
+    await expect(admin.post('/v1/admin/outbox/replay', { from_id: big!.id, to_id: big!.id, dry_run: true })).resolves.toMatchObject({ body: { matched: 1 } });
+  }, 90_000);
 
   it('/metrics of the relay gateway counts what it published', async () => {
     const text = await (await fetch(`${gw.http.baseUrl}/metrics`)).text();

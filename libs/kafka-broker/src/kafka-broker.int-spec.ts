@@ -12,7 +12,8 @@ const freshDir = () => join(mkdtempSync(join(tmpdir(), 'kafka-broker-spec-')), '
 const client = (brokers: string) => new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING, retry: { retries: 3 } });
 
 async function produce(brokers: string, topic: string, n: number): Promise<void> {
-  const producer = client(brokers).producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  // Idempotent: a retried request on a busy machine must not append a record twice (the test counts them).
+  const producer = client(brokers).producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     await producer.send({ topic, acks: -1, messages: Array.from({ length: n }, (_, i) => ({ key: `k${i % 7}`, value: `v${i}` })) });

@@ -1,5 +1,5 @@
 export { backoffDelayMs } from './backoff';
-export { isTransientKafkaError, originalCause } from './kafka-errors';
+export { isRecordError, isTransientKafkaError, originalCause } from './kafka-errors';
 export { assertTopicReady } from './topic-check';
 export type { TopicCheckOptions } from './topic-check';
 export { TimeoutError, withTimeout } from './with-timeout';

@@ -49,3 +49,31 @@ export function isTransientKafkaError(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Kafka error types that are about the record (or what it may be written to) rather than about the broker
+ * being reachable: sending the same record again cannot succeed until someone changes the record or the
+ * topic. Everything else a produce can fail with (connections, timeouts, leaders moving, unknown partitions
+ * while a topic is being created, coordinator loads) is the broker's problem.
+ */
+const RECORD_ERROR_TYPES = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+  'INVALID_TIMESTAMP',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'INVALID_REQUIRED_ACKS',
+  'UNSUPPORTED_FOR_MESSAGE_FORMAT',
+]);
+
+/** True when a produce failed because of the records themselves (see RECORD_ERROR_TYPES). */
+export function isRecordError(error: unknown): boolean {
+  for (const e of [error, originalCause(error)] as Array<{ type?: unknown; errors?: unknown[] } | undefined>) {
+    if (!e || typeof e !== 'object') continue;
+    if (typeof e.type === 'string' && RECORD_ERROR_TYPES.has(e.type)) return true;
+    if (Array.isArray(e.errors) && e.errors.some(isRecordError)) return true;
+  }
+  return false;
+}

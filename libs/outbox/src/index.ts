@@ -19,6 +19,7 @@ export * from './admin/outbox-admin.repository';
 export * from './admin/outbox-cursor';
 export * from './admin/dto/list-outbox.query.dto';
 export * from './admin/dto/replay-outbox.dto';
+export * from './admin/dto/skip-outbox.dto';
 export * from './admin/dto/outbox.response';
 // Metrics
 export * from './metrics/metrics-registry';

@@ -12,6 +12,8 @@ export interface TcpFaultProxyOptions {
 interface Pair {
   client: net.Socket;
   upstream?: net.Socket;
+  /** One side closed while frozen: the other side learns of it only on restore(), as after a real freeze. */
+  closedWhileFrozen?: boolean;
 }
 
 /**
@@ -95,7 +97,9 @@ export class TcpFaultProxy {
     this.modeNow = 'open';
     if (wasCut) await this.openServer();
     for (const pair of this.pairs) {
-      if (pair.upstream) {
+      if (pair.closedWhileFrozen) {
+        this.destroy(pair, false);
+      } else if (pair.upstream) {
         pair.client.resume();
         pair.upstream.resume();
       } else {
@@ -137,7 +141,7 @@ export class TcpFaultProxy {
     this.pairs.add(pair);
     client.setNoDelay(true);
     client.on('error', () => undefined);
-    client.once('close', () => this.destroy(pair, false));
+    client.once('close', () => this.onSideClosed(pair));
     // Frozen: the connection is accepted but goes nowhere until restore().
     if (this.modeNow === 'open') this.connectUpstream(pair);
   }
@@ -149,7 +153,7 @@ export class TcpFaultProxy {
     pair.upstream = upstream;
     upstream.setNoDelay(true);
     upstream.on('error', () => undefined);
-    upstream.once('close', () => this.destroy(pair, false));
+    upstream.once('close', () => this.onSideClosed(pair));
     upstream.once('connect', () => {
       this.forward(pair.client, upstream);
       this.forward(upstream, pair.client);
@@ -172,6 +176,11 @@ export class TcpFaultProxy {
         if (!to.destroyed) to.write(chunk);
       }, due - Date.now());
     });
+  }
+
+  private onSideClosed(pair: Pair): void {
+    if (this.modeNow === 'frozen') pair.closedWhileFrozen = true;
+    else this.destroy(pair, false);
   }
 
   private destroy(pair: Pair, reset: boolean): void {

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, PipeTransform, Post, Query, Res
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal, DomainError, Principal, RequireScopes, Scopes } from '@chat-ledger/platform';
-import { ListOutboxQueryDto, OutboxAdminService, ReplayOutboxDto } from '@chat-ledger/outbox';
+import { ListOutboxQueryDto, OutboxAdminService, ReplayOutboxDto, SkipOutboxDto } from '@chat-ledger/outbox';
 
 /** Outbox ids are positive bigints; kept as strings (no float rounding). */
 class OutboxIdPipe implements PipeTransform<string, string> {
@@ -41,6 +41,13 @@ export class OutboxAdminController {
     const result = await this.service.replay(principal.userId, dto);
     res.status(result.dry_run ? 200 : 202);
     return result;
+  }
+
+  /** Gives up on a dead row, with a reason (audited): it is never published unless replayed; its user's later rows go on. */
+  @Post(':id/skip')
+  @HttpCode(200)
+  skip(@CurrentPrincipal() principal: Principal, @Param('id', new OutboxIdPipe()) id: string, @Body() dto: SkipOutboxDto) {
+    return this.service.skip(principal.userId, id, dto);
   }
 
   /** A dead row back to pending (404 unknown id, 409 when it is not dead). */

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { rfc3339 } from '@chat-ledger/database';
 import { readRelayLeases, RelayLease } from '../outbox-locks';
 import type { OutboxSort, OutboxStatus } from './dto/list-outbox.query.dto';
+import type { HeldUser } from './dto/outbox.response';
 
 export interface OutboxRowRecord {
   id: string;
@@ -26,6 +27,8 @@ export interface OutboxListFilter {
   userId?: string;
   from?: string;
   to?: string;
+  /** Only pending rows with an earlier dead or retrying row of their user. */
+  held?: boolean;
   sort: OutboxSort;
   /** Keyset: rows after this id in the sort direction. */
   afterId?: string;
@@ -48,6 +51,9 @@ export interface OutboxCounts {
   dead: number;
   published_last_minute: number;
 }
+
+/** A row that holds back its user's later rows: the relay's claim (relay-store.ts) uses the same rule. */
+const BLOCKING = `(b.status = 'dead' OR (b.status = 'pending' AND b.attempts > 0 AND b.next_attempt_at > now()))`;
 
 const COLUMNS = `id, event_id, event_type, partition_key, shard, status, attempts,
   ${rfc3339('next_attempt_at')} AS next_attempt_at, last_error, ${rfc3339('created_at')} AS created_at,
@@ -78,11 +84,14 @@ export class OutboxAdminRepository {
     c.add((p) => `partition_key = ${p}`, filter.userId);
     c.add((p) => `created_at >= ${p}::timestamptz`, filter.from);
     c.add((p) => `created_at <= ${p}::timestamptz`, filter.to);
+    const extra = filter.held
+      ? [`status = 'pending'`, `EXISTS (SELECT 1 FROM outbox.events b WHERE b.partition_key = outbox.events.partition_key AND b.id < outbox.events.id AND ${BLOCKING})`]
+      : [];
     const ascending = filter.sort === 'id';
     c.add((p) => (ascending ? `id > ${p}::bigint` : `id < ${p}::bigint`), filter.afterId);
     c.params.push(filter.limit);
     return manager.query(
-      `SELECT ${COLUMNS} FROM outbox.events ${c.where()} ORDER BY id ${ascending ? 'ASC' : 'DESC'} LIMIT $${c.params.length}`,
+      `SELECT ${COLUMNS} FROM outbox.events ${c.where(extra)} ORDER BY id ${ascending ? 'ASC' : 'DESC'} LIMIT $${c.params.length}`,
       c.params,
     );
   }
@@ -101,6 +110,45 @@ export class OutboxAdminRepository {
              (SELECT count(*) FROM outbox.events WHERE status = 'dead')::int AS dead,
              (SELECT count(*) FROM outbox.events
                WHERE status = 'published' AND published_at > now() - interval '1 minute')::int AS published_last_minute`);
+    return row;
+  }
+
+  /** Users held back (the same rule as the relay's claim), oldest blocking row first. */
+  async heldUsers(manager: EntityManager, limit: number): Promise<{ count: number; users: HeldUser[] }> {
+    const rows: Array<HeldUser & { total: number }> = await manager.query(
+      `WITH first_blocked AS (
+         SELECT DISTINCT ON (partition_key) id, event_id, partition_key, status, attempts, last_error, next_attempt_at
+           FROM outbox.events b WHERE ${BLOCKING}
+          ORDER BY partition_key, id
+       )
+       SELECT f.partition_key AS user_id, f.id::int AS blocking_id, f.event_id AS blocking_event_id, f.status AS blocking_status,
+              f.attempts, f.last_error, ${rfc3339('f.next_attempt_at')} AS next_attempt_at,
+              (SELECT count(*) FROM outbox.events w WHERE w.partition_key = f.partition_key AND w.status = 'pending' AND w.id > f.id)::int AS waiting,
+              count(*) OVER ()::int AS total
+         FROM first_blocked f
+        ORDER BY f.id
+        LIMIT $1`,
+      [limit],
+    );
+    return { count: rows[0]?.total ?? 0, users: rows.map(({ total: _total, ...user }) => user) };
+  }
+
+  /** Dead → skipped, audited; undefined when the row is not dead. Releases the later rows of its user. */
+  async skipDead(manager: EntityManager, skip: { id: string; skipId: string; actor: string; reason: string }): Promise<OutboxRowRecord | undefined> {
+    const [rows] = await manager.query(
+      `UPDATE outbox.events SET status = 'skipped' WHERE id = $1::bigint AND status = 'dead' RETURNING ${COLUMNS}`,
+      [skip.id],
+    );
+    const row = rows[0] as OutboxRowRecord | undefined;
+    if (row) {
+      await manager.query(`INSERT INTO outbox.skips (id, outbox_id, event_id, actor, reason) VALUES ($1, $2, $3, $4, $5)`, [
+        skip.skipId,
+        skip.id,
+        row.event_id,
+        skip.actor,
+        skip.reason,
+      ]);
+    }
     return row;
   }
 
@@ -123,7 +171,7 @@ export class OutboxAdminRepository {
   async countReplayable(manager: EntityManager, filter: OutboxReplayFilter): Promise<number> {
     const c = this.replayConditions(filter);
     const [row] = await manager.query(
-      `SELECT count(*)::int AS n FROM outbox.events ${c.where([`status IN ('published', 'dead')`])}`,
+      `SELECT count(*)::int AS n FROM outbox.events ${c.where([`status IN ('published', 'dead', 'skipped')`])}`,
       c.params,
     );
     return row.n;
@@ -138,7 +186,7 @@ export class OutboxAdminRepository {
     const c = this.replayConditions(filter);
     const [, affected] = await manager.query(
       `UPDATE outbox.events SET status = 'pending', attempts = 0, next_attempt_at = now(), published_at = NULL
-        ${c.where([`status IN ('published', 'dead')`])}`,
+        ${c.where([`status IN ('published', 'dead', 'skipped')`])}`,
       c.params,
     );
     return affected;

@@ -4,7 +4,8 @@ import { uuidv7 } from '@chat-ledger/contracts';
 import { SHARD_COUNT } from '../outbox-schema';
 import { DomainError, ErrorCode, ErrorDetail } from '@chat-ledger/platform';
 import { ListOutboxQueryDto } from './dto/list-outbox.query.dto';
-import { OutboxPage, OutboxRowResponse, OutboxStats, ReplayResult } from './dto/outbox.response';
+import { OutboxPage, OutboxRowResponse, OutboxStats, ReplayResult, SkipResult } from './dto/outbox.response';
+import { SkipOutboxDto } from './dto/skip-outbox.dto';
 import { ReplayOutboxDto } from './dto/replay-outbox.dto';
 import { decodeOutboxCursor, encodeOutboxCursor } from './outbox-cursor';
 import { OutboxAdminRepository, OutboxReplayFilter, OutboxRowRecord } from './outbox-admin.repository';
@@ -31,6 +32,7 @@ export class OutboxAdminService {
       status: query.status,
       eventType: query.event_type,
       userId: query.user_id,
+      held: query.held,
       from: query.from,
       to: query.to,
       sort,
@@ -44,12 +46,18 @@ export class OutboxAdminService {
 
   async stats(): Promise<OutboxStats> {
     const manager = this.dataSource.manager;
-    const [counts, relays] = await Promise.all([this.repository.counts(manager), this.repository.relayLeases(manager)]);
-    const held = new Set(relays.flatMap((r) => r.shards));
+    const [counts, relays, heldUsers] = await Promise.all([
+      this.repository.counts(manager),
+      this.repository.relayLeases(manager),
+      this.repository.heldUsers(manager, 50),
+    ]);
+    const leased = new Set(relays.flatMap((r) => r.shards));
     return {
       ...counts,
       relays,
-      unassigned_shards: Array.from({ length: SHARD_COUNT }, (_, s) => s).filter((s) => !held.has(s)),
+      unassigned_shards: Array.from({ length: SHARD_COUNT }, (_, s) => s).filter((s) => !leased.has(s)),
+      held_users_count: heldUsers.count,
+      held_users: heldUsers.users,
     };
   }
 
@@ -79,21 +87,39 @@ export class OutboxAdminService {
     return { replay_id: replayId, matched, dry_run: false };
   }
 
+  /**
+   * Gives up on a dead row: it becomes `skipped` (never published by the relay, still replayable), the
+   * decision is audited with who and why, and the user's later rows move on.
+   */
+  async skip(actor: string, id: string, dto: SkipOutboxDto): Promise<SkipResult> {
+    const skipId = uuidv7();
+    const row = await this.dataSource.transaction(async (manager) => {
+      const skipped = await this.repository.skipDead(manager, { id, skipId, actor, reason: dto.reason.trim() });
+      if (skipped) await this.repository.notifyRelays(manager);
+      return skipped;
+    });
+    if (!row) throw await this.notDead(id, 'skipped');
+    this.logger.log({ msg: 'outbox dead row skipped', id, event_id: row.event_id, actor, skip_id: skipId });
+    return { skip_id: skipId, row: toResponse(row) };
+  }
+
+  private async notDead(id: string, action: 'retried' | 'skipped'): Promise<DomainError> {
+    const existing = await this.repository.findById(this.dataSource.manager, id);
+    if (!existing) {
+      return new DomainError(ErrorCode.OutboxEventNotFound, `outbox row ${id} not found`, [{ field: 'id', problem: 'no such outbox row (it may have expired)' }]);
+    }
+    return new DomainError(ErrorCode.OutboxEventNotDead, `outbox row ${id} is ${existing.status}, not dead`, [
+      { field: 'id', problem: `only dead rows can be ${action}; this one is ${existing.status}` },
+    ]);
+  }
+
   async retry(actor: string, id: string): Promise<OutboxRowResponse> {
     const row = await this.dataSource.transaction(async (manager) => {
       const retried = await this.repository.retryDead(manager, id);
       if (retried) await this.repository.notifyRelays(manager);
       return retried;
     });
-    if (!row) {
-      const existing = await this.repository.findById(this.dataSource.manager, id);
-      if (!existing) {
-        throw new DomainError(ErrorCode.OutboxEventNotFound, `outbox row ${id} not found`, [{ field: 'id', problem: 'no such outbox row (it may have expired)' }]);
-      }
-      throw new DomainError(ErrorCode.OutboxEventNotDead, `outbox row ${id} is ${existing.status}, not dead`, [
-        { field: 'id', problem: `only dead rows can be retried; this one is ${existing.status}` },
-      ]);
-    }
+    if (!row) throw await this.notDead(id, 'retried');
     this.logger.log({ msg: 'outbox dead row retried', id, event_id: row.event_id, actor });
     return toResponse(row);
   }

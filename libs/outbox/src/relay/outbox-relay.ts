@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KafkaConfig, Message } from 'kafkajs';
 import { Client, Pool } from 'pg';
-import { assertTopicReady, backoffDelayMs } from '@chat-ledger/kafka';
+import { assertTopicReady, backoffDelayMs, isRecordError, withTimeout } from '@chat-ledger/kafka';
 import { OutboxMetrics } from '../metrics/outbox-metrics';
 import { OutboxLock, RELAY_APPLICATION_PREFIX, RELAY_LOCKS_SQL } from '../outbox-locks';
 import { KafkaPublisher, kafkaHeaders, PublisherStatus } from './kafka-publisher';
 import { OutboxListener } from './outbox-listener';
-import { claimBatch, ClaimedRow, DELETE_EXPIRED_SQL, markFailed, markPublished } from './relay-store';
+import { claimBatch, ClaimedRow, DELETE_EXPIRED_SQL, markFailed, markPublished, noteBrokerError } from './relay-store';
 import { SHARD_COUNT } from '../outbox-schema';
 import { planRebalance } from './shard-assignment';
 import { Wakeup } from './wakeup';
@@ -39,6 +39,12 @@ export interface OutboxRelayOptions {
   retentionBatchSize?: number;
   sendTimeoutMs: number;
   rebalanceIntervalMs: number;
+  /**
+   * Longest time the worker session may go silent (a frozen host, a cut without RST) before PostgreSQL ends
+   * it and its shard leases go to another relay. Must exceed sendTimeoutMs (the claim transaction stays
+   * open during a send) and rebalanceIntervalMs (the longest pause between two queries of a live relay).
+   */
+  leaseTimeoutMs?: number;
   /** Defaults to host:pid:random. Shown in admin stats (connection application_name). */
   instanceId?: string;
 }
@@ -82,8 +88,10 @@ export class OutboxRelay {
   private loop?: Promise<void>;
   private stopping = false;
   private started = false;
-  /** After a failed send, claim single rows until one succeeds, so one bad row cannot fail many. */
+  /** After a send failed for a record's sake, claim single rows until one succeeds, so one bad row cannot fail many. */
   private probing = false;
+  /** Consecutive sends that failed because of the broker: the relay-wide backoff step. */
+  private brokerFailures = 0;
   private retentionTimer?: NodeJS.Timeout;
   private retentionRunning?: Promise<number>;
   private lastBatchAt?: Date;
@@ -97,6 +105,11 @@ export class OutboxRelay {
     private readonly metrics?: OutboxMetrics,
     pool?: Pool,
   ) {
+    if (this.leaseTimeoutMs <= Math.max(options.sendTimeoutMs, options.rebalanceIntervalMs)) {
+      throw new Error(
+        `outbox relay: the lease timeout (${this.leaseTimeoutMs} ms) must exceed OUTBOX_SEND_TIMEOUT (${options.sendTimeoutMs} ms) and OUTBOX_REBALANCE_INTERVAL (${options.rebalanceIntervalMs} ms)`,
+      );
+    }
     this.instanceId = options.instanceId ?? `${hostname().slice(0, 32)}:${process.pid}:${randomBytes(2).toString('hex')}`;
     this.publisher = new KafkaPublisher(options.kafka, options.topic, options.sendTimeoutMs);
     this.listener = new OutboxListener(
@@ -110,7 +123,8 @@ export class OutboxRelay {
     );
     this.ownsPool = !pool;
     this.pool =
-      pool ?? new Pool({ connectionString: options.databaseUrl, max: 2, application_name: 'outbox-relay-maintenance', connectionTimeoutMillis: 5_000 });
+      pool ??
+      new Pool({ connectionString: options.databaseUrl, max: 2, application_name: 'outbox-relay-maintenance', connectionTimeoutMillis: 5_000, query_timeout: this.leaseTimeoutMs });
     // A pooled idle connection that breaks (database restart) must not crash the process.
     if (this.ownsPool) this.pool.on('error', () => undefined);
   }
@@ -257,12 +271,19 @@ export class OutboxRelay {
     while (!this.stopping && Date.now() < until) await this.wake.wait(until - Date.now());
   }
 
+  private get leaseTimeoutMs(): number {
+    return this.options.leaseTimeoutMs ?? 30_000;
+  }
+
   private async connectWorker(): Promise<void> {
     const client = new Client({
       connectionString: this.options.databaseUrl,
       application_name: `${RELAY_APPLICATION_PREFIX}${this.instanceId}`.slice(0, 63),
       keepAlive: true,
+      keepAliveInitialDelayMillis: 5_000,
       connectionTimeoutMillis: 5_000,
+      // A query that never answers (the link froze) fails here instead of wedging the loop.
+      query_timeout: this.leaseTimeoutMs,
     });
     // An idle connection error must not crash the process; the next query fails and the loop reconnects.
     client.on('error', (error) => {
@@ -270,6 +291,17 @@ export class OutboxRelay {
     });
     try {
       await client.connect();
+      // The leases live as long as this session, so the server must end a session that went silent, or a
+      // relay host that lost power (no FIN, no RST) would keep its shards for the kernel's keepalive time,
+      // hours by default. A live relay queries at least every rebalance interval and holds a transaction
+      // open for at most one send; anything longer than the lease timeout means it is gone.
+      await client.query(
+        `SELECT set_config('idle_session_timeout', $1, false), set_config('idle_in_transaction_session_timeout', $1, false),
+                set_config('statement_timeout', $1, false), set_config('tcp_user_timeout', $2, false),
+                set_config('tcp_keepalives_idle', '5', false), set_config('tcp_keepalives_interval', '2', false),
+                set_config('tcp_keepalives_count', '3', false)`,
+        [`${this.leaseTimeoutMs}ms`, String(this.leaseTimeoutMs)],
+      );
       const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
       const pid = rows[0]!.pid;
       await client.query('SELECT pg_advisory_lock($1, $2)', [OutboxLock.relayMember, pid]);
@@ -301,7 +333,11 @@ export class OutboxRelay {
     this.workerPid = undefined;
     this.held = [];
     this.metrics?.shardsHeld.set(0);
-    await client?.end().catch(() => undefined);
+    if (!client) return;
+    // end() waits for the server to close; on a frozen link it never would.
+    await withTimeout(client.end(), 1_000, 'closing the worker connection').catch(() => {
+      (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    });
   }
 
   /** Counts live relays (member locks), then takes or gives up shard leases toward a fair share. */
@@ -369,23 +405,42 @@ export class OutboxRelay {
       await this.publisher.send(rows.map(toMessage));
     } catch (error) {
       const message = (error as Error).message || String(error);
-      const failed = rows.map((r) => ({ id: r.id, delayMs: backoffDelayMs(r.attempts + 1, this.options.retryBaseMs, this.options.retryMaxMs) }));
-      const dead = await markFailed(client, failed, message, this.options.maxAttempts);
-      await client.query('COMMIT');
-      this.probing = true;
       this.lastError = message;
       this.metrics?.publishErrors.inc();
-      this.metrics?.deadLettered.inc(dead);
-      this.metrics?.kafkaUp.set(0);
       this.metrics?.batchDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-      this.logFailure(message, rows.length, dead);
-      return { kind: 'failed', retryInMs: Math.min(...failed.map((f) => f.delayMs)) };
+      if (!isRecordError(error)) {
+        // The broker's fault (down, slow, cut off, a leader moving): no attempt is spent, however long it
+        // lasts; the whole relay backs off and sends the same rows again.
+        await noteBrokerError(client, rows.map((r) => r.id), message);
+        await client.query('COMMIT');
+        this.brokerFailures += 1;
+        this.metrics?.kafkaUp.set(0);
+        const retryInMs = backoffDelayMs(this.brokerFailures, this.options.retryBaseMs, this.options.retryMaxMs);
+        this.logFailure(message, rows.length, 0, 'broker');
+        return { kind: 'failed', retryInMs };
+      }
+      if (rows.length > 1) {
+        // Some record of the batch is refused: find it by sending one row at a time, charging nobody yet.
+        await client.query('COMMIT');
+        this.probing = true;
+        this.logFailure(message, rows.length, 0, 'record');
+        return { kind: 'failed', retryInMs: 0 };
+      }
+      const [row] = rows;
+      const delayMs = backoffDelayMs(row!.attempts + 1, this.options.retryBaseMs, this.options.retryMaxMs);
+      const dead = await markFailed(client, [{ id: row!.id, delayMs }], message, this.options.maxAttempts);
+      await client.query('COMMIT');
+      this.probing = true;
+      this.metrics?.deadLettered.inc(dead);
+      this.logFailure(message, 1, dead, 'record');
+      return { kind: 'failed', retryInMs: delayMs };
     }
 
     await markPublished(client, rows.map((r) => r.id));
     await client.query('COMMIT');
-    if (this.probing) this.logger.log({ msg: 'kafka send succeeded again, back to full batches', instance_id: this.instanceId }, CONTEXT);
+    if (this.probing || this.brokerFailures > 0) this.logger.log({ msg: 'kafka send succeeded again, back to full batches', instance_id: this.instanceId }, CONTEXT);
     this.probing = false;
+    this.brokerFailures = 0;
     this.lastBatchAt = new Date();
     this.metrics?.published.inc(rows.length);
     this.metrics?.kafkaUp.set(1);
@@ -394,14 +449,20 @@ export class OutboxRelay {
   }
 
   /** One warning per 5 s at most while Kafka keeps failing, with the number of failures folded in. */
-  private logFailure(error: string, rows: number, dead: number): void {
+  private logFailure(error: string, rows: number, dead: number, cause: 'broker' | 'record'): void {
     const now = Date.now();
     if (dead === 0 && now - this.failureLog.lastAt < 5_000) {
       this.failureLog.suppressed += 1;
       return;
     }
     this.logger.warn(
-      { msg: 'kafka send failed; rows will be retried with backoff', error, rows, dead, failures_since_last_log: this.failureLog.suppressed },
+      {
+        msg: cause === 'broker' ? 'kafka send failed (broker); the relay backs off, no attempt is counted' : 'kafka send refused a record; it is retried alone with backoff',
+        error,
+        rows,
+        dead,
+        failures_since_last_log: this.failureLog.suppressed,
+      },
       CONTEXT,
     );
     this.failureLog = { lastAt: now, suppressed: 0 };

@@ -19,5 +19,6 @@ export function relayOptionsFromEnv(env: OutboxRelayEnv, databaseUrl: string, ka
     retentionIntervalMs: env.OUTBOX_RETENTION_INTERVAL,
     sendTimeoutMs: env.OUTBOX_SEND_TIMEOUT,
     rebalanceIntervalMs: env.OUTBOX_REBALANCE_INTERVAL,
+    leaseTimeoutMs: env.OUTBOX_LEASE_TIMEOUT,
   };
 }

@@ -17,10 +17,10 @@ export interface ClaimedRow {
 /**
  * Due pending rows of the given shards, in id order, locked for this transaction.
  *
- * The ordering rule: per shard, a row that is *blocked* — dead, or waiting for a retry
- * (attempts > 0 and next_attempt_at in the future) — holds back every later row of its shard, so only
- * rows with an id below the shard's first blocked row are eligible. Without this a retrying row of a
- * user would be overtaken by the user's next event.
+ * The ordering rule: a row that is *blocked* — dead, or waiting for a retry (attempts > 0 and
+ * next_attempt_at in the future) — holds back every later row of its own user (partition key), so a
+ * user's next event never overtakes an event of theirs that failed. Other users, in the same shard or
+ * not, go on. A skipped row (an operator's decision, audited) blocks nobody.
  *
  * Rows that never failed (attempts = 0) are due regardless of next_attempt_at: that column defaults to
  * the writer's transaction start, which may lie after this statement's now() for a row that
@@ -31,21 +31,20 @@ export interface ClaimedRow {
  * that runs this transaction; if that session dies, its transaction dies with it.
  */
 export const CLAIM_SQL = `
-  WITH barrier AS MATERIALIZED (
-    SELECT h.shard,
-           LEAST(
-             (SELECT min(d.id) FROM outbox.events d WHERE d.status = 'dead' AND d.shard = h.shard),
-             (SELECT min(r.id) FROM outbox.events r
-               WHERE r.status = 'pending' AND r.attempts > 0 AND r.shard = h.shard AND r.next_attempt_at > now())
-           ) AS first_blocked
-      FROM (SELECT DISTINCT unnest($1::smallint[]) AS shard) AS h
+  WITH blocked AS MATERIALIZED (
+    SELECT b.partition_key, min(b.id) AS first_blocked
+      FROM outbox.events b
+     WHERE b.shard = ANY($1::smallint[])
+       AND (b.status = 'dead' OR (b.status = 'pending' AND b.attempts > 0))
+       AND (b.status = 'dead' OR b.next_attempt_at > now())
+     GROUP BY b.partition_key
   )
   SELECT o.id, o.event_id, o.event_type, o.partition_key, o.shard, o.payload::text AS payload, o.headers, o.attempts
     FROM outbox.events o
    WHERE o.status = 'pending'
      AND o.shard = ANY($1::smallint[])
      AND (o.attempts = 0 OR o.next_attempt_at <= now())
-     AND o.id < COALESCE((SELECT b.first_blocked FROM barrier b WHERE b.shard = o.shard), 9223372036854775807)
+     AND NOT EXISTS (SELECT 1 FROM blocked k WHERE k.partition_key = o.partition_key AND k.first_blocked < o.id)
    ORDER BY o.id
    LIMIT $2
      FOR UPDATE OF o SKIP LOCKED`;
@@ -66,7 +65,15 @@ export async function markPublished(client: ClientBase, ids: readonly string[]):
 }
 
 /**
- * One failed attempt for each row: attempts + 1, the error kept, the next attempt after the row's own
+ * The broker was unreachable (not the rows' fault): the error is kept for operators, nothing else changes;
+ * the rows stay due and the relay backs off as a whole. No outage, however long, makes a row dead.
+ */
+export async function noteBrokerError(client: ClientBase, ids: readonly string[], error: string): Promise<void> {
+  await client.query(`UPDATE outbox.events SET last_error = $2 WHERE id = ANY($1::bigint[]) AND status = 'pending'`, [ids, error.slice(0, 2_000)]);
+}
+
+/**
+ * One failed attempt for each row (an error about the record itself): attempts + 1, the error kept, the next attempt after the row's own
  * backoff delay, or `dead` once the attempt limit is reached. Returns how many rows died.
  */
 export async function markFailed(

@@ -71,6 +71,13 @@ export class OutboxRelayEnv {
   @EnvDurationMs() @IsInt(duration('OUTBOX_SEND_TIMEOUT', '10s')) @Min(100)
   OUTBOX_SEND_TIMEOUT = 10_000;
 
+  /**
+   * A relay whose database session goes silent for this long (host lost, network cut without a reset) loses
+   * its shard leases to the other relays. Must exceed OUTBOX_SEND_TIMEOUT and OUTBOX_REBALANCE_INTERVAL.
+   */
+  @EnvDurationMs() @IsInt(duration('OUTBOX_LEASE_TIMEOUT', '30s')) @Min(1_000)
+  OUTBOX_LEASE_TIMEOUT = 30_000;
+
   /** How often a relay re-counts live relays and takes or gives up shard leases. */
   @EnvDurationMs() @IsInt(duration('OUTBOX_REBALANCE_INTERVAL', '1s')) @Min(50)
   OUTBOX_REBALANCE_INTERVAL = 1_000;

@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { USER_ID_PATTERN } from '@chat-ledger/platform';
 
-export const OUTBOX_STATUSES = ['pending', 'published', 'dead'] as const;
+export const OUTBOX_STATUSES = ['pending', 'published', 'dead', 'skipped'] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 export const OUTBOX_SORTS = ['id', '-id'] as const;
 export type OutboxSort = (typeof OUTBOX_SORTS)[number];
@@ -40,6 +40,10 @@ export class ListOutboxQueryDto {
   @ApiPropertyOptional({ description: 'created at or before (RFC 3339)' })
   @IsOptional() @IsTimestamp()
   to?: string;
+
+  @ApiPropertyOptional({ description: 'true: only pending rows held back behind a dead or retrying row of their user' })
+  @IsOptional() @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value)) @IsBoolean({ message: 'must be true or false' })
+  held?: boolean;
 
   @ApiPropertyOptional({ enum: OUTBOX_SORTS, default: '-id', description: '-id = newest first' })
   @IsOptional() @IsIn(OUTBOX_SORTS as unknown as string[])

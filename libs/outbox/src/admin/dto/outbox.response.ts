@@ -25,7 +25,7 @@ export interface OutboxPage {
 
 export interface OutboxStats {
   pending: number;
-  /** Pending rows that failed at least once (each holds back the later rows of its shard). */
+  /** Pending rows that failed at least once (each holds back the later rows of its user). */
   retrying: number;
   oldest_pending_age_seconds: number | null;
   dead: number;
@@ -33,6 +33,28 @@ export interface OutboxStats {
   relays: RelayLease[];
   /** Shards no live relay holds (their rows wait). */
   unassigned_shards: number[];
+  /** Users whose later events wait behind a dead or retrying row of theirs. */
+  held_users_count: number;
+  /** The first 50 of them, oldest blocking row first. */
+  held_users: HeldUser[];
+}
+
+export interface HeldUser {
+  user_id: string;
+  /** The row that holds the others back. */
+  blocking_id: number;
+  blocking_event_id: string;
+  blocking_status: 'dead' | 'pending';
+  attempts: number;
+  last_error: string | null;
+  next_attempt_at: string;
+  /** Pending rows of this user behind it. */
+  waiting: number;
+}
+
+export interface SkipResult {
+  skip_id: string;
+  row: OutboxRowResponse;
 }
 
 export interface ReplayResult {
