@@ -97,6 +97,12 @@ describe('pipeline end to end: gateway → outbox → relay → Kafka → ledger
         });
       }
     }
+    // Every event arrived in its user's sequence: nothing missing, nothing late.
+    const { rows: anomalies } = await gw.db.query(`SELECT count(*)::int AS n FROM ledger.sequence_anomalies`);
+    expect(anomalies[0].n).toBe(0);
+    const { rows: sequences } = await gw.db.query(`SELECT user_id, last_seq::int FROM ledger.user_sequences ORDER BY user_id`);
+    const { rows: written } = await gw.db.query(`SELECT partition_key AS user_id, count(*)::int AS last_seq FROM outbox.events GROUP BY 1 ORDER BY 1`);
+    expect(sequences).toEqual(written);
   }, 90_000);
 
   it('rebuilds identical totals after emptying the ledger and replaying the whole outbox', async () => {

@@ -10,6 +10,7 @@ import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
 import { FatalHandler, LEDGER_FATAL } from './ingest/token-events.consumer';
 import { MetricsModule } from './metrics/metrics.module';
+import { SequenceGapsModule } from './sequence-gaps/sequence-gaps.module';
 import { UsageModule } from './usage/usage.module';
 
 @Module({})
@@ -34,6 +35,7 @@ export class AppModule {
         IngestModule,
         HealthModule,
         UsageModule,
+        SequenceGapsModule,
       ],
       providers: [
         { provide: JWT_SECRET, useValue: config.JWT_SECRET },

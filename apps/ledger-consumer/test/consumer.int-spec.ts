@@ -24,6 +24,7 @@ describe('ledger-consumer on Kafka', () => {
     group: uniqueTopicName('live-group'),
     refused: uniqueTopicName('refused'),
     refusedDlq: uniqueTopicName('refused-dlq'),
+    integrity: uniqueTopicName('integrity'),
   };
 
   beforeAll(async () => {
@@ -38,6 +39,8 @@ describe('ledger-consumer on Kafka', () => {
       { name: T.refused, partitions: 1 },
       // Refuses records above 1 KB: dead letters of ordinary size do not fit.
       { name: T.refusedDlq, partitions: 1, config: { 'max.message.bytes': '1024' } },
+      // Takes record timestamps of any year (Kafka refuses those more than an hour ahead by default).
+      { name: T.integrity, partitions: 1, config: { 'message.timestamp.after.max.ms': '9223372036854775807' } },
     ]);
     producer = await TestProducer.connect(brokers());
   });
@@ -356,7 +359,7 @@ describe('ledger-consumer on Kafka', () => {
       await newcomer.subscribe({ topic: 'fatal', fromBeginning: true });
       await newcomer.run({ eachMessage: async () => undefined });
       try {
-        await eventually(() => expect(app.fatal).toHaveLength(1), { timeoutMs: 45_000 });
+        await eventually(() => expect(app.fatal).toHaveLength(1), { timeoutMs: 90_000 });
       } finally {
         await newcomer.disconnect();
       }
@@ -366,7 +369,7 @@ describe('ledger-consumer on Kafka', () => {
     } finally {
       await own.stop();
     }
-  }, 90_000);
+  }, 150_000);
 
   it('a consumer stopped while 50 MiB pile up on one partition catches up with nothing lost (the mock kept only ~5 MiB)', async () => {
     const users = Array.from({ length: 20 }, () => aUserId('backlog'));
@@ -474,6 +477,54 @@ describe('ledger-consumer on Kafka', () => {
     }
     const { rows: after2 } = await app.db.query(`SELECT count(*)::int AS n FROM ledger.dead_letters WHERE dlq_published_at IS NULL`);
     expect(after2[0].n).toBe(0);
+    await stop(app);
+  }, 60_000);
+  it('nothing silently wrong: conflicting duplicates, a conversation named under another user, sequence gaps and dead letters PostgreSQL refuses', async () => {
+    const [alice, bob, seq] = [aUserId('alice'), aUserId('bob'), aUserId('seq')];
+    const app = await start(T.integrity, 1);
+    await app.db.query(`ALTER TABLE ledger.dead_letters ADD CONSTRAINT test_no_coffee CHECK (key IS NULL OR key <> '\\xc0ffee'::bytea)`);
+    const conversationId = randomUUID();
+    const original = anAdjustmentEvent({ userId: alice, conversationId, delta: 10 });
+    const conflicting = { ...original, data: { ...original.data, tokens_delta: 99 } };
+    const stray = anAdjustmentEvent({ userId: bob, conversationId, delta: 7 });
+    const numbered = [1, 2, 4, 3, 5].map((n) => ({ ...anAdjustmentEvent({ userId: seq, delta: n }), user_seq: n }));
+    await producer.send(T.integrity, [original, original, stray]);
+    await producer.sendRaw(T.integrity, [
+      { key: alice, value: encode(conflicting) },
+      // Year 10000: what kafkajs renders as +010000-…, which PostgreSQL refuses.
+      { key: alice, value: Buffer.from('not json'), timestamp: '253402300800000' } as never,
+      { key: Buffer.from([0xc0, 0xff, 0xee]), value: Buffer.from('not json either') },
+    ]);
+    await producer.send(T.integrity, numbered as TokenEvent[]);
+    const total = 3 + 3 + numbered.length;
+    await eventually(async () => expect(sum(await committedOffsets(app.config.KAFKA_GROUP_ID, T.integrity))).toBe(total));
+
+    // Alice's event counts once; the identical replay is a plain duplicate, the other payload a dead letter.
+    await expect(actualTotals(app.db, [alice, bob])).resolves.toEqual(expectedTotals([original]));
+    const { rows } = await app.db.query(`SELECT "offset"::int, reason, error, key, kafka_timestamp FROM ledger.dead_letters ORDER BY "offset"`);
+    expect(rows.map((r) => [r.offset, r.reason])).toEqual([
+      [2, 'conversation_owner_mismatch'],
+      [3, 'conflicting_duplicate'],
+      [4, 'not_json'],
+      [5, 'not_json'],
+    ]);
+    expect(rows[0].error).toContain(`belongs to user ${alice}`);
+    expect(rows[2]).toMatchObject({ kafka_timestamp: null, error: expect.stringContaining('outside years 1 to 9999') });
+    expect(rows[3]).toMatchObject({ key: null, error: expect.stringContaining('PostgreSQL refused them') });
+    await expect(app.metric('ledger_conflicting_duplicates_total')).resolves.toBe(1);
+    await expect(app.metric('ledger_duplicates_skipped_total')).resolves.toBe(1);
+
+    // 1, 2, 4, 3, 5: a gap (3 expected, 4 seen), then 3 arrives late (a reorder); 5 is in line again.
+    await expect(actualTotals(app.db, [seq])).resolves.toEqual(expectedTotals(numbered as TokenEvent[]));
+    const gaps = await app.http.as(app.token('ops', ['usage:read_all'])).get(`/v1/admin/ledger/sequence-gaps?user_id=${seq}`);
+    expect(gaps.status).toBe(200);
+    expect(gaps.body.list.map((g: { kind: string; expected_seq: number; seen_seq: number }) => [g.kind, g.expected_seq, g.seen_seq])).toEqual([
+      ['reorder', 5, 3],
+      ['gap', 3, 4],
+    ]);
+    await expect(app.metric('ledger_sequence_anomalies_total', { kind: 'gap' })).resolves.toBe(1);
+    expect((await app.http.as(app.token(seq)).get('/v1/admin/ledger/sequence-gaps')).status).toBe(403);
+    expect((await app.http.as(app.token('ops', ['usage:read_all'])).get('/v1/admin/ledger/sequence-gaps?cursor=nope')).status).toBe(400);
     await stop(app);
   }, 60_000);
 });

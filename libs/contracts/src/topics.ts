@@ -7,6 +7,8 @@ export const EventHeaders = {
   eventType: 'event-type',
   contentType: 'content-type',
   traceparent: 'traceparent',
+  /** The envelope's user_seq, repeated for tools that route without parsing. */
+  userSeq: 'user-seq',
 } as const;
 
 export const EVENT_CONTENT_TYPE = 'application/json';

@@ -1,7 +1,8 @@
 import { CreateLedgerSchema1763900000000 } from './migrations/1763900000000-create-ledger-schema';
 import { DeadLettersDlqPublishedAt1764100000000 } from './migrations/1764100000000-dead-letters-dlq-published-at';
 import { GatewayTokenViews1764300000000 } from './migrations/1764300000000-gateway-token-views';
+import { JournalDigestOwnersSequences1764500000000 } from './migrations/1764500000000-journal-digest-owners-sequences';
 
 /** Ordered list of the ledger schema's migrations (explicit, so bundling and tests need no globbing). */
-export const LEDGER_MIGRATIONS = [CreateLedgerSchema1763900000000, DeadLettersDlqPublishedAt1764100000000, GatewayTokenViews1764300000000];
+export const LEDGER_MIGRATIONS = [CreateLedgerSchema1763900000000, DeadLettersDlqPublishedAt1764100000000, GatewayTokenViews1764300000000, JournalDigestOwnersSequences1764500000000];
 export const LEDGER_SCHEMA = 'ledger';

@@ -4,7 +4,7 @@ import { decodeTokenEvent, toSafeText } from '@chat-ledger/contracts';
 import { pgErrorCode } from '@chat-ledger/database';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
 import { ConsumedRecord, DeadLetterRow, JournalRow, toDeadLetterRow, toJournalRow } from './consumed-record';
-import { LedgerWriteRepository } from './ledger-write.repository';
+import { LedgerWriteRepository, SequenceAnomaly } from './ledger-write.repository';
 
 /** A record after decoding: either a journal row to apply or a dead letter to store. */
 export type PreparedItem = { record: ConsumedRecord; journal: JournalRow } | { record: ConsumedRecord; deadLetter: DeadLetterRow };
@@ -18,6 +18,10 @@ export interface ApplyResult {
   deadLetters: DeadLetterRow[];
   /** Reasons of the dead letters newly stored by this call (a redelivered record is stored once). */
   deadLettersStored: string[];
+  /** Events whose id was applied before with another payload (dead-lettered as conflicting_duplicate). */
+  conflicts: number;
+  /** Gaps and reorders of per-user sequence numbers seen in this batch. */
+  anomalies: SequenceAnomaly[];
 }
 
 /**
@@ -63,6 +67,11 @@ export class ApplyBatchUseCase {
     for (const [type, n] of Object.entries(result.applied)) this.metrics.eventsApplied.inc({ type }, n);
     this.metrics.duplicatesSkipped.inc(undefined, result.duplicates);
     for (const reason of result.deadLettersStored) this.metrics.deadLetters.inc({ reason });
+    this.metrics.conflictingDuplicates.inc(undefined, result.conflicts);
+    for (const anomaly of result.anomalies) {
+      this.metrics.sequenceAnomalies.inc({ kind: anomaly.kind });
+      this.logger.warn({ msg: `per-user sequence ${anomaly.kind}`, user_id: anomaly.user_id, expected_seq: anomaly.expected_seq, seen_seq: anomaly.seen_seq, event_id: anomaly.event.event_id });
+    }
     return result;
   }
 
@@ -85,7 +94,14 @@ export class ApplyBatchUseCase {
             event_type: 'journal' in item ? item.journal.event_type : item.deadLetter.event_type,
           },
         };
-        return this.applyInTransaction([rejected]);
+        try {
+          return await this.applyInTransaction('journal' in item ? [rejected] : [{ record: item.record, deadLetter: storable(item.deadLetter, error) }]);
+        } catch (again) {
+          if (!isDataError(again)) throw again;
+          // Even the dead letter is refused (a key, header or timestamp PostgreSQL cannot take): keep the raw
+          // value and the position, drop the rest and say so, so the partition moves on.
+          return this.applyInTransaction([{ record: item.record, deadLetter: storable(rejected.deadLetter, again) }]);
+        }
       }
       // Bisect: each half in its own transaction, so one bad record costs log2(n) extra round trips.
       const middle = Math.ceil(items.length / 2);
@@ -97,24 +113,81 @@ export class ApplyBatchUseCase {
 
   private async applyInTransaction(items: PreparedItem[]): Promise<ApplyResult> {
     const journal: JournalRow[] = [];
-    const seen = new Set<string>();
+    const byId = new Map<string, { row: JournalRow; record: ConsumedRecord }>();
     let repeatedInBatch = 0;
     const deadLetters: DeadLetterRow[] = [];
     for (const item of items) {
-      if ('deadLetter' in item) deadLetters.push(item.deadLetter);
-      else if (seen.has(item.journal.event_id)) repeatedInBatch += 1;
-      else {
-        seen.add(item.journal.event_id);
+      if ('deadLetter' in item) {
+        deadLetters.push(item.deadLetter);
+        continue;
+      }
+      const first = byId.get(item.journal.event_id);
+      if (!first) {
+        byId.set(item.journal.event_id, { row: item.journal, record: item.record });
         journal.push(item.journal);
+      } else if (first.row.payload_digest === item.journal.payload_digest) {
+        repeatedInBatch += 1;
+      } else {
+        deadLetters.push(conflictingDuplicate(item.record, item.journal));
       }
     }
     return this.dataSource.transaction(async (manager) => {
-      const applied = await this.ledger.applyJournal(manager, journal);
+      const mismatches = await this.ledger.ownerMismatches(manager, journal);
+      const toApply = journal.filter((row) => !mismatches.has(row.event_id));
+      for (const [eventId, owner] of mismatches) {
+        const { row, record } = byId.get(eventId)!;
+        deadLetters.push(
+          rejectedEvent(record, row, 'conversation_owner_mismatch', `conversation ${row.conversation_id} belongs to user ${owner}, not ${row.user_id}: the event is not counted`),
+        );
+      }
+      const result = await this.ledger.applyJournal(manager, toApply);
+      for (const eventId of result.conflicts) {
+        const { row, record } = byId.get(eventId)!;
+        deadLetters.push(conflictingDuplicate(record, row));
+      }
+      const anomalies = await this.ledger.recordSequences(manager, result.sequenced);
+      deadLetters.sort((x, y) => x.partition - y.partition || Number(BigInt(x.offset) - BigInt(y.offset)));
       const deadLettersStored = await this.ledger.storeDeadLetters(manager, deadLetters);
-      const appliedCount = Object.values(applied).reduce((a, b) => a + b, 0);
-      return { applied, duplicates: journal.length - appliedCount + repeatedInBatch, deadLetters, deadLettersStored };
+      const appliedCount = Object.values(result.applied).reduce((a, b) => a + b, 0);
+      return {
+        applied: result.applied,
+        duplicates: toApply.length - appliedCount - result.conflicts.length + repeatedInBatch,
+        deadLetters,
+        deadLettersStored,
+        conflicts: deadLetters.filter((d) => d.reason === 'conflicting_duplicate').length,
+        anomalies,
+      };
     });
   }
+}
+
+/** A valid event the ledger does not count, as a dead letter: its raw record, why, and which event it was. */
+function rejectedEvent(record: ConsumedRecord, row: JournalRow, reason: string, error: string): DeadLetterRow {
+  return { ...toDeadLetterRow(record, { ok: false, reason: 'invalid_data', error: '' }), reason, error: toSafeText(error), event_id: row.event_id, event_type: row.event_type };
+}
+
+function conflictingDuplicate(record: ConsumedRecord, row: JournalRow): DeadLetterRow {
+  return rejectedEvent(
+    record,
+    row,
+    'conflicting_duplicate',
+    `event ${row.event_id} was applied before with another payload (digest ${row.payload_digest.slice(0, 16)}… differs): this copy is not counted`,
+  );
+}
+
+/** What PostgreSQL can always store of a dead letter: position, raw value, reason; the rest named in `error`. */
+function storable(deadLetter: DeadLetterRow, error: unknown): DeadLetterRow {
+  return {
+    ...deadLetter,
+    key: null,
+    headers: [],
+    event_id: null,
+    event_type: null,
+    kafka_timestamp: null,
+    error: toSafeText(
+      `${deadLetter.error}; stored without key, headers, event id and type, and Kafka timestamp: PostgreSQL refused them (SQLSTATE ${pgErrorCode(error)}: ${(error as Error).message})`,
+    ),
+  };
 }
 
 function merge(a: ApplyResult, b: ApplyResult): ApplyResult {
@@ -125,5 +198,7 @@ function merge(a: ApplyResult, b: ApplyResult): ApplyResult {
     duplicates: a.duplicates + b.duplicates,
     deadLetters: [...a.deadLetters, ...b.deadLetters],
     deadLettersStored: [...a.deadLettersStored, ...b.deadLettersStored],
+    conflicts: a.conflicts + b.conflicts,
+    anomalies: [...a.anomalies, ...b.anomalies],
   };
 }

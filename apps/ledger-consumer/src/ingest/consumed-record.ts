@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IHeaders } from 'kafkajs';
 import { CHAT_MESSAGE_RECORDED, DecodedTokenEvent, DecodeResult, TOKENS_ADJUSTED } from '@chat-ledger/contracts';
 
@@ -37,6 +38,10 @@ export interface JournalRow {
   kafka_topic: string;
   kafka_partition: number;
   kafka_offset: string;
+  /** The producer's per-user sequence number, when it numbers its events. */
+  user_seq: number | null;
+  /** SHA-256 (hex) of the decoded event: two copies of one event id with another digest are a conflict. */
+  payload_digest: string;
 }
 
 /** A row of ledger.dead_letters, shaped for jsonb_to_recordset (bytes as base64). */
@@ -65,7 +70,7 @@ export interface HeaderJson {
 export const MESSAGE_REASON = 'message';
 
 type Position = Pick<JournalRow, 'kafka_topic' | 'kafka_partition' | 'kafka_offset'>;
-type Base = Pick<JournalRow, 'event_id' | 'event_type' | 'event_version' | 'source' | 'occurred_at'>;
+type Base = Pick<JournalRow, 'event_id' | 'event_type' | 'event_version' | 'source' | 'occurred_at' | 'user_seq' | 'payload_digest'>;
 type MapperOf<T extends DecodedTokenEvent['type']> = (event: Extract<DecodedTokenEvent, { type: T }>, base: Base, position: Position) => JournalRow;
 
 /**
@@ -108,10 +113,28 @@ const JOURNAL_MAPPERS: { [T in DecodedTokenEvent['type']]: MapperOf<T> } = {
   }),
 };
 
+/**
+ * The digest of what an event says, not of its bytes: the decoded, normalised event (fixed key order), so
+ * the same event re-serialised by another producer or a replay has the same digest, and any change to a
+ * field the ledger reads does not.
+ */
+export function eventDigest(event: DecodedTokenEvent): string {
+  const { id, type, version, source, occurred_at, user_seq, data } = event;
+  return createHash('sha256').update(JSON.stringify([id, type, version, source, occurred_at, user_seq, data])).digest('hex');
+}
+
 /** Journal row of a decoded event. */
 export function toJournalRow(event: DecodedTokenEvent, record: ConsumedRecord): JournalRow {
   const position = { kafka_topic: record.topic, kafka_partition: record.partition, kafka_offset: record.offset };
-  const base = { event_id: event.id, event_type: event.type, event_version: event.version, source: event.source, occurred_at: event.occurred_at };
+  const base = {
+    event_id: event.id,
+    event_type: event.type,
+    event_version: event.version,
+    source: event.source,
+    occurred_at: event.occurred_at,
+    user_seq: event.user_seq,
+    payload_digest: eventDigest(event),
+  };
   return (JOURNAL_MAPPERS[event.type] as MapperOf<typeof event.type>)(event as never, base, position);
 }
 
@@ -137,13 +160,19 @@ export function headersToJson(headers: IHeaders | undefined): HeaderJson[] {
   return out;
 }
 
-function kafkaTimestamp(ms: string | undefined): string | null {
-  if (!ms || !/^\d{1,15}$/.test(ms)) return null;
-  const date = new Date(Number(ms));
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+/** The record's Kafka timestamp as timestamptz, or null (with why) when PostgreSQL could not store it. */
+function kafkaTimestamp(ms: string | undefined): { value: string | null; note?: string } {
+  if (!ms) return { value: null };
+  const date = /^-?\d{1,16}$/.test(ms) ? new Date(Number(ms)) : new Date(Number.NaN);
+  // PostgreSQL timestamps end at year 294276, but ISO strings past 9999 read "+010000-…", which it refuses.
+  if (Number.isNaN(date.getTime()) || date.getUTCFullYear() > 9999 || date.getUTCFullYear() < 1) {
+    return { value: null, note: `Kafka timestamp ${ms.slice(0, 20)} is outside years 1 to 9999 and was not stored` };
+  }
+  return { value: date.toISOString() };
 }
 
 export function toDeadLetterRow(record: ConsumedRecord, rejection: Extract<DecodeResult, { ok: false }>): DeadLetterRow {
+  const timestamp = kafkaTimestamp(record.timestamp);
   return {
     topic: record.topic,
     partition: record.partition,
@@ -152,9 +181,9 @@ export function toDeadLetterRow(record: ConsumedRecord, rejection: Extract<Decod
     value: record.value ? record.value.toString('base64') : null,
     headers: headersToJson(record.headers),
     reason: rejection.reason,
-    error: rejection.error,
+    error: timestamp.note ? `${rejection.error}; ${timestamp.note}` : rejection.error,
     event_id: rejection.eventId ?? null,
     event_type: rejection.eventType ?? null,
-    kafka_timestamp: kafkaTimestamp(record.timestamp),
+    kafka_timestamp: timestamp.value,
   };
 }

@@ -6,13 +6,15 @@ import type { DeadLetterRow, JournalRow } from './consumed-record';
 const JOURNAL_COLUMNS = [
   'event_id', 'event_type', 'event_version', 'source', 'user_id', 'conversation_id', 'message_id', 'role', 'model', 'reason',
   'tokens_delta', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'reasoning_tokens', 'total_tokens',
-  'occurred_at', 'effective_at', 'kafka_topic', 'kafka_partition', 'kafka_offset',
+  'occurred_at', 'effective_at', 'kafka_topic', 'kafka_partition', 'kafka_offset', 'user_seq',
 ] as const;
 
 /**
  * One statement per batch: the journal insert skips event ids already applied (ON CONFLICT DO NOTHING),
  * and only the rows it RETURNs are folded into every balance table with one set-based upsert each.
- * All parts run in the caller's transaction and see the same snapshot.
+ * All parts run in the caller's transaction and see the same snapshot, so `known` (journal rows that
+ * existed before this statement) tells a duplicate (same digest: a redelivery or a replay) from a
+ * conflicting one (another payload under an id already applied).
  */
 export const APPLY_SQL = `
 WITH input AS (
@@ -20,17 +22,46 @@ WITH input AS (
     event_id uuid, event_type text, event_version smallint, source text, user_id text, conversation_id uuid,
     message_id uuid, role text, model text, reason text, tokens_delta bigint, prompt_tokens bigint,
     completion_tokens bigint, cached_tokens bigint, reasoning_tokens bigint, total_tokens bigint,
-    occurred_at timestamptz, effective_at timestamptz, kafka_topic text, kafka_partition integer, kafka_offset bigint)
+    occurred_at timestamptz, effective_at timestamptz, kafka_topic text, kafka_partition integer, kafka_offset bigint,
+    user_seq bigint, payload_digest text)
+),
+known AS (
+  SELECT e.event_id, e.payload_digest FROM ledger.entries e WHERE e.event_id IN (SELECT event_id FROM input)
 ),
 inserted AS (
-  INSERT INTO ledger.entries (${JOURNAL_COLUMNS.join(', ')})
-  SELECT ${JOURNAL_COLUMNS.join(', ')} FROM input ORDER BY kafka_partition, kafka_offset
+  INSERT INTO ledger.entries (${JOURNAL_COLUMNS.join(', ')}, payload_digest)
+  SELECT ${JOURNAL_COLUMNS.join(', ')}, decode(payload_digest, 'hex') FROM input ORDER BY kafka_partition, kafka_offset
   ON CONFLICT (event_id) DO NOTHING
   RETURNING *
 ),
 ${BALANCE_TABLES.map((t, i) => `fold_${i} AS (${foldUpsert(t, 'inserted')})`).join(',\n')}
-SELECT coalesce((SELECT jsonb_object_agg(event_type, n) FROM (SELECT event_type, count(*) AS n FROM inserted GROUP BY 1) x), '{}'::jsonb) AS applied
+SELECT coalesce((SELECT jsonb_object_agg(event_type, n) FROM (SELECT event_type, count(*) AS n FROM inserted GROUP BY 1) x), '{}'::jsonb) AS applied,
+       coalesce((SELECT jsonb_agg(i.event_id) FROM input i JOIN known k USING (event_id)
+                  WHERE k.payload_digest IS NOT NULL AND k.payload_digest <> decode(i.payload_digest, 'hex')), '[]'::jsonb) AS conflicts,
+       coalesce((SELECT jsonb_agg(jsonb_build_object('event_id', event_id, 'user_id', user_id, 'user_seq', user_seq,
+                                                     'kafka_topic', kafka_topic, 'kafka_partition', kafka_partition, 'kafka_offset', kafka_offset::text)
+                                  ORDER BY kafka_partition, kafka_offset)
+                   FROM inserted WHERE user_seq IS NOT NULL), '[]'::jsonb) AS sequenced
 `;
+
+/**
+ * The first event naming a conversation fixes its owner. Taken before the journal insert, in its own
+ * statement: a concurrent batch (another partition) fixing the same conversation makes this insert wait for
+ * its commit, and the SELECT after it then sees the owner that batch fixed.
+ */
+const FIX_OWNERS_SQL = `
+INSERT INTO ledger.conversation_owners (conversation_id, user_id, first_event_id)
+SELECT DISTINCT ON (conversation_id) conversation_id, user_id, event_id
+  FROM jsonb_to_recordset($1::jsonb) AS r(conversation_id uuid, user_id text, event_id uuid, kafka_partition integer, kafka_offset bigint)
+ WHERE conversation_id IS NOT NULL
+ ORDER BY conversation_id, kafka_partition, kafka_offset
+ON CONFLICT (conversation_id) DO NOTHING`;
+
+const OWNER_MISMATCH_SQL = `
+SELECT r.event_id::text, o.user_id AS owner
+  FROM jsonb_to_recordset($1::jsonb) AS r(conversation_id uuid, user_id text, event_id uuid)
+  JOIN ledger.conversation_owners o ON o.conversation_id = r.conversation_id
+ WHERE o.user_id <> r.user_id`;
 
 const DEAD_LETTER_SQL = `
 INSERT INTO ledger.dead_letters (topic, partition, "offset", key, value, headers, reason, error, event_id, event_type, kafka_timestamp)
@@ -42,14 +73,92 @@ SELECT topic, partition, "offset", decode(key, 'base64'), decode(value, 'base64'
 ON CONFLICT (topic, partition, "offset") DO NOTHING
 RETURNING reason`;
 
+export interface SequencedRow {
+  event_id: string;
+  user_id: string;
+  user_seq: number;
+  kafka_topic: string;
+  kafka_partition: number;
+  kafka_offset: string;
+}
+
+export interface ApplyJournalResult {
+  /** Journal rows newly written, by event type. */
+  applied: Record<string, number>;
+  /** Event ids already in the journal with another payload digest: nothing of them was applied. */
+  conflicts: string[];
+  /** Newly written rows that carry a per-user sequence number, in Kafka order. */
+  sequenced: SequencedRow[];
+}
+
+export interface SequenceAnomaly {
+  user_id: string;
+  kind: 'gap' | 'reorder';
+  expected_seq: number;
+  seen_seq: number;
+  event: SequencedRow;
+}
+
 @Injectable()
 export class LedgerWriteRepository {
-  /** Returns how many journal rows were new, per event type (the rest were duplicates). */
-  async applyJournal(manager: EntityManager, rows: JournalRow[]): Promise<Record<string, number>> {
-    if (rows.length === 0) return {};
+  /** Writes the batch's new journal rows and folds them into the balances; says what was new and what conflicted. */
+  async applyJournal(manager: EntityManager, rows: JournalRow[]): Promise<ApplyJournalResult> {
+    if (rows.length === 0) return { applied: {}, conflicts: [], sequenced: [] };
     const [result] = await manager.query(APPLY_SQL, [JSON.stringify(rows)]);
     const applied = result.applied as Record<string, number | string>;
-    return Object.fromEntries(Object.entries(applied).map(([type, n]) => [type, Number(n)]));
+    return {
+      applied: Object.fromEntries(Object.entries(applied).map(([type, n]) => [type, Number(n)])),
+      conflicts: result.conflicts as string[],
+      sequenced: (result.sequenced as Array<SequencedRow & { user_seq: number | string }>).map((r) => ({ ...r, user_seq: Number(r.user_seq) })),
+    };
+  }
+
+  /** Fixes owners of conversations named for the first time; returns the event ids that name one under another user. */
+  async ownerMismatches(manager: EntityManager, rows: JournalRow[]): Promise<Map<string, string>> {
+    const named = rows.filter((r) => r.conversation_id !== null);
+    if (named.length === 0) return new Map();
+    const json = JSON.stringify(named.map(({ conversation_id, user_id, event_id, kafka_partition, kafka_offset }) => ({ conversation_id, user_id, event_id, kafka_partition, kafka_offset })));
+    await manager.query(FIX_OWNERS_SQL, [json]);
+    const mismatched: Array<{ event_id: string; owner: string }> = await manager.query(OWNER_MISMATCH_SQL, [json]);
+    return new Map(mismatched.map((m) => [m.event_id, m.owner]));
+  }
+
+  /**
+   * Advances each user's last applied sequence number over the batch's numbered events (in Kafka order) and
+   * records every gap (numbers skipped) and reorder (a number at or below the last one: a late arrival).
+   * The users' rows are locked for the transaction, so two batches of one user cannot interleave here.
+   */
+  async recordSequences(manager: EntityManager, sequenced: SequencedRow[]): Promise<SequenceAnomaly[]> {
+    if (sequenced.length === 0) return [];
+    const users = [...new Set(sequenced.map((r) => r.user_id))].sort();
+    const current: Array<{ user_id: string; last_seq: string }> = await manager.query(
+      `SELECT user_id, last_seq::text FROM ledger.user_sequences WHERE user_id = ANY($1::text[]) ORDER BY user_id FOR UPDATE`,
+      [users],
+    );
+    const last = new Map(current.map((r) => [r.user_id, Number(r.last_seq)]));
+    const anomalies: SequenceAnomaly[] = [];
+    for (const row of sequenced) {
+      const before = last.get(row.user_id) ?? 0;
+      if (row.user_seq > before + 1) anomalies.push({ user_id: row.user_id, kind: 'gap', expected_seq: before + 1, seen_seq: row.user_seq, event: row });
+      if (row.user_seq <= before) anomalies.push({ user_id: row.user_id, kind: 'reorder', expected_seq: before + 1, seen_seq: row.user_seq, event: row });
+      last.set(row.user_id, Math.max(before, row.user_seq));
+    }
+    await manager.query(
+      `INSERT INTO ledger.user_sequences (user_id, last_seq)
+       SELECT * FROM unnest($1::text[], $2::bigint[])
+       ON CONFLICT (user_id) DO UPDATE SET last_seq = GREATEST(ledger.user_sequences.last_seq, EXCLUDED.last_seq), updated_at = now()`,
+      [users, users.map((u) => last.get(u)!)],
+    );
+    if (anomalies.length > 0) {
+      await manager.query(
+        `INSERT INTO ledger.sequence_anomalies (user_id, kind, expected_seq, seen_seq, event_id, kafka_topic, kafka_partition, kafka_offset)
+         SELECT user_id, kind, expected_seq, seen_seq, event_id, kafka_topic, kafka_partition, kafka_offset
+           FROM jsonb_to_recordset($1::jsonb) AS r(user_id text, kind text, expected_seq bigint, seen_seq bigint, event_id uuid,
+                                                   kafka_topic text, kafka_partition integer, kafka_offset bigint)`,
+        [JSON.stringify(anomalies.map((a) => ({ ...a.event, kind: a.kind, expected_seq: a.expected_seq, seen_seq: a.seen_seq })))],
+      );
+    }
+    return anomalies;
   }
 
   /** Returns the reasons of the dead letters that were new (a redelivered record is already there). */

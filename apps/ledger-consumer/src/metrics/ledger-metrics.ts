@@ -9,6 +9,11 @@ export class LedgerMetrics {
   readonly eventsApplied = this.registry.counter('ledger_events_applied_total', 'Events newly written to the journal and folded into the totals, by event type.');
   readonly duplicatesSkipped = this.registry.counter('ledger_duplicates_skipped_total', 'Events whose id was already in the journal (redelivery or republish); nothing was changed.');
   readonly deadLetters = this.registry.counter('ledger_dead_letters_total', 'Records rejected into ledger.dead_letters, by reason.');
+  readonly conflictingDuplicates = this.registry.counter(
+    'ledger_conflicting_duplicates_total',
+    'Events whose id was already applied with another payload; dead-lettered as conflicting_duplicate, not counted.',
+  );
+  readonly sequenceAnomalies = this.registry.counter('ledger_sequence_anomalies_total', 'Per-user sequence numbers out of line, by kind: gap (numbers skipped) or reorder (a late arrival).');
   readonly dlqPublished = this.registry.counter('ledger_dlq_published_total', 'Rejected records published to the DLQ topic.');
   readonly dlqUnpublished = this.registry.counter(
     'ledger_dlq_unpublished_total',

@@ -111,6 +111,7 @@ export function decodeTokenEvent(value: Buffer | Uint8Array | string | null | un
       version: envelope.version,
       source: envelope.source,
       occurred_at: envelope.occurred_at.toUpperCase(),
+      user_seq: envelope.user_seq ?? null,
       data: contract.normalise(envelope.data),
     } as DecodedTokenEvent,
   };

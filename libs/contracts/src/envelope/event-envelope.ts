@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsISO8601, IsObject, IsString, IsUUID, Length, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 
 /** The JSON value of every message on the token-events topic (DESIGN.md: Events). */
 export interface EventEnvelope<TType extends string = string, TData = unknown> {
@@ -8,6 +8,11 @@ export interface EventEnvelope<TType extends string = string, TData = unknown> {
   source: string;
   /** RFC 3339, UTC, microseconds. */
   occurred_at: string;
+  /**
+   * The producer's sequence number for this user (1, 2, 3, … per partition key), so a consumer can see a
+   * gap or a reorder. The gateway sets it; producers that do not number their events leave it out.
+   */
+  user_seq?: number;
   data: TData;
 }
 
@@ -30,6 +35,12 @@ export class EventEnvelopeDto {
 
   @IsISO8601({ strict: true, strictSeparator: true })
   occurred_at!: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
+  user_seq?: number;
 
   @IsObject()
   data!: Record<string, unknown>;

@@ -12,7 +12,9 @@ export type TokenEventContract = (typeof TOKEN_EVENT_CONTRACTS)[number];
 
 /** The decoded form of each contract: envelope fields the consumers rely on, plus its normalised data. */
 export type DecodedEventOf<C> =
-  C extends EventContract<infer TType, infer TData> ? { id: string; type: TType; version: number; source: string; occurred_at: string; data: TData } : never;
+  C extends EventContract<infer TType, infer TData>
+    ? { id: string; type: TType; version: number; source: string; occurred_at: string; user_seq: number | null; data: TData }
+    : never;
 
 export type DecodedTokenEvent = DecodedEventOf<TokenEventContract>;
 

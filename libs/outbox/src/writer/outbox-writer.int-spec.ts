@@ -60,14 +60,33 @@ describe('OutboxWriter', () => {
   it('stores the envelope, key and headers (traceparent when given)', async () => {
     const envelope = anEnvelope('header-user', 1);
     await dataSource.transaction((m) => writer.append(m, { envelope, partitionKey: 'header-user', traceparent: '00-abc-def-01' }));
-    const [row] = await dataSource.query(`SELECT event_type, partition_key, payload, headers, status, attempts FROM outbox.events WHERE event_id = $1`, [envelope.id]);
+    const [row] = await dataSource.query(`SELECT event_type, partition_key, payload, headers, status, attempts, user_seq::int FROM outbox.events WHERE event_id = $1`, [envelope.id]);
     expect(row).toEqual({
       event_type: 'ledger.tokens.adjusted',
       partition_key: 'header-user',
-      payload: envelope,
-      headers: { 'event-id': envelope.id, 'event-type': 'ledger.tokens.adjusted', 'content-type': 'application/json', traceparent: '00-abc-def-01' },
+      payload: { ...envelope, user_seq: 1 },
+      headers: { 'event-id': envelope.id, 'event-type': 'ledger.tokens.adjusted', 'content-type': 'application/json', traceparent: '00-abc-def-01', 'user-seq': '1' },
       status: 'pending',
       attempts: 0,
+      user_seq: 1,
     });
+  });
+
+  it("numbers each user's events 1, 2, 3, … in id order, also when their transactions run concurrently", async () => {
+    const users = ['seq-a', 'seq-b', 'seq-c'];
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        dataSource.transaction((m) => writer.append(m, { envelope: anEnvelope(users[i % 3]!, i), partitionKey: users[i % 3]! })),
+      ),
+    );
+    for (const user of users) {
+      const rows: Array<{ user_seq: number; seq_in_payload: number; seq_in_header: string }> = await dataSource.query(
+        `SELECT user_seq::int, (payload->>'user_seq')::int AS seq_in_payload, headers->>'user-seq' AS seq_in_header
+           FROM outbox.events WHERE partition_key = $1 ORDER BY id`,
+        [user],
+      );
+      expect(rows.map((r) => r.user_seq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+      expect(rows.every((r) => r.seq_in_payload === r.user_seq && r.seq_in_header === String(r.user_seq))).toBe(true);
+    }
   });
 });

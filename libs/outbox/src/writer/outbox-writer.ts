@@ -12,13 +12,24 @@ export interface OutboxEvent<TData> {
 
 /**
  * The insert the writer runs ($1 event id, $2 type, $3 partition key, $4 envelope, $5 headers), returning the
- * row id. One round trip: the sub-select takes the user lock before the outer INSERT evaluates nextval() for id.
+ * row id and the user's sequence number. One round trip: the user lock, then the user's next sequence
+ * number (its row stays locked until commit), then the row, whose id (nextval) is drawn only after both.
  */
 export const OUTBOX_INSERT_SQL = `
-  INSERT INTO outbox.events (event_id, event_type, partition_key, payload, headers)
-  SELECT $1::uuid, $2::text, $3::text, $4::jsonb, $5::jsonb
-    FROM (SELECT pg_advisory_xact_lock(${OutboxLock.userWrite}, hashtext($3::text))) AS user_lock
-  RETURNING id`;
+  WITH user_lock AS (SELECT pg_advisory_xact_lock(${OutboxLock.userWrite}, hashtext($3::text))),
+  seq AS (
+    INSERT INTO outbox.user_sequences AS s (partition_key, last_seq)
+    SELECT $3::text, 1 FROM user_lock
+    ON CONFLICT (partition_key) DO UPDATE SET last_seq = s.last_seq + 1
+    RETURNING last_seq
+  )
+  INSERT INTO outbox.events (event_id, event_type, partition_key, payload, headers, user_seq)
+  SELECT $1::uuid, $2::text, $3::text,
+         $4::jsonb || jsonb_build_object('user_seq', seq.last_seq),
+         $5::jsonb || jsonb_build_object('${EventHeaders.userSeq}', seq.last_seq::text),
+         seq.last_seq
+    FROM seq
+  RETURNING id, user_seq`;
 
 /**
  * Appends events to outbox.events inside the caller's transaction: the event exists if and only if the
