@@ -3,7 +3,7 @@ import { Agent } from 'node:http';
 import { benchToken, runLoadProcess, startGateway, startLedger } from '../harness/bench-apps';
 import { LatencySummary, median, summarizeLatency } from '../harness/stats';
 import type { E2eLoadPlan, E2eLoadResult } from '../load/e2e-load';
-import { post } from '../load/http-load';
+import { post } from '../load/http-post';
 import { MESSAGE_BODY } from './write-path.bench';
 
 export const E2E_POLL_MS = 2;
