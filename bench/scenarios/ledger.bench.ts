@@ -2,6 +2,7 @@ import type { BenchDeps } from '../harness/bench-stack';
 import { Consumer, EachBatchPayload, Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { decodeTokenEvent } from '@chat-ledger/contracts';
+import { LedgerConfig } from '../../apps/ledger-consumer/src/config/ledger.config';
 import { toJournalRow } from '../../apps/ledger-consumer/src/ingest/consumed-record';
 import { APPLY_SQL } from '../../apps/ledger-consumer/src/ingest/ledger-write.repository';
 import { startLedger } from '../harness/bench-apps';
@@ -10,8 +11,14 @@ import { median, ratio } from '../harness/stats';
 import { rawProduceEps } from './relay.bench';
 
 /** The ledger-consumer's own consumer settings (LedgerConfig defaults), so the raw side reads alike. */
-const CONSUMER = { maxWaitTimeInMs: 100, maxBytesPerPartition: 1024 * 1024, sessionTimeout: 6_000 } as const;
-const PARTITIONS_CONCURRENCY = 4;
+const LEDGER_DEFAULTS = new LedgerConfig();
+const CONSUMER = {
+  maxWaitTimeInMs: LEDGER_DEFAULTS.KAFKA_MAX_WAIT_MS,
+  maxBytesPerPartition: LEDGER_DEFAULTS.KAFKA_MAX_BYTES_PER_PARTITION,
+  sessionTimeout: LEDGER_DEFAULTS.KAFKA_SESSION_TIMEOUT_MS,
+  heartbeatInterval: LEDGER_DEFAULTS.heartbeatIntervalMs,
+} as const;
+const PARTITIONS_CONCURRENCY = LEDGER_DEFAULTS.KAFKA_PARTITIONS_CONCURRENCY;
 const CONSUME_TIMEOUT_MS = 300_000;
 const APPLY_TIMEOUT_MS = 300_000;
 
@@ -33,7 +40,7 @@ async function consumeUntil(
   const done = new Promise<number>((r) => (resolveDone = r));
   consumer.on(consumer.events.GROUP_JOIN, () => (joinedAt ||= Date.now()));
   await consumer.connect();
-    try {
+  try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
