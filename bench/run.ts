@@ -38,7 +38,11 @@ function parseFlags(argv: string[]): Flags {
   return { quick, only, runs, ...(profileDir ? { profileDir } : {}) };
 }
 
-/** Topic partitions: 100k gateway-sized events stay within the embedded broker's ~5 MiB per partition. */
+/**
+ * Partitions of the throughput scenarios' topics: production-sized (more than the ledger's concurrent
+ * partitions and fewer than the relay's 64 shards, so every shard and consumer slot has work), and what
+ * earlier runs used, so their figures stay comparable.
+ */
 const PARTITIONS = 32;
 
 const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);

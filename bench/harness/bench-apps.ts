@@ -46,10 +46,13 @@ export function startGateway(env: Record<string, string>): Promise<RunningApp> {
   return startApp('chat-gateway', { RATE_LIMIT_WRITES_PER_SECOND: '0', ...env });
 }
 
-/** ledger-consumer; ready once its consumer joined the group (it logs "listening" after that). */
+/**
+ * ledger-consumer with its default settings; ready once its consumer joined the group (it logs "listening"
+ * after that). Every start uses a group of its own and leaves it on stop, so the join never waits out a
+ * previous member's session.
+ */
 export function startLedger(env: Record<string, string>): Promise<RunningApp> {
-  // The embedded broker handles membership changes after sessionTimeout − 1 s: keep it short.
-  return startApp('ledger-consumer', { KAFKA_SESSION_TIMEOUT_MS: '6000', ...env });
+  return startApp('ledger-consumer', env);
 }
 
 /** Runs a bench/load script in its own process and parses the JSON it prints last. */

@@ -52,6 +52,12 @@ export class BenchStack {
     try {
       // The heap production brokers start with (the official scripts' default), not the small dev one.
       const kafka = await KafkaBroker.start({ dataDir: join(root, 'kafka'), port: 0, persistent: false, heapMb: 1024 });
+      try {
+        await loadGroupCoordinator(kafka);
+      } catch (error) {
+        await kafka.stop();
+        throw error;
+      }
       return new BenchStack(root, pg, kafka);
     } catch (error) {
       await pg.stop();
@@ -96,10 +102,36 @@ export class BenchStack {
     }
   }
 
-  /** A new, empty topic, so no measurement reads another's records. */
+  /**
+   * A new, empty topic, so no measurement reads another's records; returned once every partition takes writes.
+   * Right after CreateTopics the broker may not know the topic yet (kafkajs' waitForLeaders then fails on
+   * UNKNOWN_TOPIC_OR_PARTITION instead of waiting), and its metadata names the leaders a moment before it acts
+   * as leader for them: a produce in that window gets NOT_LEADER_OR_FOLLOWER and the relay backs off, which a
+   * latency run would count. ListOffsets is answered only by a partition's acting leader, so the topic is ready
+   * once the offsets of all its partitions can be read.
+   */
   async newTopic(prefix: string, partitions: number): Promise<string> {
     const name = `${prefix}-${randomBytes(4).toString('hex')}`;
-    await this.kafka.createTopics([{ name, partitions }]);
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ waitForLeaders: false, topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1 }] });
+      const deadline = Date.now() + 30_000;
+      let lastProblem = 'no partitions yet';
+      for (;;) {
+        try {
+          const offsets = await admin.fetchTopicOffsets(name);
+          if (offsets.length === partitions) break;
+          lastProblem = `offsets of ${offsets.length} of ${partitions} partitions`;
+        } catch (error) {
+          lastProblem = (error as Error).message;
+        }
+        if (Date.now() > deadline) throw new Error(`topic ${name} not writable 30 s after its creation: ${lastProblem}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
     return name;
   }
 
@@ -107,5 +139,32 @@ export class BenchStack {
     await this.kafka.stop().catch(() => undefined);
     await this.pg.stop().catch(() => undefined);
     rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The first consumer group on a new broker makes it create __consumer_offsets and load its partitions: that
+ * group's join waits seconds, and kafkajs may report "the coordinator is loading" as a crash and restart the
+ * consumer. Asking for a group once the offsets topic is loaded pays this here, not in a scenario.
+ */
+async function loadGroupCoordinator(kafka: KafkaBroker): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + 60_000;
+    let lastProblem = '';
+    for (;;) {
+      try {
+        // kafkajs throws on a group's error code (coordinator not available, loading), so an answer means loaded.
+        await admin.describeGroups(['bench-coordinator-warm-up']);
+        return;
+      } catch (error) {
+        lastProblem = (error as Error).message;
+      }
+      if (Date.now() > deadline) throw new Error(`Kafka group coordinator not ready 60 s after the broker started: ${lastProblem}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }

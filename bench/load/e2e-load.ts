@@ -1,6 +1,6 @@
 import { Agent } from 'node:http';
 import { Client } from 'pg';
-import { post } from './http-load';
+import { post } from './http-post';
 
 /**
  * Open-loop load for the end-to-end scenario, in its own process: posts messages at a fixed rate
@@ -8,6 +8,14 @@ import { post } from './http-load';
  * response until the ledger has applied its event (its row in ledger.message_totals is visible).
  * The ledger is observed by polling every `pollMs` over the primary key of the messages still
  * outstanding, so the resolution is about pollMs.
+ *
+ * Why not autocannon (which drives the write path): its `overallRate` / `connectionRate` are a per-second
+ * budget per connection, not a schedule. Each connection sends its share back to back as soon as its second
+ * begins and then waits for the next one, and all connections start together, so "100 msg/s" arrives as a
+ * burst of 100 at the top of every second, which queues in the relay and the ledger and inflates the very
+ * latency measured. And a connection sends only after its previous answer (closed loop), so a slow answer
+ * delays the following sends instead of the schedule holding. This generator sends request i at
+ * start + i / rate whatever the answers do, and takes each message's clock from its own response.
  */
 export interface E2eLoadPlan {
   baseUrl: string;

@@ -1,14 +1,16 @@
-import { Agent, request } from 'node:http';
+import autocannon from 'autocannon';
 
 /**
- * A closed-loop HTTP load generator, run as its own process so its CPU is not the server's:
- * `workers` connections (keep-alive), each posting one message after another to its own
- * conversation for `seconds`. Reads its plan as JSON from argv[2], prints its result as JSON.
+ * Closed-loop HTTP load for the write path, driven by autocannon and run as its own process so the
+ * generator's event loop is not the bench's: `workers.length` keep-alive connections, each posting one
+ * message after another (pipelining 1) to its own conversation as its own user (token) for `seconds`,
+ * after a 1 s warm-up (JIT, pools, first connections) that does not count. Reads its plan as JSON from
+ * argv[2], prints its result as JSON.
  */
 export interface HttpLoadPlan {
   baseUrl: string;
   seconds: number;
-  /** One entry per concurrent worker: its own user (token) and conversation. */
+  /** One entry per concurrent connection: its own user (token) and conversation. */
   workers: Array<{ token: string; conversationId: string }>;
   body: unknown;
 }
@@ -22,61 +24,50 @@ export interface HttpLoadResult {
   firstError?: string;
 }
 
-export function post(agent: Agent, url: URL, token: string, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+/** autocannon runs `warmup` first with the same options, on connections of its own; @types/autocannon lacks it. */
+type Options = autocannon.Options & { warmup?: { connections: number; duration: number } };
+/** Without a callback autocannon returns its event emitter, which is also a thenable; the types say Promise only. */
+type RunningInstance = autocannon.Instance & PromiseLike<autocannon.Result>;
 
 async function main(): Promise<void> {
   const plan = JSON.parse(process.argv[2]!) as HttpLoadPlan;
-  const agent = new Agent({ keepAlive: true, maxSockets: plan.workers.length });
   const body = JSON.stringify(plan.body);
-  const statuses: Record<string, number> = {};
-  let ok = 0;
-  let failed = 0;
   let firstError: string | undefined;
-  // A short warm-up (JIT, pools, first connections) that does not count.
-  const warmupUntil = Date.now() + 1_000;
-  let started = 0;
-  const deadline = warmupUntil + plan.seconds * 1_000;
-  await Promise.all(
-    plan.workers.map(async (w) => {
-      const url = new URL(`/v1/conversations/${w.conversationId}/messages`, plan.baseUrl);
-      while (Date.now() < deadline) {
-        const counting = Date.now() >= warmupUntil;
-        if (counting && !started) started = Date.now();
-        try {
-          const res = await post(agent, url, w.token, body);
-          if (!counting) continue;
-          statuses[res.status] = (statuses[res.status] ?? 0) + 1;
-          if (res.status === 201) ok++;
-          else {
-            failed++;
-            firstError ??= `${res.status} ${res.text.slice(0, 300)}`;
-          }
-        } catch (error) {
-          if (!counting) continue;
-          failed++;
-          firstError ??= (error as Error).message;
-        }
-      }
-    }),
-  );
-  const seconds = (Date.now() - started) / 1_000;
-  agent.destroy();
-  const result: HttpLoadResult = { ok, failed, seconds, rps: ok / seconds, statuses, ...(firstError ? { firstError } : {}) };
+  // What the warm-up answered is not counted, so it must not be the error reported either.
+  let counting = false;
+  // autocannon calls setupClient once per connection it opens, warm-up's included: connection k gets worker
+  // k mod N, so every connection of a run is a different user and no two connections share a conversation.
+  let opened = 0;
+  const options: Options = {
+    url: plan.baseUrl,
+    connections: plan.workers.length,
+    pipelining: 1,
+    duration: plan.seconds,
+    warmup: { connections: plan.workers.length, duration: 1 },
+    setupClient: (client) => {
+      const w = plan.workers[opened++ % plan.workers.length]!;
+      client.setRequests([{
+        method: 'POST',
+        path: `/v1/conversations/${w.conversationId}/messages`,
+        headers: { authorization: `Bearer ${w.token}`, 'content-type': 'application/json' },
+        body,
+        onResponse: (status, text) => {
+          if (counting && status !== 201) firstError ??= `${status} ${text.slice(0, 300)}`;
+        },
+      }]);
+    },
+  };
+  // The callback form would skip the warm-up: only the promise form runs it.
+  const instance = autocannon(options) as unknown as RunningInstance;
+  instance.on('start', () => (counting = true));
+  instance.on('reqError', (error: Error) => (firstError ??= error.message));
+  const r = await instance;
+  const statuses: Record<string, number> = {};
+  for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) statuses[code] = s.count ?? 0;
+  const ok = statuses['201'] ?? 0;
+  // Anything but a 201 is a failure, and so is a connection error or a timeout (no status at all).
+  const failed = Object.values(statuses).reduce((a, n) => a + n, 0) - ok + r.errors;
+  const result: HttpLoadResult = { ok, failed, seconds: r.duration, rps: ok / r.duration, statuses, ...(firstError ? { firstError } : {}) };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

@@ -1,7 +1,8 @@
 import type { BenchDeps } from '../harness/bench-stack';
 import { Consumer, EachBatchPayload, Kafka, logLevel } from 'kafkajs';
-import { Client } from 'pg';
+import { Pool } from 'pg';
 import { decodeTokenEvent } from '@chat-ledger/contracts';
+import { LedgerConfig } from '../../apps/ledger-consumer/src/config/ledger.config';
 import { toJournalRow } from '../../apps/ledger-consumer/src/ingest/consumed-record';
 import { APPLY_SQL } from '../../apps/ledger-consumer/src/ingest/ledger-write.repository';
 import { startLedger } from '../harness/bench-apps';
@@ -10,8 +11,14 @@ import { median, ratio } from '../harness/stats';
 import { rawProduceEps } from './relay.bench';
 
 /** The ledger-consumer's own consumer settings (LedgerConfig defaults), so the raw side reads alike. */
-const CONSUMER = { maxWaitTimeInMs: 100, maxBytesPerPartition: 1024 * 1024, sessionTimeout: 6_000 } as const;
-const PARTITIONS_CONCURRENCY = 4;
+const LEDGER_DEFAULTS = new LedgerConfig();
+const CONSUMER = {
+  maxWaitTimeInMs: LEDGER_DEFAULTS.KAFKA_MAX_WAIT_MS,
+  maxBytesPerPartition: LEDGER_DEFAULTS.KAFKA_MAX_BYTES_PER_PARTITION,
+  sessionTimeout: LEDGER_DEFAULTS.KAFKA_SESSION_TIMEOUT_MS,
+  heartbeatInterval: LEDGER_DEFAULTS.heartbeatIntervalMs,
+} as const;
+const PARTITIONS_CONCURRENCY = LEDGER_DEFAULTS.KAFKA_PARTITIONS_CONCURRENCY;
 const CONSUME_TIMEOUT_MS = 300_000;
 const APPLY_TIMEOUT_MS = 300_000;
 
@@ -33,7 +40,7 @@ async function consumeUntil(
   const done = new Promise<number>((r) => (resolveDone = r));
   consumer.on(consumer.events.GROUP_JOIN, () => (joinedAt ||= Date.now()));
   await consumer.connect();
-    try {
+  try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
@@ -69,30 +76,40 @@ export function rawConsumeEps(brokers: string, topic: string, events: number): P
 
 /**
  * Scenario 3c: the naive floor. Every event decoded and validated like the ledger does, then applied in
- * a transaction of its own with the very same statement (journal insert + folds) the ledger uses.
- * Measured on the first `events` of the topic (it is slow; its rate does not depend on the count).
+ * a transaction of its own with the very same statement (journal insert + folds) the ledger uses, as many
+ * partitions at a time as the ledger, each on a connection of its own (one shared connection would run the
+ * partitions' transactions interleaved in one session). Measured on about the first `events` of the topic
+ * (it is slow; its rate does not depend on the count): a Kafka fetch hands over up to 1 MiB per partition,
+ * so a batch stops early once `events` are applied instead of being worked through.
  */
 export async function naiveApplyEps(url: string, brokers: string, topic: string, events: number): Promise<number> {
-  const db = new Client({ connectionString: url });
-  await db.connect();
+  const pool = new Pool({ connectionString: url, max: PARTITIONS_CONCURRENCY });
+  let applied = 0;
   try {
     return await consumeUntil(brokers, topic, events, async ({ batch, resolveOffset, heartbeat }) => {
+      const db = await pool.connect();
       let n = 0;
-      for (const m of batch.messages) {
-        const record = { topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers, timestamp: m.timestamp };
-        const decoded = decodeTokenEvent(m.value);
-        if (!decoded.ok) throw new Error(`bench event did not decode: ${decoded.error}`);
-        await db.query('BEGIN');
-        await db.query(APPLY_SQL, [JSON.stringify([toJournalRow(decoded.event, record)])]);
-        await db.query('COMMIT');
-        resolveOffset(m.offset);
-        n++;
+      try {
+        for (const m of batch.messages) {
+          if (applied >= events) break;
+          const record = { topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers, timestamp: m.timestamp };
+          const decoded = decodeTokenEvent(m.value);
+          if (!decoded.ok) throw new Error(`bench event did not decode: ${decoded.error}`);
+          await db.query('BEGIN');
+          await db.query(APPLY_SQL, [JSON.stringify([toJournalRow(decoded.event, record)])]);
+          await db.query('COMMIT');
+          resolveOffset(m.offset);
+          applied++;
+          n++;
+        }
+      } finally {
+        db.release();
       }
       await heartbeat();
       return n;
     });
   } finally {
-    await db.end();
+    await pool.end();
   }
 }
 

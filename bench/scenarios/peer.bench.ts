@@ -53,7 +53,7 @@ import { LatencySummary, summarizeLatency } from '../harness/stats';
 export interface PeerOptions {
   /** superuser URL of the bench PG server (postgres://postgres:postgres@127.0.0.1:port/postgres) */
   serverUrl: string;
-  /** 127.0.0.1:port of the Kafka-protocol broker */
+  /** bootstrap servers of the bench's Kafka broker (127.0.0.1:port) */
   brokers: string;
   /** creates a fresh empty topic, returns its name */
   newTopic: (prefix: string, partitions: number) => Promise<string>;

@@ -7,6 +7,11 @@ import { loadConfig } from '@chat-ledger/platform';
 import { fillOutbox, gatewayEvent, OutboxMessage, readOutboxMessages } from '../harness/outbox-fill';
 import { LatencySummary, median, ratio, summarizeLatency } from '../harness/stats';
 
+/**
+ * The relay's default OUTBOX_BATCH_SIZE. A send's records for one partition travel as one record batch, which
+ * Kafka refuses above 1 MiB (message.max.bytes): 500 envelopes of ~0.5 KB (~0.65 KB with key and headers) are
+ * ~330 KB even if they all had the same key, and ~16 per partition on 32 partitions.
+ */
 export const RELAY_BATCH_SIZE = 500;
 
 const quietLogger: RelayLogger = { log: () => undefined, debug: () => undefined, warn: (m) => console.error('relay warn', m), error: (m) => console.error('relay error', m) };

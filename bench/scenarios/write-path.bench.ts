@@ -5,7 +5,7 @@ import { gatewayEvent } from '../harness/outbox-fill';
 import { benchToken, runLoadProcess, startGateway } from '../harness/bench-apps';
 import { median, ratio } from '../harness/stats';
 import type { HttpLoadPlan, HttpLoadResult } from '../load/http-load';
-import { post } from '../load/http-load';
+import { post } from '../load/http-post';
 
 /** What every write carries: an assistant message of 600 B with usage, as a chat backend records it. */
 export const MESSAGE_CONTENT = 'x'.repeat(600);
@@ -54,7 +54,8 @@ export async function rawWriteTps(url: string, clients: number, seconds: number,
 
 /**
  * Scenarios 1b/1c: chat-gateway (its own process, relay off so only the write path runs) under a
- * closed-loop load from another process: `clients` users, each posting to its own conversation.
+ * closed-loop load from another process (autocannon): `clients` connections, each its own user posting to
+ * its own conversation.
  */
 export async function gatewayWriteTps(url: string, clients: number, seconds: number, skipOutbox: boolean): Promise<HttpLoadResult> {
   const gateway = await startGateway({ DATABASE_URL: url, RELAY_ENABLED: 'false', BENCH_SKIP_OUTBOX_WRITE: String(skipOutbox) });
