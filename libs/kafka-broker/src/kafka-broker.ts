@@ -4,6 +4,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, WriteSt
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { createTopicsAndWait } from './create-topics';
 import { KAFKA_VERSION, KafkaRuntime, KafkaRuntimeOptions, resolveKafkaRuntime } from './kafka-runtime';
 import { ExtraListener, serverProperties } from './server-properties';
 
@@ -173,17 +174,7 @@ export class KafkaBroker {
     try {
       const existing = new Set(await admin.listTopics());
       const missing = topics.filter((t) => !existing.has(t.name));
-      if (missing.length > 0) {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((t) => ({
-            topic: t.name,
-            numPartitions: t.partitions,
-            replicationFactor: 1,
-            configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
-          })),
-        });
-      }
+      await createTopicsAndWait(admin, missing);
       const present = topics.filter((t) => existing.has(t.name));
       if (present.length > 0) {
         const { topics: metadata } = await admin.fetchTopicMetadata({ topics: present.map((t) => t.name) });

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { KafkaBroker, KafkaBrokerTopic } from '@chat-ledger/kafka-broker';
+import { createTopicsAndWait, KafkaBroker, KafkaBrokerTopic } from '@chat-ledger/kafka-broker';
 import { findFreePort } from './free-port';
 import { TcpFaultProxy } from './tcp-fault-proxy';
 
@@ -30,15 +30,7 @@ export async function createTopics(topics: readonly TestTopic[], brokers = testK
   const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: topics.map((t) => ({
-        topic: t.name,
-        numPartitions: t.partitions,
-        replicationFactor: 1,
-        configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
-      })),
-    });
+    await createTopicsAndWait(admin, topics);
   } finally {
     await admin.disconnect();
   }
