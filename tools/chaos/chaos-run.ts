@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions, withDatabase } from '@chat-ledger/database';
@@ -42,6 +42,8 @@ export interface ChaosSummary {
   gaveUp: number;
   faults: Record<FaultKind, number>;
   processCrashesRestarted: number;
+  /** Records produced straight to the topic: refused by the DLQ topic, and conflicting duplicates. */
+  poisonInjected: { refused: number; conflicts: number };
   eventsInOutbox: number;
   eventsPublished: number;
   deadRows: number;
@@ -74,7 +76,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
   const databaseUrl = withDatabase(o.pgServerUrl, dbName);
   // A real Apache Kafka node of the run's own; the apps reach it through a fault proxy (the address its
   // second listener advertises), the verifier directly.
-  const kafka = await startOwnKafka([{ name: 'token-events', partitions: o.partitions }]);
+  // The DLQ topic refuses records above 1 KB, so the large poison records the run injects must not hold
+  // their partition (the dead letter is kept in the database, its DLQ copy left for the redrive).
+  const kafka = await startOwnKafka([
+    { name: 'token-events', partitions: o.partitions },
+    { name: 'token-events.dlq', partitions: 1, config: { 'max.message.bytes': '1024' } },
+  ]);
   const secret = randomBytes(32).toString('hex');
   const gatewayPort = await findFreePort();
   const baseEnv = {
@@ -85,7 +92,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
     KAFKA_TOPIC_PARTITIONS: String(o.partitions),
     LOG_LEVEL: 'info',
   };
-  const relayEnv = { ...baseEnv, OUTBOX_RETRY_BASE: '100ms', OUTBOX_RETRY_MAX: '2s', OUTBOX_MAX_ATTEMPTS: '1000', OUTBOX_SEND_TIMEOUT: '5s', OUTBOX_REBALANCE_INTERVAL: '500ms' };
+  const relayEnv = { ...baseEnv, OUTBOX_RETRY_BASE: '100ms', OUTBOX_RETRY_MAX: '2s', OUTBOX_MAX_ATTEMPTS: '3', OUTBOX_SEND_TIMEOUT: '5s', OUTBOX_REBALANCE_INTERVAL: '500ms' };
   const event = (line: string) => o.log(`  [${new Date().toISOString().slice(11, 23)}] ${line}`);
   const proc = (name: string, script: string, env: Record<string, string>, ready: string) =>
     new ManagedProcess({ name, script: join(o.distDir, script), env, readyWhen: (l) => l.includes(ready), logFile: join(o.workDir, `${name}.log`), restartOnCrash: true, onEvent: event });
@@ -94,10 +101,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
   const relays = [0, 1].map((i) => proc(`relay-${i}`, 'apps/outbox-relay/src/main.js', relayEnv, 'outbox relay running'));
   const ledgerPorts = await Promise.all(Array.from({ length: o.ledgers }, () => findFreePort()));
   const ledgers = ledgerPorts.map((_, i) =>
-    proc(`ledger-${i}`, 'apps/ledger-consumer/src/main.js', { ...baseEnv, PORT: String(ledgerPorts[i]), KAFKA_SESSION_TIMEOUT_MS: '10000', KAFKA_HEARTBEAT_INTERVAL_MS: '1000', BATCH_RETRY_INITIAL: '50ms', BATCH_RETRY_MAX: '1s' }, 'ledger-consumer listening'),
+    proc(`ledger-${i}`, 'apps/ledger-consumer/src/main.js', { ...baseEnv, PORT: String(ledgerPorts[i]), KAFKA_DLQ_TOPIC: 'token-events.dlq', DLQ_PUBLISH_TIMEOUT: '2s', KAFKA_SESSION_TIMEOUT_MS: '10000', KAFKA_HEARTBEAT_INTERVAL_MS: '1000', BATCH_RETRY_INITIAL: '50ms', BATCH_RETRY_MAX: '1s' }, 'ledger-consumer listening'),
   );
   const all = [gateway, ...relays, ...ledgers];
   const faultsDone = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  const poison = { refused: 0, conflicts: 0 };
   let summary: ChaosSummary | undefined;
   try {
     // Migrations first (the gateway's), then the rest.
@@ -162,6 +170,18 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
           event(`terminated ${rowCount} PostgreSQL connections`);
           break;
         }
+        case 'broker-outage':
+          await kafka.proxy.cut();
+          await sleep(fault.durationMs);
+          await kafka.proxy.restore();
+          break;
+        case 'poison': {
+          const injected = await injectPoison(databaseUrl, kafka.brokers);
+          poison.refused += injected.refused;
+          poison.conflicts += injected.conflicts;
+          event(`produced ${injected.refused} record(s) the DLQ topic refuses and ${injected.conflicts} conflicting duplicate(s)`);
+          break;
+        }
         case 'slow-network':
           kafka.proxy.setLatency(80);
           await sleep(fault.durationMs);
@@ -188,8 +208,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
       const [row] = await dataSource.query(`SELECT
         (SELECT count(*) FROM outbox.events WHERE status = 'pending')::int AS pending,
         (SELECT count(*) FROM outbox.events WHERE status = 'published')::int AS published,
-        (SELECT count(*) FROM ledger.entries)::int AS applied`);
-      if (row.pending === 0 && row.applied >= row.published) {
+        (SELECT count(*) FROM ledger.entries)::int AS applied,
+        (SELECT count(*) FROM ledger.dead_letters)::int AS dead_letters`);
+      if (row.pending === 0 && row.applied >= row.published && row.dead_letters >= poison.refused + poison.conflicts) {
         drained = true;
         break;
       }
@@ -198,7 +219,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
     const drainMs = Date.now() - drainStart;
     if (!drained) problems.push(`pipeline did not drain within ${o.drainTimeoutMs} ms`);
 
-    summary = await verify(dataSource, kafka, o, load, faultsDone, drainMs, problems, all, ledgerPorts);
+    summary = await verify(dataSource, kafka, o, load, faultsDone, drainMs, problems, all, ledgerPorts, poison);
     await dataSource.destroy();
     return summary;
   } finally {
@@ -217,7 +238,21 @@ async function verify(
   problems: string[],
   all: ManagedProcess[],
   ledgerPorts: number[],
+  poison: { refused: number; conflicts: number },
 ): Promise<ChaosSummary> {
+  // 0. Poison: every injected record is a dead letter, none counted; the ones the DLQ refused wait for a redrive.
+  const letters: Array<{ reason: string; n: number; unpublished: number }> = await db.query(
+    `SELECT reason, count(*)::int AS n, count(*) FILTER (WHERE dlq_published_at IS NULL)::int AS unpublished FROM ledger.dead_letters GROUP BY reason`,
+  );
+  const byReason = new Map(letters.map((l) => [l.reason, l]));
+  if ((byReason.get('conflicting_duplicate')?.n ?? 0) !== poison.conflicts) {
+    problems.push(`${byReason.get('conflicting_duplicate')?.n ?? 0} conflicting_duplicate dead letters for ${poison.conflicts} injected`);
+  }
+  if ((byReason.get('not_json')?.n ?? 0) !== poison.refused || (byReason.get('not_json')?.unpublished ?? 0) !== poison.refused) {
+    problems.push(`DLQ-refused poison: ${JSON.stringify(byReason.get('not_json') ?? null)} for ${poison.refused} injected (all must stay unpublished)`);
+  }
+  for (const l of letters) if (!['conflicting_duplicate', 'not_json'].includes(l.reason)) problems.push(`unexpected dead letters: ${l.n} × ${l.reason}`);
+
   // 1. Every acknowledged message exists exactly once; nothing unacknowledged was stored.
   const ackedIds = [...load.messages.keys()];
   const [{ stored, matched }] = await db.query(
@@ -287,9 +322,10 @@ async function verify(
   const lastByUser = new Map<string, number>();
   let orderViolations = 0;
   for (const m of topic) {
-    if (seen.has(m.eventId)) continue;
+    const id = outboxIds.get(m.eventId);
+    // Records no relay published (the injected poison) have no place in the outbox's order.
+    if (id === undefined || seen.has(m.eventId)) continue;
     seen.add(m.eventId);
-    const id = outboxIds.get(m.eventId) ?? -1;
     if (id <= (lastByUser.get(m.key) ?? -1)) orderViolations++;
     lastByUser.set(m.key, id);
   }
@@ -311,11 +347,12 @@ async function verify(
     gaveUp: load.stats.gaveUp,
     faults,
     processCrashesRestarted: all.reduce((n, p) => n + p.crashes, 0),
+    poisonInjected: poison,
     eventsInOutbox: outbox.total,
     eventsPublished: outbox.published,
     deadRows: outbox.dead,
     messagesOnTopic: topic.length,
-    duplicatesDelivered: topic.length - seen.size,
+    duplicatesDelivered: topic.filter((m) => outboxIds.has(m.eventId)).length - seen.size,
     duplicatesSkipped,
     eventsLost: lost,
     doubleApplied: journal - distinct,
@@ -374,4 +411,36 @@ async function scrapeDuplicates(ports: number[]): Promise<number> {
     }
   }
   return total;
+}
+
+/**
+ * Records a misbehaving producer could put on the topic: a copy of an already published adjustment with
+ * another delta under the same event id (a conflicting duplicate), and a 3 KB record that is not JSON, too
+ * large for the DLQ topic (max.message.bytes 1 KB).
+ */
+async function injectPoison(databaseUrl: string, brokers: string): Promise<{ refused: number; conflicts: number }> {
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  let original: { partition_key: string; payload: { data: { tokens_delta: number } } } | undefined;
+  try {
+    ({ rows: [original] } = await db.query(
+      `SELECT partition_key, payload FROM outbox.events
+        WHERE status = 'published' AND event_type = 'ledger.tokens.adjusted' ORDER BY random() LIMIT 1`,
+    ));
+  } finally {
+    await db.end();
+  }
+  const producer = new Kafka({ clientId: 'chaos-poison', brokers: [brokers], logLevel: logLevel.NOTHING }).producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    const messages: Array<{ key: string; value: string }> = [{ key: `poison-${randomBytes(3).toString('hex')}`, value: `not json ${'x'.repeat(3_000)}` }];
+    if (original) {
+      const copy = { ...original.payload, data: { ...original.payload.data, tokens_delta: original.payload.data.tokens_delta + 1 } };
+      messages.push({ key: original.partition_key, value: JSON.stringify(copy) });
+    }
+    await producer.send({ topic: 'token-events', acks: -1, messages });
+    return { refused: 1, conflicts: original ? 1 : 0 };
+  } finally {
+    await producer.disconnect();
+  }
 }

@@ -1,6 +1,16 @@
 import { SeededRandom } from '@chat-ledger/testing';
 
-export const FAULT_KINDS = ['kill-relay', 'kill-ledger', 'kill-broker', 'freeze-broker', 'network-cut', 'slow-network', 'pg-drop-connections'] as const;
+export const FAULT_KINDS = [
+  'kill-relay',
+  'kill-ledger',
+  'kill-broker',
+  'freeze-broker',
+  'network-cut',
+  'slow-network',
+  'pg-drop-connections',
+  'broker-outage',
+  'poison',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface Fault {
@@ -19,6 +29,11 @@ const DURATIONS: Record<FaultKind, [base: number, extra: number]> = {
   'network-cut': [3_000, 2_000],
   'slow-network': [4_000, 2_000],
   'pg-drop-connections': [1_000, 1_000],
+  // A minute without Kafka, many times the relays' retry backoff (OUTBOX_MAX_ATTEMPTS is 3 in the run):
+  // no row may die of it.
+  'broker-outage': [60_000, 0],
+  // Instant: records produced straight to the topic (a DLQ-refused poison record, a conflicting duplicate).
+  'poison': [0, 0],
 };
 
 /**

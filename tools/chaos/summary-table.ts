@@ -10,6 +10,7 @@ export function formatChaosSummary(s: ChaosSummary): string {
     ['deliberate duplicate requests (same Idempotency-Key)', s.deliberateDuplicates],
     ['requests never acknowledged', s.gaveUp],
     ['faults injected', faults],
+    ['poison on the topic → dead letters (DLQ-refused / conflicting)', `${s.poisonInjected.refused} / ${s.poisonInjected.conflicts}`],
     ['process crashes restarted by the supervisor', s.processCrashesRestarted],
     ['events in outbox / published / dead', `${s.eventsInOutbox} / ${s.eventsPublished} / ${s.deadRows}`],
     ['messages on the topic', s.messagesOnTopic],
