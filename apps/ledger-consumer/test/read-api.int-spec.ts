@@ -40,11 +40,19 @@ describe('usage read API', () => {
     aMessageEvent({ userId: dave, at: '2026-05-01T18:15:00.000000Z', usage: { prompt_tokens: 4, completion_tokens: 0 } }), // 23:45 IST, 1 May
     aMessageEvent({ userId: dave, at: '2026-05-01T18:45:00.000000Z', usage: { prompt_tokens: 9, completion_tokens: 0 } }), // 00:15 IST, 2 May
   ];
+  const frank = aUserId('frank');
+  const frankAt = (at: string, tokens: number) => aMessageEvent({ userId: frank, at, usage: { prompt_tokens: tokens, completion_tokens: 0 } });
+  // Lord Howe Island ends DST on 5 April 2026 at 02:00 +11:00, which becomes 01:30 +10:30: half an hour repeats.
+  const frankEvents: TokenEvent[] = [
+    frankAt('2026-04-04T14:40:00.000000Z', 3), // 01:40 +11:00
+    frankAt('2026-04-04T15:10:00.000000Z', 5), // 01:40 +10:30, the repeated half hour
+    frankAt('2026-04-04T15:40:00.000000Z', 8), // 02:10 +10:30
+  ];
   const erinNow = aMessageEvent({ userId: erin, at: new Date().toISOString(), usage: { prompt_tokens: 3, completion_tokens: 3 } });
 
   beforeAll(async () => {
     ledger = await startLedger();
-    const all = [...aliceEvents, ...bobEvents, ...carolEvents, ...daveEvents, erinNow];
+    const all = [...aliceEvents, ...bobEvents, ...carolEvents, ...daveEvents, ...frankEvents, erinNow];
     await ledger.apply.execute(recordsOf(all));
     api = {
       alice: ledger.http.as(ledger.token(alice)),
@@ -280,6 +288,20 @@ describe('usage read API', () => {
       expect(buckets[24].local_start).toBe('2026-10-25T23:00:00+01:00');
       expect(buckets.filter((b: any) => b.events_count === 0)).toHaveLength(22);
       expect(res.body.totals.tokens_delta).toBe(31);
+    });
+
+    it('hour buckets where the clocks move by 30 minutes (Australia/Lord_Howe): every bucket is one local hour at one offset', async () => {
+      const res = await ledger.http
+        .as(ledger.token(frank))
+        .get('/v1/usage/timeline?interval=hour&tz=Australia/Lord_Howe&from=2026-04-05T00:00:00%2B11:00&to=2026-04-05T04:00:00%2B10:30');
+      expect(res.status).toBe(200);
+      expect(res.body.buckets.map((b: any) => [b.local_start, b.start, b.end, b.tokens_delta])).toEqual([
+        ['2026-04-05T00:00:00+11:00', '2026-04-04T13:00:00.000000Z', '2026-04-04T14:00:00.000000Z', 0],
+        ['2026-04-05T01:00:00+11:00', '2026-04-04T14:00:00.000000Z', '2026-04-04T15:00:00.000000Z', 3],
+        ['2026-04-05T01:30:00+10:30', '2026-04-04T15:00:00.000000Z', '2026-04-04T15:30:00.000000Z', 5],
+        ['2026-04-05T02:00:00+10:30', '2026-04-04T15:30:00.000000Z', '2026-04-04T16:30:00.000000Z', 8],
+        ['2026-04-05T03:00:00+10:30', '2026-04-04T16:30:00.000000Z', '2026-04-04T17:30:00.000000Z', 0],
+      ]);
     });
 
     it('day buckets across the fall DST change: a 25-hour day', async () => {

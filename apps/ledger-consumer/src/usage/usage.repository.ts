@@ -53,13 +53,27 @@ const GROUP_COLUMN: Record<SummaryGroup, string> = {
 
 /**
  * Buckets of an interval in a time zone, as rows (start, end) clipped to [from, to): $1 from, $2 to,
- * $3 time zone. Hours step in absolute time (a fall-back night has 25 of them); days, weeks and months
- * step in local wall time and are converted back, so a DST day is 23 or 25 hours long.
+ * $3 time zone. Days, weeks and months step in local wall time and are converted back, so a DST day is 23 or
+ * 25 hours long.
+ *
+ * An hour bucket is one local hour at one UTC offset: the instants whose local time shows the same hour with
+ * the same offset. A fall-back night therefore has the repeated hour twice (02:00+02:00, then 02:00+01:00), and
+ * in a zone whose clocks move by 30 minutes (Australia/Lord_Howe) the hour of the change is split where the
+ * offset changes (01:00+11:00 for 60 minutes, then 01:30+10:30 for 30). Offsets and changes fall on quarter
+ * hours everywhere, so scanning [from, to) in 15-minute steps finds every boundary.
  */
 function bucketsSql(interval: Interval): string {
   if (interval === 'hour') {
-    return `SELECT g AS start, g + interval '1 hour' AS "end"
-              FROM generate_series(date_trunc('hour', $1::timestamptz, $3), $2::timestamptz - interval '1 microsecond', interval '1 hour') g`;
+    // A boundary is a quarter hour whose (local hour, offset) differs from the quarter hour before it; the
+    // window runs after WHERE, so lead() pairs each boundary with the next one.
+    return `SELECT start, "end" FROM (
+              SELECT g AS start, lead(g) OVER (ORDER BY g) AS "end"
+                FROM (SELECT g, key, lag(key) OVER (ORDER BY g) AS prev
+                        FROM (SELECT g, date_trunc('hour', g AT TIME ZONE $3)::text || '/' || (g AT TIME ZONE $3 - g AT TIME ZONE 'UTC')::text AS key
+                                FROM generate_series(date_trunc('hour', $1::timestamptz) - interval '2 hours', $2::timestamptz + interval '2 hours',
+                                                     interval '15 minutes') g) k) c
+               WHERE prev IS DISTINCT FROM key) b
+             WHERE "end" IS NOT NULL AND "end" > $1::timestamptz AND start < $2::timestamptz`;
   }
   return `SELECT l AT TIME ZONE $3 AS start, (l + interval '1 ${interval}') AT TIME ZONE $3 AS "end"
             FROM generate_series(date_trunc('${interval}', $1::timestamptz AT TIME ZONE $3), $2::timestamptz AT TIME ZONE $3, interval '1 ${interval}') l
@@ -161,6 +175,8 @@ export class UsageReadRepository {
   }
 
   async countBuckets(manager: EntityManager, interval: Interval, from: string, to: string, tz: string, cap: number): Promise<number> {
+    // Hours cannot be fewer than the range's length in hours minus the DST hours: refuse long ranges before scanning them.
+    if (interval === 'hour' && (Date.parse(to) - Date.parse(from)) / 3_600_000 > cap + 2) return cap + 1;
     const [row] = await manager.query(`SELECT count(*)::int AS n FROM (${bucketsSql(interval)} LIMIT ${cap + 1}) b`, [from, to, tz]);
     return row.n;
   }
