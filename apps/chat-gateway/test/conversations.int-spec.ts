@@ -53,6 +53,31 @@ describe('conversations API', () => {
     );
   });
 
+  it('sort=created with a keyset cursor pages stably while messages arrive: every conversation once, in creation order', async () => {
+    const api = gw.http.as(gw.token(aUserId()));
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) ids.push((await api.post('/v1/conversations', { title: `k${i}` })).body.conversation_id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await api.get(`/v1/conversations?sort=created&page_size=3${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.status).toBe(200);
+      seen.push(...res.body.list.map((c: any) => c.conversation_id));
+      cursor = res.body.next_cursor;
+      // A message arrives in the oldest conversation between two pages: the order does not move under the reader.
+      if (pages++ === 0) await api.post(`/v1/conversations/${ids[0]}/messages`, aUserMessage());
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+
+    const bad = await api.get(`/v1/conversations?sort=activity&cursor=${(await api.get('/v1/conversations?sort=created&page_size=1')).body.next_cursor}`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details).toEqual([{ field: 'cursor', problem: 'was issued for sort=created, not sort=activity' }]);
+    await expect(api.get('/v1/conversations?cursor=garbage')).resolves.toMatchObject({ status: 400, body: { error: { details: [{ field: 'cursor' }] } } });
+    await expect(api.get('/v1/conversations?page=2&cursor=abc')).resolves.toMatchObject({ status: 400 });
+    await expect(api.get('/v1/conversations?sort=newest')).resolves.toMatchObject({ status: 400, body: { error: { details: [{ field: 'sort' }] } } });
+  });
+
   it('renames and archives; archived conversations leave the active list and appear under status=archived', async () => {
     const api = gw.http.as(gw.token(aUserId()));
     const id = (await api.post('/v1/conversations', {})).body.conversation_id;

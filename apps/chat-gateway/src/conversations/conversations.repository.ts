@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { rfc3339 } from '@chat-ledger/database';
+import type { ConversationSort } from './dto/list-conversations.query.dto';
 
 export type ConversationStatus = 'active' | 'archived' | 'deleted';
 
@@ -43,20 +44,28 @@ export class ConversationsRepository {
     return row;
   }
 
+  /**
+   * One page, newest first by activity or by creation. `after` is a keyset position (the last row's sort
+   * time and id) and replaces the offset. The sort time is returned as `sort_at` for the next cursor.
+   */
   async page(
     manager: EntityManager,
     userId: string,
     status: 'active' | 'archived',
+    sort: ConversationSort,
     limit: number,
-    offset: number,
-  ): Promise<{ rows: ConversationRow[]; total: number }> {
+    position: { offset: number } | { after: { at: string; id: string } },
+  ): Promise<{ rows: Array<ConversationRow & { sort_at: string }>; total: number }> {
+    const sortAt = sort === 'created' ? 'created_at' : 'COALESCE(last_message_at, created_at)';
+    const keyset = 'after' in position ? `AND (${sortAt}, id) < ($5::timestamptz, $6::uuid)` : '';
+    const params = 'after' in position ? [userId, status, limit, 0, position.after.at, position.after.id] : [userId, status, limit, position.offset];
     const [rows, [{ total }]] = await Promise.all([
       manager.query(
-        `SELECT ${COLUMNS} FROM chat.conversations
-          WHERE user_id = $1 AND status = $2
-          ORDER BY COALESCE(last_message_at, created_at) DESC, id DESC
+        `SELECT ${COLUMNS}, ${rfc3339(sortAt)} AS sort_at FROM chat.conversations
+          WHERE user_id = $1 AND status = $2 ${keyset}
+          ORDER BY ${sortAt} DESC, id DESC
           LIMIT $3 OFFSET $4`,
-        [userId, status, limit, offset],
+        params,
       ),
       manager.query(`SELECT count(*)::int AS total FROM chat.conversations WHERE user_id = $1 AND status = $2`, [
         userId,

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { uuidv7 } from '@chat-ledger/contracts';
-import { DomainError, ErrorCode } from '@chat-ledger/platform';
+import { CursorFields, decodeKeysetCursor, DomainError, encodeKeysetCursor, ErrorCode, invalidCursor } from '@chat-ledger/platform';
 import { LedgerTotalsRepository } from '../ledger-totals/ledger-totals.repository';
 import { ConversationRow, ConversationsRepository } from './conversations.repository';
 import { ConversationPage, ConversationResponse } from './dto/conversation.response';
 import { CreateConversationDto } from './dto/create-conversation.dto';
-import { ListConversationsQueryDto } from './dto/list-conversations.query.dto';
+import { CONVERSATION_SORTS, ConversationSort, ListConversationsQueryDto } from './dto/list-conversations.query.dto';
 import { UpdateConversationDto } from './dto/update-conversation.dto';
 
 export function conversationNotFound(id: string): DomainError {
@@ -43,14 +43,20 @@ export class ConversationsService {
 
   async list(userId: string, query: ListConversationsQueryDto): Promise<ConversationPage> {
     const manager = this.dataSource.manager;
+    if (query.cursor !== undefined && query.page !== 1) throw DomainError.invalidField('cursor', 'give either page or cursor, not both');
     const offset = (query.page - 1) * query.page_size;
-    const { rows, total } = await this.conversations.page(manager, userId, query.status, query.page_size, offset);
+    const after = query.cursor === undefined ? undefined : decodeConversationCursor(query.cursor, query.sort);
+    const { rows, total } = await this.conversations.page(manager, userId, query.status, query.sort, query.page_size + 1, after ? { after } : { offset });
+    const page = rows.slice(0, query.page_size);
+    const last = page[page.length - 1];
+    const more = rows.length > query.page_size;
     return {
-      list: await this.withTotals(manager, rows),
+      list: await this.withTotals(manager, page),
       page: query.page,
       page_size: query.page_size,
       total,
-      has_more: offset + rows.length < total,
+      has_more: more,
+      next_cursor: more && last ? encodeKeysetCursor([query.sort, last.sort_at, last.id]) : null,
     };
   }
 
@@ -88,4 +94,15 @@ export function toResponse(row: ConversationRow, tokensTotal: number): Conversat
     updated_at: row.updated_at,
     tokens_total: tokensTotal,
   };
+}
+
+/** A keyset cursor of the conversation list: [sort, sort time, id]; it only continues the sort it was made for. */
+function decodeConversationCursor(cursor: string, sort: ConversationSort): { at: string; id: string } {
+  const [cursorSort, at, id] = decodeKeysetCursor(cursor, [CursorFields.oneOf(...CONVERSATION_SORTS), CursorFields.timestampMicros, CursorFields.uuid]) as [
+    ConversationSort,
+    string,
+    string,
+  ];
+  if (cursorSort !== sort) throw invalidCursor(`was issued for sort=${cursorSort}, not sort=${sort}`);
+  return { at, id };
 }

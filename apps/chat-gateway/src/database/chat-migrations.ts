@@ -1,5 +1,6 @@
 import { CreateChatSchema1763890000000 } from './migrations/1763890000000-create-chat-schema';
+import { ConversationsByCreation1764700000000 } from './migrations/1764700000000-conversations-by-creation';
 
 /** Ordered list of the chat schema's migrations (explicit, so bundling and tests need no globbing). */
-export const CHAT_MIGRATIONS = [CreateChatSchema1763890000000];
+export const CHAT_MIGRATIONS = [CreateChatSchema1763890000000, ConversationsByCreation1764700000000];
 export const CHAT_SCHEMA = 'chat';

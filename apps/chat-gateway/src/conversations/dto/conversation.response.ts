@@ -19,4 +19,6 @@ export interface ConversationPage {
   page_size: number;
   total: number;
   has_more: boolean;
+  /** Keyset cursor of the next page (pass it as `cursor`), null on the last page. */
+  next_cursor: string | null;
 }

@@ -1,6 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+
+export const CONVERSATION_SORTS = ['activity', 'created'] as const;
+export type ConversationSort = (typeof CONVERSATION_SORTS)[number];
 
 /** Query strings arrive as strings; only canonical integers become numbers, anything else fails validation. */
 export const QueryInt = () => Transform(({ value }) => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value));
@@ -17,4 +20,16 @@ export class ListConversationsQueryDto {
   @ApiPropertyOptional({ enum: ['active', 'archived'], default: 'active' })
   @IsOptional() @IsIn(['active', 'archived'])
   status: 'active' | 'archived' = 'active';
+
+  @ApiPropertyOptional({
+    enum: CONVERSATION_SORTS,
+    default: 'activity',
+    description: 'activity: newest activity first (a conversation moves to the top when a message arrives); created: newest first by creation, an order that never moves',
+  })
+  @IsOptional() @IsIn(CONVERSATION_SORTS as unknown as string[])
+  sort: ConversationSort = 'activity';
+
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page (instead of page): keyset paging, with sort=created stable while messages arrive' })
+  @IsOptional() @IsString() @Length(1, 300)
+  cursor?: string;
 }
