@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { buildDataSourceOptions } from '@chat-ledger/database';
 import { OutboxRelayModule } from '@chat-ledger/outbox';
-import { AuthGuard, JWT_SECRET, RATE_LIMIT_OPTIONS, RateLimitGuard } from '@chat-ledger/platform';
+import { AuthGuard, jwtVerifierFromEnv, JwtVerifier, RATE_LIMIT_OPTIONS, RateLimitGuard } from '@chat-ledger/platform';
 import { GatewayConfigModule } from './config/gateway-config.module';
 import { GatewayConfig } from './config/gateway.config';
 import { ConversationsModule } from './conversations/conversations.module';
@@ -38,7 +38,7 @@ export class AppModule {
         OutboxAdminModule,
       ],
       providers: [
-        { provide: JWT_SECRET, useValue: config.JWT_SECRET },
+        { provide: JwtVerifier, useValue: jwtVerifierFromEnv(config) },
         { provide: RATE_LIMIT_OPTIONS, useValue: { perSecond: config.RATE_LIMIT_WRITES_PER_SECOND, burst: config.RATE_LIMIT_WRITES_BURST } },
         // Order matters: the rate limit is per authenticated user, so it runs after AuthGuard.
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -11,7 +11,8 @@ export interface GatewayTestApp {
   http: HttpClient;
   db: Client;
   databaseUrl: string;
-  token(userId: string, scopes?: string[]): string;
+  /** A valid token for this app (HS256 with its secret, one day). */
+  token(userId: string, scopes?: string[]): Promise<string>;
   close(): Promise<void>;
 }
 

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { buildDataSourceOptions } from '@chat-ledger/database';
-import { AuthGuard, JWT_SECRET } from '@chat-ledger/platform';
+import { AuthGuard, jwtVerifierFromEnv, JwtVerifier } from '@chat-ledger/platform';
 import { LedgerConfigModule } from './config/ledger-config.module';
 import { LedgerConfig } from './config/ledger.config';
 import { LEDGER_MIGRATIONS, LEDGER_SCHEMA } from './database/ledger-migrations';
@@ -36,7 +36,7 @@ export class AppModule {
         UsageModule,
       ],
       providers: [
-        { provide: JWT_SECRET, useValue: config.JWT_SECRET },
+        { provide: JwtVerifier, useValue: jwtVerifierFromEnv(config) },
         { provide: APP_GUARD, useClass: AuthGuard },
       ],
     };

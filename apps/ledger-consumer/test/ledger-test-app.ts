@@ -17,7 +17,8 @@ export interface LedgerTestApp {
   apply: ApplyBatchUseCase;
   /** Errors passed to the fatal handler (in production: exit 1). */
   fatal: Error[];
-  token(userId: string, scopes?: string[]): string;
+  /** A valid token for this app (HS256 with its secret, one day). */
+  token(userId: string, scopes?: string[]): Promise<string>;
   metric(name: string, labels?: Record<string, string | number>): Promise<number>;
   close(): Promise<void>;
 }

@@ -7,6 +7,7 @@ export * from './errors/error-response';
 export * from './errors/all-exceptions.filter';
 export * from './errors/validation.pipe';
 export * from './auth/jwt';
+export * from './auth/jwt.env';
 export * from './auth/auth.decorators';
 export * from './auth/auth.guard';
 export * from './logging/request-context';
