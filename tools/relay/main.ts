@@ -3,7 +3,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AddressInfo } from 'node:net';
 import { OutboxRelayService } from '@chat-ledger/outbox';
-import { ConfigValidationError, JsonLogger, loadConfig } from '@chat-ledger/platform';
+import { ConfigValidationError, loadConfig, PinoLogger } from '@chat-ledger/platform';
 import { RelayAppModule } from './relay-app.module';
 import { RelayConfig } from './relay.config';
 
@@ -14,7 +14,7 @@ import { RelayConfig } from './relay.config';
  */
 async function main(): Promise<void> {
   const config = loadConfig(RelayConfig, process.env);
-  const logger = new JsonLogger('outbox-relay', config.LOG_LEVEL);
+  const logger = new PinoLogger({ service: 'outbox-relay', level: config.LOG_LEVEL });
   const module = RelayAppModule.forRoot(config);
   let app: INestApplicationContext;
   let metricsPort: number | undefined;

@@ -4,7 +4,7 @@ import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { uuidv7 } from '@chat-ledger/contracts';
 import { buildDataSourceOptions, runMigrations } from '@chat-ledger/database';
-import { JsonLogger, loadConfig } from '@chat-ledger/platform';
+import { lineSink, loadConfig, PinoLogger } from '@chat-ledger/platform';
 import { createTestDatabase, eventually } from '@chat-ledger/testing';
 import { CHAT_MIGRATIONS, CHAT_SCHEMA } from '../../../apps/chat-gateway/src/database/chat-migrations';
 import { OutboxWriter } from '../src/outbox-writer';
@@ -98,7 +98,7 @@ export async function startRelay(
   overrides: Partial<OutboxRelayOptions> = {},
 ): Promise<RelayHost> {
   const logLines: string[] = [];
-  const logger = new JsonLogger('relay-test', (env.LOG_LEVEL as 'debug') ?? 'info', (line) => logLines.push(line));
+  const logger = new PinoLogger({ service: 'relay-test', level: (env.LOG_LEVEL as 'debug') ?? 'info', destination: lineSink((line) => logLines.push(line)) });
   const app = await NestFactory.createApplicationContext(
     OutboxRelayModule.forRoot({ enabled: true, databaseUrl, env: relayEnv(brokers, env), overrides }),
     { logger, abortOnError: false },

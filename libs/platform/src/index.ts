@@ -11,7 +11,7 @@ export * from './auth/jwt.env';
 export * from './auth/auth.decorators';
 export * from './auth/auth.guard';
 export * from './logging/request-context';
-export * from './logging/json-logger';
+export * from './logging/pino-logger';
 export * from './http/configure-http-app';
 export * from './validation/safe-text';
 export * from './rate-limit/token-bucket';
