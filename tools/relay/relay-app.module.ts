@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { OutboxRelayModule } from '@chat-ledger/outbox';
+import { MetricsModule } from '@chat-ledger/platform';
 import { RelayHealthController } from './relay-health.controller';
 import { RelayConfig } from './relay.config';
 
@@ -9,7 +10,7 @@ export class RelayAppModule {
   static forRoot(config: RelayConfig): DynamicModule {
     return {
       module: RelayAppModule,
-      imports: [OutboxRelayModule.forRoot({ enabled: true, databaseUrl: config.DATABASE_URL, env: config })],
+      imports: [MetricsModule.forRoot(), OutboxRelayModule.forRoot({ enabled: true, databaseUrl: config.DATABASE_URL, env: config })],
       controllers: [RelayHealthController],
     };
   }

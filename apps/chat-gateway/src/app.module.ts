@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { buildDataSourceOptions } from '@chat-ledger/database';
 import { OutboxRelayModule } from '@chat-ledger/outbox';
-import { AuthGuard, jwtVerifierFromEnv, JwtVerifier, RATE_LIMIT_OPTIONS, RateLimitGuard } from '@chat-ledger/platform';
+import { AuthGuard, jwtVerifierFromEnv, JwtVerifier, MetricsModule, RATE_LIMIT_OPTIONS, RateLimitGuard } from '@chat-ledger/platform';
 import { GatewayConfigModule } from './config/gateway-config.module';
 import { GatewayConfig } from './config/gateway.config';
 import { ConversationsModule } from './conversations/conversations.module';
@@ -33,7 +33,9 @@ export class AppModule {
         ConversationsModule,
         MessagesModule,
         TokenAdjustmentsModule,
-        // The relay (when RELAY_ENABLED) and GET /metrics; OutboxAdmin: /v1/admin/outbox for operators.
+        // GET /metrics: the outbox's metrics, HTTP request durations and the process's.
+        MetricsModule.forRoot(),
+        // The relay (when RELAY_ENABLED); OutboxAdmin: /v1/admin/outbox for operators.
         OutboxRelayModule.forRoot({ enabled: config.RELAY_ENABLED, databaseUrl: config.DATABASE_URL, env: config }),
         OutboxAdminModule,
       ],

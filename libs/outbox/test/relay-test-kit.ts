@@ -4,7 +4,7 @@ import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { uuidv7 } from '@chat-ledger/contracts';
 import { buildDataSourceOptions, runMigrations } from '@chat-ledger/database';
-import { lineSink, loadConfig, PinoLogger } from '@chat-ledger/platform';
+import { lineSink, loadConfig, MetricsModule, PinoLogger } from '@chat-ledger/platform';
 import { createTestDatabase, eventually } from '@chat-ledger/testing';
 import { CHAT_MIGRATIONS, CHAT_SCHEMA } from '../../../apps/chat-gateway/src/database/chat-migrations';
 import { OutboxWriter } from '../src/outbox-writer';
@@ -99,10 +99,12 @@ export async function startRelay(
 ): Promise<RelayHost> {
   const logLines: string[] = [];
   const logger = new PinoLogger({ service: 'relay-test', level: (env.LOG_LEVEL as 'debug') ?? 'info', destination: lineSink((line) => logLines.push(line)) });
-  const app = await NestFactory.createApplicationContext(
-    OutboxRelayModule.forRoot({ enabled: true, databaseUrl, env: relayEnv(brokers, env), overrides }),
-    { logger, abortOnError: false },
-  );
+  // As a host app does: the platform's MetricsModule provides the Registry the relay's metrics go into.
+  const host = {
+    module: class RelayTestHostModule {},
+    imports: [MetricsModule.forRoot(), OutboxRelayModule.forRoot({ enabled: true, databaseUrl, env: relayEnv(brokers, env), overrides })],
+  };
+  const app = await NestFactory.createApplicationContext(host, { logger, abortOnError: false });
   try {
     await app.init();
   } catch (error) {

@@ -17,3 +17,4 @@ export * from './validation/safe-text';
 export * from './rate-limit/token-bucket';
 export * from './rate-limit/rate-limit.guard';
 export * from './pagination/keyset-cursor';
+export * from './metrics';

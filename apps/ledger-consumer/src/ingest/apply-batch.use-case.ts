@@ -61,7 +61,7 @@ export class ApplyBatchUseCase {
   async apply(items: PreparedItem[]): Promise<ApplyResult> {
     const result = await this.applyIsolating(items);
     for (const [type, n] of Object.entries(result.applied)) this.metrics.eventsApplied.inc({ type }, n);
-    this.metrics.duplicatesSkipped.inc(undefined, result.duplicates);
+    this.metrics.duplicatesSkipped.inc(result.duplicates);
     for (const reason of result.deadLettersStored) this.metrics.deadLetters.inc({ reason });
     return result;
   }
