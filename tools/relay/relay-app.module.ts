@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { OutboxRelayModule } from '@chat-ledger/outbox';
-import { MetricsModule } from '@chat-ledger/platform';
+import { OutboxRelayModule, RelayKafkaHealthIndicator } from '@chat-ledger/outbox';
+import { MetricsModule, PlatformHealthModule } from '@chat-ledger/platform';
 import { RelayHealthController } from './relay-health.controller';
 import { RelayConfig } from './relay.config';
 
@@ -10,8 +10,9 @@ export class RelayAppModule {
   static forRoot(config: RelayConfig): DynamicModule {
     return {
       module: RelayAppModule,
-      imports: [MetricsModule.forRoot(), OutboxRelayModule.forRoot({ enabled: true, databaseUrl: config.DATABASE_URL, env: config })],
+      imports: [MetricsModule.forRoot(), PlatformHealthModule, OutboxRelayModule.forRoot({ enabled: true, databaseUrl: config.DATABASE_URL, env: config })],
       controllers: [RelayHealthController],
+      providers: [RelayKafkaHealthIndicator],
     };
   }
 }

@@ -9,4 +9,5 @@ export * from './relay/relay-options';
 export * from './relay/kafka-publisher';
 export * from './relay/outbox-relay';
 export * from './relay/outbox-relay.module';
+export * from './relay/relay-kafka.health-indicator';
 export * from './relay/relay-store';

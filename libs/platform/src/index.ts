@@ -18,3 +18,4 @@ export * from './rate-limit/token-bucket';
 export * from './rate-limit/rate-limit.guard';
 export * from './pagination/keyset-cursor';
 export * from './metrics';
+export * from './health';
