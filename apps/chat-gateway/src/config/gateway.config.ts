@@ -42,8 +42,11 @@ export class GatewayConfig extends WithJwtEnv(OutboxRelayEnv) {
   @EnvInt() @IsInt() @Min(0) @Max(100_000)
   RATE_LIMIT_WRITES_PER_SECOND = 20;
 
-  /** Writes a user may send at once before the sustained rate applies. */
-  @EnvInt() @IsInt() @Min(1) @Max(1_000_000)
+  /**
+   * Writes a user may send at once; with the rate it makes the window (burst / rate seconds) in which at
+   * most this many writes count. At most 10,000: the throttler keeps one timestamp per write in the window.
+   */
+  @EnvInt() @IsInt() @Min(1) @Max(10_000)
   RATE_LIMIT_WRITES_BURST = 100;
 
   /** Run the outbox relay inside the gateway (default). Set false when standalone relays (`npm run start:relay`) do it. */
