@@ -23,7 +23,8 @@ describe('authorization matrix', () => {
   let messageId: string;
   const now = Math.floor(Date.now() / 1000);
   const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const tokens: Record<Caller, string | undefined> = {
+  // Signed with jose, so each is a promise; HttpClient.as awaits it.
+  const tokens: Record<Caller, string | Promise<string> | undefined> = {
     none: undefined,
     expired: issueToken({ userId: owner, nowSeconds: now - 7 * 86_400, ttlSeconds: 60 }, secret),
     badSignature: issueToken({ userId: owner, scopes: ['outbox:admin', 'usage:read_all', 'tokens:adjust'] }, 'another-secret-of-at-least-32-characters!'),

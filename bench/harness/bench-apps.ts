@@ -11,7 +11,7 @@ export const appNodeArgs: string[] = [];
 
 export const BENCH_JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
-export function benchToken(userId: string, scopes: string[] = []): string {
+export function benchToken(userId: string, scopes: string[] = []): Promise<string> {
   return issueToken({ userId, scopes, ttlSeconds: 3_600 }, BENCH_JWT_SECRET);
 }
 

@@ -41,7 +41,7 @@ export async function e2eScenario(
         const agent = new Agent({ keepAlive: true });
         const workers: E2eLoadPlan['workers'] = [];
         for (let u = 0; u < opts.users; u++) {
-          const token = benchToken(`bench-e2e-${u}`);
+          const token = await benchToken(`bench-e2e-${u}`);
           const res = await post(agent, new URL('/v1/conversations', gateway.baseUrl), token, JSON.stringify({ title: 'bench' }));
           if (res.status !== 201) throw new Error(`creating a conversation failed: ${res.status} ${res.text}`);
           workers.push({ token, conversationId: (JSON.parse(res.text) as { conversation_id: string }).conversation_id });

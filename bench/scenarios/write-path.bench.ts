@@ -63,7 +63,7 @@ export async function gatewayWriteTps(url: string, clients: number, seconds: num
     const agent = new Agent({ keepAlive: true });
     const workers: HttpLoadPlan['workers'] = [];
     for (let i = 0; i < clients; i++) {
-      const token = benchToken(`bench-gw-${skipOutbox ? 'nob' : 'ob'}-${i}`);
+      const token = await benchToken(`bench-gw-${skipOutbox ? 'nob' : 'ob'}-${i}`);
       const res = await post(agent, new URL('/v1/conversations', gateway.baseUrl), token, JSON.stringify({ title: 'bench', model: 'gpt-4o' }));
       if (res.status !== 201) throw new Error(`creating a conversation failed: ${res.status} ${res.text}`);
       workers.push({ token, conversationId: (JSON.parse(res.text) as { conversation_id: string }).conversation_id });

@@ -28,7 +28,7 @@ export interface LoadStats {
 
 export interface LoadOptions {
   baseUrl: string;
-  tokenFor: (userId: string, scopes?: string[]) => string;
+  tokenFor: (userId: string, scopes?: string[]) => Promise<string>;
   seed: number;
   users: number;
   messages: number;
@@ -39,7 +39,8 @@ export interface LoadOptions {
 
 interface UserState {
   id: string;
-  token: string;
+  /** Still being signed while the generator is built; awaited before each send. */
+  token: Promise<string>;
   conversations: string[];
   messages: Array<{ id: string; conversationId: string }>;
 }
@@ -56,7 +57,7 @@ export class LoadGenerator {
   private readonly random: SeededRandom;
   private readonly users: UserState[];
   private sentMessages = 0;
-  private readonly serviceToken: string;
+  private readonly serviceToken: Promise<string>;
 
   constructor(private readonly options: LoadOptions) {
     this.random = new SeededRandom(options.seed);
@@ -120,7 +121,8 @@ export class LoadGenerator {
   }
 
   /** Sends until a 2xx; a deliberate duplicate sends the same request twice at once. */
-  private async send(path: string, token: string, body: unknown, duplicate: boolean): Promise<any | undefined> {
+  private async send(path: string, signing: Promise<string>, body: unknown, duplicate: boolean): Promise<any | undefined> {
+    const token = await signing;
     const key = randomUUID();
     if (duplicate) {
       this.stats.deliberateDuplicates++;

@@ -1,10 +1,13 @@
-/** One `npm run cli -- <name> [args]` command. */
-export interface CliCommand {
+import type { Command } from 'commander';
+
+/** One `npm run cli -- <name> [args]` command, declared on commander and run with what it parsed. */
+export interface CliCommand<Options = Record<string, unknown>> {
   name: string;
   summary: string;
-  usage: string;
-  /** Returns the process exit code. `argv` excludes the command name. */
-  run(argv: string[], env: CliEnv): Promise<number>;
+  /** Declares the command's arguments and options on the commander command `npm run cli` made for it. */
+  define(command: Command): Command;
+  /** Returns the process exit code: 0 done, 1 failed, 2 bad input. */
+  run(input: { options: Options; args: string[] }, env: CliEnv): Promise<number>;
 }
 
 export interface CliEnv {
@@ -14,4 +17,9 @@ export interface CliEnv {
   kafkaBrokers(): string[];
   out(line: string): void;
   err(line: string): void;
+}
+
+/** For options given more than once (`--user-id a --user-id b`). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
 }

@@ -2,13 +2,13 @@ import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { readStackState } from '../stack/stack-state';
 import type { CliEnv } from './cli-command';
-import { COMMANDS } from './commands';
+import { runCli } from './cli-program';
 
 /** `npm run cli -- <command> [options]`: operator commands against the configured or running stack. */
-async function main(argv: string[]): Promise<number> {
+function processEnv(): CliEnv {
   const env = process.env;
   const dataDir = resolve(env.DATA_DIR ?? '.data');
-  const cliEnv: CliEnv = {
+  return {
     databaseUrl: () => {
       const url = env.DATABASE_URL ?? readStackState(dataDir)?.DATABASE_URL;
       if (!url) throw new Error('set DATABASE_URL, or run `npm start` first (the CLI then uses its embedded database)');
@@ -22,20 +22,6 @@ async function main(argv: string[]): Promise<number> {
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n'),
   };
-  const [name, ...rest] = argv;
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
-    cliEnv.err(name && name !== 'help' ? `unknown command: ${name}\n` : '');
-    cliEnv.err('usage: npm run cli -- <command> [options]\n\ncommands:');
-    for (const c of COMMANDS) cliEnv.err(`  ${c.usage}\n      ${c.summary}`);
-    return name && name !== 'help' ? 2 : 0;
-  }
-  try {
-    return await command.run(rest, cliEnv);
-  } catch (error) {
-    cliEnv.err(`${command.name}: ${(error as Error).message}`);
-    return 1;
-  }
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code));
+runCli(process.argv.slice(2), processEnv()).then((code) => process.exit(code));

@@ -130,8 +130,8 @@ async function main(): Promise<void> {
 
     const base = `http://localhost:${config.PORT}`;
     const ledgerBase = `http://localhost:${config.LEDGER_PORT}`;
-    const userToken = issueToken({ userId: config.DEMO_USER, ttlSeconds: 30 * 86_400 }, jwtSecret);
-    const serviceToken = issueToken(
+    const userToken = await issueToken({ userId: config.DEMO_USER, ttlSeconds: 30 * 86_400 }, jwtSecret);
+    const serviceToken = await issueToken(
       { userId: 'internal-service', scopes: [Scopes.tokensAdjust, Scopes.outboxAdmin, Scopes.usageReadAll], ttlSeconds: 30 * 86_400 },
       jwtSecret,
     );

@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { issueToken, USER_ID_PATTERN } from '@chat-ledger/platform';
+import { DEFAULT_JWT_MAX_LIFETIME_SECONDS, issueToken, USER_ID_PATTERN } from '@chat-ledger/platform';
 import { devJwtSecret } from '../stack/dev-secret';
 
 /**
  * `npm run token -- --user alice [--scope "tokens:adjust outbox:admin"] [--ttl 3600]`
  * Signs a development token with JWT_SECRET, or with the secret `npm start` keeps in DATA_DIR.
  */
-function main(): void {
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       user: { type: 'string' },
@@ -28,7 +28,10 @@ function main(): void {
   const env = process.env;
   const secret = devJwtSecret(resolve(env.DATA_DIR ?? '.data'), env.JWT_SECRET);
   const scopes = (values.scope ?? '').split(/\s+/).filter(Boolean);
-  process.stdout.write(issueToken({ userId: values.user, scopes, ttlSeconds: ttl }, secret) + '\n');
+  if (ttl > DEFAULT_JWT_MAX_LIFETIME_SECONDS) {
+    process.stderr.write(`note: the apps refuse tokens that live longer than JWT_MAX_LIFETIME (default ${DEFAULT_JWT_MAX_LIFETIME_SECONDS} s)\n`);
+  }
+  process.stdout.write((await issueToken({ userId: values.user, scopes, ttlSeconds: ttl }, secret)) + '\n');
 }
 
-main();
+void main();

@@ -1,9 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { buildDataSourceOptions } from '@chat-ledger/database';
 import { OutboxRelayModule } from '@chat-ledger/outbox';
-import { AuthGuard, JWT_SECRET, RATE_LIMIT_OPTIONS, RateLimitGuard } from '@chat-ledger/platform';
+import { AuthGuard, jwtVerifierFromEnv, JwtVerifier, MetricsModule, writeThrottlerOptions, WriteThrottlerGuard } from '@chat-ledger/platform';
 import { GatewayConfigModule } from './config/gateway-config.module';
 import { GatewayConfig } from './config/gateway.config';
 import { ConversationsModule } from './conversations/conversations.module';
@@ -16,6 +17,7 @@ import { TokenAdjustmentsModule } from './token-adjustments/token-adjustments.mo
 @Module({})
 export class AppModule {
   static forRoot(config: GatewayConfig): DynamicModule {
+    const writeLimit = { perSecond: config.RATE_LIMIT_WRITES_PER_SECOND, burst: config.RATE_LIMIT_WRITES_BURST };
     return {
       module: AppModule,
       imports: [
@@ -30,19 +32,21 @@ export class AppModule {
           }),
         ),
         HealthModule,
+        ThrottlerModule.forRoot(writeThrottlerOptions(writeLimit)),
         ConversationsModule,
         MessagesModule,
         TokenAdjustmentsModule,
-        // The relay (when RELAY_ENABLED) and GET /metrics; OutboxAdmin: /v1/admin/outbox for operators.
+        // GET /metrics: the outbox's metrics, HTTP request durations and the process's.
+        MetricsModule.forRoot(),
+        // The relay (when RELAY_ENABLED); OutboxAdmin: /v1/admin/outbox for operators.
         OutboxRelayModule.forRoot({ enabled: config.RELAY_ENABLED, databaseUrl: config.DATABASE_URL, env: config }),
         OutboxAdminModule,
       ],
       providers: [
-        { provide: JWT_SECRET, useValue: config.JWT_SECRET },
-        { provide: RATE_LIMIT_OPTIONS, useValue: { perSecond: config.RATE_LIMIT_WRITES_PER_SECOND, burst: config.RATE_LIMIT_WRITES_BURST } },
+        { provide: JwtVerifier, useValue: jwtVerifierFromEnv(config) },
         // Order matters: the rate limit is per authenticated user, so it runs after AuthGuard.
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_GUARD, useClass: RateLimitGuard },
+        ...(writeLimit.perSecond > 0 ? [{ provide: APP_GUARD, useClass: WriteThrottlerGuard }] : []),
       ],
     };
   }

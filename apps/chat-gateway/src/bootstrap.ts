@@ -3,13 +3,13 @@ import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { migrateSchema, runMigrations } from '@chat-ledger/database';
 import { OUTBOX_MIGRATIONS, OUTBOX_SCHEMA } from '@chat-ledger/outbox';
-import { configureHttpApp, JsonLogger } from '@chat-ledger/platform';
+import { configureHttpApp, PinoLogger } from '@chat-ledger/platform';
 import { AppModule } from './app.module';
 import { CHAT_SCHEMA } from './database/chat-migrations';
 import { GatewayConfig } from './config/gateway.config';
 
 /** Builds the gateway (used by main.ts and by tests, which listen on a free port). */
-export async function createGatewayApp(config: GatewayConfig, logger = new JsonLogger('chat-gateway', config.LOG_LEVEL)): Promise<INestApplication> {
+export async function createGatewayApp(config: GatewayConfig, logger = new PinoLogger({ service: 'chat-gateway', level: config.LOG_LEVEL })): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger, abortOnError: false });
   configureHttpApp(app, {
     title: 'chat-gateway',

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
-import { ConfigValidationError, JsonLogger, loadConfig } from '@chat-ledger/platform';
+import { ConfigValidationError, loadConfig, PinoLogger } from '@chat-ledger/platform';
 import { createGatewayApp } from './bootstrap';
 import { GatewayConfig } from './config/gateway.config';
 
 async function main(): Promise<void> {
   const config = loadConfig(GatewayConfig, process.env);
-  const logger = new JsonLogger('chat-gateway', config.LOG_LEVEL);
+  const logger = new PinoLogger({ service: 'chat-gateway', level: config.LOG_LEVEL });
   const app = await createGatewayApp(config, logger);
   await app.listen(config.PORT, config.HOST);
   logger.log({ msg: 'chat-gateway listening', port: config.PORT, host: config.HOST }, 'Bootstrap');

@@ -61,7 +61,7 @@ describe('conversations API', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await api.get(`/v1/conversations?sort=created&page_size=3${cursor ? `&cursor=${cursor}` : ''}`);
+      const res: { status: number; body: any } = await api.get(`/v1/conversations?sort=created&page_size=3${cursor ? `&cursor=${cursor}` : ''}`);
       expect(res.status).toBe(200);
       seen.push(...res.body.list.map((c: any) => c.conversation_id));
       cursor = res.body.next_cursor;

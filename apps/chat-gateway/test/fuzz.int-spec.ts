@@ -57,8 +57,9 @@ describe(`gateway HTTP fuzzing (seed ${SEED})`, () => {
         fields: { ...messageFields, conversation_id: { kind: 'uuid' } } },
       { name: 'history', method: 'GET', path: '/v1/conversations/:id/messages', params: { id: id() }, query: { limit: 'int', cursor: 'cursor' } },
     ];
+    const userToken = await gw.token(user);
     const cases: Array<FuzzCase & { token: string }> = endpoints.flatMap((e) =>
-      generateFuzzCases(e, { random, bodyLimitBytes: BODY_LIMIT, extra: 400 }).map((c) => ({ ...c, token: gw.token(user) })),
+      generateFuzzCases(e, { random, bodyLimitBytes: BODY_LIMIT, extra: 400 }).map((c) => ({ ...c, token: userToken })),
     );
     const adjustment: EndpointSpec = {
       name: 'token adjustment', method: 'POST', path: '/v1/token-adjustments', idempotent: true,
@@ -68,8 +69,9 @@ describe(`gateway HTTP fuzzing (seed ${SEED})`, () => {
         tokens_delta: { kind: 'signed-int', required: true }, reason: { kind: 'slug', required: true }, triggered_at: { kind: 'time', required: true },
       },
     };
-    cases.push(...generateFuzzCases(adjustment, { random, bodyLimitBytes: BODY_LIMIT, extra: 400 }).map((c) => ({ ...c, token: gw.token('svc', ['tokens:adjust']) })));
-    const operator = gw.token('ops', ['outbox:admin']);
+    const serviceToken = await gw.token('svc', ['tokens:adjust']);
+    cases.push(...generateFuzzCases(adjustment, { random, bodyLimitBytes: BODY_LIMIT, extra: 400 }).map((c) => ({ ...c, token: serviceToken })));
+    const operator = await gw.token('ops', ['outbox:admin']);
     const adminEndpoints: EndpointSpec[] = [
       { name: 'outbox list', method: 'GET', path: '/v1/admin/outbox', query: { status: 'enum', user_id: 'user-id', from: 'time', to: 'time', sort: 'enum', limit: 'int', cursor: 'cursor' } },
       { name: 'outbox retry', method: 'POST', path: '/v1/admin/outbox/:id/retry', params: { id: '1' } },

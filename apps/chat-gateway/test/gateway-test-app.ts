@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { issueToken, JsonLogger, loadConfig } from '@chat-ledger/platform';
+import { issueToken, lineSink, loadConfig, PinoLogger } from '@chat-ledger/platform';
 import { connect, createTestDatabase, HttpClient } from '@chat-ledger/testing';
 import { createGatewayApp } from '../src/bootstrap';
 import { GatewayConfig } from '../src/config/gateway.config';
@@ -11,7 +11,8 @@ export interface GatewayTestApp {
   http: HttpClient;
   db: Client;
   databaseUrl: string;
-  token(userId: string, scopes?: string[]): string;
+  /** A valid token for this app (HS256 with its secret, one day). */
+  token(userId: string, scopes?: string[]): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -37,7 +38,7 @@ export async function startGateway(
     RELAY_ENABLED: 'false',
     ...options.env,
   });
-  const logger = new JsonLogger('chat-gateway', config.LOG_LEVEL, (line) => options.logLines?.push(line));
+  const logger = new PinoLogger({ service: 'chat-gateway', level: config.LOG_LEVEL, destination: lineSink((line) => options.logLines?.push(line)) });
   const app = await createGatewayApp(config, logger);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };

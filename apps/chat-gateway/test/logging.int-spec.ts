@@ -11,7 +11,7 @@ describe('logs at the default level', () => {
 
   it('are JSON with a request id, and carry no message contents, tokens or secrets — also when a write fails', async () => {
     const user = aUserId();
-    const token = gw.token(user);
+    const token = await gw.token(user);
     const api = gw.http.as(token);
     const secretContent = 'SECRET-CONTENT-7f3a9c';
     const res = await api.post('/v1/chat/messages', anAssistantMessage({ prompt_tokens: 31337, completion_tokens: 1 }, { content: secretContent }), {

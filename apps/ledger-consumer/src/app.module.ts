@@ -2,14 +2,14 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { buildDataSourceOptions } from '@chat-ledger/database';
-import { AuthGuard, JWT_SECRET } from '@chat-ledger/platform';
+import { AuthGuard, jwtVerifierFromEnv, JwtVerifier, MetricsModule } from '@chat-ledger/platform';
 import { LedgerConfigModule } from './config/ledger-config.module';
 import { LedgerConfig } from './config/ledger.config';
 import { LEDGER_MIGRATIONS, LEDGER_SCHEMA } from './database/ledger-migrations';
 import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
 import { FatalHandler, LEDGER_FATAL } from './ingest/token-events.consumer';
-import { MetricsModule } from './metrics/metrics.module';
+import { LedgerMetricsModule } from './metrics/ledger-metrics.module';
 import { SequenceGapsModule } from './sequence-gaps/sequence-gaps.module';
 import { UsageModule } from './usage/usage.module';
 
@@ -31,14 +31,15 @@ export class AppModule {
           }),
         ),
         FatalModule.forRoot(onFatal),
-        MetricsModule,
+        MetricsModule.forRoot(),
+        LedgerMetricsModule,
         IngestModule,
         HealthModule,
         UsageModule,
         SequenceGapsModule,
       ],
       providers: [
-        { provide: JWT_SECRET, useValue: config.JWT_SECRET },
+        { provide: JwtVerifier, useValue: jwtVerifierFromEnv(config) },
         { provide: APP_GUARD, useClass: AuthGuard },
       ],
     };

@@ -2,7 +2,7 @@ import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { runMigrations } from '@chat-ledger/database';
-import { ConfigValidationError, configureHttpApp, JsonLogger } from '@chat-ledger/platform';
+import { ConfigValidationError, configureHttpApp, PinoLogger } from '@chat-ledger/platform';
 import { AppModule } from './app.module';
 import { LedgerConfig } from './config/ledger.config';
 import { LEDGER_SCHEMA } from './database/ledger-migrations';
@@ -46,7 +46,7 @@ export function exitOnFatal(logger: LoggerService, timeoutMs: number, close: () 
  */
 export async function createLedgerApp(
   config: LedgerConfig,
-  logger: LoggerService = new JsonLogger('ledger-consumer', config.LOG_LEVEL),
+  logger: LoggerService = new PinoLogger({ service: 'ledger-consumer', level: config.LOG_LEVEL }),
   options: LedgerAppOptions = {},
 ): Promise<INestApplication> {
   checkConfig(config);

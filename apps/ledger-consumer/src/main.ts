@@ -1,11 +1,11 @@
 import 'reflect-metadata';
-import { ConfigValidationError, JsonLogger, loadConfig } from '@chat-ledger/platform';
+import { ConfigValidationError, loadConfig, PinoLogger } from '@chat-ledger/platform';
 import { createLedgerApp } from './bootstrap';
 import { LedgerConfig } from './config/ledger.config';
 
 async function main(): Promise<void> {
   const config = loadConfig(LedgerConfig, process.env);
-  const logger = new JsonLogger('ledger-consumer', config.LOG_LEVEL);
+  const logger = new PinoLogger({ service: 'ledger-consumer', level: config.LOG_LEVEL });
   // A stop that hangs (a broker that never answers the leave) must not keep the process alive forever.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT).unref());

@@ -31,7 +31,7 @@ describe(`ledger read API fuzzing (seed ${SEED})`, () => {
     const cases = endpoints.flatMap((e) => generateFuzzCases(e, { random, bodyLimitBytes: 1024 * 1024 }));
     const before = (await ledger.db.query(`SELECT count(*)::int AS n FROM ledger.entries`)).rows[0].n;
     const failures: string[] = [];
-    const token = ledger.token(user);
+    const token = await ledger.token(user);
     for (let i = 0; i < cases.length; i += 8) {
       await Promise.all(
         cases.slice(i, i + 8).map(async (c) => {

@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { issueToken, JsonLogger, loadConfig } from '@chat-ledger/platform';
+import { issueToken, lineSink, loadConfig, PinoLogger } from '@chat-ledger/platform';
 import { connect, createTestDatabase, HttpClient } from '@chat-ledger/testing';
 import { createLedgerApp } from '../src/bootstrap';
 import { LedgerConfig } from '../src/config/ledger.config';
@@ -17,7 +17,8 @@ export interface LedgerTestApp {
   apply: ApplyBatchUseCase;
   /** Errors passed to the fatal handler (in production: exit 1). */
   fatal: Error[];
-  token(userId: string, scopes?: string[]): string;
+  /** A valid token for this app (HS256 with its secret, one day). */
+  token(userId: string, scopes?: string[]): Promise<string>;
   metric(name: string, labels?: Record<string, string | number>): Promise<number>;
   close(): Promise<void>;
 }
@@ -50,7 +51,7 @@ export async function startLedger(
     ...TEST_KAFKA_ENV,
     ...options.env,
   });
-  const logger = new JsonLogger('ledger-consumer', config.LOG_LEVEL, (line) => options.logLines?.push(line));
+  const logger = new PinoLogger({ service: 'ledger-consumer', level: config.LOG_LEVEL, destination: lineSink((line) => options.logLines?.push(line)) });
   const fatal: Error[] = [];
   const app = await createLedgerApp(config, logger, { onFatal: (error) => fatal.push(error) });
   let db: Client | undefined;

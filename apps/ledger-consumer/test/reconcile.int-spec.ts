@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { buildDataSourceOptions, revertAllMigrations } from '@chat-ledger/database';
 import { aUserId, connect, createTestDatabase } from '@chat-ledger/testing';
 import type { CliEnv } from '../../../tools/cli/cli-command';
-import { ledgerReconcileCommand } from '../../../tools/cli/commands/ledger-reconcile';
+import { runCli } from '../../../tools/cli/cli-program';
 import { LEDGER_MIGRATIONS, LEDGER_SCHEMA } from '../src/database/ledger-migrations';
 import { ReconcileService } from '../src/reconcile/reconcile.service';
 import { aMessageEvent, anAdjustmentEvent, recordsOf, TokenEvent } from './events';
@@ -58,7 +58,7 @@ describe('ledger:reconcile', () => {
       ['usage_hourly', 0],
     ]);
     const cli = cliEnv(ledger.databaseUrl);
-    await expect(ledgerReconcileCommand.run([], cli.env)).resolves.toBe(0);
+    await expect(runCli(['ledger:reconcile'], cli.env)).resolves.toBe(0);
     expect(cli.out.at(-1)).toBe('ledger:reconcile: totals equal the journal');
   });
 
@@ -88,17 +88,17 @@ describe('ledger:reconcile', () => {
     );
 
     const check = cliEnv(ledger.databaseUrl);
-    await expect(ledgerReconcileCommand.run([], check.env)).resolves.toBe(1);
+    await expect(runCli(['ledger:reconcile'], check.env)).resolves.toBe(1);
     expect(check.out.join('\n')).toContain(`drift user_totals user_id=${users[0]} (different): tokens_total expected 120 actual 125`);
     expect(check.out.at(-1)).toBe('ledger:reconcile: DRIFT in 5 rows (run with --repair to fix)');
 
     const repair = cliEnv(ledger.databaseUrl);
-    await expect(ledgerReconcileCommand.run(['--repair'], repair.env)).resolves.toBe(0);
+    await expect(runCli(['ledger:reconcile', '--repair'], repair.env)).resolves.toBe(0);
     expect(repair.out.at(-1)).toBe('ledger:reconcile: repaired 5 rows; totals equal the journal');
 
     await expect(reconcile.check()).resolves.toMatchObject({ drifted: 0 });
     await expect(actualTotals(ledger.db, users)).resolves.toEqual(before);
-    await expect(ledgerReconcileCommand.run([], cliEnv(ledger.databaseUrl).env)).resolves.toBe(0);
+    await expect(runCli(['ledger:reconcile'], cliEnv(ledger.databaseUrl).env)).resolves.toBe(0);
   });
 
   it('every migration has a working down', async () => {

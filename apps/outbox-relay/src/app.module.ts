@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { OutboxRelayModule } from '@chat-ledger/outbox';
+import { OutboxRelayModule, RelayKafkaHealthIndicator } from '@chat-ledger/outbox';
+import { MetricsModule, PlatformHealthModule } from '@chat-ledger/platform';
 import { RelayConfig } from './config/relay.config';
 import { HealthController } from './health/health.controller';
 
@@ -9,8 +10,9 @@ export class AppModule {
   static forRoot(config: RelayConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [OutboxRelayModule.forRoot({ enabled: true, databaseUrl: config.DATABASE_URL, env: config })],
+      imports: [MetricsModule.forRoot(), PlatformHealthModule, OutboxRelayModule.forRoot({ enabled: true, databaseUrl: config.DATABASE_URL, env: config })],
       controllers: [HealthController],
+      providers: [RelayKafkaHealthIndicator],
     };
   }
 }

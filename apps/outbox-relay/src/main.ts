@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { AddressInfo } from 'node:net';
 import { migrateSchema } from '@chat-ledger/database';
 import { OUTBOX_MIGRATIONS, OUTBOX_SCHEMA, OutboxRelayService } from '@chat-ledger/outbox';
-import { ConfigValidationError, JsonLogger, loadConfig } from '@chat-ledger/platform';
+import { ConfigValidationError, loadConfig, PinoLogger } from '@chat-ledger/platform';
 import { AppModule } from './app.module';
 import { RelayConfig } from './config/relay.config';
 
@@ -15,7 +15,7 @@ import { RelayConfig } from './config/relay.config';
  */
 async function main(): Promise<void> {
   const config = loadConfig(RelayConfig, process.env);
-  const logger = new JsonLogger('outbox-relay', config.LOG_LEVEL);
+  const logger = new PinoLogger({ service: 'outbox-relay', level: config.LOG_LEVEL });
   // This process hosts the outbox; with several relays starting at once, an advisory lock lets one migrate.
   if (config.DB_MIGRATE) await migrateSchema({ url: config.DATABASE_URL, schema: OUTBOX_SCHEMA, migrations: OUTBOX_MIGRATIONS, applicationName: 'outbox-relay-migrate' });
   const module = AppModule.forRoot(config);

@@ -12,6 +12,7 @@ export * from './relay/relay-options';
 export * from './relay/kafka-publisher';
 export * from './relay/outbox-relay';
 export * from './relay/outbox-relay.module';
+export * from './relay/relay-kafka.health-indicator';
 export * from './relay/relay-store';
 // Operators: list, stats, replay, retry (the gateway's HTTP API and the CLI)
 export * from './admin/outbox-admin.service';
@@ -22,6 +23,4 @@ export * from './admin/dto/replay-outbox.dto';
 export * from './admin/dto/skip-outbox.dto';
 export * from './admin/dto/outbox.response';
 // Metrics
-export * from './metrics/metrics-registry';
 export * from './metrics/outbox-metrics';
-export * from './metrics/metrics.controller';

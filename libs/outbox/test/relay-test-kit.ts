@@ -4,7 +4,7 @@ import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { uuidv7 } from '@chat-ledger/contracts';
 import { buildDataSourceOptions, runMigrations } from '@chat-ledger/database';
-import { JsonLogger, loadConfig } from '@chat-ledger/platform';
+import { lineSink, loadConfig, MetricsModule, PinoLogger } from '@chat-ledger/platform';
 import { createTestDatabase, eventually } from '@chat-ledger/testing';
 import { OUTBOX_MIGRATIONS } from '../src/database/outbox-migrations';
 import { OUTBOX_SCHEMA } from '../src/outbox-schema';
@@ -99,11 +99,13 @@ export async function startRelay(
   overrides: Partial<OutboxRelayOptions> = {},
 ): Promise<RelayHost> {
   const logLines: string[] = [];
-  const logger = new JsonLogger('relay-test', (env.LOG_LEVEL as 'debug') ?? 'info', (line) => logLines.push(line));
-  const app = await NestFactory.createApplicationContext(
-    OutboxRelayModule.forRoot({ enabled: true, databaseUrl, env: relayEnv(brokers, env), overrides }),
-    { logger, abortOnError: false },
-  );
+  const logger = new PinoLogger({ service: 'relay-test', level: (env.LOG_LEVEL as 'debug') ?? 'info', destination: lineSink((line) => logLines.push(line)) });
+  // As a host app does: the platform's MetricsModule provides the Registry the relay's metrics go into.
+  const host = {
+    module: class RelayTestHostModule {},
+    imports: [MetricsModule.forRoot(), OutboxRelayModule.forRoot({ enabled: true, databaseUrl, env: relayEnv(brokers, env), overrides })],
+  };
+  const app = await NestFactory.createApplicationContext(host, { logger, abortOnError: false });
   try {
     await app.init();
   } catch (error) {

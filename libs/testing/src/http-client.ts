@@ -8,18 +8,20 @@ export interface HttpResult<T = any> {
 export class HttpClient {
   constructor(
     readonly baseUrl: string,
-    private readonly token?: string,
+    private readonly token?: string | Promise<string>,
   ) {}
 
-  as(token: string | undefined): HttpClient {
+  /** Signing is async (jose), so a token may be passed while it is still being signed: `http.as(app.token(user))`. */
+  as(token: string | Promise<string> | undefined): HttpClient {
     return new HttpClient(this.baseUrl, token);
   }
 
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
+    const token = await this.token;
     const init: RequestInit = {
       method,
       headers: {
-        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}),
         ...headers,
       },

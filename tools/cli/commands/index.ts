@@ -1,11 +1,19 @@
 import type { CliCommand } from '../cli-command';
+import { kafkaTail } from './kafka-tail';
+import { ledgerDlqRedriveCommand } from './ledger-dlq-redrive';
+import { ledgerReconcileCommand } from './ledger-reconcile';
+import { outboxListCommand } from './outbox-list';
+import { outboxReplayCommand } from './outbox-replay';
+import { outboxRetryCommand } from './outbox-retry';
+import { outboxStatsCommand } from './outbox-stats';
 
-/** Every CLI command; add one line per command. */
-export const COMMANDS: CliCommand[] = [];
-import { ledgerReconcileCommand } from './ledger-reconcile'; COMMANDS.push(ledgerReconcileCommand);
-import { kafkaTail } from './kafka-tail'; COMMANDS.push(kafkaTail);
-import { outboxStatsCommand } from './outbox-stats'; COMMANDS.push(outboxStatsCommand);
-import { outboxListCommand } from './outbox-list'; COMMANDS.push(outboxListCommand);
-import { outboxReplayCommand } from './outbox-replay'; COMMANDS.push(outboxReplayCommand);
-import { outboxRetryCommand } from './outbox-retry'; COMMANDS.push(outboxRetryCommand);
-import { ledgerDlqRedriveCommand } from './ledger-dlq-redrive'; COMMANDS.push(ledgerDlqRedriveCommand);
+/** Every CLI command, in the order `npm run cli -- help` lists them. */
+export const COMMANDS: CliCommand[] = [
+  ledgerReconcileCommand,
+  kafkaTail,
+  outboxStatsCommand,
+  outboxListCommand,
+  outboxReplayCommand,
+  outboxRetryCommand,
+  ledgerDlqRedriveCommand,
+];

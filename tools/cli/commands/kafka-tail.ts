@@ -1,30 +1,27 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { parseArgs } from 'node:util';
 import type { CliCommand } from '../cli-command';
 
+type KafkaTailOptions = { topic: string; fromBeginning: boolean; limit?: string; idleMs: string };
+
 /** Reads token events off the topic and prints one JSON line each: key, partition, offset, headers, value. */
-export const kafkaTail: CliCommand = {
+export const kafkaTail: CliCommand<KafkaTailOptions> = {
   name: 'kafka:tail',
   summary: 'print events from the token-events topic (from the beginning with --from-beginning), stop after --limit',
-  usage: 'kafka:tail [--topic token-events] [--from-beginning] [--limit N] [--idle-ms 3000]',
-  async run(argv, env) {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        topic: { type: 'string', default: 'token-events' },
-        'from-beginning': { type: 'boolean', default: false },
-        limit: { type: 'string' },
-        'idle-ms': { type: 'string', default: '3000' },
-      },
-    });
+  define: (command) =>
+    command
+      .option('--topic <topic>', 'topic to read', 'token-events')
+      .option('--from-beginning', 'start at the oldest retained event (default: only new ones)', false)
+      .option('--limit <n>', 'stop after this many events')
+      .option('--idle-ms <ms>', 'stop after this long without an event', '3000'),
+  async run({ options: values }, env) {
     const limit = values.limit === undefined ? Infinity : Number(values.limit);
-    const idleMs = Number(values['idle-ms']);
+    const idleMs = Number(values.idleMs);
     if (!(limit > 0) || !(idleMs > 0)) throw new Error('--limit and --idle-ms must be positive numbers');
     const kafka = new Kafka({ clientId: 'chat-ledger-cli', brokers: env.kafkaBrokers(), logLevel: logLevel.NOTHING });
     // A throwaway group: tailing must never move the ledger-consumer's offsets.
     const consumer = kafka.consumer({ groupId: `cli-tail-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 100, sessionTimeout: 6000 });
     await consumer.connect();
-    await consumer.subscribe({ topic: values.topic!, fromBeginning: values['from-beginning'] });
+    await consumer.subscribe({ topic: values.topic, fromBeginning: values.fromBeginning });
     let seen = 0;
     let lastAt = Date.now();
     let idle: NodeJS.Timeout | undefined;

@@ -1,23 +1,24 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '@chat-ledger/database';
 import { redriveDeadLetters } from '../../../apps/ledger-consumer/src/dead-letters/redrive-dead-letters';
 import type { CliCommand } from '../cli-command';
 
+type DlqRedriveOptions = { topic?: string; limit?: string; dryRun: boolean };
+
 /**
  * `npm run cli -- ledger:dlq-redrive --topic token-events.dlq [--limit N] [--dry-run]`: publishes the dead
  * letters whose best-effort DLQ copy failed. Exit 0 when every one was published, 1 when some were refused.
  */
-export const ledgerDlqRedriveCommand: CliCommand = {
+export const ledgerDlqRedriveCommand: CliCommand<DlqRedriveOptions> = {
   name: 'ledger:dlq-redrive',
   summary: 'publish dead letters whose DLQ copy failed (dlq_published_at null) to the DLQ topic; --dry-run counts them',
-  usage: 'ledger:dlq-redrive --topic <dlq topic> [--limit N] [--dry-run]',
-  async run(argv, env) {
-    const { values } = parseArgs({
-      args: argv,
-      options: { topic: { type: 'string' }, limit: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
-    });
+  define: (command) =>
+    command
+      .option('--topic <dlq topic>', 'the DLQ topic (KAFKA_DLQ_TOPIC of the ledger-consumer)')
+      .option('--limit <n>', 'publish at most this many')
+      .option('--dry-run', 'only count them', false),
+  async run({ options: values }, env) {
     if (!values.topic || !/^[A-Za-z0-9._-]{1,249}$/.test(values.topic)) {
       env.err('--topic must name the DLQ topic (KAFKA_DLQ_TOPIC of the ledger-consumer)');
       return 2;
@@ -32,9 +33,9 @@ export const ledgerDlqRedriveCommand: CliCommand = {
     const kafka = new Kafka({ clientId: 'chat-ledger-cli', brokers: env.kafkaBrokers(), logLevel: logLevel.NOTHING, retry: { retries: 3 } });
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     try {
-      if (!values['dry-run']) await producer.connect();
-      const report = await redriveDeadLetters({ db, producer, topic: values.topic, limit, dryRun: values['dry-run'] });
-      if (values['dry-run']) {
+      if (!values.dryRun) await producer.connect();
+      const report = await redriveDeadLetters({ db, producer, topic: values.topic, limit, dryRun: values.dryRun });
+      if (values.dryRun) {
         env.out(`ledger:dlq-redrive: ${report.pending} dead letter(s) without a DLQ copy`);
         return 0;
       }

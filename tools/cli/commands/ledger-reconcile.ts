@@ -1,8 +1,9 @@
-import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '@chat-ledger/database';
 import { ReconcileReport, ReconcileService } from '../../../apps/ledger-consumer/src/reconcile/reconcile.service';
 import type { CliCommand, CliEnv } from '../cli-command';
+
+type ReconcileOptions = { repair: boolean; limit: string };
 
 function print(report: ReconcileReport, env: CliEnv): void {
   for (const t of report.tables) {
@@ -22,12 +23,14 @@ function print(report: ReconcileReport, env: CliEnv): void {
  * `npm run cli -- ledger:reconcile [--repair] [--limit N]`: recomputes every balance from the journal and
  * prints the drift. Exit 0: no drift (or drift repaired); 1: drift found without --repair.
  */
-export const ledgerReconcileCommand: CliCommand = {
+export const ledgerReconcileCommand: CliCommand<ReconcileOptions> = {
   name: 'ledger:reconcile',
   summary: 'recompute ledger totals (user, conversation, message, hourly) from the journal; print drift; --repair fixes it in one transaction',
-  usage: 'ledger:reconcile [--repair] [--limit N]',
-  async run(argv: string[], env: CliEnv): Promise<number> {
-    const { values } = parseArgs({ args: argv, options: { repair: { type: 'boolean', default: false }, limit: { type: 'string', default: '20' } } });
+  define: (command) =>
+    command
+      .option('--repair', 'rewrite the drifted totals from the journal, in one transaction', false)
+      .option('--limit <n>', 'drifted rows to print (1-10000)', '20'),
+  async run({ options: values }, env: CliEnv): Promise<number> {
     const limit = Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
       env.err('--limit must be an integer between 1 and 10000');

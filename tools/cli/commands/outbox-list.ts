@@ -1,40 +1,41 @@
-import { parseArgs } from 'node:util';
 import { ListOutboxQueryDto } from '@chat-ledger/outbox';
 import type { CliCommand } from '../cli-command';
 import { intOption, runOutboxAdmin, validateDto } from './outbox-admin-cli';
 
+type OutboxListOptions = {
+  status?: string;
+  eventType?: string;
+  userId?: string;
+  from?: string;
+  to?: string;
+  sort?: string;
+  limit: string;
+  cursor?: string;
+  json: boolean;
+};
+
 /** `npm run cli -- outbox:list [--status dead] [--user-id u] [--limit 20] [--sort -id]`: GET /v1/admin/outbox. */
-export const outboxListCommand: CliCommand = {
+export const outboxListCommand: CliCommand<OutboxListOptions> = {
   name: 'outbox:list',
   summary: 'list outbox rows (newest first by default), filtered by status, type, user and creation time',
-  usage:
-    'outbox:list [--status pending|published|dead] [--event-type t] [--user-id u] [--from ts] [--to ts] [--sort id|-id] [--limit 20] [--cursor c] [--json]',
-  async run(argv, env) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          status: { type: 'string' },
-          'event-type': { type: 'string' },
-          'user-id': { type: 'string' },
-          from: { type: 'string' },
-          to: { type: 'string' },
-          sort: { type: 'string' },
-          limit: { type: 'string', default: '20' },
-          cursor: { type: 'string' },
-          json: { type: 'boolean', default: false },
-        },
-      }));
-    } catch (error) {
-      env.err(`outbox:list: ${(error as Error).message}`);
-      return 2;
-    }
+  // Values are checked by the HTTP API's DTO (validateDto), so the CLI and the API refuse the same input.
+  define: (command) =>
+    command
+      .option('--status <status>', 'pending, published or dead')
+      .option('--event-type <type>', 'event type, e.g. chat.message.recorded')
+      .option('--user-id <user>', 'rows of this user (partition key)')
+      .option('--from <ts>', 'created at or after (RFC 3339)')
+      .option('--to <ts>', 'created before (RFC 3339)')
+      .option('--sort <order>', 'id or -id (default -id: newest first)')
+      .option('--limit <n>', 'rows per page (1-500)', '20')
+      .option('--cursor <cursor>', 'the next page, as printed by the previous one')
+      .option('--json', 'print the page as JSON', false),
+  async run({ options: values }, env) {
     return runOutboxAdmin(env, 'outbox:list', async (service) => {
       const query = validateDto(ListOutboxQueryDto, {
         status: values.status,
-        event_type: values['event-type'],
-        user_id: values['user-id'],
+        event_type: values.eventType,
+        user_id: values.userId,
         from: values.from,
         to: values.to,
         sort: values.sort,

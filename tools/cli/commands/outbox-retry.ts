@@ -5,10 +5,10 @@ import { cliActor, runOutboxAdmin } from './outbox-admin-cli';
 export const outboxRetryCommand: CliCommand = {
   name: 'outbox:retry',
   summary: 'move a dead outbox row back to pending (fresh attempts); it and the rows it held back are then published',
-  usage: 'outbox:retry <id>',
-  async run(argv, env) {
-    const [id, ...rest] = argv;
-    if (!id || rest.length > 0 || !/^[1-9]\d{0,17}$/.test(id)) {
+  define: (command) => command.argument('<id>', 'the outbox row id (see outbox:list --status dead)'),
+  async run({ args }, env) {
+    const [id] = args;
+    if (!id || !/^[1-9]\d{0,17}$/.test(id)) {
       env.err('usage: outbox:retry <id>   (id: a positive integer, see outbox:list --status dead)');
       return 2;
     }

@@ -13,17 +13,11 @@ function ranges(shards: number[]): string {
 }
 
 /** `npm run cli -- outbox:stats`: the numbers of GET /v1/admin/outbox/stats. */
-export const outboxStatsCommand: CliCommand = {
+export const outboxStatsCommand: CliCommand<{ json: boolean }> = {
   name: 'outbox:stats',
   summary: 'outbox backlog, oldest pending age, dead rows, published in the last minute, relays and their shards',
-  usage: 'outbox:stats [--json]',
-  async run(argv, env) {
-    const json = argv.includes('--json');
-    const unknown = argv.filter((a) => a !== '--json');
-    if (unknown.length) {
-      env.err(`outbox:stats: unknown option ${unknown[0]}`);
-      return 2;
-    }
+  define: (command) => command.option('--json', 'print the numbers as JSON', false),
+  async run({ options: { json } }, env) {
     return runOutboxAdmin(env, 'outbox:stats', async (service) => {
       const s = await service.stats();
       if (json) {

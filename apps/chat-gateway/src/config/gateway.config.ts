@@ -1,13 +1,13 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { OutboxRelayEnv } from '@chat-ledger/outbox';
-import { EnvBool, EnvDurationMs, EnvInt } from '@chat-ledger/platform';
+import { EnvBool, EnvDurationMs, EnvInt, WithJwtEnv } from '@chat-ledger/platform';
 
 /**
  * Environment of chat-gateway. Every key is validated at boot; all problems are reported at once.
  * The outbox relay's keys (KAFKA_*, OUTBOX_*) come from OutboxRelayEnv; KAFKA_BROKERS is required
- * while RELAY_ENABLED is true.
+ * while RELAY_ENABLED is true. The JWT_* keys come from libs/platform's WithJwtEnv.
  */
-export class GatewayConfig extends OutboxRelayEnv {
+export class GatewayConfig extends WithJwtEnv(OutboxRelayEnv) {
   @EnvInt() @IsInt() @Min(0) @Max(65535)
   PORT = 3000;
 
@@ -22,9 +22,6 @@ export class GatewayConfig extends OutboxRelayEnv {
 
   @EnvBool() @IsBoolean()
   DB_MIGRATE = true;
-
-  @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
-  JWT_SECRET!: string;
 
   @IsIn(['debug', 'info', 'warn', 'error'])
   LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' = 'info';
@@ -45,8 +42,11 @@ export class GatewayConfig extends OutboxRelayEnv {
   @EnvInt() @IsInt() @Min(0) @Max(100_000)
   RATE_LIMIT_WRITES_PER_SECOND = 20;
 
-  /** Writes a user may send at once before the sustained rate applies. */
-  @EnvInt() @IsInt() @Min(1) @Max(1_000_000)
+  /**
+   * Writes a user may send at once; with the rate it makes the window (burst / rate seconds) in which at
+   * most this many writes count. At most 10,000: the throttler keeps one timestamp per write in the window.
+   */
+  @EnvInt() @IsInt() @Min(1) @Max(10_000)
   RATE_LIMIT_WRITES_BURST = 100;
 
   /** Run the outbox relay inside the gateway (default). Set false when standalone relays (`npm run start:relay`) do it. */

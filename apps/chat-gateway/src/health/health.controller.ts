@@ -1,16 +1,18 @@
-import { Controller, Get, HttpException, HttpStatus, Optional } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
-import { OutboxRelayService } from '@chat-ledger/outbox';
-import { Public } from '@chat-ledger/platform';
+import { HealthIndicatorFunction, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import type { Response } from 'express';
+import { RelayKafkaHealthIndicator } from '@chat-ledger/outbox';
+import { Public, ReadinessService } from '@chat-ledger/platform';
 
 @ApiTags('health')
 @Public()
 @Controller('health')
 export class HealthController {
   constructor(
-    private readonly dataSource: DataSource,
-    @Optional() private readonly outboxRelay?: OutboxRelayService,
+    private readonly readiness: ReadinessService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly kafka: RelayKafkaHealthIndicator,
   ) {}
 
   /** Liveness: the process answers. */
@@ -25,22 +27,12 @@ export class HealthController {
    * writes keep landing in the outbox, which is the point of having one.
    */
   @Get('ready')
-  async ready() {
-    const checks: Record<string, { status: 'up' | 'down'; error?: string }> = {};
-    try {
-      await Promise.race([
-        this.dataSource.query('SELECT 1'),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout after 1000 ms')), 1000).unref()),
-      ]);
-      checks.database = { status: 'up' };
-    } catch (error) {
-      checks.database = { status: 'down', error: (error as Error).message };
-    }
-    const ok = Object.values(checks).every((c) => c.status === 'up');
-    const kafka = this.outboxRelay?.kafkaHealth();
-    if (kafka) checks.kafka = kafka;
-    const body = { status: ok ? (kafka?.status === 'down' ? 'degraded' : 'ok') : 'unavailable', checks };
-    if (!ok) throw new HttpException(body, HttpStatus.SERVICE_UNAVAILABLE);
+  async ready(@Res({ passthrough: true }) res: Response) {
+    const checks: HealthIndicatorFunction[] = [() => this.database.pingCheck('database', { timeout: 1000 })];
+    if (this.kafka.enabled) checks.push(() => this.kafka.isHealthy('kafka'));
+    const { httpStatus, body } = await this.readiness.check(checks, { optional: ['kafka'] });
+    // The checks are the point of a failed readiness answer, so they stay in the 503 body.
+    res.status(httpStatus);
     return body;
   }
 }

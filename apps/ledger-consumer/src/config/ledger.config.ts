@@ -1,12 +1,15 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { DEFAULT_TOKEN_EVENTS_TOPIC } from '@chat-ledger/contracts';
-import { EnvBool, EnvDurationMs, EnvInt } from '@chat-ledger/platform';
+import { EnvBool, EnvDurationMs, EnvInt, JwtEnv } from '@chat-ledger/platform';
 
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 const BROKER_LIST = /^\s*[^\s,:]+:\d{1,5}\s*(,\s*[^\s,:]+:\d{1,5}\s*)*$/;
 
-/** Environment of ledger-consumer. Every key is validated at boot; all problems are reported at once. */
-export class LedgerConfig {
+/**
+ * Environment of ledger-consumer. Every key is validated at boot; all problems are reported at once.
+ * The JWT_* keys come from libs/platform's JwtEnv.
+ */
+export class LedgerConfig extends JwtEnv {
   @EnvInt() @IsInt() @Min(0) @Max(65535)
   PORT = 3001;
 
@@ -24,9 +27,6 @@ export class LedgerConfig {
 
   @EnvDurationMs() @IsInt({ message: 'DB_STATEMENT_TIMEOUT must be a duration such as 30s' }) @Min(100)
   DB_STATEMENT_TIMEOUT = 30_000;
-
-  @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
-  JWT_SECRET!: string;
 
   @IsIn(['debug', 'info', 'warn', 'error'])
   LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' = 'info';

@@ -1,19 +1,18 @@
-import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
-import { Public } from '@chat-ledger/platform';
-import { TokenEventsConsumer } from '../ingest/token-events.consumer';
-
-type Check = { status: 'up' | 'down' | 'disabled'; [detail: string]: unknown };
+import { Public, ReadinessService } from '@chat-ledger/platform';
+import { ConsumerKafkaHealthIndicator } from './consumer-kafka.health-indicator';
 
 @ApiTags('health')
 @Public()
 @Controller('health')
 export class HealthController {
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly consumer: TokenEventsConsumer,
+    private readonly readiness: ReadinessService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly kafka: ConsumerKafkaHealthIndicator,
   ) {}
 
   /** Liveness: the process answers. */
@@ -25,24 +24,12 @@ export class HealthController {
   /** Readiness: the database answers within a second, and the consumer is in its group with the cluster reachable. */
   @Get('ready')
   async ready(@Res({ passthrough: true }) res: Response) {
-    const [database, kafka] = await Promise.all([this.database(), this.consumer.kafkaHealth()]);
-    const checks: Record<string, Check> = { database, kafka };
-    const ok = Object.values(checks).every((c) => c.status !== 'down');
-    const body = { status: ok ? 'ok' : 'unavailable', checks };
+    const { httpStatus, body } = await this.readiness.check([
+      () => this.database.pingCheck('database', { timeout: 1000 }),
+      () => this.kafka.isHealthy('kafka'),
+    ]);
     // The checks are the point of a failed readiness answer, so they stay in the 503 body.
-    if (!ok) res.status(HttpStatus.SERVICE_UNAVAILABLE);
+    res.status(httpStatus);
     return body;
-  }
-
-  private async database(): Promise<Check> {
-    try {
-      await Promise.race([
-        this.dataSource.query('SELECT 1'),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout after 1000 ms')), 1000).unref()),
-      ]);
-      return { status: 'up' };
-    } catch (error) {
-      return { status: 'down', error: (error as Error).message };
-    }
   }
 }

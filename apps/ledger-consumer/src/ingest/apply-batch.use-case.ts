@@ -65,9 +65,9 @@ export class ApplyBatchUseCase {
   async apply(items: PreparedItem[]): Promise<ApplyResult> {
     const result = await this.applyIsolating(items);
     for (const [type, n] of Object.entries(result.applied)) this.metrics.eventsApplied.inc({ type }, n);
-    this.metrics.duplicatesSkipped.inc(undefined, result.duplicates);
+    this.metrics.duplicatesSkipped.inc(result.duplicates);
     for (const reason of result.deadLettersStored) this.metrics.deadLetters.inc({ reason });
-    this.metrics.conflictingDuplicates.inc(undefined, result.conflicts);
+    this.metrics.conflictingDuplicates.inc(result.conflicts);
     for (const anomaly of result.anomalies) {
       this.metrics.sequenceAnomalies.inc({ kind: anomaly.kind });
       this.logger.warn({ msg: `per-user sequence ${anomaly.kind}`, user_id: anomaly.user_id, expected_seq: anomaly.expected_seq, seen_seq: anomaly.seen_seq, event_id: anomaly.event.event_id });

@@ -198,7 +198,7 @@ export class DeadLetterPublisher {
 
   private async done(published: DlqEntry[], unpublished: DlqEntry[], error?: unknown): Promise<DlqOutcome> {
     if (published.length > 0) {
-      this.metrics.dlqPublished.inc(undefined, published.length);
+      this.metrics.dlqPublished.inc(published.length);
       // The copy is on the topic; failing to note it only means a redrive publishes it once more.
       await this.markPublished(published).catch((e) =>
         this.logger.warn({ msg: 'could not mark dead letters as published to the DLQ topic', error: (e as Error).message, count: published.length }),
@@ -206,7 +206,7 @@ export class DeadLetterPublisher {
     }
     const message = error === undefined ? undefined : ((error as Error)?.message ?? String(error));
     if (unpublished.length > 0) {
-      this.metrics.dlqUnpublished.inc(undefined, unpublished.length);
+      this.metrics.dlqUnpublished.inc(unpublished.length);
       this.logger.warn({
         msg: 'dead letters kept in ledger.dead_letters but not copied to the DLQ topic; run ledger:dlq-redrive later',
         topic: this.config.KAFKA_DLQ_TOPIC,

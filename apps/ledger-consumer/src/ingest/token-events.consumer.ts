@@ -115,7 +115,7 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
       this.state = 'stopping';
       await this.consumer.disconnect().catch((error) => this.logger.warn(`consumer disconnect failed: ${(error as Error).message}`));
       this.state = 'stopped';
-      this.metrics.consumerUp.set(undefined, 0);
+      this.metrics.consumerUp.set(0);
     }
     await this.dlq.stop();
     await this.probeAdmin?.admin.disconnect().catch(() => undefined);
@@ -156,7 +156,7 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
       this.restarts = 0;
       this.state = 'joined';
       this.lastError = undefined;
-      this.metrics.consumerUp.set(undefined, 1);
+      this.metrics.consumerUp.set(1);
       // Lag series only for partitions this member owns now.
       this.metrics.consumerLag.reset();
       this.metrics.committedOffset.reset();
@@ -164,12 +164,12 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
     });
     consumer.on(events.REBALANCING, () => {
       this.state = 'rebalancing';
-      this.metrics.consumerUp.set(undefined, 0);
+      this.metrics.consumerUp.set(0);
     });
     consumer.on(events.CRASH, ({ payload }) => {
       if (consumer !== this.consumer) return; // a replaced consumer's last words
       const error = payload.error instanceof Error ? payload.error : new Error(String(payload.error));
-      this.metrics.consumerUp.set(undefined, 0);
+      this.metrics.consumerUp.set(0);
       this.lastError = `${error.name}: ${error.message}`;
       if (payload.restart) {
         this.metrics.consumerCrashes.inc({ restart: 'kafkajs' });
@@ -204,7 +204,8 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
       headers: m.headers,
       timestamp: m.timestamp,
     }));
-    const labels = { topic: batch.topic, partition: batch.partition };
+    // Label order as Prometheus sorts them, so the exposition reads the same as a scrape stores it.
+    const labels = { partition: batch.partition, topic: batch.topic };
     // Until this batch commits, everything from its first offset on is lag (also while the database is down).
     const pending = BigInt(batch.highWatermark) - BigInt(batch.messages[0]!.offset);
     this.metrics.consumerLag.set(labels, Number(pending > 0n ? pending : 0n));

@@ -1,27 +1,31 @@
-import { Controller, Get, HttpException, HttpStatus } from '@nestjs/common';
-import { OutboxRelayService } from '@chat-ledger/outbox';
+import { Controller, Get, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { OutboxRelayService, RelayKafkaHealthIndicator } from '@chat-ledger/outbox';
+import { ReadinessService } from '@chat-ledger/platform';
 
 /** Liveness and readiness of the standalone relay (only served with METRICS_PORT). */
 @Controller('health')
 export class HealthController {
-  constructor(private readonly relay: OutboxRelayService) {}
+  constructor(
+    private readonly readiness: ReadinessService,
+    private readonly kafka: RelayKafkaHealthIndicator,
+    private readonly relay: OutboxRelayService,
+  ) {}
 
   @Get()
   live() {
     return { status: 'ok' };
   }
 
-  /** Ready when the relay runs and its producer is connected with the last send ok. */
+  /** Ready when the relay runs and its producer is connected with the last send ok; Kafka is all it does. */
   @Get('ready')
-  ready() {
-    const kafka = this.relay.kafkaHealth() ?? { status: 'down' as const, error: 'relay disabled' };
+  async ready(@Res({ passthrough: true }) res: Response) {
+    const { httpStatus, body } = await this.readiness.check([() => this.kafka.isHealthy('kafka')]);
     const status = this.relay.relay?.status();
-    const body = {
-      status: kafka.status === 'up' ? 'ok' : 'unavailable',
-      checks: { kafka },
+    res.status(httpStatus);
+    return {
+      ...body,
       relay: status && { instance_id: status.instanceId, shards: status.shards.length, relays: status.relays, listening: status.listening },
     };
-    if (kafka.status !== 'up') throw new HttpException(body, HttpStatus.SERVICE_UNAVAILABLE);
-    return body;
   }
 }

@@ -107,14 +107,16 @@ describe('outbox relay', () => {
     expect(order.size).toBe(50);
     for (const user of users) expect({ user, order: order.get(user) }).toEqual({ user, order: expected.get(user) });
     await eventually(async () => expect(await statusCounts(dataSource)).toEqual({ published: 10_000 }));
-    // Both relays did real work.
-    expect(a.service.metrics.published.get()).toBeGreaterThan(0);
-    expect(b.service.metrics.published.get()).toBeGreaterThan(0);
-    expect(a.service.metrics.published.get() + b.service.metrics.published.get()).toBe(10_000);
+    // Both relays did real work (prom-client reads a counter asynchronously).
+    const published = async (host: RelayHost) => (await host.service.metrics.published.get()).values[0]?.value ?? 0;
+    const [byA, byB] = [await published(a), await published(b)];
+    expect(byA).toBeGreaterThan(0);
+    expect(byB).toBeGreaterThan(0);
+    expect(byA + byB).toBe(10_000);
     process.stdout.write(
       `[relay] 10,000 events / 50 users / 2 relays: written in ${writtenMs} ms, all on Kafka after ${totalMs} ms ` +
         `(${Math.round(10_000 / (totalMs / 1000))} events/s end to end), duplicates ${duplicates}, ` +
-        `split ${a.service.metrics.published.get()}/${b.service.metrics.published.get()}\n`,
+        `split ${byA}/${byB}\n`,
     );
   }, 60_000);
 
@@ -260,7 +262,7 @@ describe('outbox relay', () => {
       const users = Array.from({ length: 10 }, (_, i) => `outage-${i}`);
       const events = await writeEvents(dataSource, users, 20);
       // Failed sends (the error kept for operators), nothing published, no attempt spent.
-      await eventually(() => expect(host.service.metrics.publishErrors.get()).toBeGreaterThanOrEqual(10), { timeoutMs: 30_000 });
+      await eventually(async () => expect((await host.service.metrics.publishErrors.get()).values[0]?.value ?? 0).toBeGreaterThanOrEqual(10), { timeoutMs: 30_000 });
       const [row] = await dataSource.query(
         `SELECT max(attempts)::int AS attempts, count(*) FILTER (WHERE status <> 'pending')::int AS not_pending,
                 bool_or(last_error IS NOT NULL) AS has_error FROM outbox.events`,

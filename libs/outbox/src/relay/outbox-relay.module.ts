@@ -9,8 +9,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { Pool } from 'pg';
-import { MetricsController } from '../metrics/metrics.controller';
-import { MetricsRegistry } from '../metrics/metrics-registry';
+import { Registry } from 'prom-client';
 import { OutboxMetrics } from '../metrics/outbox-metrics';
 import { OutboxRelay, OutboxRelayOptions } from './outbox-relay';
 import { OUTBOX_GAUGES_SQL } from './relay-store';
@@ -18,7 +17,7 @@ import { relayOptionsFromEnv } from './relay-options';
 import type { OutboxRelayEnv } from './relay.env';
 
 export interface OutboxRelayModuleOptions {
-  /** Run the relay in this process (chat-gateway: RELAY_ENABLED). /metrics and its gauges exist either way. */
+  /** Run the relay in this process (chat-gateway: RELAY_ENABLED). The outbox metrics and gauges exist either way. */
   enabled: boolean;
   databaseUrl: string;
   env: OutboxRelayEnv;
@@ -35,7 +34,7 @@ export interface KafkaHealth {
 
 /**
  * Hosts the relay in a Nest app: starts it after bootstrap (failing the start when the topic is not
- * ready), stops it gracefully on shutdown (SIGTERM with enableShutdownHooks), and feeds /metrics.
+ * ready), stops it gracefully on shutdown (SIGTERM with enableShutdownHooks), and feeds the outbox metrics.
  */
 @Injectable()
 export class OutboxRelayService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -55,7 +54,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     });
     // An idle pooled connection that breaks must not crash the host.
     this.pool.on('error', () => undefined);
-    metrics.registry.addCollector(() => this.collectGauges());
+    metrics.setGaugeSource(() => this.collectGauges());
     if (options.enabled) {
       const relayOptions = { ...relayOptionsFromEnv(options.env, options.databaseUrl, this.logger), ...options.overrides };
       this.relay = new OutboxRelay(relayOptions, this.logger, metrics, this.pool);
@@ -99,7 +98,8 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
 
 /**
  * The outbox relay as a Nest module (global, so a host's health controller can inject
- * OutboxRelayService). Also serves GET /metrics with the outbox metrics.
+ * OutboxRelayService). Its metrics go into the host's prom-client Registry: the host imports
+ * libs/platform's MetricsModule, which serves them on GET /metrics.
  */
 @Global()
 @Module({})
@@ -107,14 +107,12 @@ export class OutboxRelayModule {
   static forRoot(options: OutboxRelayModuleOptions): DynamicModule {
     return {
       module: OutboxRelayModule,
-      controllers: [MetricsController],
       providers: [
         { provide: OUTBOX_RELAY_MODULE_OPTIONS, useValue: options },
-        { provide: MetricsRegistry, useFactory: () => new MetricsRegistry() },
-        { provide: OutboxMetrics, useFactory: (registry: MetricsRegistry) => new OutboxMetrics(registry), inject: [MetricsRegistry] },
+        { provide: OutboxMetrics, useFactory: (registry: Registry) => new OutboxMetrics(registry), inject: [Registry] },
         OutboxRelayService,
       ],
-      exports: [MetricsRegistry, OutboxMetrics, OutboxRelayService],
+      exports: [OutboxMetrics, OutboxRelayService],
     };
   }
 }

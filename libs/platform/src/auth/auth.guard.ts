@@ -1,21 +1,19 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { requestContext } from '../logging/request-context';
 import { IS_PUBLIC, REQUIRED_SCOPES } from './auth.decorators';
-import { JwtError, Principal, verifyJwt } from './jwt';
-
-export const JWT_SECRET = Symbol('JWT_SECRET');
+import { JwtError, JwtVerifier, Principal } from './jwt';
 
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    @Inject(JWT_SECRET) private readonly secret: string,
+    private readonly verifier: JwtVerifier,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
@@ -29,7 +27,7 @@ export class AuthGuard implements CanActivate {
     }
     let principal: Principal;
     try {
-      principal = verifyJwt(match[1]!, this.secret);
+      principal = await this.verifier.verify(match[1]!);
     } catch (error) {
       const problem = error instanceof JwtError ? error.message : 'invalid token';
       throw new DomainError(ErrorCode.Unauthenticated, problem, [{ field: 'authorization', problem }], {
@@ -37,6 +35,7 @@ export class AuthGuard implements CanActivate {
       });
     }
     request.principal = principal;
+    // The request context is an AsyncLocalStorage store: the await above keeps it, so later log lines carry the user.
     const ctx = requestContext.getStore();
     if (ctx) ctx.userId = principal.userId;
 

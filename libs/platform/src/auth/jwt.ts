@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { errors, jwtVerify, SignJWT } from 'jose';
 
 export interface Principal {
   /** The `sub` claim: the user (or service) the token speaks for. */
@@ -6,73 +6,111 @@ export interface Principal {
   scopes: ReadonlySet<string>;
 }
 
+/** A token we refuse; the message is safe to show to the caller (it names the rule, never the token). */
 export class JwtError extends Error {}
 
 export const MAX_USER_ID_LENGTH = 64;
 /** Printable ASCII without spaces: user ids end up in Kafka keys, URLs and logs. */
 export const USER_ID_PATTERN = /^[\x21-\x7e]{1,64}$/;
 
-function b64url(input: Buffer | string): string {
-  return Buffer.from(input).toString('base64url');
+/** `npm start` hands out 30-day demo tokens, so that is the longest lifetime accepted by default. */
+export const DEFAULT_JWT_MAX_LIFETIME_SECONDS = 30 * 86_400;
+export const DEFAULT_JWT_CLOCK_SKEW_SECONDS = 30;
+
+export interface JwtVerifyOptions {
+  /** Longest accepted lifetime in seconds: `exp - iat`, or `exp - now` for a token without `iat`. */
+  maxLifetimeSeconds: number;
+  /** Clock difference tolerated between the issuer and this process (exp, nbf, iat), in seconds. */
+  clockSkewSeconds: number;
 }
 
-export function signJwt(claims: Record<string, unknown>, secret: string): string {
-  const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const payload = b64url(JSON.stringify(claims));
-  const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
-  return `${header}.${payload}.${signature}`;
+/** Only HS256 is accepted: the algorithm is fixed here, never taken from the token. */
+const ALGORITHM = 'HS256';
+
+function hmacKey(secret: string): Uint8Array {
+  return new TextEncoder().encode(secret);
 }
 
-export function issueToken(
-  opts: { userId: string; scopes?: string[]; ttlSeconds?: number; nowSeconds?: number },
-  secret: string,
-): string {
-  const now = opts.nowSeconds ?? Math.floor(Date.now() / 1000);
-  return signJwt(
-    { sub: opts.userId, scope: (opts.scopes ?? []).join(' '), iat: now, exp: now + (opts.ttlSeconds ?? 86_400) },
-    secret,
-  );
-}
-
-function decodePart(part: string): Record<string, unknown> {
-  if (!/^[A-Za-z0-9_-]+$/.test(part)) throw new JwtError('malformed token');
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-  } catch {
-    throw new JwtError('malformed token');
+/** jose's errors carry its own wording; callers get ours, which the API has always answered with. */
+function toJwtError(error: unknown): JwtError {
+  if (error instanceof errors.JWTExpired) return new JwtError('token expired');
+  if (error instanceof errors.JOSEAlgNotAllowed) return new JwtError('unsupported token algorithm');
+  if (error instanceof errors.JWSSignatureVerificationFailed) return new JwtError('bad token signature');
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'exp') return new JwtError('token must have a numeric expiry (exp)');
+    if (error.claim === 'nbf') return new JwtError('token not yet valid');
+    if (error.claim === 'iat') return new JwtError('token issue time (iat) must be a number');
+    return new JwtError(`token claim ${error.claim} is invalid`);
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new JwtError('malformed token');
-  return value as Record<string, unknown>;
+  // JWSInvalid, JWTInvalid and anything else jose refuses to parse.
+  return new JwtError('malformed token');
 }
 
 /**
- * HS256 only. The algorithm is fixed by the server, never taken from the token, so `alg: none` and
- * algorithm-confusion tokens are rejected before the signature is even looked at.
+ * Verifies bearer tokens with jose: HS256 with the shared secret, `exp` required, the lifetime bounded,
+ * then our own claim rules (`sub` is a user id, `scope` a space-separated string).
  */
-export function verifyJwt(token: string, secret: string, nowSeconds = Math.floor(Date.now() / 1000)): Principal {
-  const parts = token.split('.');
-  if (parts.length !== 3) throw new JwtError('malformed token');
-  const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
-  const header = decodePart(headerPart);
-  if (header.alg !== 'HS256') throw new JwtError('unsupported token algorithm');
+export class JwtVerifier {
+  private readonly key: Uint8Array;
 
-  const expected = createHmac('sha256', secret).update(`${headerPart}.${payloadPart}`).digest();
-  const given = /^[A-Za-z0-9_-]+$/.test(signaturePart) ? Buffer.from(signaturePart, 'base64url') : Buffer.alloc(0);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new JwtError('bad token signature');
+  constructor(
+    secret: string,
+    private readonly options: JwtVerifyOptions = {
+      maxLifetimeSeconds: DEFAULT_JWT_MAX_LIFETIME_SECONDS,
+      clockSkewSeconds: DEFAULT_JWT_CLOCK_SKEW_SECONDS,
+    },
+  ) {
+    this.key = hmacKey(secret);
+  }
 
-  const claims = decodePart(payloadPart);
-  const leeway = 30;
-  if (claims.exp !== undefined && (typeof claims.exp !== 'number' || claims.exp + leeway < nowSeconds)) {
-    throw new JwtError('token expired');
+  async verify(token: string, now: Date = new Date()): Promise<Principal> {
+    let claims: Record<string, unknown>;
+    try {
+      ({ payload: claims } = await jwtVerify(token, this.key, {
+        algorithms: [ALGORITHM],
+        clockTolerance: this.options.clockSkewSeconds,
+        currentDate: now,
+        // A token without expiry would be valid forever once leaked.
+        requiredClaims: ['exp'],
+      }));
+    } catch (error) {
+      throw toJwtError(error);
+    }
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    const exp = claims.exp as number;
+    const iat = claims.iat as number | undefined;
+    // jose checks iat only together with maxTokenAge, which bounds the age, not the lifetime.
+    if (iat !== undefined && iat > nowSeconds + this.options.clockSkewSeconds) throw new JwtError('token issued in the future');
+    if (exp - (iat ?? nowSeconds) > this.options.maxLifetimeSeconds) {
+      throw new JwtError(`token lifetime exceeds the maximum of ${this.options.maxLifetimeSeconds} s`);
+    }
+    if (typeof claims.sub !== 'string' || !USER_ID_PATTERN.test(claims.sub)) {
+      throw new JwtError('token subject must be a user id of 1 to 64 printable characters');
+    }
+    const scope = claims.scope ?? '';
+    if (typeof scope !== 'string') throw new JwtError('token scope must be a space-separated string');
+    return { userId: claims.sub, scopes: new Set(scope.split(' ').filter(Boolean)) };
   }
-  if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf - leeway > nowSeconds)) {
-    throw new JwtError('token not yet valid');
-  }
-  if (typeof claims.sub !== 'string' || !USER_ID_PATTERN.test(claims.sub)) {
-    throw new JwtError('token subject must be a user id of 1 to 64 printable characters');
-  }
-  const scope = claims.scope ?? '';
-  if (typeof scope !== 'string') throw new JwtError('token scope must be a space-separated string');
-  return { userId: claims.sub, scopes: new Set(scope.split(' ').filter(Boolean)) };
+}
+
+/** The verifier of an app, from its JWT_* keys (durations in milliseconds, as the env schema holds them). */
+export function jwtVerifierFromEnv(env: { JWT_SECRET: string; JWT_MAX_LIFETIME: number; JWT_CLOCK_SKEW: number }): JwtVerifier {
+  return new JwtVerifier(env.JWT_SECRET, {
+    maxLifetimeSeconds: Math.floor(env.JWT_MAX_LIFETIME / 1000),
+    clockSkewSeconds: Math.floor(env.JWT_CLOCK_SKEW / 1000),
+  });
+}
+
+/** Tokens for development, tests, the bench and `npm run token`: HS256, `sub`, `scope`, `iat` and `exp`. */
+export async function issueToken(
+  opts: { userId: string; scopes?: string[]; ttlSeconds?: number; nowSeconds?: number },
+  secret: string,
+): Promise<string> {
+  const now = opts.nowSeconds ?? Math.floor(Date.now() / 1000);
+  return new SignJWT({ scope: (opts.scopes ?? []).join(' ') })
+    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+    .setSubject(opts.userId)
+    .setIssuedAt(now)
+    .setExpirationTime(now + (opts.ttlSeconds ?? 86_400))
+    .sign(hmacKey(secret));
 }

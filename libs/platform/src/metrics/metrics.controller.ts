@@ -1,0 +1,23 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Registry } from 'prom-client';
+import { Public } from '../auth/auth.decorators';
+import { processMetricsRegistry } from './process-metrics';
+
+/** GET /metrics in the Prometheus text format; public like health (no data, only numbers). */
+@ApiExcludeController()
+@Public()
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly registry: Registry) {}
+
+  @Get()
+  async metrics(@Res({ passthrough: true }) res: Response): Promise<string> {
+    // Merged per scrape: app metrics may be registered after start (the relay's on bootstrap).
+    const merged = Registry.merge([this.registry, processMetricsRegistry()]);
+    res.setHeader('content-type', merged.contentType);
+    res.setHeader('cache-control', 'no-store');
+    return merged.metrics();
+  }
+}
