@@ -35,13 +35,15 @@ describe('recording messages (chat-gateway write path)', () => {
     expect(rows).toHaveLength(1);
     const row = rows[0];
     expect(row).toMatchObject({ event_type: 'chat.message.recorded', partition_key: user, status: 'pending', attempts: 0 });
-    expect(row.headers).toEqual({ 'event-id': row.event_id, 'event-type': 'chat.message.recorded', 'content-type': 'application/json' });
+    // The user's first event: sequence number 1, in the envelope and in a header.
+    expect(row.headers).toEqual({ 'event-id': row.event_id, 'event-type': 'chat.message.recorded', 'content-type': 'application/json', 'user-seq': '1' });
     expect(row.payload).toEqual({
       id: row.event_id,
       type: 'chat.message.recorded',
       version: 1,
       source: 'chat-gateway',
       occurred_at: res.body.created_at,
+      user_seq: 1,
       data: {
         user_id: user,
         conversation_id: conversationId,

@@ -55,6 +55,7 @@ describe('decodeTokenEvent', () => {
         version: 1,
         source: 'chat-gateway',
         occurred_at: '2026-11-23T10:00:00.123456Z',
+        user_seq: null,
         data: { ...event.data, conversation_id: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee' },
       },
     });
@@ -64,6 +65,13 @@ describe('decodeTokenEvent', () => {
     const userMessage = message({ role: 'user', model: undefined, usage: { prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, reasoning_tokens: 0, total_tokens: 0 }, tokens_delta: 0 });
     expect(decodeTokenEvent(bytes(userMessage))).toMatchObject({ ok: true, event: { data: { model: null, tokens_delta: 0 } } });
     expect(decodeTokenEvent(bytes(adjustment()))).toMatchObject({ ok: true, event: { type: 'ledger.tokens.adjusted', data: { tokens_delta: -42, reason: 'refund', conversation_id: null } } });
+  });
+
+  it('carries the producer\'s per-user sequence number; one that is not a positive integer is an invalid envelope', () => {
+    expect(decodeTokenEvent(bytes(message({}, { user_seq: 7 })))).toMatchObject({ ok: true, event: { user_seq: 7 } });
+    for (const bad of [0, -1, 1.5, '7', 2 ** 60]) {
+      expect(decodeTokenEvent(bytes(message({}, { user_seq: bad })))).toMatchObject({ ok: false, reason: 'invalid_envelope', error: expect.stringContaining('user_seq') });
+    }
   });
 
   it('tolerates extra envelope fields', () => {
