@@ -10,6 +10,7 @@ import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
 import { FatalHandler, LEDGER_FATAL } from './ingest/token-events.consumer';
 import { LedgerMetricsModule } from './metrics/ledger-metrics.module';
+import { PricesModule } from './prices/prices.module';
 import { SequenceGapsModule } from './sequence-gaps/sequence-gaps.module';
 import { UsageModule } from './usage/usage.module';
 
@@ -37,6 +38,7 @@ export class AppModule {
         HealthModule,
         UsageModule,
         SequenceGapsModule,
+        PricesModule,
       ],
       providers: [
         { provide: JwtVerifier, useValue: jwtVerifierFromEnv(config) },

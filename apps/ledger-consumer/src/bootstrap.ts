@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { runMigrations } from '@chat-ledger/database';
 import { ConfigValidationError, configureHttpApp, PinoLogger } from '@chat-ledger/platform';
 import { AppModule } from './app.module';
+import { PricesSeedService } from './prices/prices-seed.service';
 import { LedgerConfig } from './config/ledger.config';
 import { LEDGER_SCHEMA } from './database/ledger-migrations';
 import { FatalHandler } from './ingest/token-events.consumer';
@@ -62,5 +63,7 @@ export async function createLedgerApp(
     bodyLimitBytes: 16 * 1024,
   });
   if (config.DB_MIGRATE) await runMigrations(app.get(DataSource), LEDGER_SCHEMA);
+  // Before app.init starts the consumer: events applied from the start are priced with the seed's prices.
+  await app.get(PricesSeedService).load();
   return app;
 }

@@ -227,7 +227,7 @@ describe('ledger-consumer on Kafka', () => {
     const poison: Array<{ value: Buffer | null; reason: string }> = [
       { value: randomBytes, reason: 'not_utf8' },
       { value: json(m()).subarray(0, 60), reason: 'not_json' },
-      { value: json({ ...m(), version: 2 }), reason: 'unknown_version' },
+      { value: json({ ...m(), version: 7 }), reason: 'unknown_version' },
       { value: json({ ...m(), type: 'chat.message.deleted' }), reason: 'unknown_type' },
       { value: withData(a(), { tokens_delta: 1e12 }), reason: 'invalid_data' },
       { value: withData(a(), { tokens_delta: '12' }), reason: 'invalid_data' },
@@ -264,7 +264,7 @@ describe('ledger-consumer on Kafka', () => {
       { key: 'x-binary', value: { base64: 'AAEC' } },
       { key: 'x-text', value: 'hello' },
     ]);
-    expect(rows.find((r) => r.reason === 'unknown_version').error).toBe('unknown version 2 of chat.message.recorded (known: 1)');
+    expect(rows.find((r) => r.reason === 'unknown_version').error).toBe('unknown version 7 of chat.message.recorded (known: 1, 2)');
     expect(rows[4].error).toContain('data.tokens_delta');
     expect(rows[9].error).toContain('data.surprise: is not an allowed field');
     await expect(app.metric('ledger_dead_letters_total', { reason: 'invalid_data' })).resolves.toBe(5);

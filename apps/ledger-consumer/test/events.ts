@@ -4,7 +4,12 @@ import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import {
   buildEnvelope,
   chatMessageRecordedV1,
+  chatMessageRecordedV2,
   ChatMessageRecordedEvent,
+  ChatMessageRecordedV2Event,
+  TokenUsageV2,
+  tokensAdjustedV2,
+  TokensAdjustedV2Event,
   EVENT_CONTENT_TYPE,
   EventHeaders,
   TokenUsage,
@@ -13,7 +18,7 @@ import {
 } from '@chat-ledger/contracts';
 import type { ConsumedRecord } from '../src/ingest/consumed-record';
 
-export type TokenEvent = ChatMessageRecordedEvent | TokensAdjustedEvent;
+export type TokenEvent = ChatMessageRecordedEvent | TokensAdjustedEvent | ChatMessageRecordedV2Event | TokensAdjustedV2Event;
 
 /** A chat.message.recorded v1 envelope, valid by default. */
 export function aMessageEvent(o: {
@@ -69,6 +74,74 @@ export function anAdjustmentEvent(o: {
       tokens_delta: o.delta ?? 42,
       reason: o.reason ?? 'title_generation',
       triggered_at: o.at ?? '2026-11-23T10:30:00.000000Z',
+    },
+  });
+}
+
+/** A chat.message.recorded v2 envelope: cache write tokens, channel and operation. */
+export function aMessageEventV2(o: {
+  userId: string;
+  conversationId?: string;
+  messageId?: string;
+  role?: 'user' | 'assistant';
+  model?: string | null;
+  usage?: Partial<TokenUsageV2>;
+  channel?: string | null;
+  operation?: string | null;
+  at?: string;
+}): ChatMessageRecordedV2Event {
+  const prompt = o.usage?.prompt_tokens ?? 100;
+  const completion = o.usage?.completion_tokens ?? 50;
+  const usage: TokenUsageV2 = {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    cached_tokens: o.usage?.cached_tokens ?? 0,
+    cache_write_tokens: o.usage?.cache_write_tokens ?? 0,
+    reasoning_tokens: o.usage?.reasoning_tokens ?? 0,
+    total_tokens: prompt + completion,
+  };
+  return buildEnvelope(chatMessageRecordedV2, {
+    source: 'chat-gateway',
+    occurredAt: o.at ?? '2026-11-23T10:00:00.000000Z',
+    data: {
+      user_id: o.userId,
+      conversation_id: o.conversationId ?? randomUUID(),
+      message_id: o.messageId ?? randomUUID(),
+      role: o.role ?? 'assistant',
+      model: o.model === undefined ? 'gpt-4o' : o.model,
+      usage,
+      tokens_delta: usage.total_tokens,
+      channel: o.channel ?? null,
+      operation: o.operation ?? null,
+    },
+  });
+}
+
+/** A ledger.tokens.adjusted v2 envelope: the model the tokens were spent on, channel and operation. */
+export function anAdjustmentEventV2(o: {
+  userId: string;
+  delta?: number;
+  reason?: string;
+  model?: string | null;
+  conversationId?: string | null;
+  channel?: string | null;
+  operation?: string | null;
+  at?: string;
+  source?: string;
+}): TokensAdjustedV2Event {
+  return buildEnvelope(tokensAdjustedV2, {
+    source: o.source ?? 'title-service',
+    occurredAt: '2026-11-30T00:00:00.000000Z',
+    data: {
+      user_id: o.userId,
+      conversation_id: o.conversationId ?? null,
+      message_id: null,
+      tokens_delta: o.delta ?? 42,
+      reason: o.reason ?? 'title_generation',
+      triggered_at: o.at ?? '2026-11-23T10:30:00.000000Z',
+      model: o.model ?? null,
+      channel: o.channel ?? null,
+      operation: o.operation ?? null,
     },
   });
 }

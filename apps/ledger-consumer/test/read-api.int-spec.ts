@@ -74,7 +74,11 @@ describe('usage read API', () => {
         adjustments_count: 3,
         adjustments_total: 2,
         events_count: 7,
-        usage: { prompt_tokens: 140, completion_tokens: 80, cached_tokens: 5, reasoning_tokens: 7, total_tokens: 220 },
+        usage: { prompt_tokens: 140, completion_tokens: 80, cached_tokens: 5, cache_write_tokens: 0, reasoning_tokens: 7, total_tokens: 220 },
+        // No price book here: every event that counts tokens is unpriced; the user message without tokens costs 0.
+        currency: 'USD',
+        cost_micros: 0,
+        unpriced_events: 6,
         first_activity_at: '2026-03-10T09:15:00.000000Z',
         last_activity_at: '2026-03-12T00:00:00.000000Z',
         updated_at: expect.stringMatching(/Z$/),
@@ -181,7 +185,12 @@ describe('usage read API', () => {
         model: null,
         reason: 'refund',
         tokens_delta: -20,
-        usage: { prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, reasoning_tokens: 0, total_tokens: 0 },
+        usage: { prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, total_tokens: 0 },
+        cost_micros: null,
+        priced_with: null,
+        corrects_event_id: null,
+        channel: null,
+        operation: null,
         occurred_at: '2026-11-24T00:00:00.000000Z',
         effective_at: '2026-03-10T12:00:00.000000Z',
         applied_at: expect.stringMatching(/Z$/),
@@ -225,7 +234,8 @@ describe('usage read API', () => {
       const model = await api.alice.get('/v1/usage/summary?group_by=model');
       expect(model.body.totals).toEqual({
         events_count: 7, messages_counted: 4, adjustments_count: 3, tokens_delta: 222,
-        prompt_tokens: 140, completion_tokens: 80, cached_tokens: 5, reasoning_tokens: 7, total_tokens: 220,
+        prompt_tokens: 140, completion_tokens: 80, cached_tokens: 5, cache_write_tokens: 0, reasoning_tokens: 7, total_tokens: 220,
+        cost_micros: 0, unpriced_events: 6,
       });
     });
 
@@ -362,7 +372,9 @@ describe('usage read API', () => {
         tokens_total: 20,
         messages_counted: 1,
         adjustments_total: 0,
-        usage: { prompt_tokens: 10, completion_tokens: 10, cached_tokens: 0, reasoning_tokens: 0, total_tokens: 20 },
+        usage: { prompt_tokens: 10, completion_tokens: 10, cached_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, total_tokens: 20 },
+        cost_micros: null,
+        unpriced_events: 1,
         first_activity_at: '2026-03-11T08:00:00.000000Z',
         last_activity_at: '2026-03-11T08:00:00.000000Z',
       },

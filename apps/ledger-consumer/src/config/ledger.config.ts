@@ -108,6 +108,14 @@ export class LedgerConfig extends JwtEnv {
   @EnvDurationMs() @IsInt({ message: 'SHUTDOWN_TIMEOUT must be a duration such as 30s' }) @Min(1000)
   SHUTDOWN_TIMEOUT = 30_000;
 
+  /** ISO 4217 currency of every price and cost of this deployment (costs are integer micro-units of it). */
+  @IsString() @Matches(/^[A-Z]{3}$/, { message: 'LEDGER_CURRENCY must be an ISO 4217 code such as USD' })
+  LEDGER_CURRENCY = 'USD';
+
+  /** JSON file of price versions loaded at start (versions already in the price book are kept as they are). */
+  @IsOptional() @IsString()
+  LEDGER_PRICES_FILE?: string;
+
   /** Largest number of buckets one timeline request may ask for. */
   @EnvInt() @IsInt() @Min(10) @Max(100_000)
   TIMELINE_MAX_BUCKETS = 1000;

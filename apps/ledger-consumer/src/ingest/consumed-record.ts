@@ -31,6 +31,7 @@ export interface JournalRow {
   prompt_tokens: number;
   completion_tokens: number;
   cached_tokens: number;
+  cache_write_tokens: number;
   reasoning_tokens: number;
   total_tokens: number;
   occurred_at: string;
@@ -38,6 +39,9 @@ export interface JournalRow {
   kafka_topic: string;
   kafka_partition: number;
   kafka_offset: string;
+  /** Where the usage came from (optional dimensions of messages and adjustments). */
+  channel: string | null;
+  operation: string | null;
   /** The producer's per-user sequence number, when it numbers its events. */
   user_seq: number | null;
   /** SHA-256 (hex) of the decoded event: two copies of one event id with another digest are a conflict. */
@@ -91,6 +95,8 @@ const JOURNAL_MAPPERS: { [T in DecodedTokenEvent['type']]: MapperOf<T> } = {
     reason: MESSAGE_REASON,
     tokens_delta: d.tokens_delta,
     ...d.usage,
+    channel: d.channel,
+    operation: d.operation,
     effective_at: occurred_at,
     ...position,
   }),
@@ -100,14 +106,17 @@ const JOURNAL_MAPPERS: { [T in DecodedTokenEvent['type']]: MapperOf<T> } = {
     conversation_id: d.conversation_id,
     message_id: d.message_id,
     role: null,
-    model: null,
+    model: d.model,
     reason: d.reason,
     tokens_delta: d.tokens_delta,
     prompt_tokens: 0,
     completion_tokens: 0,
     cached_tokens: 0,
+    cache_write_tokens: 0,
     reasoning_tokens: 0,
     total_tokens: 0,
+    channel: d.channel,
+    operation: d.operation,
     effective_at: d.triggered_at,
     ...position,
   }),

@@ -1,17 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { BALANCE_TABLES, foldUpsert } from '../ledger/ledger-aggregates';
+import { costSql, priceInEffectSql } from '../prices/cost-sql';
 import type { DeadLetterRow, JournalRow } from './consumed-record';
 
 const JOURNAL_COLUMNS = [
   'event_id', 'event_type', 'event_version', 'source', 'user_id', 'conversation_id', 'message_id', 'role', 'model', 'reason',
-  'tokens_delta', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'reasoning_tokens', 'total_tokens',
-  'occurred_at', 'effective_at', 'kafka_topic', 'kafka_partition', 'kafka_offset', 'user_seq',
+  'tokens_delta', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cache_write_tokens', 'reasoning_tokens', 'total_tokens',
+  'occurred_at', 'effective_at', 'kafka_topic', 'kafka_partition', 'kafka_offset', 'user_seq', 'channel', 'operation',
 ] as const;
 
 /**
- * One statement per batch: the journal insert skips event ids already applied (ON CONFLICT DO NOTHING),
- * and only the rows it RETURNs are folded into every balance table with one set-based upsert each.
+ * One statement per batch: every event is priced with the price in effect when its tokens were spent (see
+ * cost-sql.ts), the journal insert skips event ids already applied (ON CONFLICT DO NOTHING), and only the
+ * rows it RETURNs are folded into every balance table with one set-based upsert each.
  * All parts run in the caller's transaction and see the same snapshot, so `known` (journal rows that
  * existed before this statement) tells a duplicate (same digest: a redelivery or a replay) from a
  * conflicting one (another payload under an id already applied).
@@ -21,16 +23,21 @@ WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
     event_id uuid, event_type text, event_version smallint, source text, user_id text, conversation_id uuid,
     message_id uuid, role text, model text, reason text, tokens_delta bigint, prompt_tokens bigint,
-    completion_tokens bigint, cached_tokens bigint, reasoning_tokens bigint, total_tokens bigint,
+    completion_tokens bigint, cached_tokens bigint, cache_write_tokens bigint, reasoning_tokens bigint, total_tokens bigint,
     occurred_at timestamptz, effective_at timestamptz, kafka_topic text, kafka_partition integer, kafka_offset bigint,
-    user_seq bigint, payload_digest text)
+    user_seq bigint, channel text, operation text, payload_digest text)
+),
+priced AS (
+  SELECT i.*, p.effective_from AS price_effective_from, ${costSql('i', 'p')} AS cost_micros
+    FROM input i ${priceInEffectSql('i')}
 ),
 known AS (
   SELECT e.event_id, e.payload_digest FROM ledger.entries e WHERE e.event_id IN (SELECT event_id FROM input)
 ),
 inserted AS (
-  INSERT INTO ledger.entries (${JOURNAL_COLUMNS.join(', ')}, payload_digest)
-  SELECT ${JOURNAL_COLUMNS.join(', ')}, decode(payload_digest, 'hex') FROM input ORDER BY kafka_partition, kafka_offset
+  INSERT INTO ledger.entries (${JOURNAL_COLUMNS.join(', ')}, payload_digest, cost_micros, unpriced, price_effective_from)
+  SELECT ${JOURNAL_COLUMNS.join(', ')}, decode(payload_digest, 'hex'), cost_micros, CASE WHEN cost_micros IS NULL THEN 1 ELSE 0 END, price_effective_from
+    FROM priced ORDER BY kafka_partition, kafka_offset
   ON CONFLICT (event_id) DO NOTHING
   RETURNING *
 ),

@@ -28,18 +28,32 @@ export interface BalanceTable {
   columns: AggregateColumn[];
 }
 
+/**
+ * Journal rows the ledger writes itself when prices change (POST /v1/admin/prices/reprice): the difference
+ * between an event's cost at the new price book and what was counted for it so far. They carry cost only
+ * (tokens 0) and are not events: counts leave them out.
+ */
+export const COST_CORRECTED = 'ledger.cost.corrected';
+
 const isMessage = `event_type = '${CHAT_MESSAGE_RECORDED}'`;
 const isAdjustment = `event_type = '${TOKENS_ADJUSTED}'`;
+const isEvent = `event_type <> '${COST_CORRECTED}'`;
 
 const add = (name: string, expr: string): AggregateColumn => ({ name, expr: `(${expr})::bigint`, merge: 'add' });
 const sumOf = (column: string) => add(column, `coalesce(sum(${column}), 0)`);
 
 const COUNTS = [
-  add('events_count', 'count(*)'),
+  add('events_count', `count(*) FILTER (WHERE ${isEvent})`),
   add('messages_counted', `count(*) FILTER (WHERE ${isMessage})`),
   add('adjustments_count', `count(*) FILTER (WHERE ${isAdjustment})`),
 ];
-const USAGE = ['prompt_tokens', 'completion_tokens', 'cached_tokens', 'reasoning_tokens', 'total_tokens'].map(sumOf);
+const USAGE = ['prompt_tokens', 'completion_tokens', 'cached_tokens', 'cache_write_tokens', 'reasoning_tokens', 'total_tokens'].map(sumOf);
+/**
+ * Cost in integer micro-units of the deployment's currency: the sum of the priced events' costs (and their
+ * corrections), and how many events are unpriced (no price for their model when applied). A group whose
+ * events are all unpriced has no cost, never a cost of 0 (the read side shows null).
+ */
+const COST = [sumOf('cost_micros'), add('unpriced_events', 'coalesce(sum(unpriced), 0)')];
 const ACTIVITY: AggregateColumn[] = [
   { name: 'first_activity_at', expr: 'min(effective_at)', merge: 'least' },
   { name: 'last_activity_at', expr: 'max(effective_at)', merge: 'greatest' },
@@ -57,7 +71,7 @@ export const USER_TOTALS: BalanceTable = {
   table: 'ledger.user_totals',
   key: [{ name: 'user_id', expr: 'user_id' }],
   where: 'TRUE',
-  columns: [TOKENS_TOTAL, ...COUNTS, ADJUSTMENTS_TOTAL, ...USAGE, ...ACTIVITY],
+  columns: [TOKENS_TOTAL, ...COUNTS, ADJUSTMENTS_TOTAL, ...USAGE, ...COST, ...ACTIVITY],
 };
 
 export const CONVERSATION_TOTALS: BalanceTable = {
@@ -65,7 +79,7 @@ export const CONVERSATION_TOTALS: BalanceTable = {
   table: 'ledger.conversation_totals',
   key: [{ name: 'conversation_id', expr: 'conversation_id' }],
   where: 'conversation_id IS NOT NULL',
-  columns: [leastOf('user_id', 'min(user_id)'), TOKENS_TOTAL, ...COUNTS, ADJUSTMENTS_TOTAL, ...USAGE, ...ACTIVITY],
+  columns: [leastOf('user_id', 'min(user_id)'), TOKENS_TOTAL, ...COUNTS, ADJUSTMENTS_TOTAL, ...USAGE, ...COST, ...ACTIVITY],
 };
 
 export const MESSAGE_TOTALS: BalanceTable = {
@@ -78,9 +92,10 @@ export const MESSAGE_TOTALS: BalanceTable = {
     leastOf('conversation_id', 'min(conversation_id::text)::uuid'),
     leastOf('user_id', 'min(user_id)'),
     TOKENS_TOTAL,
-    add('events_count', 'count(*)'),
+    add('events_count', `count(*) FILTER (WHERE ${isEvent})`),
     add('adjustments_count', `count(*) FILTER (WHERE ${isAdjustment})`),
     ADJUSTMENTS_TOTAL,
+    ...COST,
   ],
 };
 
@@ -94,9 +109,12 @@ export const USAGE_HOURLY: BalanceTable = {
     { name: 'conversation_id', expr: 'conversation_id' },
     { name: 'model', expr: 'model' },
     { name: 'reason', expr: 'reason' },
+    { name: 'source', expr: 'source' },
+    { name: 'channel', expr: 'channel' },
+    { name: 'operation', expr: 'operation' },
   ],
   where: 'TRUE',
-  columns: [...COUNTS, add('tokens_delta', 'coalesce(sum(tokens_delta), 0)'), ...USAGE],
+  columns: [...COUNTS, add('tokens_delta', 'coalesce(sum(tokens_delta), 0)'), ...USAGE, ...COST],
 };
 
 export const BALANCE_TABLES: readonly BalanceTable[] = [USER_TOTALS, CONVERSATION_TOTALS, MESSAGE_TOTALS, USAGE_HOURLY];

@@ -1,4 +1,5 @@
 import { CHAT_MESSAGE_RECORDED, TOKENS_ADJUSTED } from '@chat-ledger/contracts';
+import { COST_CORRECTED } from '../ledger/ledger-aggregates';
 
 /**
  * Usage within a time range [s, e) read from the cheapest exact source: the hourly rollup for the whole
@@ -17,15 +18,17 @@ export function usageIn(range: string, filter: string[]): string {
     `((j.effective_at >= ${range}.s AND j.effective_at < ${range}.hs) OR (j.effective_at >= ${range}.he AND j.effective_at < ${range}.e))`,
   ].join(' AND ');
   return `(
-    SELECT h.user_id, h.conversation_id, h.model, h.reason, h.bucket AS at,
+    SELECT h.user_id, h.conversation_id, h.model, h.reason, h.source, h.channel, h.operation, h.bucket AS at,
            h.events_count, h.messages_counted, h.adjustments_count, h.tokens_delta,
-           h.prompt_tokens, h.completion_tokens, h.cached_tokens, h.reasoning_tokens, h.total_tokens
+           h.prompt_tokens, h.completion_tokens, h.cached_tokens, h.cache_write_tokens, h.reasoning_tokens, h.total_tokens,
+           h.cost_micros, h.unpriced_events
       FROM ledger.usage_hourly h
      WHERE ${hourly}
     UNION ALL
-    SELECT j.user_id, j.conversation_id, j.model, j.reason, j.effective_at AS at,
-           1, (j.event_type = '${CHAT_MESSAGE_RECORDED}')::int, (j.event_type = '${TOKENS_ADJUSTED}')::int, j.tokens_delta,
-           j.prompt_tokens, j.completion_tokens, j.cached_tokens, j.reasoning_tokens, j.total_tokens
+    SELECT j.user_id, j.conversation_id, j.model, j.reason, j.source, j.channel, j.operation, j.effective_at AS at,
+           (j.event_type <> '${COST_CORRECTED}')::int, (j.event_type = '${CHAT_MESSAGE_RECORDED}')::int, (j.event_type = '${TOKENS_ADJUSTED}')::int,
+           j.tokens_delta, j.prompt_tokens, j.completion_tokens, j.cached_tokens, j.cache_write_tokens, j.reasoning_tokens, j.total_tokens,
+           coalesce(j.cost_micros, 0), j.unpriced
       FROM ledger.entries j
      WHERE ${edges}
   )`;
@@ -46,10 +49,36 @@ export function rangeColumns(relation: string): string {
   )`;
 }
 
-/** Conditions for usageIn: `{t}` is replaced by the source's alias. Parameters are positional. */
-export function scopeFilter(scope: { userParam?: string; conversationParam?: string }): string[] {
+/** Which usage a query reads: a user (null: everybody) and optional dimensions, all AND-ed. */
+export interface UsageFilter {
+  userId: string | null;
+  conversationId?: string;
+  model?: string;
+  reason?: string;
+  source?: string;
+  channel?: string;
+  operation?: string;
+}
+
+const FILTER_COLUMNS = {
+  conversationId: 'conversation_id',
+  model: 'model',
+  reason: 'reason',
+  source: 'source',
+  channel: 'channel',
+  operation: 'operation',
+} as const;
+
+/**
+ * Conditions for usageIn: `{t}` is replaced by the source's alias (the rollup and the journal have the same
+ * columns). `param` appends a positional parameter and returns its placeholder.
+ */
+export function filterConditions(filter: UsageFilter, param: (value: unknown) => string): string[] {
   const out: string[] = [];
-  if (scope.userParam) out.push(`{t}.user_id = ${scope.userParam}`);
-  if (scope.conversationParam) out.push(`{t}.conversation_id = ${scope.conversationParam}`);
+  if (filter.userId !== null) out.push(`{t}.user_id = ${param(filter.userId)}`);
+  for (const [key, column] of Object.entries(FILTER_COLUMNS) as Array<[keyof typeof FILTER_COLUMNS, string]>) {
+    const value = filter[key];
+    if (value !== undefined) out.push(`{t}.${column} = ${param(value)}${key === 'conversationId' ? '::uuid' : ''}`);
+  }
   return out;
 }

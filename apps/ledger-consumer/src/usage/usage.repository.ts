@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { rfc3339 } from '@chat-ledger/database';
 import { SUMS_SELECT } from './usage-sums';
-import { rangeColumns, scopeFilter, usageIn } from './usage-source';
+import { filterConditions, rangeColumns, UsageFilter, usageIn } from './usage-source';
 
 export type Interval = 'hour' | 'day' | 'week' | 'month';
-export type SummaryGroup = 'model' | 'reason' | 'conversation' | 'user';
+export type SummaryGroup = 'model' | 'reason' | 'conversation' | 'user' | 'source' | 'channel' | 'operation';
 
 export interface TotalsRow {
   [column: string]: string | null;
@@ -26,8 +26,15 @@ export interface EntryRow {
   prompt_tokens: string;
   completion_tokens: string;
   cached_tokens: string;
+  cache_write_tokens: string;
   reasoning_tokens: string;
   total_tokens: string;
+  cost_micros: string | null;
+  unpriced: number;
+  price_effective_from: string | null;
+  corrects_event_id: string | null;
+  channel: string | null;
+  operation: string | null;
   occurred_at: string;
   effective_at: string;
   applied_at: string;
@@ -41,7 +48,8 @@ export interface BucketRow extends Record<string, unknown> {
 }
 
 const TOTAL_COLUMNS = `tokens_total::text, messages_counted::text, adjustments_count::text, adjustments_total::text, events_count::text,
-  prompt_tokens::text, completion_tokens::text, cached_tokens::text, reasoning_tokens::text, total_tokens::text,
+  prompt_tokens::text, completion_tokens::text, cached_tokens::text, cache_write_tokens::text, reasoning_tokens::text, total_tokens::text,
+  cost_micros::text, unpriced_events::text,
   ${rfc3339('first_activity_at')} AS first_activity_at, ${rfc3339('last_activity_at')} AS last_activity_at, ${rfc3339('updated_at')} AS updated_at`;
 
 const GROUP_COLUMN: Record<SummaryGroup, string> = {
@@ -49,6 +57,9 @@ const GROUP_COLUMN: Record<SummaryGroup, string> = {
   reason: 'reason',
   conversation: 'conversation_id',
   user: 'user_id',
+  source: 'source',
+  channel: 'channel',
+  operation: 'operation',
 };
 
 /**
@@ -118,22 +129,21 @@ export class UsageReadRepository {
   /** Newest first, keyset-paginated on (effective_at, event_id). */
   async entries(
     manager: EntityManager,
-    filter: { userId: string | null; conversationId?: string; reason?: string; from?: string; to?: string },
+    filter: UsageFilter & { from?: string; to?: string },
     after: { effectiveAt: string; eventId: string } | undefined,
     limit: number,
   ): Promise<EntryRow[]> {
     const params: unknown[] = [];
-    const where: string[] = [];
     const p = (value: unknown) => `$${params.push(value)}`;
-    if (filter.userId !== null) where.push(`user_id = ${p(filter.userId)}`);
-    if (filter.conversationId) where.push(`conversation_id = ${p(filter.conversationId)}::uuid`);
-    if (filter.reason) where.push(`reason = ${p(filter.reason)}`);
+    const where: string[] = filterConditions(filter, p).map((c) => c.replace(/\{t\}\./g, ''));
     if (filter.from) where.push(`effective_at >= ${p(filter.from)}::timestamptz`);
     if (filter.to) where.push(`effective_at < ${p(filter.to)}::timestamptz`);
     if (after) where.push(`(effective_at, event_id) < (${p(after.effectiveAt)}::timestamptz, ${p(after.eventId)}::uuid)`);
     return manager.query(
       `SELECT event_id, event_type, event_version, source, user_id, conversation_id, message_id, role, model, reason,
-              tokens_delta::text, prompt_tokens::text, completion_tokens::text, cached_tokens::text, reasoning_tokens::text, total_tokens::text,
+              tokens_delta::text, prompt_tokens::text, completion_tokens::text, cached_tokens::text, cache_write_tokens::text,
+              reasoning_tokens::text, total_tokens::text, cost_micros::text, unpriced, ${rfc3339('price_effective_from')} AS price_effective_from,
+              corrects_event_id, channel, operation,
               ${rfc3339('occurred_at')} AS occurred_at, ${rfc3339('effective_at')} AS effective_at, ${rfc3339('applied_at')} AS applied_at
          FROM ledger.entries
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -146,13 +156,13 @@ export class UsageReadRepository {
   /** Sums per group over [from, to); null bounds are open. */
   async summary(
     manager: EntityManager,
-    userId: string | null,
+    usage: UsageFilter,
     groupBy: SummaryGroup,
     from: string | undefined,
     to: string | undefined,
   ): Promise<Array<Record<string, string | null>>> {
     const params: unknown[] = [from ?? '-infinity', to ?? 'infinity'];
-    const filter = scopeFilter({ userParam: userId !== null ? `$${params.push(userId)}` : undefined });
+    const filter = filterConditions(usage, (v) => `$${params.push(v)}`);
     const column = GROUP_COLUMN[groupBy];
     return manager.query(
       `WITH range AS ${rangeColumns(`(SELECT $1::timestamptz AS s, $2::timestamptz AS e)`)}
@@ -165,11 +175,13 @@ export class UsageReadRepository {
   }
 
   /** Journal time span of a scope (to bound day groupings when from/to are omitted). */
-  async span(manager: EntityManager, userId: string | null): Promise<{ first: string | null; end: string | null }> {
+  async span(manager: EntityManager, usage: UsageFilter): Promise<{ first: string | null; end: string | null }> {
+    const params: unknown[] = [];
+    const where = filterConditions(usage, (v) => `$${params.push(v)}`).map((c) => c.replace(/\{t\}\./g, ''));
     const [row] = await manager.query(
       `SELECT ${rfc3339('min(effective_at)')} AS first, ${rfc3339("(max(effective_at) + interval '1 microsecond')")} AS end
-         FROM ledger.entries ${userId !== null ? 'WHERE user_id = $1' : ''}`,
-      userId !== null ? [userId] : [],
+         FROM ledger.entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
+      params,
     );
     return row;
   }
@@ -182,9 +194,9 @@ export class UsageReadRepository {
   }
 
   /** Every bucket of [from, to) in the time zone, empty ones included, with its sums. */
-  async timeline(manager: EntityManager, userId: string | null, interval: Interval, from: string, to: string, tz: string): Promise<BucketRow[]> {
+  async timeline(manager: EntityManager, usage: UsageFilter, interval: Interval, from: string, to: string, tz: string): Promise<BucketRow[]> {
     const params: unknown[] = [from, to, tz];
-    const filter = scopeFilter({ userParam: userId !== null ? `$${params.push(userId)}` : undefined });
+    const filter = filterConditions(usage, (v) => `$${params.push(v)}`);
     return manager.query(
       `WITH buckets AS (${bucketsSql(interval)}),
             ranges AS ${rangeColumns(`(SELECT b.start, b."end", greatest(b.start, $1::timestamptz) AS s, least(b."end", $2::timestamptz) AS e FROM buckets b)`)}

@@ -6,7 +6,8 @@ import { DailyQueryDto, EntriesQueryDto, SessionsQueryDto, SummaryQueryDto, Time
 import { decodeEntriesCursor, encodeEntriesCursor } from './entries-cursor';
 import { canReadAll, usageScope } from './usage-access';
 import { BucketRow, EntryRow, Interval, TotalsRow, UsageReadRepository } from './usage.repository';
-import { SUM_COLUMNS, toSums, UsageSums } from './usage-sums';
+import { addSums, SUM_COLUMNS, toSums, UsageSums, withCostRule } from './usage-sums';
+import type { UsageFilter } from './usage-source';
 
 const NOMINAL_MS: Record<Interval, number> = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000, month: 28 * 86_400_000 };
 const DEFAULT_SPAN_MS: Record<Interval, number> = { hour: 24 * 3_600_000, day: 30 * 86_400_000, week: 84 * 86_400_000, month: 365 * 86_400_000 };
@@ -31,9 +32,21 @@ function usageOf(row: TotalsRow | undefined) {
     prompt_tokens: Number(row?.prompt_tokens ?? 0),
     completion_tokens: Number(row?.completion_tokens ?? 0),
     cached_tokens: Number(row?.cached_tokens ?? 0),
+    cache_write_tokens: Number(row?.cache_write_tokens ?? 0),
     reasoning_tokens: Number(row?.reasoning_tokens ?? 0),
     total_tokens: Number(row?.total_tokens ?? 0),
   };
+}
+
+/** Cost of a balance row: null when it holds events and none of them is priced (see withCostRule). */
+function costOf(row: TotalsRow | undefined): { cost_micros: number | null; unpriced_events: number } {
+  const { cost_micros, unpriced_events } = withCostRule({
+    ...(Object.fromEntries(SUM_COLUMNS.map((c) => [c, 0])) as unknown as UsageSums),
+    events_count: Number(row?.events_count ?? 0),
+    cost_micros: Number(row?.cost_micros ?? 0),
+    unpriced_events: Number(row?.unpriced_events ?? 0),
+  });
+  return { cost_micros, unpriced_events };
 }
 
 function totalsOf(row: TotalsRow | undefined) {
@@ -44,17 +57,13 @@ function totalsOf(row: TotalsRow | undefined) {
     adjustments_total: Number(row?.adjustments_total ?? 0),
     events_count: Number(row?.events_count ?? 0),
     usage: usageOf(row),
+    ...costOf(row),
     first_activity_at: row?.first_activity_at ?? null,
     last_activity_at: row?.last_activity_at ?? null,
     updated_at: row?.updated_at ?? null,
   };
 }
 
-function addSums(rows: UsageSums[]): UsageSums {
-  const total = Object.fromEntries(SUM_COLUMNS.map((c) => [c, 0])) as unknown as UsageSums;
-  for (const row of rows) for (const c of SUM_COLUMNS) total[c] += row[c];
-  return total;
-}
 
 export function conversationNotFound(id: string): DomainError {
   return new DomainError(ErrorCode.ConversationNotFound, `conversation ${id} not found`, [
@@ -77,7 +86,7 @@ export class UsageService {
   async user(principal: Principal, userId: string) {
     usageScope(principal, userId);
     const row = await this.repo.userTotals(this.manager, userId);
-    return { user_id: userId, ...totalsOf(row) };
+    return { user_id: userId, currency: this.config.LEDGER_CURRENCY, ...totalsOf(row) };
   }
 
   /** Another user's conversation is indistinguishable from an unknown one (404), unless usage:read_all. */
@@ -91,6 +100,7 @@ export class UsageService {
     return {
       conversation_id: conversationId,
       user_id: row.user_id,
+      currency: this.config.LEDGER_CURRENCY,
       ...totalsOf(row),
       by_reason: byReason.map((r) => ({ reason: r.reason, ...toSums(r) })),
       by_model: byModel.map((r) => ({ model: r.model, ...toSums(r) })),
@@ -103,13 +113,14 @@ export class UsageService {
     const after = q.cursor ? decodeEntriesCursor(q.cursor) : undefined;
     const rows = await this.repo.entries(
       this.manager,
-      { userId, conversationId: q.conversation_id?.toLowerCase(), reason: q.reason, from: q.from, to: q.to },
+      { ...filterOf(userId, q), conversationId: q.conversation_id?.toLowerCase(), from: q.from, to: q.to },
       after,
       q.limit + 1,
     );
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
     return {
+      currency: this.config.LEDGER_CURRENCY,
       list: page.map(toRecord),
       next_cursor: rows.length > q.limit && last ? encodeEntriesCursor({ effectiveAt: last.effective_at, eventId: last.event_id }) : null,
     };
@@ -119,25 +130,28 @@ export class UsageService {
     const userId = usageScope(principal, q.user_id);
     this.assertOrdered(q.from, q.to);
     await this.assertTimeZone(q.tz);
-    const echo = { group_by: q.group_by, from: q.from ?? null, to: q.to ?? null, user_id: userId, tz: q.tz };
+    const filter = filterOf(userId, q);
+    const echo = { group_by: q.group_by, from: q.from ?? null, to: q.to ?? null, user_id: userId, tz: q.tz, currency: this.config.LEDGER_CURRENCY };
 
     if (q.group_by === 'day') {
       let { from, to } = q;
       if (!from || !to) {
-        const span = await this.repo.span(this.manager, userId);
+        const span = await this.repo.span(this.manager, filter);
         from ??= span.first ?? undefined;
         to ??= span.end ?? undefined;
       }
       if (!from || !to || epochMicros(from) >= epochMicros(to)) return { ...echo, groups: [], totals: addSums([]) };
-      const buckets = await this.buckets(userId, 'day', from, to, q.tz);
+      const buckets = await this.buckets(filter, 'day', from, to, q.tz);
       const groups = buckets
         .filter((b) => b.events_count > 0)
         .map(({ local_start, ...b }) => ({ day: local_start.slice(0, 10), ...b }));
       return { ...echo, groups, totals: addSums(groups) };
     }
 
-    const rows = await this.repo.summary(this.manager, userId, q.group_by, q.from, q.to);
-    const field = { model: 'model', reason: 'reason', conversation: 'conversation_id', user: 'user_id' }[q.group_by];
+    const rows = await this.repo.summary(this.manager, filter, q.group_by, q.from, q.to);
+    const field = { model: 'model', reason: 'reason', conversation: 'conversation_id', user: 'user_id', source: 'source', channel: 'channel', operation: 'operation' }[
+      q.group_by
+    ];
     const groups = rows.map((r) => ({ [field]: r.key, ...toSums(r) }) as Record<string, unknown> & UsageSums);
     return { ...echo, groups, totals: addSums(groups) };
   }
@@ -148,17 +162,17 @@ export class UsageService {
     const to = q.to ?? new Date().toISOString();
     const from = q.from ?? new Date(Date.parse(to) - DEFAULT_SPAN_MS[q.interval]).toISOString();
     this.assertOrdered(from, to);
-    const buckets = await this.buckets(userId, q.interval, from, to, q.tz);
-    return { interval: q.interval, tz: q.tz, from, to, user_id: userId, buckets, totals: addSums(buckets) };
+    const buckets = await this.buckets(filterOf(userId, q), q.interval, from, to, q.tz);
+    return { interval: q.interval, tz: q.tz, from, to, user_id: userId, currency: this.config.LEDGER_CURRENCY, buckets, totals: addSums(buckets) };
   }
 
   async daily(principal: Principal, q: DailyQueryDto) {
     const userId = usageScope(principal, q.user_id);
     await this.assertTimeZone(q.tz);
     const { from, to } = await this.repo.lastDays(this.manager, q.days, q.tz);
-    const buckets = await this.buckets(userId, 'day', from, to, q.tz);
+    const buckets = await this.buckets(filterOf(userId, q), 'day', from, to, q.tz);
     const days = buckets.map(({ local_start, ...b }) => ({ date: local_start.slice(0, 10), ...b }));
-    return { days: q.days, tz: q.tz, from, to, user_id: userId, list: days, totals: addSums(days) };
+    return { days: q.days, tz: q.tz, from, to, user_id: userId, currency: this.config.LEDGER_CURRENCY, list: days, totals: addSums(days) };
   }
 
   async sessions(principal: Principal, q: SessionsQueryDto) {
@@ -174,6 +188,8 @@ export class UsageService {
           messages_counted: t.messages_counted,
           adjustments_total: t.adjustments_total,
           usage: t.usage,
+          cost_micros: t.cost_micros,
+          unpriced_events: t.unpriced_events,
           first_activity_at: t.first_activity_at,
           last_activity_at: t.last_activity_at,
         };
@@ -185,7 +201,7 @@ export class UsageService {
     };
   }
 
-  private async buckets(userId: string | null, interval: Interval, from: string, to: string, tz: string) {
+  private async buckets(filter: UsageFilter, interval: Interval, from: string, to: string, tz: string) {
     const cap = this.config.TIMELINE_MAX_BUCKETS;
     const tooMany = () =>
       DomainError.invalidField('from', `the range holds more than ${cap} ${interval} buckets: narrow from/to or use a larger interval`);
@@ -193,7 +209,7 @@ export class UsageService {
     const estimate = Number((epochMicros(to) - epochMicros(from)) / 1000n) / NOMINAL_MS[interval];
     if (estimate > cap + 2) throw tooMany();
     if ((await this.repo.countBuckets(this.manager, interval, from, to, tz, cap)) > cap) throw tooMany();
-    const rows: BucketRow[] = await this.repo.timeline(this.manager, userId, interval, from, to, tz);
+    const rows: BucketRow[] = await this.repo.timeline(this.manager, filter, interval, from, to, tz);
     return rows.map((r) => ({ start: r.start, end: r.end, local_start: `${r.local_start}${offsetText(r.offset_seconds)}`, ...toSums(r) }));
   }
 
@@ -223,12 +239,23 @@ function toRecord(r: EntryRow) {
       prompt_tokens: Number(r.prompt_tokens),
       completion_tokens: Number(r.completion_tokens),
       cached_tokens: Number(r.cached_tokens),
+      cache_write_tokens: Number(r.cache_write_tokens),
       reasoning_tokens: Number(r.reasoning_tokens),
       total_tokens: Number(r.total_tokens),
     },
+    // null: unpriced; a cost correction carries the difference it makes to the event it corrects.
+    cost_micros: r.cost_micros === null ? null : Number(r.cost_micros),
+    priced_with: r.price_effective_from,
+    corrects_event_id: r.corrects_event_id,
+    channel: r.channel,
+    operation: r.operation,
     occurred_at: r.occurred_at,
     effective_at: r.effective_at,
     applied_at: r.applied_at,
     source: r.source,
   };
+}
+
+function filterOf(userId: string | null, q: { model?: string; reason?: string; source?: string; channel?: string; operation?: string }): UsageFilter {
+  return { userId, model: q.model, reason: q.reason, source: q.source, channel: q.channel, operation: q.operation };
 }

@@ -56,7 +56,14 @@ describe('decodeTokenEvent', () => {
         source: 'chat-gateway',
         occurred_at: '2026-11-23T10:00:00.123456Z',
         user_seq: null,
-        data: { ...event.data, conversation_id: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee' },
+        // Read in the newest shape: v1 has no cache write tokens and no channel or operation.
+        data: {
+          ...event.data,
+          usage: { ...(event.data.usage as object), cache_write_tokens: 0 },
+          conversation_id: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
+          channel: null,
+          operation: null,
+        },
       },
     });
   });
@@ -72,6 +79,19 @@ describe('decodeTokenEvent', () => {
     for (const bad of [0, -1, 1.5, '7', 2 ** 60]) {
       expect(decodeTokenEvent(bytes(message({}, { user_seq: bad })))).toMatchObject({ ok: false, reason: 'invalid_envelope', error: expect.stringContaining('user_seq') });
     }
+  });
+
+  it('v2 carries cache write tokens, channel and operation, and refuses usage whose parts do not add up', () => {
+    const usage = { prompt_tokens: 100, completion_tokens: 50, cached_tokens: 30, cache_write_tokens: 20, reasoning_tokens: 10, total_tokens: 150 };
+    const v2 = message({ usage, tokens_delta: 150, channel: 'web', operation: 'chat' }, { version: 2 });
+    expect(decodeTokenEvent(bytes(v2))).toMatchObject({ ok: true, event: { version: 2, data: { usage, channel: 'web', operation: 'chat' } } });
+    const bad = (u: Partial<typeof usage>, extra: Record<string, unknown> = {}) =>
+      decodeTokenEvent(bytes(message({ usage: { ...usage, ...u }, tokens_delta: (u.total_tokens ?? 150), ...extra }, { version: 2 })));
+    expect(bad({ cached_tokens: 90 })).toMatchObject({ ok: false, reason: 'invalid_data', error: expect.stringContaining('cached_tokens + cache_write_tokens must not exceed') });
+    expect(bad({ reasoning_tokens: 60 })).toMatchObject({ ok: false, error: expect.stringContaining('data.usage.reasoning_tokens') });
+    expect(bad({ total_tokens: 149 })).toMatchObject({ ok: false, error: expect.stringContaining('data.usage.total_tokens') });
+    expect(bad({}, { channel: 'Web App' })).toMatchObject({ ok: false, error: expect.stringContaining('data.channel') });
+    expect(decodeTokenEvent(bytes(message({ usage }, { version: 1 })))).toMatchObject({ ok: false, error: expect.stringContaining('cache_write_tokens: is not an allowed field') });
   });
 
   it('tolerates extra envelope fields', () => {
@@ -114,12 +134,12 @@ describe('decodeTokenEvent', () => {
       eventId: unknownType.id,
       eventType: 'chat.message.deleted',
     });
-    const v2 = message({}, { version: 2 });
-    expect(decodeTokenEvent(bytes(v2))).toMatchObject({
+    const v3 = message({}, { version: 3 });
+    expect(decodeTokenEvent(bytes(v3))).toMatchObject({
       ok: false,
       reason: 'unknown_version',
-      error: 'unknown version 2 of chat.message.recorded (known: 1)',
-      eventId: v2.id,
+      error: 'unknown version 3 of chat.message.recorded (known: 1, 2)',
+      eventId: v3.id,
       eventType: 'chat.message.recorded',
     });
   });

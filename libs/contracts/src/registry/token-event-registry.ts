@@ -1,33 +1,38 @@
 import { chatMessageRecordedV1 } from '../events/chat-message-recorded/v1/chat-message-recorded-v1.event';
+import { chatMessageRecordedV2 } from '../events/chat-message-recorded/v2/chat-message-recorded-v2.event';
 import { tokensAdjustedV1 } from '../events/tokens-adjusted/v1/tokens-adjusted-v1.event';
+import { tokensAdjustedV2 } from '../events/tokens-adjusted/v2/tokens-adjusted-v2.event';
 import type { EventContract } from './event-contract';
 
 /**
  * Every (type, version) the token-events topic may carry. Adding a version or a type is one entry here
  * plus its folder under events/; consumers dead-letter anything not listed, never guess.
  */
-export const TOKEN_EVENT_CONTRACTS = [chatMessageRecordedV1, tokensAdjustedV1] as const;
+export const TOKEN_EVENT_CONTRACTS = [chatMessageRecordedV1, chatMessageRecordedV2, tokensAdjustedV1, tokensAdjustedV2] as const;
 
 export type TokenEventContract = (typeof TOKEN_EVENT_CONTRACTS)[number];
 
 /** The decoded form of each contract: envelope fields the consumers rely on, plus its normalised data. */
 export type DecodedEventOf<C> =
-  C extends EventContract<infer TType, infer TData>
-    ? { id: string; type: TType; version: number; source: string; occurred_at: string; user_seq: number | null; data: TData }
+  C extends EventContract<infer TType, infer _TData, infer TDecoded>
+    ? { id: string; type: TType; version: number; source: string; occurred_at: string; user_seq: number | null; data: TDecoded }
     : never;
 
 export type DecodedTokenEvent = DecodedEventOf<TokenEventContract>;
 
-const BY_TYPE = new Map<string, Map<number, EventContract>>();
-for (const contract of TOKEN_EVENT_CONTRACTS as readonly EventContract[]) {
-  const versions = BY_TYPE.get(contract.type) ?? new Map<number, EventContract>();
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyContract = EventContract<string, any, unknown>;
+
+const BY_TYPE = new Map<string, Map<number, AnyContract>>();
+for (const contract of TOKEN_EVENT_CONTRACTS as readonly AnyContract[]) {
+  const versions = BY_TYPE.get(contract.type) ?? new Map<number, AnyContract>();
   if (versions.has(contract.version)) throw new Error(`two contracts for ${contract.type} v${contract.version}`);
   versions.set(contract.version, contract);
   BY_TYPE.set(contract.type, versions);
 }
 
 /** The contract of (type, version), or why there is none. */
-export function lookupContract(type: string, version: number): { contract: EventContract } | { unknown: 'type' | 'version'; known?: number[] } {
+export function lookupContract(type: string, version: number): { contract: AnyContract } | { unknown: 'type' | 'version'; known?: number[] } {
   const versions = BY_TYPE.get(type);
   if (!versions) return { unknown: 'type' };
   const contract = versions.get(version);

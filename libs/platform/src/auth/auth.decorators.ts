@@ -18,4 +18,5 @@ export const Scopes = {
   tokensAdjust: 'tokens:adjust',
   outboxAdmin: 'outbox:admin',
   usageReadAll: 'usage:read_all',
+  pricesAdmin: 'prices:admin',
 } as const;

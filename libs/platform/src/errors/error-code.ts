@@ -11,6 +11,8 @@ export enum ErrorCode {
   ConversationDeleted = 'CONVERSATION_DELETED',
   OutboxEventNotFound = 'OUTBOX_EVENT_NOT_FOUND',
   OutboxEventNotDead = 'OUTBOX_EVENT_NOT_DEAD',
+  PriceNotFound = 'PRICE_NOT_FOUND',
+  PriceVersionExists = 'PRICE_VERSION_EXISTS',
   IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
   IdempotencyKeyInProgress = 'IDEMPOTENCY_KEY_IN_PROGRESS',
   MethodNotAllowed = 'METHOD_NOT_ALLOWED',

@@ -14,6 +14,8 @@ export const ERROR_HTTP_STATUS: Record<ErrorCode, HttpStatus> = {
   [ErrorCode.ConversationDeleted]: HttpStatus.CONFLICT,
   [ErrorCode.OutboxEventNotFound]: HttpStatus.NOT_FOUND,
   [ErrorCode.OutboxEventNotDead]: HttpStatus.CONFLICT,
+  [ErrorCode.PriceNotFound]: HttpStatus.NOT_FOUND,
+  [ErrorCode.PriceVersionExists]: HttpStatus.CONFLICT,
   [ErrorCode.IdempotencyKeyReused]: HttpStatus.CONFLICT,
   [ErrorCode.IdempotencyKeyInProgress]: HttpStatus.CONFLICT,
   [ErrorCode.MethodNotAllowed]: HttpStatus.METHOD_NOT_ALLOWED,

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
-import { ADJUSTMENT_REASON_PATTERN } from '@chat-ledger/contracts';
+import { ADJUSTMENT_REASON_PATTERN, IsChannel, IsOperation } from '@chat-ledger/contracts';
 import { IsRfc3339, IsTimeZoneName, IsUserId, QueryInt } from './query-validators';
 
 const USER_ID_DOC = 'whose usage; default: your own (with scope usage:read_all: everybody)';
@@ -8,7 +8,30 @@ const FROM_DOC = 'inclusive lower bound, RFC 3339 with zone';
 const TO_DOC = 'exclusive upper bound, RFC 3339 with zone';
 const TZ_DOC = 'IANA time zone for day/week/month boundaries (default UTC)';
 
-export class EntriesQueryDto {
+/** Filters every usage view accepts: all given ones must hold. */
+export class UsageFiltersDto {
+  @ApiPropertyOptional({ description: "only this model (as the events name it)" })
+  @IsOptional() @IsString() @Length(1, 100)
+  model?: string;
+
+  @ApiPropertyOptional({ description: "only this reason: 'message', 'usage_record' or an adjustment reason such as refund" })
+  @IsOptional() @IsString() @Matches(ADJUSTMENT_REASON_PATTERN, { message: 'must be a lower-case slug such as message or refund' })
+  reason?: string;
+
+  @ApiPropertyOptional({ description: "only events of this producer (the envelope's source, e.g. chat-gateway)" })
+  @IsOptional() @IsString() @Length(1, 100)
+  source?: string;
+
+  @ApiPropertyOptional({ description: 'only this channel (web, mobile, api, …)' })
+  @IsOptional() @IsString() @IsChannel()
+  channel?: string;
+
+  @ApiPropertyOptional({ description: 'only this operation (chat, title_generation, summarisation, agent_step, …)' })
+  @IsOptional() @IsString() @IsOperation()
+  operation?: string;
+}
+
+export class EntriesQueryDto extends UsageFiltersDto {
   @ApiPropertyOptional({ description: USER_ID_DOC })
   @IsOptional() @IsString() @IsUserId()
   user_id?: string;
@@ -25,10 +48,6 @@ export class EntriesQueryDto {
   @IsOptional() @IsString() @IsRfc3339()
   to?: string;
 
-  @ApiPropertyOptional({ description: "'message' or an adjustment reason such as refund" })
-  @IsOptional() @IsString() @Matches(ADJUSTMENT_REASON_PATTERN, { message: 'must be a lower-case slug such as message or refund' })
-  reason?: string;
-
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
   @IsOptional() @QueryInt() @IsInt() @Min(1) @Max(500)
   limit: number = 50;
@@ -38,10 +57,10 @@ export class EntriesQueryDto {
   cursor?: string;
 }
 
-export const SUMMARY_GROUPS = ['model', 'reason', 'conversation', 'user', 'day'] as const;
+export const SUMMARY_GROUPS = ['model', 'reason', 'conversation', 'user', 'day', 'source', 'channel', 'operation'] as const;
 export type SummaryGroupBy = (typeof SUMMARY_GROUPS)[number];
 
-export class SummaryQueryDto {
+export class SummaryQueryDto extends UsageFiltersDto {
   @ApiPropertyOptional({ enum: SUMMARY_GROUPS, default: 'model' })
   @IsOptional() @IsIn(SUMMARY_GROUPS as unknown as string[])
   group_by: SummaryGroupBy = 'model';
@@ -65,7 +84,7 @@ export class SummaryQueryDto {
 
 export const INTERVALS = ['hour', 'day', 'week', 'month'] as const;
 
-export class TimelineQueryDto {
+export class TimelineQueryDto extends UsageFiltersDto {
   @ApiPropertyOptional({ enum: INTERVALS, default: 'day' })
   @IsOptional() @IsIn(INTERVALS as unknown as string[])
   interval: (typeof INTERVALS)[number] = 'day';
@@ -87,7 +106,7 @@ export class TimelineQueryDto {
   tz: string = 'UTC';
 }
 
-export class DailyQueryDto {
+export class DailyQueryDto extends UsageFiltersDto {
   @ApiPropertyOptional({ default: 7, minimum: 1, maximum: 366, description: 'the last N local days, today included' })
   @IsOptional() @QueryInt() @IsInt() @Min(1) @Max(366)
   days: number = 7;

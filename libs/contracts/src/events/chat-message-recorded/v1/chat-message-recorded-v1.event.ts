@@ -14,6 +14,7 @@ import { EventEnvelope, IsMessageRole, MessageRole } from '../../../envelope/eve
 import { defineContract } from '../../../registry/event-contract';
 import { isSafeText, USER_ID, USER_ID_PROBLEM } from '../../../text/safe-text';
 import { MAX_ABS_TOKENS_DELTA } from '../../../topics';
+import type { ChatMessageRecordedV2 } from '../v2/chat-message-recorded-v2.event';
 
 export const CHAT_MESSAGE_RECORDED = 'chat.message.recorded' as const;
 export const CHAT_MESSAGE_RECORDED_VERSION = 1;
@@ -61,8 +62,8 @@ export class ChatMessageRecordedV1Dto implements ChatMessageRecordedV1 {
   @IsInt() @Min(0) @Max(MAX_ABS_TOKENS_DELTA) tokens_delta!: number;
 }
 
-/** chat.message.recorded v1: every stored message; tokens_delta is its usage's total. */
-export const chatMessageRecordedV1 = defineContract<typeof CHAT_MESSAGE_RECORDED, ChatMessageRecordedV1>({
+/** chat.message.recorded v1: every stored message; tokens_delta is its usage's total. Read in the v2 shape. */
+export const chatMessageRecordedV1 = defineContract<typeof CHAT_MESSAGE_RECORDED, ChatMessageRecordedV1, ChatMessageRecordedV2>({
   type: CHAT_MESSAGE_RECORDED,
   version: 1,
   schema: ChatMessageRecordedV1Dto,
@@ -85,10 +86,13 @@ export const chatMessageRecordedV1 = defineContract<typeof CHAT_MESSAGE_RECORDED
         prompt_tokens: data.usage.prompt_tokens,
         completion_tokens: data.usage.completion_tokens,
         cached_tokens: data.usage.cached_tokens,
+        cache_write_tokens: 0,
         reasoning_tokens: data.usage.reasoning_tokens,
         total_tokens: data.usage.total_tokens,
       },
       tokens_delta: data.tokens_delta,
+      channel: null,
+      operation: null,
     };
   },
 });

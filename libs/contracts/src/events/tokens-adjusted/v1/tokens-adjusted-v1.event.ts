@@ -14,6 +14,7 @@ import { defineContract } from '../../../registry/event-contract';
 import { rfc3339Problem } from '../../../time/rfc3339';
 import { USER_ID, USER_ID_PROBLEM } from '../../../text/safe-text';
 import { MAX_ABS_TOKENS_DELTA } from '../../../topics';
+import type { TokensAdjustedV2 } from '../v2/tokens-adjusted-v2.event';
 
 export const TOKENS_ADJUSTED = 'ledger.tokens.adjusted' as const;
 export const TOKENS_ADJUSTED_VERSION = 1;
@@ -42,7 +43,7 @@ export class TokensAdjustedV1Dto implements TokensAdjustedV1 {
 }
 
 /** ledger.tokens.adjusted v1: a signed delta from an internal service (title generation, refund, correction, …). */
-export const tokensAdjustedV1 = defineContract<typeof TOKENS_ADJUSTED, TokensAdjustedV1>({
+export const tokensAdjustedV1 = defineContract<typeof TOKENS_ADJUSTED, TokensAdjustedV1, TokensAdjustedV2>({
   type: TOKENS_ADJUSTED,
   version: 1,
   schema: TokensAdjustedV1Dto,
@@ -61,6 +62,9 @@ export const tokensAdjustedV1 = defineContract<typeof TOKENS_ADJUSTED, TokensAdj
       tokens_delta: data.tokens_delta,
       reason: data.reason,
       triggered_at: data.triggered_at.toUpperCase(),
+      model: null,
+      channel: null,
+      operation: null,
     };
   },
 });
