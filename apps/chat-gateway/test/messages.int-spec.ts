@@ -40,7 +40,7 @@ describe('recording messages (chat-gateway write path)', () => {
     expect(row.payload).toEqual({
       id: row.event_id,
       type: 'chat.message.recorded',
-      version: 1,
+      version: 2,
       source: 'chat-gateway',
       occurred_at: res.body.created_at,
       user_seq: 1,
@@ -50,8 +50,10 @@ describe('recording messages (chat-gateway write path)', () => {
         message_id: res.body.message_id,
         role: 'assistant',
         model: 'gpt-4o',
-        usage: { prompt_tokens: 120, completion_tokens: 80, cached_tokens: 10, reasoning_tokens: 0, total_tokens: 200 },
+        usage: { prompt_tokens: 120, completion_tokens: 80, cached_tokens: 10, cache_write_tokens: 0, reasoning_tokens: 0, total_tokens: 200 },
         tokens_delta: 200,
+        channel: null,
+        operation: null,
       },
     });
     const meta = await api.get(`/v1/conversations/${conversationId}`);

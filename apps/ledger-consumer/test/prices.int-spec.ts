@@ -112,6 +112,34 @@ describe('price book and cost', () => {
     expect(entries.body.list.map((e: any) => e.event_id)).toEqual([e2.id]);
   });
 
+  it('answers Accept: text/csv with the same query: summary rows with cost, and every journal entry streamed', async () => {
+    const csv = await ops.get('/v1/usage/summary?group_by=channel&from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z', { accept: 'text/csv' });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(csv.headers.get('content-disposition')).toBe('attachment; filename="usage-summary.csv"');
+    const [header, ...lines] = (csv.body as string).trim().split('\r\n');
+    const columns = header!.split(',');
+    expect(columns).toEqual(expect.arrayContaining(['channel', 'events_count', 'cost_micros', 'unpriced_events', 'cache_write_tokens']));
+    const at = (line: string, column: string) => line.split(',')[columns.indexOf(column)];
+    expect(lines.map((l) => [at(l, 'channel'), at(l, 'cost_micros')]).sort()).toEqual([['', String(E3)], ['api', ''], ['mobile', String(E2)], ['web', String(E1)]].sort());
+
+    // The journal export is not one page: it streams every matching entry (here more than the API's page size).
+    // They lie outside the months the other examples price and reprice.
+    const many = Array.from({ length: 600 }, (_, i) =>
+      anAdjustmentEventV2({ userId: '=cmd|calc', delta: i + 1, model: 'gpt-4o', at: `2025-06-25T${String(i % 24).padStart(2, '0')}:00:00.000000Z` }),
+    );
+    await ledger.apply.execute(recordsOf(many, { firstOffset: 1000 }));
+    const entries = await ops.get('/v1/usage/entries?user_id=%3Dcmd%7Ccalc&limit=5', { accept: 'text/csv' });
+    const rows = (entries.body as string).trim().split('\r\n');
+    expect(rows).toHaveLength(1 + 600);
+    expect(rows[0]!.split(',')).toEqual(expect.arrayContaining(['event_id', 'cost_micros', 'usage_prompt_tokens', 'channel', 'operation']));
+    // A value a spreadsheet would run as a formula is written as text.
+    expect(rows[1]).toContain(",'=cmd|calc,");
+    const json = await ops.get('/v1/usage/entries?user_id=%3Dcmd%7Ccalc&limit=5');
+    expect(json.body.list).toHaveLength(5);
+    await expect(ops.get('/v1/usage/summary?group_by=nope', { accept: 'text/csv' })).resolves.toMatchObject({ status: 400, body: { error: { details: [{ field: 'group_by' }] } } });
+  });
+
   it('refuses bad prices with the field named, and writes nothing', async () => {
     const base = { effective_from: '2026-12-01T00:00:00Z', input_per_mtok: '1', output_per_mtok: '2' };
     const cases: Array<[Record<string, unknown>, string, number]> = [

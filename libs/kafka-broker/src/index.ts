@@ -5,3 +5,4 @@ export type { KafkaBrokerOptions, KafkaBrokerTopic } from './kafka-broker';
 export { defaultCacheDir, detectJava, KAFKA_VERSION, KafkaRuntimeError, MIN_JAVA_MAJOR, resolveKafkaRuntime } from './kafka-runtime';
 export type { KafkaRuntime, KafkaRuntimeOptions } from './kafka-runtime';
 export type { ExtraListener } from './server-properties';
+export { findFreePort, portIsFree } from './free-port';

@@ -1,10 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, WriteStream, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { createTopicsAndWait } from './create-topics';
+import { findFreePort, portIsFree } from './free-port';
 import { KAFKA_VERSION, KafkaRuntime, KafkaRuntimeOptions, resolveKafkaRuntime } from './kafka-runtime';
 import { ExtraListener, serverProperties } from './server-properties';
 
@@ -61,27 +61,6 @@ async function waitUntilDead(pid: number, timeoutMs: number): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 50));
   }
   return !isAlive(pid);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', fail);
-    server.listen(0, HOST, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', () => done(false));
-    server.listen({ host: HOST, port, exclusive: true }, () => server.close(() => done(true)));
-  });
 }
 
 /** A Kafka cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). */
@@ -143,28 +122,38 @@ export class KafkaBroker {
     const runtime = await resolveKafkaRuntime({ ...options, log });
     const requested = options.port ?? 9092;
     if (!Number.isInteger(requested) || requested < 0 || requested > 65535) throw new Error(`kafka-broker: invalid port ${requested}`);
-    const port = requested === 0 ? await freePort() : requested;
-    const controllerPort = options.controllerPort ?? (requested === 0 ? await freePort() : requested + 1);
-    for (const p of [port, controllerPort]) {
-      if (!(await portIsFree(p))) {
-        throw new Error(`kafka-broker: port ${HOST}:${p} is already in use (another Kafka running? set EMBEDDED_KAFKA_PORT or KAFKA_BROKERS)`);
-      }
-    }
-
     const logDir = join(dataDir, 'logs');
     const formatted = existsSync(join(logDir, 'meta.properties'));
     const clusterId = formatted ? readClusterId(join(logDir, 'meta.properties')) : newClusterId();
-    const broker = new KafkaBroker({ heapMb: 512, ...options, dataDir }, runtime, port, controllerPort, clusterId);
-    broker.writeProperties();
-    if (!formatted) await broker.format();
-    try {
-      await broker.launch();
-      if (options.topics?.length) await broker.createTopics(options.topics);
-    } catch (error) {
-      await broker.stop().catch(() => undefined);
-      throw error;
+
+    // Ports we pick ourselves can still be taken between the check and the JVM's bind (another process
+    // starting a server): then we pick again. A port the caller named is the caller's to fix.
+    for (let attempt = 1; ; attempt++) {
+      const port = requested === 0 ? await findFreePort() : requested;
+      const controllerPort = options.controllerPort ?? (requested === 0 ? await findFreePort() : requested + 1);
+      for (const p of [port, controllerPort]) {
+        if (!(await portIsFree(p))) {
+          throw new Error(`kafka-broker: port ${HOST}:${p} is already in use (another Kafka running? set EMBEDDED_KAFKA_PORT or KAFKA_BROKERS)`);
+        }
+      }
+      const broker = new KafkaBroker({ heapMb: 512, ...options, dataDir }, runtime, port, controllerPort, clusterId);
+      broker.writeProperties();
+      if (!existsSync(join(logDir, 'meta.properties'))) await broker.format();
+      try {
+        await broker.launch();
+        if (options.topics?.length) await broker.createTopics(options.topics);
+      } catch (error) {
+        await broker.shutdown(false).catch(() => undefined);
+        const bindRace = requested === 0 && options.controllerPort === undefined && /Address already in use/.test(String(error));
+        if (bindRace && attempt < 3) {
+          log(`kafka-broker: port ${port} or ${controllerPort} was taken while the broker started; trying other ports`);
+          continue;
+        }
+        if (options.persistent === false) rmSync(dataDir, { recursive: true, force: true });
+        throw error;
+      }
+      return broker;
     }
-    return broker;
   }
 
   /** Creates the topics that do not exist yet; a topic that exists with another partition count is an error. */
@@ -192,12 +181,16 @@ export class KafkaBroker {
 
   /** Graceful stop: SIGTERM (controlled shutdown), SIGKILL after `stopTimeoutMs`. Idempotent. */
   stop(): Promise<void> {
+    return this.shutdown(this.options.persistent === false);
+  }
+
+  private shutdown(removeData: boolean): Promise<void> {
     this.stopping ??= (async () => {
       await this.terminate('SIGTERM', this.options.stopTimeoutMs ?? 30_000);
       rmSync(this.pidFile, { force: true });
       await new Promise<void>((done) => (this.logFile ? this.logFile.end(done) : done()));
       this.logFile = undefined;
-      if (this.options.persistent === false) rmSync(this.dataDir, { recursive: true, force: true });
+      if (removeData) rmSync(this.dataDir, { recursive: true, force: true });
     })();
     return this.stopping;
   }

@@ -18,3 +18,5 @@ export * from './rate-limit/write-throttler.guard';
 export * from './pagination/keyset-cursor';
 export * from './metrics';
 export * from './health';
+export * from './csv/csv';
+export * from './csv/csv-export.interceptor';

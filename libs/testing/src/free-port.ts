@@ -1,13 +1,2 @@
-import { createServer } from 'node:net';
-
-export function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+// One port picker for the broker, the tests, the chaos run and the bench (below the ephemeral range).
+export { findFreePort } from '@chat-ledger/kafka-broker';

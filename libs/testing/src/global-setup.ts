@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedPostgresServer } from '../../database/src/embedded-postgres-server';
 import { KafkaBroker } from '../../kafka-broker/src/kafka-broker';
-import { findFreePort } from './free-port';
+import { findFreePort } from '../../kafka-broker/src/free-port'; // globalSetup runs without the path aliases
 
 declare global {
   // eslint-disable-next-line no-var

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { MessageRole, TokenUsage } from '@chat-ledger/contracts';
+import type { MessageRole, TokenUsageV2 } from '@chat-ledger/contracts';
 import { rfc3339 } from '@chat-ledger/database';
 
 export interface NewMessage {
@@ -10,7 +10,9 @@ export interface NewMessage {
   role: MessageRole;
   content: string;
   model: string | null;
-  usage: TokenUsage;
+  usage: TokenUsageV2;
+  channel: string | null;
+  operation: string | null;
   createdAt: string;
 }
 
@@ -24,8 +26,11 @@ export interface MessageRow {
   prompt_tokens: number;
   completion_tokens: number;
   cached_tokens: number;
+  cache_write_tokens: number;
   reasoning_tokens: number;
   total_tokens: number;
+  channel: string | null;
+  operation: string | null;
   created_at: string;
 }
 
@@ -34,12 +39,12 @@ export class MessagesRepository {
   async insert(manager: EntityManager, m: NewMessage): Promise<void> {
     await manager.query(
       `INSERT INTO chat.messages (id, conversation_id, user_id, role, content, model,
-         prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, total_tokens, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+         prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, total_tokens, channel, operation, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
       [
         m.id, m.conversationId, m.userId, m.role, m.content, m.model,
-        m.usage.prompt_tokens, m.usage.completion_tokens, m.usage.cached_tokens, m.usage.reasoning_tokens,
-        m.usage.total_tokens, m.createdAt,
+        m.usage.prompt_tokens, m.usage.completion_tokens, m.usage.cached_tokens, m.usage.cache_write_tokens, m.usage.reasoning_tokens,
+        m.usage.total_tokens, m.channel, m.operation, m.createdAt,
       ],
     );
   }
@@ -58,7 +63,7 @@ export class MessagesRepository {
   ): Promise<MessageRow[]> {
     return manager.query(
       `SELECT id, conversation_id, user_id, role, content, model, prompt_tokens, completion_tokens, cached_tokens,
-              reasoning_tokens, total_tokens, ${rfc3339('created_at')} AS created_at
+              cache_write_tokens, reasoning_tokens, total_tokens, channel, operation, ${rfc3339('created_at')} AS created_at
          FROM chat.messages
         WHERE conversation_id = $1
           AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))

@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { buildEnvelope, chatMessageRecordedV1, ChatMessageRecordedV1, TokenUsage, uuidv7 } from '@chat-ledger/contracts';
+import { buildEnvelope, chatMessageRecordedV2, ChatMessageRecordedV2, TokenUsageV2, usageProblems, uuidv7 } from '@chat-ledger/contracts';
 import { OutboxWriter } from '@chat-ledger/outbox';
 import { DomainError } from '@chat-ledger/platform';
 import { GatewayConfig } from '../config/gateway.config';
@@ -20,20 +20,28 @@ export interface RecordMessageCommand {
   traceparent?: string;
 }
 
-export function normalizeUsage(usage: UsageDto | null | undefined): TokenUsage {
-  if (!usage) return { prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, reasoning_tokens: 0, total_tokens: 0 };
+export function normalizeUsage(usage: UsageDto | null | undefined): TokenUsageV2 {
+  if (!usage) return { prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, total_tokens: 0 };
   const sum = usage.prompt_tokens + usage.completion_tokens;
   if (usage.total_tokens !== undefined && usage.total_tokens !== sum) {
     throw DomainError.invalidField('usage.total_tokens', `must equal prompt_tokens + completion_tokens (${sum})`);
   }
   if (sum > 1_000_000_000) throw DomainError.invalidField('usage.total_tokens', 'must be at most 1000000000');
-  return {
+  const normalized: TokenUsageV2 = {
     prompt_tokens: usage.prompt_tokens,
     completion_tokens: usage.completion_tokens,
     cached_tokens: usage.cached_tokens ?? 0,
+    cache_write_tokens: usage.cache_write_tokens ?? 0,
     reasoning_tokens: usage.reasoning_tokens ?? 0,
     total_tokens: sum,
   };
+  // The same rules the ledger applies to the event (one definition, in the contract): refused here with the field named.
+  const [problem] = usageProblems(normalized, 'usage');
+  if (problem) {
+    const [field, text] = problem.split(': ');
+    throw DomainError.invalidField(field!, text!);
+  }
+  return normalized;
 }
 
 /**
@@ -77,10 +85,12 @@ export class RecordMessageUseCase {
           content: message.content,
           model: message.model ?? null,
           usage,
+          channel: message.channel ?? null,
+          operation: message.operation ?? null,
           createdAt,
         });
 
-        const data: ChatMessageRecordedV1 = {
+        const data: ChatMessageRecordedV2 = {
           user_id: userId,
           conversation_id: conversationId,
           message_id: messageId,
@@ -88,9 +98,11 @@ export class RecordMessageUseCase {
           model: message.model ?? null,
           usage,
           tokens_delta: usage.total_tokens,
+          channel: message.channel ?? null,
+          operation: message.operation ?? null,
         };
         await this.outbox.append(manager, {
-          envelope: buildEnvelope(chatMessageRecordedV1, { source: this.config.EVENT_SOURCE, occurredAt: createdAt, data }),
+          envelope: buildEnvelope(chatMessageRecordedV2, { source: this.config.EVENT_SOURCE, occurredAt: createdAt, data }),
           partitionKey: userId,
           traceparent: cmd.traceparent,
         });

@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { buildEnvelope, tokensAdjustedV1, TokensAdjustedV1, toRfc3339Micros, uuidv7 } from '@chat-ledger/contracts';
+import { buildEnvelope, tokensAdjustedV2, TokensAdjustedV2, toRfc3339Micros, uuidv7 } from '@chat-ledger/contracts';
 import { OutboxWriter } from '@chat-ledger/outbox';
 import { DomainError } from '@chat-ledger/platform';
 import { GatewayConfig } from '../config/gateway.config';
@@ -56,16 +56,19 @@ export class RecordTokenAdjustmentUseCase {
         }
 
         const eventId = uuidv7();
-        const data: TokensAdjustedV1 = {
+        const data: TokensAdjustedV2 = {
           user_id: a.user_id,
           conversation_id: conversationId,
           message_id: a.message_id ?? null,
           tokens_delta: a.tokens_delta,
           reason: a.reason,
           triggered_at: toRfc3339Micros(new Date(triggeredAt)),
+          model: a.model ?? null,
+          channel: a.channel ?? null,
+          operation: a.operation ?? null,
         };
         await this.outbox.append(manager, {
-          envelope: buildEnvelope(tokensAdjustedV1, { id: eventId, source: this.config.EVENT_SOURCE, data }),
+          envelope: buildEnvelope(tokensAdjustedV2, { id: eventId, source: this.config.EVENT_SOURCE, data }),
           partitionKey: a.user_id,
           traceparent: cmd.traceparent,
         });

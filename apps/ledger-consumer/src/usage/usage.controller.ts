@@ -1,6 +1,6 @@
-import { Controller, Get, Param, ParseUUIDPipe, PipeTransform, Query } from '@nestjs/common';
+import { Controller, Get, Headers, Param, ParseUUIDPipe, PipeTransform, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, DomainError, Principal, USER_ID_PATTERN } from '@chat-ledger/platform';
+import { CsvExport, CsvExportInterceptor, CurrentPrincipal, DomainError, Principal, USER_ID_PATTERN, wantsCsv } from '@chat-ledger/platform';
 import { DailyQueryDto, EntriesQueryDto, SessionsQueryDto, SummaryQueryDto, TimelineQueryDto } from './dto/usage-queries.dto';
 import { UsageService } from './usage.service';
 
@@ -22,47 +22,54 @@ const ConversationIdParam = () =>
  */
 @ApiTags('usage')
 @ApiBearerAuth()
+@UseInterceptors(CsvExportInterceptor)
 @Controller('v1')
 export class UsageController {
   constructor(private readonly usage: UsageService) {}
 
   @Get('users/:user_id/usage')
+  @CsvExport({ name: 'user-usage', rows: (body) => [body] })
   @ApiOperation({ summary: "A user's balance: tokens, messages counted, adjustments (zeros before any event)" })
   user(@CurrentPrincipal() principal: Principal, @Param('user_id', new UserIdPipe()) userId: string) {
     return this.usage.user(principal, userId);
   }
 
   @Get('conversations/:id/usage')
+  @CsvExport({ name: 'conversation-usage', rows: ({ by_reason: _r, by_model: _m, ...totals }) => [totals] })
   @ApiOperation({ summary: "A conversation's totals with the breakdown by reason and by model" })
   conversation(@CurrentPrincipal() principal: Principal, @ConversationIdParam() id: string) {
     return this.usage.conversation(principal, id.toLowerCase());
   }
 
   @Get('usage/entries')
-  @ApiOperation({ summary: 'The journal as consumption records, newest first, keyset-paginated' })
-  entries(@CurrentPrincipal() principal: Principal, @Query() query: EntriesQueryDto) {
-    return this.usage.entries(principal, query);
+  @ApiOperation({ summary: 'The journal as consumption records, newest first, keyset-paginated; with Accept: text/csv every matching entry, streamed' })
+  entries(@CurrentPrincipal() principal: Principal, @Query() query: EntriesQueryDto, @Headers('accept') accept?: string) {
+    return wantsCsv(accept) ? this.usage.entriesCsv(principal, query) : this.usage.entries(principal, query);
   }
 
   @Get('usage/summary')
+  @CsvExport({ name: 'usage-summary', rows: (body) => body.groups })
   @ApiOperation({ summary: 'Token sums and counts per model, reason, conversation, user or day' })
   summary(@CurrentPrincipal() principal: Principal, @Query() query: SummaryQueryDto) {
     return this.usage.summary(principal, query);
   }
 
   @Get('usage/timeline')
+  @CsvExport({ name: 'usage-timeline', rows: (body) => body.buckets })
   @ApiOperation({ summary: 'Sums per hour, day, week or month in a time zone, empty buckets included' })
   timeline(@CurrentPrincipal() principal: Principal, @Query() query: TimelineQueryDto) {
     return this.usage.timeline(principal, query);
   }
 
   @Get('usage/daily')
+  @CsvExport({ name: 'usage-daily', rows: (body) => body.list })
   @ApiOperation({ summary: 'Sums of the last N local days, today included' })
   daily(@CurrentPrincipal() principal: Principal, @Query() query: DailyQueryDto) {
     return this.usage.daily(principal, query);
   }
 
   @Get('usage/sessions')
+  @CsvExport({ name: 'usage-sessions', rows: (body) => body.list })
   @ApiOperation({ summary: 'Per conversation: tokens, messages, first and last activity; most recent first' })
   sessions(@CurrentPrincipal() principal: Principal, @Query() query: SessionsQueryDto) {
     return this.usage.sessions(principal, query);

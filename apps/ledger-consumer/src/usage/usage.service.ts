@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, StreamableFile } from '@nestjs/common';
+import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import { DomainError, ErrorCode, Principal } from '@chat-ledger/platform';
+import { csvLine, DomainError, ErrorCode, flattenRow, Principal } from '@chat-ledger/platform';
 import { LedgerConfig } from '../config/ledger.config';
 import { DailyQueryDto, EntriesQueryDto, SessionsQueryDto, SummaryQueryDto, TimelineQueryDto } from './dto/usage-queries.dto';
 import { decodeEntriesCursor, encodeEntriesCursor } from './entries-cursor';
@@ -124,6 +125,38 @@ export class UsageService {
       list: page.map(toRecord),
       next_cursor: rows.length > q.limit && last ? encodeEntriesCursor({ effectiveAt: last.effective_at, eventId: last.event_id }) : null,
     };
+  }
+
+  /**
+   * Every entry the query matches (not one page) as CSV, streamed: pages of 1,000 are read one after the
+   * other as the client consumes them, so an export of millions of rows holds one page in memory.
+   */
+  entriesCsv(principal: Principal, q: EntriesQueryDto): StreamableFile {
+    const userId = usageScope(principal, q.user_id);
+    this.assertOrdered(q.from, q.to);
+    const filter = { ...filterOf(userId, q), conversationId: q.conversation_id?.toLowerCase(), from: q.from, to: q.to };
+    let after = q.cursor ? decodeEntriesCursor(q.cursor) : undefined;
+    const repo = this.repo;
+    const manager = this.manager;
+    async function* lines(): AsyncGenerator<string> {
+      let header: string[] | undefined;
+      for (;;) {
+        const rows = await repo.entries(manager, filter, after, 1_000);
+        for (const row of rows) {
+          const flat = flattenRow(toRecord(row));
+          if (!header) {
+            header = Object.keys(flat);
+            yield csvLine(header);
+          }
+          yield csvLine(header.map((c) => flat[c]));
+        }
+        if (rows.length < 1_000) break;
+        const last = rows[rows.length - 1]!;
+        after = { effectiveAt: last.effective_at, eventId: last.event_id };
+      }
+      if (!header) yield csvLine(Object.keys(flattenRow(toRecord(EMPTY_ENTRY))));
+    }
+    return new StreamableFile(Readable.from(lines()), { type: 'text/csv; charset=utf-8', disposition: 'attachment; filename="usage-entries.csv"' });
   }
 
   async summary(principal: Principal, q: SummaryQueryDto) {
@@ -259,3 +292,11 @@ function toRecord(r: EntryRow) {
 function filterOf(userId: string | null, q: { model?: string; reason?: string; source?: string; channel?: string; operation?: string }): UsageFilter {
   return { userId, model: q.model, reason: q.reason, source: q.source, channel: q.channel, operation: q.operation };
 }
+
+/** The columns of an export without rows (a header line is still useful to a spreadsheet). */
+const EMPTY_ENTRY: EntryRow = {
+  event_id: '', event_type: '', event_version: 0, source: '', user_id: '', conversation_id: null, message_id: null, role: null, model: null,
+  reason: '', tokens_delta: '0', prompt_tokens: '0', completion_tokens: '0', cached_tokens: '0', cache_write_tokens: '0', reasoning_tokens: '0',
+  total_tokens: '0', cost_micros: null, unpriced: 0, price_effective_from: null, corrects_event_id: null, channel: null, operation: null,
+  occurred_at: '', effective_at: '', applied_at: '',
+};

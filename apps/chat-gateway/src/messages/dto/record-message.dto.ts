@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
-import { KNOWN_ROLES, MAX_ABS_TOKENS_DELTA, MessageRole } from '@chat-ledger/contracts';
+import { IsChannel, IsOperation, KNOWN_ROLES, MAX_ABS_TOKENS_DELTA, MessageRole } from '@chat-ledger/contracts';
 import { IsSafeText } from '@chat-ledger/platform';
 
 const TokenCount = () => (target: object, key: string) => {
@@ -23,7 +23,11 @@ export class UsageDto {
   @IsOptional() @TokenCount()
   cached_tokens?: number;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @ApiPropertyOptional({ minimum: 0, default: 0, description: 'prompt tokens written to the provider\'s prompt cache (part of prompt_tokens, like cached_tokens)' })
+  @IsOptional() @TokenCount()
+  cache_write_tokens?: number;
+
+  @ApiPropertyOptional({ minimum: 0, default: 0, description: 'part of completion_tokens' })
   @IsOptional() @TokenCount()
   reasoning_tokens?: number;
 
@@ -48,6 +52,14 @@ export class RecordMessageDto {
   @ApiPropertyOptional({ type: UsageDto, nullable: true, description: 'absent or null: the message counts 0 tokens' })
   @IsOptional() @IsObject() @ValidateNested() @Type(() => UsageDto)
   usage?: UsageDto | null;
+
+  @ApiPropertyOptional({ example: 'web', description: 'where the message came from: a lower-case slug (web, mobile, api, …)' })
+  @IsOptional() @IsString() @IsChannel()
+  channel?: string;
+
+  @ApiPropertyOptional({ example: 'chat', description: 'what kind of work: a lower-case slug (chat, title_generation, agent_step, …)' })
+  @IsOptional() @IsString() @IsOperation()
+  operation?: string;
 }
 
 export class ChatMessageDto extends RecordMessageDto {
