@@ -22,7 +22,7 @@ describe('npm run cli (commander)', () => {
     await expect(runCli(['help'], help.env)).resolves.toBe(0);
     for (const c of COMMANDS) expect(help.text().out).toContain(c.name);
     expect(COMMANDS.map((c) => c.name)).toEqual([
-      'ledger:reconcile', 'kafka:tail', 'outbox:stats', 'outbox:list', 'outbox:replay', 'outbox:retry', 'ledger:dlq-redrive',
+      'ledger:reconcile', 'kafka:tail', 'outbox:stats', 'outbox:list', 'outbox:replay', 'outbox:retry', 'outbox:skip', 'ledger:dlq-redrive',
     ]);
     const none = fakeEnv();
     await expect(runCli([], none.env)).resolves.toBe(0);

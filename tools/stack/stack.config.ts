@@ -52,4 +52,11 @@ export class StackConfig {
 
   @IsString()
   DEMO_USER = 'demo';
+
+  /**
+   * Price versions the ledger-consumer loads at start (its LEDGER_PRICES_FILE). Unset: the example price book
+   * in apps/ledger-consumer/prices.example.json, so the first round is priced; `none` starts without one.
+   */
+  @IsOptional() @IsString()
+  LEDGER_PRICES_FILE?: string;
 }

@@ -100,6 +100,8 @@ async function main(): Promise<void> {
       KAFKA_TOPIC_PARTITIONS: String(config.KAFKA_TOPIC_PARTITIONS),
     };
     const echo = (line: string) => process.stdout.write(`${line}\n`);
+    const pricesFile =
+      config.LEDGER_PRICES_FILE === 'none' ? undefined : resolve(config.LEDGER_PRICES_FILE ?? join(DIST, '..', 'apps/ledger-consumer/prices.example.json'));
     const gateway = new ChildApp({
       name: 'chat-gateway',
       script: join(DIST, 'apps/chat-gateway/src/main.js'),
@@ -116,6 +118,7 @@ async function main(): Promise<void> {
         PORT: String(config.LEDGER_PORT),
         ...kafkaEnv,
         ...(config.KAFKA_BROKERS ? {} : { KAFKA_DLQ_TOPIC: config.KAFKA_DLQ_TOPIC }),
+        ...(pricesFile ? { LEDGER_PRICES_FILE: pricesFile } : {}),
       },
       readyWhen: (line) => line.includes('ledger-consumer listening'),
       onLine: echo,
@@ -132,7 +135,7 @@ async function main(): Promise<void> {
     const ledgerBase = `http://localhost:${config.LEDGER_PORT}`;
     const userToken = await issueToken({ userId: config.DEMO_USER, ttlSeconds: 30 * 86_400 }, jwtSecret);
     const serviceToken = await issueToken(
-      { userId: 'internal-service', scopes: [Scopes.tokensAdjust, Scopes.outboxAdmin, Scopes.usageReadAll], ttlSeconds: 30 * 86_400 },
+      { userId: 'internal-service', scopes: [Scopes.tokensAdjust, Scopes.outboxAdmin, Scopes.usageReadAll, Scopes.pricesAdmin], ttlSeconds: 30 * 86_400 },
       jwtSecret,
     );
     writeStackState(dataDir, {
@@ -148,9 +151,9 @@ async function main(): Promise<void> {
     say(`ledger-consumer  ${ledgerBase}/v1   (docs ${ledgerBase}/docs, health ${ledgerBase}/health/ready, metrics ${ledgerBase}/metrics)`);
     say(`demo user "${config.DEMO_USER}" token (30 days):`);
     process.stdout.write(`\n  export TOKEN=${userToken}\n\n`);
-    say('service/operator token (tokens:adjust outbox:admin usage:read_all):');
+    say('service/operator token (tokens:adjust outbox:admin usage:read_all prices:admin):');
     process.stdout.write(`\n  export ADMIN_TOKEN=${serviceToken}\n\n`);
-    say(`try: curl -s -X POST ${base}/v1/chat/messages -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"role":"assistant","content":"hi","usage":{"prompt_tokens":12,"completion_tokens":30}}'`);
+    say(`try: curl -s -X POST ${base}/v1/chat/messages -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"role":"assistant","content":"hi","model":"gpt-4o","usage":{"prompt_tokens":12,"completion_tokens":30}}'`);
     say(`     curl -s ${ledgerBase}/v1/users/${config.DEMO_USER}/usage -H "Authorization: Bearer $TOKEN"`);
     say('Ctrl-C stops everything');
   } catch (error) {

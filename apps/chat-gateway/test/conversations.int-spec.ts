@@ -78,6 +78,23 @@ describe('conversations API', () => {
     await expect(api.get('/v1/conversations?sort=newest')).resolves.toMatchObject({ status: 400, body: { error: { details: [{ field: 'sort' }] } } });
   });
 
+  it('answers Accept: text/csv with the same page, the next cursor in X-Next-Cursor', async () => {
+    const api = gw.http.as(gw.token(aUserId()));
+    const ids: string[] = [];
+    for (const title of ['=HYPERLINK("x")', 'plain, with comma']) ids.push((await api.post('/v1/conversations', { title })).body.conversation_id);
+    const csv = await api.get('/v1/conversations?sort=created&page_size=1', { accept: 'text/csv' });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const [header, ...rows] = (csv.body as string).trim().split('\r\n');
+    expect(header!.split(',')).toEqual(expect.arrayContaining(['conversation_id', 'title', 'tokens_total', 'created_at']));
+    expect(rows).toEqual([expect.stringContaining(`${ids[1]},"plain, with comma"`)]);
+    const next = csv.headers.get('x-next-cursor');
+    const rest = await api.get(`/v1/conversations?sort=created&page_size=1&cursor=${next}`, { accept: 'text/csv' });
+    // A title a spreadsheet would run as a formula comes out as text.
+    expect(rest.body).toContain(`${ids[0]},"'=HYPERLINK(""x"")"`);
+    await expect(api.get('/v1/conversations?sort=nope', { accept: 'text/csv' })).resolves.toMatchObject({ status: 400 });
+  });
+
   it('renames and archives; archived conversations leave the active list and appear under status=archived', async () => {
     const api = gw.http.as(gw.token(aUserId()));
     const id = (await api.post('/v1/conversations', {})).body.conversation_id;

@@ -5,6 +5,7 @@ import { ledgerReconcileCommand } from './ledger-reconcile';
 import { outboxListCommand } from './outbox-list';
 import { outboxReplayCommand } from './outbox-replay';
 import { outboxRetryCommand } from './outbox-retry';
+import { outboxSkipCommand } from './outbox-skip';
 import { outboxStatsCommand } from './outbox-stats';
 
 /** Every CLI command, in the order `npm run cli -- help` lists them. */
@@ -15,5 +16,6 @@ export const COMMANDS: CliCommand[] = [
   outboxListCommand,
   outboxReplayCommand,
   outboxRetryCommand,
+  outboxSkipCommand,
   ledgerDlqRedriveCommand,
 ];

@@ -39,9 +39,9 @@ describe('outbox CLI commands', () => {
     return rows.map((r) => r.id);
   }
 
-  it('registers the four commands', () => {
+  it('registers the outbox commands', () => {
     const program = buildCliProgram({ databaseUrl: () => url, kafkaBrokers: () => [], out: () => undefined, err: () => undefined }, () => undefined);
-    expect(program.commands.map((c) => c.name())).toEqual(expect.arrayContaining(['outbox:stats', 'outbox:list', 'outbox:replay', 'outbox:retry']));
+    expect(program.commands.map((c) => c.name())).toEqual(expect.arrayContaining(['outbox:stats', 'outbox:list', 'outbox:replay', 'outbox:retry', 'outbox:skip']));
   });
 
   it('outbox:stats prints the numbers', async () => {
@@ -104,5 +104,28 @@ describe('outbox CLI commands', () => {
     await expect(cli('outbox:retry', String(id))).resolves.toMatchObject({ code: 1, err: expect.stringContaining('is pending, not dead') });
     await expect(cli('outbox:retry', '987654321')).resolves.toMatchObject({ code: 1, err: expect.stringContaining('not found') });
     await expect(cli('outbox:retry', 'abc')).resolves.toMatchObject({ code: 2 });
+  });
+
+  it('outbox:skip sets a dead row aside with its reason and actor; the held rows of its user show in --held and stats until then', async () => {
+    const [dead] = await seed('cli-skip', 'dead');
+    const held = await seed('cli-skip', 'pending', 2);
+    const listed = await cli('outbox:list', '--held', '--user-id', 'cli-skip', '--json');
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.out).list.map((r: { id: number }) => r.id).sort()).toEqual([...held].sort());
+    const stats = await cli('outbox:stats');
+    expect(stats.out).toMatch(new RegExp(`^  cli-skip  behind dead row ${dead} \\(20 attempts\\): broker said no$`, 'm'));
+
+    await expect(cli('outbox:skip', String(dead))).resolves.toMatchObject({ code: 2, err: expect.stringContaining('reason') });
+    await expect(cli('outbox:skip', String(dead), '--reason', '  ')).resolves.toMatchObject({ code: 2 });
+    expect((await dataSource.query(`SELECT status FROM outbox.events WHERE id = $1`, [dead]))[0]).toEqual({ status: 'dead' });
+
+    const ok = await cli('outbox:skip', String(dead), '--reason', 'refunded by hand');
+    expect(ok).toMatchObject({ code: 0, out: expect.stringContaining(`outbox row ${dead} `) });
+    expect((await dataSource.query(`SELECT status FROM outbox.events WHERE id = $1`, [dead]))[0]).toEqual({ status: 'skipped' });
+    const [audit] = await dataSource.query(`SELECT actor, reason FROM outbox.skips WHERE outbox_id = $1`, [dead]);
+    expect(audit).toEqual({ actor: `cli:${userInfo().username}`, reason: 'refunded by hand' });
+    await expect(cli('outbox:list', '--held', '--user-id', 'cli-skip', '--json').then((r) => JSON.parse(r.out).list)).resolves.toEqual([]);
+    await expect(cli('outbox:skip', String(dead), '--reason', 'again')).resolves.toMatchObject({ code: 1, err: expect.stringContaining('not dead') });
+    await expect(cli('outbox:skip', 'x1', '--reason', 'whatever')).resolves.toMatchObject({ code: 2 });
   });
 });

@@ -11,6 +11,7 @@ type OutboxListOptions = {
   sort?: string;
   limit: string;
   cursor?: string;
+  held: boolean;
   json: boolean;
 };
 
@@ -29,6 +30,7 @@ export const outboxListCommand: CliCommand<OutboxListOptions> = {
       .option('--sort <order>', 'id or -id (default -id: newest first)')
       .option('--limit <n>', 'rows per page (1-500)', '20')
       .option('--cursor <cursor>', 'the next page, as printed by the previous one')
+      .option('--held', 'only pending rows held back behind a dead or retrying row of their user', false)
       .option('--json', 'print the page as JSON', false),
   async run({ options: values }, env) {
     return runOutboxAdmin(env, 'outbox:list', async (service) => {
@@ -41,6 +43,7 @@ export const outboxListCommand: CliCommand<OutboxListOptions> = {
         sort: values.sort,
         limit: intOption(values.limit),
         cursor: values.cursor,
+        held: values.held ? 'true' : undefined,
       });
       const page = await service.list(query);
       if (values.json) {

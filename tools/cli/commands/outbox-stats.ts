@@ -26,7 +26,11 @@ export const outboxStatsCommand: CliCommand<{ json: boolean }> = {
       }
       env.out(`pending                 ${s.pending}${s.retrying ? ` (${s.retrying} waiting for a retry)` : ''}`);
       env.out(`oldest pending age      ${s.oldest_pending_age_seconds === null ? '-' : `${s.oldest_pending_age_seconds.toFixed(1)} s`}`);
-      env.out(`dead                    ${s.dead}${s.dead ? '   (each holds back its shard: outbox:list --status dead, outbox:retry <id>)' : ''}`);
+      env.out(`dead                    ${s.dead}${s.dead ? '   (each holds back the later rows of its user: outbox:retry <id> or outbox:skip <id>)' : ''}`);
+      env.out(`held users              ${s.held_users_count}${s.held_users_count ? '   (outbox:list --held)' : ''}`);
+      for (const h of s.held_users) {
+        env.out(`  ${h.user_id}  behind ${h.blocking_status} row ${h.blocking_id} (${h.attempts} attempts): ${(h.last_error ?? '-').replace(/\s+/g, ' ').slice(0, 80)}`);
+      }
       env.out(`published last minute   ${s.published_last_minute}`);
       env.out(`relays                  ${s.relays.length}`);
       for (const r of s.relays) env.out(`  ${r.instance_id}  (backend pid ${r.pid})  ${r.shards.length} shards: ${ranges(r.shards)}`);

@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, DomainError, Principal, RateLimitedWrite } from '@chat-ledger/platform';
+import { CsvExport, CsvExportInterceptor, CurrentPrincipal, DomainError, Principal, RateLimitedWrite } from '@chat-ledger/platform';
 import { ConversationsService } from './conversations.service';
 import { CreateConversationDto } from './dto/create-conversation.dto';
 import { ListConversationsQueryDto } from './dto/list-conversations.query.dto';
@@ -26,6 +26,8 @@ export class ConversationsController {
   }
 
   @Get()
+  @UseInterceptors(CsvExportInterceptor)
+  @CsvExport({ name: 'conversations', rows: (page) => page.list, nextCursor: (page) => page.next_cursor })
   list(@CurrentPrincipal() principal: Principal, @Query() query: ListConversationsQueryDto) {
     return this.service.list(principal.userId, query);
   }

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CurrentPrincipal, Principal, RateLimitedWrite } from '@chat-ledger/platform';
+import { CsvExport, CsvExportInterceptor, CurrentPrincipal, Principal, RateLimitedWrite } from '@chat-ledger/platform';
 import { UuidParam } from '../conversations/conversations.controller';
 import { ChatMessageDto, RecordMessageDto } from './dto/record-message.dto';
 import { ListMessagesQueryDto } from './dto/list-messages.query.dto';
@@ -59,6 +59,8 @@ export class MessagesController {
   }
 
   @Get('conversations/:id/messages')
+  @UseInterceptors(CsvExportInterceptor)
+  @CsvExport({ name: 'messages', rows: (page) => page.list, nextCursor: (page) => page.next_cursor })
   list(@CurrentPrincipal() principal: Principal, @UuidParam('id') conversationId: string, @Query() query: ListMessagesQueryDto) {
     return this.history.list(principal.userId, conversationId, query);
   }

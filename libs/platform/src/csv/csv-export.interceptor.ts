@@ -11,6 +11,8 @@ export interface CsvExportOptions {
   name: string;
   /** The rows of a JSON response body (e.g. its `groups`), one CSV line each. */
   rows: (body: any) => CsvRow[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** A paged list's cursor of the next page, sent as the `X-Next-Cursor` header (CSV has no room for it). */
+  nextCursor?: (body: any) => string | null | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 /** Marks a route whose response may also be served as CSV (Accept: text/csv), with the same query and checks. */
@@ -36,6 +38,8 @@ export class CsvExportInterceptor implements NestInterceptor {
         if (body instanceof StreamableFile) return body;
         response.setHeader('content-type', 'text/csv; charset=utf-8');
         response.setHeader('content-disposition', `attachment; filename="${options.name}.csv"`);
+        const cursor = options.nextCursor?.(body);
+        if (cursor) response.setHeader('x-next-cursor', cursor);
         return toCsv(options.rows(body));
       }),
     );
