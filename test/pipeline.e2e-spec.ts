@@ -6,7 +6,7 @@ import { LedgerTestApp, startLedger, TEST_KAFKA_ENV } from '../apps/ledger-consu
 
 /**
  * Gateway, relay and ledger-consumer together on real PostgreSQL and Apache Kafka: writes over REST arrive in the
- * ledger with exact totals; emptying the ledger and replaying the outbox rebuilds identical totals.
+ * ledger with exact totals and cost; emptying the ledger and replaying the outbox rebuilds identical totals and cost.
  */
 describe('pipeline end to end: gateway → outbox → relay → Kafka → ledger', () => {
   const secret = randomBytes(32).toString('hex');
@@ -27,13 +27,30 @@ describe('pipeline end to end: gateway → outbox → relay → Kafka → ledger
       env: { RELAY_ENABLED: 'true', KAFKA_BROKERS: testKafkaBrokers(), KAFKA_TOPIC: topic, KAFKA_TOPIC_PARTITIONS: '16', OUTBOX_POLL_INTERVAL: '200ms' },
     });
     ledger = await startLedgerApp();
+    // A price book before the first event: every assistant round is priced when the ledger applies it.
+    const prices = ledger.http.as(token('finance', ['prices:admin']));
+    for (const [model, input, output] of [['gpt-4o', '2.50', '10.00'], ['gpt-4o-mini', '0.15', '0.60']] as const) {
+      await expect(prices.put(`/v1/admin/prices/${model}`, { effective_from: '2020-01-01T00:00:00Z', input_per_mtok: input, output_per_mtok: output })).resolves.toMatchObject({ status: 201 });
+    }
   }, 60_000);
   afterAll(async () => {
     await ledger?.close();
     await gw?.close();
   });
 
-  const expected = { users: new Map<string, number>(), conversations: new Map<string, number>(), messages: new Map<string, number>(), counted: new Map<string, number>(), adjustments: new Map<string, number>() };
+  const expected = {
+    users: new Map<string, number>(),
+    conversations: new Map<string, number>(),
+    messages: new Map<string, number>(),
+    counted: new Map<string, number>(),
+    adjustments: new Map<string, number>(),
+    cost: new Map<string, number>(),
+    unpriced: new Map<string, number>(),
+  };
+  // Micro-units per token (the price per 1M tokens in micro-units / 1M); each event rounded on its own.
+  const rates: Record<string, [number, number]> = { 'gpt-4o': [2.5, 10], 'gpt-4o-mini': [0.15, 0.6] };
+  const costOf = (model: string, usage: { prompt_tokens: number; completion_tokens: number }) =>
+    Math.round(usage.prompt_tokens * rates[model]![0] + usage.completion_tokens * rates[model]![1]);
   const bump = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
 
   it('applies messages and adjustments from several users with exact totals everywhere', async () => {
@@ -50,8 +67,10 @@ describe('pipeline end to end: gateway → outbox → relay → Kafka → ledger
         bump(expected.counted, user, 1);
         for (let m = 0; m < 3; m++) {
           const usage = { prompt_tokens: 100 * (u + 1) + m, completion_tokens: 10 * (c + 1) + m };
-          const res = await api.post(`/v1/conversations/${conversationId}/messages`, { role: 'assistant', content: 'answer', model: m % 2 ? 'gpt-4o' : 'gpt-4o-mini', usage });
+          const model = m % 2 ? 'gpt-4o' : 'gpt-4o-mini';
+          const res = await api.post(`/v1/conversations/${conversationId}/messages`, { role: 'assistant', content: 'answer', model, usage });
           expect(res.status).toBe(201);
+          bump(expected.cost, user, costOf(model, usage));
           const tokens = usage.prompt_tokens + usage.completion_tokens;
           bump(expected.users, user, tokens);
           bump(expected.conversations, conversationId, tokens);
@@ -64,6 +83,7 @@ describe('pipeline end to end: gateway → outbox → relay → Kafka → ledger
             bump(expected.conversations, conversationId, -7);
             bump(expected.messages, res.body.message_id, -7);
             bump(expected.adjustments, user, -7);
+            bump(expected.unpriced, user, 1); // an adjustment without a model has no price: unpriced, not free
           }
         }
         const title = await service.post('/v1/token-adjustments', { user_id: user, conversation_id: conversationId, tokens_delta: 33, reason: 'title_generation', triggered_at: new Date().toISOString() });
@@ -71,17 +91,26 @@ describe('pipeline end to end: gateway → outbox → relay → Kafka → ledger
         bump(expected.users, user, 33);
         bump(expected.conversations, conversationId, 33);
         bump(expected.adjustments, user, 33);
+        bump(expected.unpriced, user, 1);
       }
       const plain = await service.post('/v1/token-adjustments', { user_id: user, tokens_delta: 5, reason: 'correction', triggered_at: new Date().toISOString() });
       expect(plain.status).toBe(202);
       bump(expected.users, user, 5);
       bump(expected.adjustments, user, 5);
+      bump(expected.unpriced, user, 1);
     }
 
     await eventually(async () => {
       for (const [user, total] of expected.users) {
         const res = await ledger!.http.as(token(user)).get(`/v1/users/${user}/usage`);
-        expect(res.body).toMatchObject({ user_id: user, tokens_total: total, messages_counted: expected.counted.get(user), adjustments_total: expected.adjustments.get(user) });
+        expect(res.body).toMatchObject({
+          user_id: user,
+          tokens_total: total,
+          messages_counted: expected.counted.get(user),
+          adjustments_total: expected.adjustments.get(user),
+          cost_micros: expected.cost.get(user),
+          unpriced_events: expected.unpriced.get(user),
+        });
       }
     }, { timeoutMs: 30_000, intervalMs: 200 });
     for (const [conversationId, total] of expected.conversations) {
@@ -109,10 +138,10 @@ describe('pipeline end to end: gateway → outbox → relay → Kafka → ledger
     const snapshot = async () => {
       const q = (sql: string) => gw.db.query(sql).then((r) => r.rows);
       return {
-        users: await q(`SELECT user_id, tokens_total::text, messages_counted::text, adjustments_total::text FROM ledger.user_totals ORDER BY 1`),
-        conversations: await q(`SELECT conversation_id, tokens_total::text FROM ledger.conversation_totals ORDER BY 1`),
-        messages: await q(`SELECT message_id, tokens_total::text FROM ledger.message_totals ORDER BY 1`),
-        entries: await q(`SELECT event_id, tokens_delta::text, user_id FROM ledger.entries ORDER BY 1`),
+        users: await q(`SELECT user_id, tokens_total::text, messages_counted::text, adjustments_total::text, cost_micros::text, unpriced_events::text FROM ledger.user_totals ORDER BY 1`),
+        conversations: await q(`SELECT conversation_id, tokens_total::text, cost_micros::text FROM ledger.conversation_totals ORDER BY 1`),
+        messages: await q(`SELECT message_id, tokens_total::text, cost_micros::text FROM ledger.message_totals ORDER BY 1`),
+        entries: await q(`SELECT event_id, tokens_delta::text, user_id, cost_micros::text FROM ledger.entries ORDER BY 1`),
       };
     };
     const before = await snapshot();

@@ -66,13 +66,15 @@ describe('ledger:reconcile', () => {
     const before = await actualTotals(ledger.db, users);
     await ledger.db.query(`UPDATE ledger.user_totals SET tokens_total = tokens_total + 5 WHERE user_id = $1`, [users[0]]);
     await ledger.db.query(`UPDATE ledger.conversation_totals SET messages_counted = 9 WHERE conversation_id = $1`, [conversation]);
+    // Cost is a total like tokens: recomputed from the journal's per-event costs and compared the same way.
+    await ledger.db.query(`UPDATE ledger.user_totals SET cost_micros = cost_micros + 3 WHERE user_id = $1`, [users[1]]);
     await ledger.db.query(`DELETE FROM ledger.message_totals WHERE message_id = $1`, [message]);
     await ledger.db.query(`INSERT INTO ledger.message_totals (message_id, user_id, tokens_total) VALUES ($1, $2, 77)`, [randomUUID(), users[1]]);
     await ledger.db.query(`UPDATE ledger.usage_hourly SET prompt_tokens = prompt_tokens + 1 WHERE user_id = $1 AND model = 'o3'`, [users[1]]);
 
     const report = await reconcile.check();
     expect(report.tables.map((t) => [t.table, t.drifted])).toEqual([
-      ['user_totals', 1],
+      ['user_totals', 2],
       ['conversation_totals', 1],
       ['message_totals', 2],
       ['usage_hourly', 1],
@@ -81,6 +83,7 @@ describe('ledger:reconcile', () => {
       expect.arrayContaining([
         { table: 'user_totals', key: { user_id: users[0] }, kind: 'different', columns: { tokens_total: { expected: 120, actual: 125 } } },
         { table: 'conversation_totals', key: { conversation_id: conversation }, kind: 'different', columns: { messages_counted: { expected: 2, actual: 9 } } },
+        expect.objectContaining({ table: 'user_totals', key: { user_id: users[1] }, kind: 'different', columns: { cost_micros: expect.objectContaining({ actual: expect.any(Number) }) } }),
         expect.objectContaining({ table: 'message_totals', key: { message_id: message }, kind: 'missing' }),
         expect.objectContaining({ table: 'message_totals', kind: 'unexpected', columns: expect.objectContaining({ tokens_total: { expected: null, actual: 77 } }) }),
         expect.objectContaining({ table: 'usage_hourly', kind: 'different', columns: { prompt_tokens: { expected: 10, actual: 11 } } }),
@@ -90,11 +93,11 @@ describe('ledger:reconcile', () => {
     const check = cliEnv(ledger.databaseUrl);
     await expect(runCli(['ledger:reconcile'], check.env)).resolves.toBe(1);
     expect(check.out.join('\n')).toContain(`drift user_totals user_id=${users[0]} (different): tokens_total expected 120 actual 125`);
-    expect(check.out.at(-1)).toBe('ledger:reconcile: DRIFT in 5 rows (run with --repair to fix)');
+    expect(check.out.at(-1)).toBe('ledger:reconcile: DRIFT in 6 rows (run with --repair to fix)');
 
     const repair = cliEnv(ledger.databaseUrl);
     await expect(runCli(['ledger:reconcile', '--repair'], repair.env)).resolves.toBe(0);
-    expect(repair.out.at(-1)).toBe('ledger:reconcile: repaired 5 rows; totals equal the journal');
+    expect(repair.out.at(-1)).toBe('ledger:reconcile: repaired 6 rows; totals equal the journal');
 
     await expect(reconcile.check()).resolves.toMatchObject({ drifted: 0 });
     await expect(actualTotals(ledger.db, users)).resolves.toEqual(before);
