@@ -4,8 +4,15 @@ import { DomainError } from '../errors/domain-error';
 export type CursorField = (value: unknown) => boolean;
 
 export const CursorFields = {
-  /** RFC 3339 UTC with microseconds, as the APIs render timestamps. */
-  timestampMicros: ((v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(v) && !Number.isNaN(Date.parse(v))) as CursorField,
+  /**
+   * RFC 3339 UTC with microseconds, as the APIs render timestamps, naming a real instant: Date.parse rolls
+   * 30 February over into March, so the parsed date must print back as the same calendar fields.
+   */
+  timestampMicros: ((v) => {
+    if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(v)) return false;
+    const ms = Date.parse(v);
+    return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === v.slice(0, 19) && v >= '0001';
+  }) as CursorField,
   uuid: ((v) => typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v)) as CursorField,
   /** A positive bigint id carried as a decimal string. */
   bigintId: ((v) => typeof v === 'string' && /^[1-9]\d{0,17}$/.test(v)) as CursorField,

@@ -29,6 +29,35 @@ const WRONG_TYPES: HostileValue[] = [
   v('deep object', deep(200)),
 ];
 
+/**
+ * Well-formed but impossible: each passes a format check (RFC 3339 shape, digits, base64url JSON) and names
+ * something that cannot exist. A correct API refuses them with the field named (400), never a 500 from the
+ * database or a date library that rolled 30 February over into March.
+ */
+const IMPOSSIBLE_TIMES = [
+  '2026-02-30T10:00:00Z',
+  '2026-02-29T00:00:00Z', // 2026 is not a leap year
+  '2026-04-31T00:00:00Z',
+  '2026-11-23T24:30:00Z',
+  '2026-11-23T10:61:00Z',
+  '2026-11-23T10:00:60.5Z',
+  '2026-11-23T10:00:00+25:00',
+  '0000-01-01T00:00:00Z',
+  '+275760-09-13T00:00:00Z',
+];
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const IMPOSSIBLE_CURSORS = [
+  b64(['2026-02-30T00:00:00.000000Z', '0190f0e0-0000-7000-8000-000000000000']),
+  b64(['created', '2026-02-30T00:00:00.000000Z', '0190f0e0-0000-7000-8000-000000000000']),
+  b64(['activity', '+275760-09-13T00:00:00Z', 'not-a-uuid']),
+  b64({ createdAt: '2026-13-45T00:00:00Z', id: '00000000-0000-0000-0000-000000000000' }),
+  b64({ t: '2026-02-30T00:00:00Z', id: '99999999999999999999999' }),
+  b64(['9223372036854775808']),
+  b64([null, null, null]),
+  b64([1e309]),
+  b64('x'.repeat(5000)),
+];
+
 const SQLISH = ["1' OR '1'='1", "'; DROP TABLE chat.messages; --", '1; SELECT pg_sleep(10)', '$$ || chr(0) || $$'];
 
 export function hostileValuesFor(kind: FieldKind, opts: { maxLength?: number; required?: boolean } = {}): HostileValue[] {
@@ -66,7 +95,7 @@ export function hostileValuesFor(kind: FieldKind, opts: { maxLength?: number; re
     case 'uuid':
       return [...common, ...required, v('not a uuid', 'not-a-uuid'), v('empty string', ''), v('long', 'a'.repeat(1000)), v('number', 123), ...SQLISH.map((s) => v(`sql ${s}`, s))];
     case 'time':
-      return [...common, ...required, v('words', 'yesterday'), v('bad month', '2026-13-01T00:00:00Z'), v('no zone', '2026-11-23T10:00:00'), v('far future', '2999-01-01T00:00:00Z'), v('number', 0), v('sql', SQLISH[0])];
+      return [...common, ...required, v('words', 'yesterday'), v('bad month', '2026-13-01T00:00:00Z'), v('no zone', '2026-11-23T10:00:00'), v('far future', '2999-01-01T00:00:00Z'), v('number', 0), v('sql', SQLISH[0]), ...IMPOSSIBLE_TIMES.map((t) => v(`impossible ${t}`, t))];
     case 'slug':
       return [...common, ...required, v('sql', 'DROP TABLE'), v('empty', ''), v('upper', 'REFUND'), v('long', 'x'.repeat(100)), v('number', 7)];
     case 'user-id':
@@ -81,17 +110,17 @@ export function hostileQueryValuesFor(kind: 'int' | 'offset' | 'enum' | 'uuid' |
   const sql = SQLISH;
   switch (kind) {
     case 'int':
-      return ['', '-1', '0', '1.5', '1e3', 'abc', '99999999999999999999', 'NaN', 'Infinity', ...sql];
+      return ['', '-1', '0', '1.5', '1e3', 'abc', '99999999999999999999', '9223372036854775808', '2147483648', 'NaN', 'Infinity', '0x10', ' 5', ...sql];
     case 'offset':
-      return ['', '-1', '1.5', '1e3', 'abc', '99999999999999999999', 'NaN', ...sql];
+      return ['', '-1', '1.5', '1e3', 'abc', '99999999999999999999', '9223372036854775808', 'NaN', ...sql];
     case 'enum':
       return ['', 'nope', 'ACTIVE', ...sql];
     case 'uuid':
       return ['', 'not-a-uuid', '123', ...sql];
     case 'time':
-      return ['', 'yesterday', '2026-13-01T00:00:00Z', '2026-11-23T10:00:00', '1e309', ...sql];
+      return ['', 'yesterday', '2026-13-01T00:00:00Z', '2026-11-23T10:00:00', '1e309', ...IMPOSSIBLE_TIMES, ...sql];
     case 'cursor':
-      return ['', 'abc', Buffer.from('["x","y"]').toString('base64url'), Buffer.from('{}').toString('base64url'), ...sql.map((s) => Buffer.from(s).toString('base64url'))];
+      return ['', 'abc', Buffer.from('["x","y"]').toString('base64url'), Buffer.from('{}').toString('base64url'), ...IMPOSSIBLE_CURSORS, ...sql.map((s) => Buffer.from(s).toString('base64url'))];
     case 'user-id':
       return ['', 'a b', 'u'.repeat(65)];
     case 'slug':
