@@ -7,6 +7,7 @@ import { OutboxRelayModule } from '@chat-ledger/outbox';
 import { AuthGuard, jwtVerifierFromEnv, JwtVerifier, MetricsModule, writeThrottlerOptions, WriteThrottlerGuard } from '@chat-ledger/platform';
 import { GatewayConfigModule } from './config/gateway-config.module';
 import { GatewayConfig } from './config/gateway.config';
+import { BudgetsModule } from './budgets/budgets.module';
 import { ConversationsModule } from './conversations/conversations.module';
 import { CHAT_MIGRATIONS, CHAT_SCHEMA } from './database/chat-migrations';
 import { HealthModule } from './health/health.module';
@@ -36,6 +37,7 @@ export class AppModule {
         ConversationsModule,
         MessagesModule,
         TokenAdjustmentsModule,
+        BudgetsModule,
         // GET /metrics: the outbox's metrics, HTTP request durations and the process's.
         MetricsModule.forRoot(),
         // The relay (when RELAY_ENABLED); OutboxAdmin: /v1/admin/outbox for operators.

@@ -5,6 +5,7 @@ export * from './events/chat-message-recorded/v1/chat-message-recorded-v1.event'
 export * from './events/chat-message-recorded/v2/chat-message-recorded-v2.event';
 export * from './events/tokens-adjusted/v1/tokens-adjusted-v1.event';
 export * from './events/tokens-adjusted/v2/tokens-adjusted-v2.event';
+export * from './events/budget-threshold-crossed/v1/budget-threshold-crossed-v1.event';
 export * from './events/dimensions';
 export * from './registry/event-contract';
 export * from './registry/token-event-registry';

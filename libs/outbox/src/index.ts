@@ -3,6 +3,7 @@ export * from './outbox-schema';
 export * from './database/outbox-migrations';
 // Write side
 export * from './writer/outbox-writer';
+export * from './writer/outbox-user-events';
 // Relay
 export * from './outbox-locks';
 export * from './relay/shard-assignment';

@@ -49,6 +49,10 @@ export class GatewayConfig extends WithJwtEnv(OutboxRelayEnv) {
   @EnvInt() @IsInt() @Min(1) @Max(10_000)
   RATE_LIMIT_WRITES_BURST = 100;
 
+  /** How long a round's budget reservation holds room when its assistant message never arrives. */
+  @EnvDurationMs() @IsInt({ message: 'BUDGET_RESERVATION_TTL must be a duration such as 10m' }) @Min(1000) @Max(24 * 3_600_000)
+  BUDGET_RESERVATION_TTL = 10 * 60_000;
+
   /** Run the outbox relay inside the gateway (default). Set false when standalone relays (`npm run start:relay`) do it. */
   @EnvBool() @IsBoolean()
   RELAY_ENABLED = true;

@@ -1,3 +1,4 @@
+import { BudgetsModule } from '../budgets/budgets.module';
 import { Module } from '@nestjs/common';
 import { ConversationsModule } from '../conversations/conversations.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
@@ -9,7 +10,7 @@ import { RecordMessageUseCase } from './record-message.use-case';
 import { outboxWriterProvider } from '../outbox-writer/outbox-writer.provider';
 
 @Module({
-  imports: [ConversationsModule, IdempotencyModule, LedgerTotalsModule],
+  imports: [BudgetsModule, ConversationsModule, IdempotencyModule, LedgerTotalsModule],
   controllers: [MessagesController],
   providers: [RecordMessageUseCase, MessageHistoryService, MessagesRepository, outboxWriterProvider],
   exports: [MessagesRepository],

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { buildEnvelope, chatMessageRecordedV2, ChatMessageRecordedV2, TokenUsageV2, usageProblems, uuidv7 } from '@chat-ledger/contracts';
 import { OutboxWriter } from '@chat-ledger/outbox';
 import { DomainError } from '@chat-ledger/platform';
+import { BudgetEnforcementService } from '../budgets/budget-enforcement.service';
 import { GatewayConfig } from '../config/gateway.config';
 import { ConversationsRepository } from '../conversations/conversations.repository';
 import { conversationNotFound } from '../conversations/conversations.service';
@@ -47,6 +48,11 @@ export function normalizeUsage(usage: UsageDto | null | undefined): TokenUsageV2
 /**
  * Stores a message and its `chat.message.recorded` outbox row in one transaction (Guarantee 1):
  * either the message, the conversation's counters and the event all commit, or none of them does.
+ *
+ * Budgets: a user message opens a round and is admitted (or refused, writing nothing) by the user's budget;
+ * the round's assistant message settles its reservation. What has been spent is never refused: assistant
+ * and tool messages are always recorded, even over the limit. The user's write lock is taken first, before
+ * the conversation's row, so every write of one user takes its locks in the same order.
  */
 @Injectable()
 export class RecordMessageUseCase {
@@ -57,6 +63,7 @@ export class RecordMessageUseCase {
     private readonly outbox: OutboxWriter,
     private readonly idempotency: IdempotencyService,
     private readonly config: GatewayConfig,
+    private readonly budgets: BudgetEnforcementService,
   ) {}
 
   async execute(cmd: RecordMessageCommand): Promise<IdempotentResult<RecordedMessageResponse>> {
@@ -68,6 +75,7 @@ export class RecordMessageUseCase {
 
     return this.dataSource.transaction((manager) =>
       this.idempotency.runOnce(manager, cmd.idempotency, HttpStatus.CREATED, async () => {
+        const budgeted = await this.budgets.lockUser(manager, userId);
         let conversationId = cmd.conversationId;
         if (!conversationId) {
           conversationId = uuidv7();
@@ -77,6 +85,9 @@ export class RecordMessageUseCase {
         if (!createdAt) throw conversationNotFound(conversationId);
 
         const messageId = uuidv7();
+        if (budgeted && message.role === 'user') {
+          await this.budgets.admitRound(manager, { userId, conversationId, messageId, model: message.model ?? null, maxTokens: message.max_tokens });
+        }
         await this.messages.insert(manager, {
           id: messageId,
           conversationId,
@@ -106,6 +117,10 @@ export class RecordMessageUseCase {
           partitionKey: userId,
           traceparent: cmd.traceparent,
         });
+        if (budgeted) {
+          if (message.role === 'assistant') await this.budgets.settleRound(manager, conversationId, messageId);
+          if (usage.total_tokens !== 0) await this.budgets.announceThresholds(manager, userId);
+        }
 
         return {
           message_id: messageId,

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { buildEnvelope, tokensAdjustedV2, TokensAdjustedV2, toRfc3339Micros, uuidv7 } from '@chat-ledger/contracts';
 import { OutboxWriter } from '@chat-ledger/outbox';
 import { DomainError } from '@chat-ledger/platform';
+import { BudgetEnforcementService } from '../budgets/budget-enforcement.service';
 import { GatewayConfig } from '../config/gateway.config';
 import { ConversationsRepository } from '../conversations/conversations.repository';
 import { IdempotencyScope, IdempotencyService, IdempotentResult } from '../idempotency/idempotency.service';
@@ -31,6 +32,7 @@ export class RecordTokenAdjustmentUseCase {
     private readonly outbox: OutboxWriter,
     private readonly idempotency: IdempotencyService,
     private readonly config: GatewayConfig,
+    private readonly budgets: BudgetEnforcementService,
   ) {}
 
   async execute(cmd: RecordTokenAdjustmentCommand): Promise<IdempotentResult<{ event_id: string }>> {
@@ -72,6 +74,8 @@ export class RecordTokenAdjustmentUseCase {
           partitionKey: a.user_id,
           traceparent: cmd.traceparent,
         });
+        // Spent tokens are never refused, but they count towards the user's budget and may cross a threshold.
+        if (a.tokens_delta !== 0 && (await this.budgets.lockUser(manager, a.user_id))) await this.budgets.announceThresholds(manager, a.user_id);
         return { event_id: eventId };
       }),
     );

@@ -1,3 +1,4 @@
+import { BudgetsModule } from '../budgets/budgets.module';
 import { Module } from '@nestjs/common';
 import { ConversationsModule } from '../conversations/conversations.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
@@ -7,7 +8,7 @@ import { TokenAdjustmentsController } from './token-adjustments.controller';
 import { outboxWriterProvider } from '../outbox-writer/outbox-writer.provider';
 
 @Module({
-  imports: [ConversationsModule, MessagesModule, IdempotencyModule],
+  imports: [BudgetsModule, ConversationsModule, MessagesModule, IdempotencyModule],
   controllers: [TokenAdjustmentsController],
   providers: [RecordTokenAdjustmentUseCase, outboxWriterProvider],
 })

@@ -3,11 +3,19 @@ import { DataSource } from 'typeorm';
 import { decodeTokenEvent, toSafeText } from '@chat-ledger/contracts';
 import { pgErrorCode } from '@chat-ledger/database';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
-import { ConsumedRecord, DeadLetterRow, JournalRow, toDeadLetterRow, toJournalRow } from './consumed-record';
+import { ConsumedRecord, DeadLetterRow, JournalRow, NoticeRow, toDeadLetterRow, toLedgerRow } from './consumed-record';
 import { LedgerWriteRepository, SequenceAnomaly } from './ledger-write.repository';
 
-/** A record after decoding: either a journal row to apply or a dead letter to store. */
-export type PreparedItem = { record: ConsumedRecord; journal: JournalRow } | { record: ConsumedRecord; deadLetter: DeadLetterRow };
+/** A record after decoding: a journal row to apply, a notice to keep, or a dead letter to store. */
+export type PreparedItem =
+  | { record: ConsumedRecord; journal: JournalRow }
+  | { record: ConsumedRecord; notice: NoticeRow }
+  | { record: ConsumedRecord; deadLetter: DeadLetterRow };
+
+/** The event a prepared item carries (journal row or notice); undefined for a dead letter. */
+function eventOf(item: PreparedItem): JournalRow | NoticeRow | undefined {
+  return 'journal' in item ? item.journal : 'notice' in item ? item.notice : undefined;
+}
 
 export interface ApplyResult {
   /** Journal rows newly written (and folded into the totals), by event type. */
@@ -53,7 +61,7 @@ export class ApplyBatchUseCase {
   prepare(records: ConsumedRecord[]): PreparedItem[] {
     return records.map((record) => {
       const decoded = decodeTokenEvent(record.value);
-      return decoded.ok ? { record, journal: toJournalRow(decoded.event, record) } : { record, deadLetter: toDeadLetterRow(record, decoded) };
+      return decoded.ok ? { record, ...toLedgerRow(decoded.event, record) } : { record, deadLetter: toDeadLetterRow(record, decoded) };
     });
   }
 
@@ -90,12 +98,12 @@ export class ApplyBatchUseCase {
             ...toDeadLetterRow(item.record, { ok: false, reason: 'invalid_data', error: '' }),
             reason: 'rejected_by_database',
             error: toSafeText(`database rejected the record (SQLSTATE ${pgErrorCode(error)}): ${(error as Error).message}`),
-            event_id: 'journal' in item ? item.journal.event_id : item.deadLetter.event_id,
-            event_type: 'journal' in item ? item.journal.event_type : item.deadLetter.event_type,
+            event_id: eventOf(item)?.event_id ?? ('deadLetter' in item ? item.deadLetter.event_id : null),
+            event_type: eventOf(item)?.event_type ?? ('deadLetter' in item ? item.deadLetter.event_type : null),
           },
         };
         try {
-          return await this.applyInTransaction('journal' in item ? [rejected] : [{ record: item.record, deadLetter: storable(item.deadLetter, error) }]);
+          return await this.applyInTransaction('deadLetter' in item ? [{ record: item.record, deadLetter: storable(item.deadLetter, error) }] : [rejected]);
         } catch (again) {
           if (!isDataError(again)) throw again;
           // Even the dead letter is refused (a key, header or timestamp PostgreSQL cannot take): keep the raw
@@ -113,7 +121,8 @@ export class ApplyBatchUseCase {
 
   private async applyInTransaction(items: PreparedItem[]): Promise<ApplyResult> {
     const journal: JournalRow[] = [];
-    const byId = new Map<string, { row: JournalRow; record: ConsumedRecord }>();
+    const notices: NoticeRow[] = [];
+    const byId = new Map<string, { row: JournalRow | NoticeRow; record: ConsumedRecord }>();
     let repeatedInBatch = 0;
     const deadLetters: DeadLetterRow[] = [];
     for (const item of items) {
@@ -121,37 +130,42 @@ export class ApplyBatchUseCase {
         deadLetters.push(item.deadLetter);
         continue;
       }
-      const first = byId.get(item.journal.event_id);
+      const row = eventOf(item)!;
+      const first = byId.get(row.event_id);
       if (!first) {
-        byId.set(item.journal.event_id, { row: item.journal, record: item.record });
-        journal.push(item.journal);
-      } else if (first.row.payload_digest === item.journal.payload_digest) {
+        byId.set(row.event_id, { row, record: item.record });
+        if ('journal' in item) journal.push(item.journal);
+        else notices.push(item.notice);
+      } else if (first.row.payload_digest === row.payload_digest) {
         repeatedInBatch += 1;
       } else {
-        deadLetters.push(conflictingDuplicate(item.record, item.journal));
+        deadLetters.push(conflictingDuplicate(item.record, row));
       }
     }
     return this.dataSource.transaction(async (manager) => {
       const mismatches = await this.ledger.ownerMismatches(manager, journal);
+      const kept = await this.ledger.storeNotices(manager, notices);
       const toApply = journal.filter((row) => !mismatches.has(row.event_id));
       for (const [eventId, owner] of mismatches) {
-        const { row, record } = byId.get(eventId)!;
+        const { row, record } = byId.get(eventId)! as { row: JournalRow; record: ConsumedRecord };
         deadLetters.push(
           rejectedEvent(record, row, 'conversation_owner_mismatch', `conversation ${row.conversation_id} belongs to user ${owner}, not ${row.user_id}: the event is not counted`),
         );
       }
       const result = await this.ledger.applyJournal(manager, toApply);
-      for (const eventId of result.conflicts) {
+      for (const eventId of [...result.conflicts, ...kept.conflicts]) {
         const { row, record } = byId.get(eventId)!;
         deadLetters.push(conflictingDuplicate(record, row));
       }
-      const anomalies = await this.ledger.recordSequences(manager, result.sequenced);
+      // Notices carry their user's sequence numbers too: one Kafka-ordered list, or every notice would look like a gap.
+      const sequenced = [...result.sequenced, ...kept.sequenced].sort((a, b) => a.kafka_partition - b.kafka_partition || Number(BigInt(a.kafka_offset) - BigInt(b.kafka_offset)));
+      const anomalies = await this.ledger.recordSequences(manager, sequenced);
       deadLetters.sort((x, y) => x.partition - y.partition || Number(BigInt(x.offset) - BigInt(y.offset)));
       const deadLettersStored = await this.ledger.storeDeadLetters(manager, deadLetters);
       const appliedCount = Object.values(result.applied).reduce((a, b) => a + b, 0);
       return {
-        applied: result.applied,
-        duplicates: toApply.length - appliedCount - result.conflicts.length + repeatedInBatch,
+        applied: mergeCounts(result.applied, kept.applied),
+        duplicates: toApply.length - appliedCount - result.conflicts.length + notices.length - kept.stored - kept.conflicts.length + repeatedInBatch,
         deadLetters,
         deadLettersStored,
         conflicts: deadLetters.filter((d) => d.reason === 'conflicting_duplicate').length,
@@ -161,12 +175,18 @@ export class ApplyBatchUseCase {
   }
 }
 
+function mergeCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out = { ...a };
+  for (const [k, n] of Object.entries(b)) out[k] = (out[k] ?? 0) + n;
+  return out;
+}
+
 /** A valid event the ledger does not count, as a dead letter: its raw record, why, and which event it was. */
-function rejectedEvent(record: ConsumedRecord, row: JournalRow, reason: string, error: string): DeadLetterRow {
+function rejectedEvent(record: ConsumedRecord, row: JournalRow | NoticeRow, reason: string, error: string): DeadLetterRow {
   return { ...toDeadLetterRow(record, { ok: false, reason: 'invalid_data', error: '' }), reason, error: toSafeText(error), event_id: row.event_id, event_type: row.event_type };
 }
 
-function conflictingDuplicate(record: ConsumedRecord, row: JournalRow): DeadLetterRow {
+function conflictingDuplicate(record: ConsumedRecord, row: JournalRow | NoticeRow): DeadLetterRow {
   return rejectedEvent(
     record,
     row,

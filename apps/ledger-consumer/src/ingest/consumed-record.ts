@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IHeaders } from 'kafkajs';
-import { CHAT_MESSAGE_RECORDED, DecodedTokenEvent, DecodeResult, TOKENS_ADJUSTED } from '@chat-ledger/contracts';
+import { BUDGET_THRESHOLD_CROSSED, CHAT_MESSAGE_RECORDED, DecodedTokenEvent, DecodeResult, TOKENS_ADJUSTED } from '@chat-ledger/contracts';
 
 /** One Kafka record as the ledger sees it: where it came from and its raw bytes. */
 export interface ConsumedRecord {
@@ -48,6 +48,31 @@ export interface JournalRow {
   payload_digest: string;
 }
 
+/**
+ * A row of ledger.notices: a valid event on the topic that counts no tokens (e.g. a budget threshold crossed,
+ * for notification services). Kept once by event id so its user's sequence number is accounted for and a
+ * replay of it changes nothing, but never part of the journal or any total.
+ */
+export interface NoticeRow {
+  event_id: string;
+  event_type: string;
+  event_version: number;
+  source: string;
+  user_id: string;
+  occurred_at: string;
+  data: unknown;
+  user_seq: number | null;
+  payload_digest: string;
+  kafka_topic: string;
+  kafka_partition: number;
+  kafka_offset: string;
+}
+
+/** Event types the ledger keeps as notices, not in the journal. */
+const NOTICE_TYPES = [BUDGET_THRESHOLD_CROSSED] as const;
+type NoticeType = (typeof NOTICE_TYPES)[number];
+type CountedEvent = Exclude<DecodedTokenEvent, { type: NoticeType }>;
+
 /** A row of ledger.dead_letters, shaped for jsonb_to_recordset (bytes as base64). */
 export interface DeadLetterRow {
   topic: string;
@@ -75,16 +100,16 @@ export const MESSAGE_REASON = 'message';
 
 type Position = Pick<JournalRow, 'kafka_topic' | 'kafka_partition' | 'kafka_offset'>;
 type Base = Pick<JournalRow, 'event_id' | 'event_type' | 'event_version' | 'source' | 'occurred_at' | 'user_seq' | 'payload_digest'>;
-type MapperOf<T extends DecodedTokenEvent['type']> = (event: Extract<DecodedTokenEvent, { type: T }>, base: Base, position: Position) => JournalRow;
+type MapperOf<T extends CountedEvent['type']> = (event: Extract<CountedEvent, { type: T }>, base: Base, position: Position) => JournalRow;
 
 /**
  * How each event type becomes a journal row. Exhaustive by type: a contract added to the registry does not
  * compile here until the ledger says how to count it. Bucketing time (`effective_at`): when the tokens were
  * spent — the envelope's occurred_at for a message (the gateway sets it to the message's created_at), and
  * data.triggered_at for an adjustment (the envelope time of an adjustment is when it was recorded, which
- * may be much later than the work it accounts for).
+ * may be much later than the work it accounts for). Notice types (NOTICE_TYPES) are the only ones left out.
  */
-const JOURNAL_MAPPERS: { [T in DecodedTokenEvent['type']]: MapperOf<T> } = {
+const JOURNAL_MAPPERS: { [T in CountedEvent['type']]: MapperOf<T> } = {
   [CHAT_MESSAGE_RECORDED]: ({ data: d, occurred_at }, base, position) => ({
     ...base,
     user_id: d.user_id,
@@ -132,8 +157,12 @@ export function eventDigest(event: DecodedTokenEvent): string {
   return createHash('sha256').update(JSON.stringify([id, type, version, source, occurred_at, user_seq, data])).digest('hex');
 }
 
-/** Journal row of a decoded event. */
-export function toJournalRow(event: DecodedTokenEvent, record: ConsumedRecord): JournalRow {
+function isNotice(event: DecodedTokenEvent): event is Extract<DecodedTokenEvent, { type: NoticeType }> {
+  return (NOTICE_TYPES as readonly string[]).includes(event.type);
+}
+
+/** What a decoded event becomes: a journal row (it counts), or a notice (it counts nothing). */
+export function toLedgerRow(event: DecodedTokenEvent, record: ConsumedRecord): { journal: JournalRow } | { notice: NoticeRow } {
   const position = { kafka_topic: record.topic, kafka_partition: record.partition, kafka_offset: record.offset };
   const base = {
     event_id: event.id,
@@ -144,7 +173,15 @@ export function toJournalRow(event: DecodedTokenEvent, record: ConsumedRecord): 
     user_seq: event.user_seq,
     payload_digest: eventDigest(event),
   };
-  return (JOURNAL_MAPPERS[event.type] as MapperOf<typeof event.type>)(event as never, base, position);
+  if (isNotice(event)) return { notice: { ...base, user_id: event.data.user_id, data: event.data, ...position } };
+  return { journal: (JOURNAL_MAPPERS[event.type] as MapperOf<typeof event.type>)(event as never, base, position) };
+}
+
+/** Journal row of a decoded event that counts tokens (a notice has none). */
+export function toJournalRow(event: DecodedTokenEvent, record: ConsumedRecord): JournalRow {
+  const row = toLedgerRow(event, record);
+  if ('notice' in row) throw new Error(`${event.type} counts no tokens: it has no journal row`);
+  return row.journal;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

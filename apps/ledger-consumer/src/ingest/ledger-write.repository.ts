@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { BALANCE_TABLES, foldUpsert } from '../ledger/ledger-aggregates';
 import { costSql, priceInEffectSql } from '../prices/cost-sql';
-import type { DeadLetterRow, JournalRow } from './consumed-record';
+import type { DeadLetterRow, JournalRow, NoticeRow } from './consumed-record';
 
 const JOURNAL_COLUMNS = [
   'event_id', 'event_type', 'event_version', 'source', 'user_id', 'conversation_id', 'message_id', 'role', 'model', 'reason',
@@ -70,6 +70,33 @@ SELECT r.event_id::text, o.user_id AS owner
   JOIN ledger.conversation_owners o ON o.conversation_id = r.conversation_id
  WHERE o.user_id <> r.user_id`;
 
+/** Notices: kept once by event id (a redelivery or replay adds nothing); a known id with another digest is a conflict. */
+const NOTICES_SQL = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
+    event_id uuid, event_type text, event_version smallint, source text, user_id text, occurred_at timestamptz, data jsonb,
+    user_seq bigint, payload_digest text, kafka_topic text, kafka_partition integer, kafka_offset bigint)
+),
+known AS (SELECT n.event_id, n.payload_digest FROM ledger.notices n WHERE n.event_id IN (SELECT event_id FROM input)),
+inserted AS (
+  INSERT INTO ledger.notices (event_id, event_type, event_version, source, user_id, occurred_at, data, user_seq, payload_digest,
+                              kafka_topic, kafka_partition, kafka_offset)
+  SELECT event_id, event_type, event_version, source, user_id, occurred_at, data, user_seq, decode(payload_digest, 'hex'),
+         kafka_topic, kafka_partition, kafka_offset
+    FROM input ORDER BY kafka_partition, kafka_offset
+  ON CONFLICT (event_id) DO NOTHING
+  RETURNING *
+)
+SELECT coalesce((SELECT jsonb_object_agg(event_type, n) FROM (SELECT event_type, count(*) AS n FROM inserted GROUP BY 1) x), '{}'::jsonb) AS applied,
+       (SELECT count(*) FROM inserted)::int AS stored,
+       coalesce((SELECT jsonb_agg(i.event_id) FROM input i JOIN known k USING (event_id)
+                  WHERE k.payload_digest <> decode(i.payload_digest, 'hex')), '[]'::jsonb) AS conflicts,
+       coalesce((SELECT jsonb_agg(jsonb_build_object('event_id', event_id, 'user_id', user_id, 'user_seq', user_seq,
+                                                     'kafka_topic', kafka_topic, 'kafka_partition', kafka_partition, 'kafka_offset', kafka_offset::text)
+                                  ORDER BY kafka_partition, kafka_offset)
+                   FROM inserted WHERE user_seq IS NOT NULL), '[]'::jsonb) AS sequenced
+`;
+
 const DEAD_LETTER_SQL = `
 INSERT INTO ledger.dead_letters (topic, partition, "offset", key, value, headers, reason, error, event_id, event_type, kafka_timestamp)
 SELECT topic, partition, "offset", decode(key, 'base64'), decode(value, 'base64'), headers, reason, error, event_id, event_type, kafka_timestamp
@@ -115,6 +142,18 @@ export class LedgerWriteRepository {
     const applied = result.applied as Record<string, number | string>;
     return {
       applied: Object.fromEntries(Object.entries(applied).map(([type, n]) => [type, Number(n)])),
+      conflicts: result.conflicts as string[],
+      sequenced: (result.sequenced as Array<SequencedRow & { user_seq: number | string }>).map((r) => ({ ...r, user_seq: Number(r.user_seq) })),
+    };
+  }
+
+  /** Keeps the batch's new notices; says which were new (with their sequence numbers) and which conflicted. */
+  async storeNotices(manager: EntityManager, rows: NoticeRow[]): Promise<{ applied: Record<string, number>; stored: number; conflicts: string[]; sequenced: SequencedRow[] }> {
+    if (rows.length === 0) return { applied: {}, stored: 0, conflicts: [], sequenced: [] };
+    const [result] = await manager.query(NOTICES_SQL, [JSON.stringify(rows)]);
+    return {
+      applied: Object.fromEntries(Object.entries(result.applied as Record<string, number | string>).map(([type, n]) => [type, Number(n)])),
+      stored: Number(result.stored),
       conflicts: result.conflicts as string[],
       sequenced: (result.sequenced as Array<SequencedRow & { user_seq: number | string }>).map((r) => ({ ...r, user_seq: Number(r.user_seq) })),
     };

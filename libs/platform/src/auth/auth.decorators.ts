@@ -19,4 +19,5 @@ export const Scopes = {
   outboxAdmin: 'outbox:admin',
   usageReadAll: 'usage:read_all',
   pricesAdmin: 'prices:admin',
+  budgetsAdmin: 'budgets:admin',
 } as const;

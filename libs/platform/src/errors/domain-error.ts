@@ -11,6 +11,8 @@ export class DomainError extends Error {
     message: string,
     readonly details: ErrorDetail[] = [],
     readonly headers: Record<string, string> = {},
+    /** More fields of the error body beside code, message and details (e.g. `budget` of BUDGET_EXCEEDED). */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'DomainError';
@@ -26,5 +28,5 @@ export class DomainError extends Error {
 }
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; details: ErrorDetail[] };
+  error: { code: ErrorCode; message: string; details: ErrorDetail[]; [more: string]: unknown };
 }

@@ -13,6 +13,8 @@ export enum ErrorCode {
   OutboxEventNotDead = 'OUTBOX_EVENT_NOT_DEAD',
   PriceNotFound = 'PRICE_NOT_FOUND',
   PriceVersionExists = 'PRICE_VERSION_EXISTS',
+  BudgetNotFound = 'BUDGET_NOT_FOUND',
+  BudgetExceeded = 'BUDGET_EXCEEDED',
   IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
   IdempotencyKeyInProgress = 'IDEMPOTENCY_KEY_IN_PROGRESS',
   MethodNotAllowed = 'METHOD_NOT_ALLOWED',

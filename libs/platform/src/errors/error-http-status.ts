@@ -16,6 +16,9 @@ export const ERROR_HTTP_STATUS: Record<ErrorCode, HttpStatus> = {
   [ErrorCode.OutboxEventNotDead]: HttpStatus.CONFLICT,
   [ErrorCode.PriceNotFound]: HttpStatus.NOT_FOUND,
   [ErrorCode.PriceVersionExists]: HttpStatus.CONFLICT,
+  [ErrorCode.BudgetNotFound]: HttpStatus.NOT_FOUND,
+  // A round that would pass a hard budget: like a rate limit, it may be retried once the period resets.
+  [ErrorCode.BudgetExceeded]: HttpStatus.TOO_MANY_REQUESTS,
   [ErrorCode.IdempotencyKeyReused]: HttpStatus.CONFLICT,
   [ErrorCode.IdempotencyKeyInProgress]: HttpStatus.CONFLICT,
   [ErrorCode.MethodNotAllowed]: HttpStatus.METHOD_NOT_ALLOWED,

@@ -32,12 +32,12 @@ export interface ErrorResponse {
   unexpected: boolean;
 }
 
-function response(code: ErrorCode, message: string, details: ErrorDetail[] = [], headers = {}): ErrorResponse {
-  return { status: ERROR_HTTP_STATUS[code], body: { error: { code, message, details } }, headers, unexpected: false };
+function response(code: ErrorCode, message: string, details: ErrorDetail[] = [], headers = {}, extra: Record<string, unknown> = {}): ErrorResponse {
+  return { status: ERROR_HTTP_STATUS[code], body: { error: { ...extra, code, message, details } }, headers, unexpected: false };
 }
 
 export function toErrorResponse(error: unknown): ErrorResponse {
-  if (error instanceof DomainError) return response(error.code, error.message, error.details, error.headers);
+  if (error instanceof DomainError) return response(error.code, error.message, error.details, error.headers, error.extra);
 
   if (error instanceof HttpException) {
     const status = error.getStatus();

@@ -1,4 +1,4 @@
-import { registerDecorator, ValidationOptions } from 'class-validator';
+import { Matches, registerDecorator, ValidationOptions } from 'class-validator';
 
 /**
  * Text PostgreSQL can store and every client can render: a string, well-formed Unicode (no lone
@@ -34,3 +34,7 @@ export function MaxUtf8Bytes(max: number, options?: ValidationOptions): Property
     });
   };
 }
+
+/** IANA zone names by shape; whether PostgreSQL knows the zone is checked where it is used (400 when not). */
+export const IsTimeZoneName = (options?: ValidationOptions): PropertyDecorator =>
+  Matches(/^[A-Za-z0-9_+\-/]{1,64}$/, { message: 'must be an IANA time zone name such as Europe/Berlin', ...options });

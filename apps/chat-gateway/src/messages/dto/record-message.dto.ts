@@ -60,6 +60,10 @@ export class RecordMessageDto {
   @ApiPropertyOptional({ example: 'chat', description: 'what kind of work: a lower-case slug (chat, title_generation, agent_step, …)' })
   @IsOptional() @IsString() @IsOperation()
   operation?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 10_000_000, description: "a user message opens a round: the tokens its answer may spend, reserved against the user's budget (default: the budget's round_reservation_tokens)" })
+  @IsOptional() @IsInt({ message: 'must be an integer' }) @Min(1) @Max(10_000_000)
+  max_tokens?: number;
 }
 
 export class ChatMessageDto extends RecordMessageDto {

@@ -21,5 +21,4 @@ export function IsRfc3339(options?: ValidationOptions): PropertyDecorator {
 
 export const IsUserId = () => Matches(USER_ID_PATTERN, { message: 'must be 1 to 64 printable ASCII characters without spaces' });
 
-/** IANA zone names; whether PostgreSQL knows the zone is checked by the service (400 when not). */
-export const IsTimeZoneName = () => Matches(/^[A-Za-z0-9_+\-/]{1,64}$/, { message: 'must be an IANA time zone name such as Europe/Berlin' });
+export { IsTimeZoneName } from '@chat-ledger/platform';

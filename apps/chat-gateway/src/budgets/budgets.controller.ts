@@ -1,0 +1,38 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, DomainError, Principal, RequireScopes, Scopes, USER_ID_PATTERN } from '@chat-ledger/platform';
+import { BudgetsService } from './budgets.service';
+import { PutBudgetDto } from './dto/put-budget.dto';
+
+/** Path user ids follow the JWT `sub` rule; anything else names the parameter. */
+const userIdOf = (value: string) => {
+  if (!USER_ID_PATTERN.test(value)) throw DomainError.invalidField('user_id', 'must be 1 to 64 printable ASCII characters without spaces');
+  return value;
+};
+
+@ApiTags('budgets')
+@ApiBearerAuth()
+@Controller('v1')
+export class BudgetsController {
+  constructor(private readonly budgets: BudgetsService) {}
+
+  /** The user's budget in its current period: limits, used (exact now), reserved, remaining, when it resets. */
+  @Get('users/:user_id/budget')
+  get(@CurrentPrincipal() principal: Principal, @Param('user_id') userId: string) {
+    return this.budgets.get(principal, userIdOf(userId));
+  }
+
+  /** Operators (scope budgets:admin) set a user's budget; it replaces the previous one (audited). */
+  @Put('admin/users/:user_id/budget')
+  @RequireScopes(Scopes.budgetsAdmin)
+  put(@CurrentPrincipal() principal: Principal, @Param('user_id') userId: string, @Body() dto: PutBudgetDto) {
+    return this.budgets.put(principal.userId, userIdOf(userId), dto);
+  }
+
+  @Delete('admin/users/:user_id/budget')
+  @RequireScopes(Scopes.budgetsAdmin)
+  @HttpCode(204)
+  async delete(@CurrentPrincipal() principal: Principal, @Param('user_id') userId: string): Promise<void> {
+    await this.budgets.delete(principal.userId, userIdOf(userId));
+  }
+}
