@@ -140,6 +140,18 @@ describe('price book and cost', () => {
     await expect(ops.get('/v1/usage/summary?group_by=nope', { accept: 'text/csv' })).resolves.toMatchObject({ status: 400, body: { error: { details: [{ field: 'group_by' }] } } });
   });
 
+  it('ledger.event_cost_micros (what the gateway calls for events not applied yet) prices exactly like the journal', async () => {
+    const { rows } = await ledger.db.query(
+      `SELECT e.event_id, e.cost_micros::float8 AS journal,
+              ledger.event_cost_micros(e.event_type, e.model, e.effective_at, e.tokens_delta, e.prompt_tokens, e.completion_tokens,
+                                       e.cached_tokens, e.cache_write_tokens, e.reasoning_tokens)::float8 AS gateway
+         FROM ledger.entries e WHERE e.user_id = $1 AND e.event_type <> 'ledger.cost.corrected'`,
+      [user],
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(events.length);
+    for (const row of rows) expect({ event: row.event_id, cost: row.gateway }).toEqual({ event: row.event_id, cost: row.journal });
+  });
+
   it('refuses bad prices with the field named, and writes nothing', async () => {
     const base = { effective_from: '2026-12-01T00:00:00Z', input_per_mtok: '1', output_per_mtok: '2' };
     const cases: Array<[Record<string, unknown>, string, number]> = [

@@ -54,7 +54,7 @@ const IMPOSSIBLE_CURSORS = [
   b64({ t: '2026-02-30T00:00:00Z', id: '99999999999999999999999' }),
   b64(['9223372036854775808']),
   b64([null, null, null]),
-  b64([1e309]),
+  Buffer.from('[1e309]').toString('base64url'), // JSON's number overflows to Infinity when parsed
   b64('x'.repeat(5000)),
 ];
 
