@@ -7,9 +7,9 @@ import { DataSource } from 'typeorm';
 import { EmbeddedPostgresServer, buildDataSourceOptions, runMigrations, withDatabase } from '@chat-ledger/database';
 import { KafkaBroker } from '@chat-ledger/kafka-broker';
 import { findFreePort } from '@chat-ledger/testing';
-import { CHAT_MIGRATIONS, CHAT_SCHEMA } from '../../apps/chat-gateway/src/database/chat-migrations';
+import { CHAT_MIGRATIONS, CHAT_SCHEMA } from '../../apps/chat-gateway/src/index';
 import { OUTBOX_MIGRATIONS, OUTBOX_SCHEMA } from '@chat-ledger/outbox';
-import { LEDGER_MIGRATIONS, LEDGER_SCHEMA } from '../../apps/ledger-consumer/src/database/ledger-migrations';
+import { LEDGER_MIGRATIONS, LEDGER_SCHEMA } from '../../apps/ledger-consumer/src/index';
 
 /** What a scenario needs from the stack (fresh databases and topics on the bench's servers). */
 export interface BenchDeps {

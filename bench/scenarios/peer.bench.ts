@@ -36,6 +36,7 @@
  * is the ~5.8 s polling latency max. The replication listener sends one message at a time (mutex).
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { IHeaders, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import {
@@ -86,7 +87,7 @@ const LATENCY_GRACE_MS = 30_000;
 const WARMUP_ROWS = 20;
 
 export async function runPeerBench(o: PeerOptions): Promise<{ package: string; version: string; polling: PeerVariantResult; logical_replication: PeerVariantResult }> {
-  const { version } = require(`${PACKAGE}/package.json`) as { version: string };
+  const { version } = JSON.parse(readFileSync(require.resolve(`${PACKAGE}/package.json`), 'utf8')) as { version: string };
   return { package: PACKAGE, version, polling: await runVariant(o, 'polling'), logical_replication: await runVariant(o, 'logical_replication') };
 }
 

@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { buildDataSourceOptions, withDatabase } from '@chat-ledger/database';
 import { issueToken } from '@chat-ledger/platform';
 import { findFreePort, OwnKafka, startOwnKafka } from '@chat-ledger/testing';
-import { ReconcileService } from '../../apps/ledger-consumer/src/reconcile/reconcile.service';
+import { ReconcileService } from '../../apps/ledger-consumer/src/index';
 import { buildFaultSchedule, Fault, FAULT_KINDS, FaultKind } from './fault-schedule';
 import { LoadGenerator } from './load-generator';
 import { ManagedProcess } from './managed-process';

@@ -37,6 +37,16 @@ export interface LoadOptions {
   deadline: number;
 }
 
+/** The fields the generator reads from a 2xx answer: a recorded message, or a recorded token adjustment. */
+interface MessageAck {
+  message_id: string;
+  conversation_id: string;
+  tokens_consumed: number;
+}
+interface AdjustmentAck {
+  event_id: string;
+}
+
 interface UserState {
   id: string;
   /** Still being signed while the generator is built; awaited before each send. */
@@ -91,7 +101,7 @@ export class LoadGenerator {
       ? { role: 'assistant', content: `answer ${randomUUID()}`, model: this.random.pick(['gpt-4o', 'gpt-4o-mini', 'claude-sonnet']), usage: { prompt_tokens: prompt, completion_tokens: completion, cached_tokens: this.random.int(prompt) } }
       : { role: 'user', content: `question ${randomUUID()}` };
     if (!newConversation) body.conversation_id = this.random.pick(user.conversations);
-    const res = await this.send('/v1/chat/messages', user.token, body, duplicate);
+    const res = await this.send<MessageAck>('/v1/chat/messages', user.token, body, duplicate);
     if (!res) return;
     if (newConversation) user.conversations.push(res.conversation_id);
     user.messages.push({ id: res.message_id, conversationId: res.conversation_id });
@@ -109,7 +119,7 @@ export class LoadGenerator {
       reason: this.random.pick(['title_generation', 'summarisation', 'refund', 'correction']),
       triggered_at: new Date().toISOString(),
     };
-    const res = await this.send('/v1/token-adjustments', this.serviceToken, body, this.random.next() < 0.05);
+    const res = await this.send<AdjustmentAck>('/v1/token-adjustments', this.serviceToken, body, this.random.next() < 0.05);
     if (!res) return;
     this.adjustments.set(res.event_id, {
       eventId: res.event_id,
@@ -121,22 +131,22 @@ export class LoadGenerator {
   }
 
   /** Sends until a 2xx; a deliberate duplicate sends the same request twice at once. */
-  private async send(path: string, signing: Promise<string>, body: unknown, duplicate: boolean): Promise<any | undefined> {
+  private async send<T extends MessageAck | AdjustmentAck>(path: string, signing: Promise<string>, body: unknown, duplicate: boolean): Promise<T | undefined> {
     const token = await signing;
     const key = randomUUID();
     if (duplicate) {
       this.stats.deliberateDuplicates++;
-      const [a, b] = await Promise.all([this.sendUntilAcked(path, token, body, key), this.sendUntilAcked(path, token, body, key)]);
+      const [a, b] = await Promise.all([this.sendUntilAcked<T>(path, token, body, key), this.sendUntilAcked<T>(path, token, body, key)]);
       if (a && b && JSON.stringify(a) !== JSON.stringify(b)) {
-        const ids = (r: any) => r.message_id ?? r.event_id;
+        const ids = (r: MessageAck | AdjustmentAck) => ('message_id' in r ? r.message_id : r.event_id);
         if (ids(a) !== ids(b)) throw new Error(`idempotency violated: one key acknowledged twice with different results (${ids(a)} vs ${ids(b)})`);
       }
       return a ?? b;
     }
-    return this.sendUntilAcked(path, token, body, key);
+    return this.sendUntilAcked<T>(path, token, body, key);
   }
 
-  private async sendUntilAcked(path: string, token: string, body: unknown, key: string): Promise<any | undefined> {
+  private async sendUntilAcked<T>(path: string, token: string, body: unknown, key: string): Promise<T | undefined> {
     for (let attempt = 0; attempt < 60; attempt++) {
       this.stats.requestsSent++;
       try {
@@ -150,7 +160,7 @@ export class LoadGenerator {
         if (res.status >= 200 && res.status < 300) {
           this.stats.acknowledged++;
           if (res.headers.get('idempotent-replayed') === 'true') this.stats.replayedResponses++;
-          return JSON.parse(text);
+          return JSON.parse(text) as T;
         }
         if (res.status === 429) this.stats.rateLimited++;
         else if (res.status === 409 && text.includes('IDEMPOTENCY_KEY_IN_PROGRESS')) {

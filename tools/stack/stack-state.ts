@@ -40,7 +40,7 @@ export async function stopStaleApps(dataDir: string, distDir: string, say: (line
   const state = JSON.parse(readFileSync(file, 'utf8')) as StackState;
   if (isAlive(state.pid)) throw new Error(`npm start is already running from ${dataDir} (pid ${state.pid})`);
   for (const pid of state.child_pids ?? []) {
-    let cmdline = '';
+    let cmdline: string;
     try {
       cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     } catch {

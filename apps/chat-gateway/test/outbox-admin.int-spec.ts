@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigResourceTypes } from 'kafkajs';
 import { Client } from 'pg';
 import { aUserId, aUserMessage, eventually, HttpClient, OwnKafka, startOwnKafka } from '@chat-ledger/testing';
-import { kafkaOrderByKey, TopicReader } from '../../../libs/outbox/test/relay-test-kit';
+import { kafkaOrderByKey, TopicReader } from '@chat-ledger/outbox/testing';
 import { GatewayTestApp, startGateway } from './gateway-test-app';
 
 // chat-gateway with the relay inside (RELAY_ENABLED) against a broker of this file's own (behind a fault

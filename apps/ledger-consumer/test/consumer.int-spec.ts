@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { redriveDeadLetters } from '../src/dead-letters/redrive-dead-letters';
-import { aUserId, createTestDatabase, createTopics, eventually, OwnKafka, startOwnKafka, testKafkaBrokers, uniqueTopicName } from '@chat-ledger/testing';
+import { aUserId, createTestDatabase, createTopics, eventually, startOwnKafka, testKafkaBrokers, uniqueTopicName } from '@chat-ledger/testing';
 import { aMessageEvent, anAdjustmentEvent, encode, recordsOf, TestProducer, TokenEvent } from './events';
 import { actualTotals, expectedTotals } from './expected-totals';
 import { LedgerTestApp, startLedger } from './ledger-test-app';

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DataSource } from 'typeorm';
 import { eventually, OwnKafka, startOwnKafka } from '@chat-ledger/testing';
-import { kafkaOrderByKey, migratedDatabase, outboxOrderByKey, statusCounts, TopicReader, writeEvents } from '../../../libs/outbox/test/relay-test-kit';
+import { kafkaOrderByKey, migratedDatabase, outboxOrderByKey, statusCounts, TopicReader, writeEvents } from '@chat-ledger/outbox/testing';
 import { readRelayLeases } from '@chat-ledger/outbox';
 
 // The standalone relay (apps/outbox-relay) as a real OS process, run from the TypeScript sources

@@ -167,7 +167,7 @@ export class EmbeddedPostgresServer {
     try {
       await pg.start();
     } catch (error) {
-      throw new Error(`embedded PostgreSQL did not start on port ${port} (is the port in use?): ${String(error ?? 'exited early')}`);
+      throw new Error(`embedded PostgreSQL did not start on port ${port} (is the port in use?): ${String(error ?? 'exited early')}`, { cause: error });
     }
     this.instance = pg;
   }

@@ -25,7 +25,7 @@ export async function createTopicsAndWait(admin: Admin, topics: readonly TopicSp
   });
   const deadline = Date.now() + timeoutMs;
   for (const topic of topics) {
-    let lastProblem = 'no partitions yet';
+    let lastProblem: string;
     for (;;) {
       try {
         const offsets = await admin.fetchTopicOffsets(topic.name);

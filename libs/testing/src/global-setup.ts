@@ -6,9 +6,7 @@ import { KafkaBroker } from '../../kafka-broker/src/kafka-broker';
 import { findFreePort } from '../../kafka-broker/src/free-port'; // globalSetup runs without the path aliases
 
 declare global {
-  // eslint-disable-next-line no-var
   var __CHAT_LEDGER_PG__: EmbeddedPostgresServer | undefined;
-  // eslint-disable-next-line no-var
   var __CHAT_LEDGER_KAFKA__: KafkaBroker | undefined;
 }
 

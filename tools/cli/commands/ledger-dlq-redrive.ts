@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '@chat-ledger/database';
-import { redriveDeadLetters } from '../../../apps/ledger-consumer/src/dead-letters/redrive-dead-letters';
+import { redriveDeadLetters } from '../../../apps/ledger-consumer/src/index';
 import type { CliCommand } from '../cli-command';
 
 type DlqRedriveOptions = { topic?: string; limit?: string; dryRun: boolean };

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '@chat-ledger/database';
-import { ReconcileReport, ReconcileService } from '../../../apps/ledger-consumer/src/reconcile/reconcile.service';
+import { ReconcileReport, ReconcileService } from '../../../apps/ledger-consumer/src/index';
 import type { CliCommand, CliEnv } from '../cli-command';
 
 type ReconcileOptions = { repair: boolean; limit: string };

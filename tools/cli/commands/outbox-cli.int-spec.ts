@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { DataSource } from 'typeorm';
-import { migratedDatabase } from '../../../libs/outbox/test/relay-test-kit';
+import { migratedDatabase } from '@chat-ledger/outbox/testing';
 import type { CliEnv } from '../cli-command';
 import { buildCliProgram, runCli } from '../cli-program';
 

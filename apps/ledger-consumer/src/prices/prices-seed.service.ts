@@ -34,7 +34,7 @@ export class PricesSeedService {
     try {
       entries = JSON.parse(readFileSync(file, 'utf8'));
     } catch (error) {
-      throw new Error(`LEDGER_PRICES_FILE ${file}: cannot read it as JSON: ${(error as Error).message}`);
+      throw new Error(`LEDGER_PRICES_FILE ${file}: cannot read it as JSON: ${(error as Error).message}`, { cause: error });
     }
     if (!Array.isArray(entries)) throw new Error(`LEDGER_PRICES_FILE ${file}: must be a JSON array of price versions`);
     let added = 0;

@@ -1,0 +1,6 @@
+/**
+ * The chat-gateway's public entry point: what tools/ and bench/ may use of the app (the lint rule lets them import
+ * nothing else under apps/chat-gateway). The app itself starts from main.ts; tests reach inside it freely.
+ */
+// Schema (bench/ migrates a database of its own)
+export { CHAT_MIGRATIONS, CHAT_SCHEMA } from './database/chat-migrations';
