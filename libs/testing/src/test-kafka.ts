@@ -43,6 +43,51 @@ export async function createTestTopic(prefix: string, partitions: number, config
   return name;
 }
 
+export interface TopicRecord {
+  partition: number;
+  offset: string;
+  key: string | null;
+  /** The value parsed as JSON (our envelopes), or null when it is not JSON. */
+  value: unknown;
+}
+
+/**
+ * Every record on the topic up to its current end, read by an admin-free one-off consumer: the high
+ * watermarks are taken first, then each partition is read from offset 0 until it reaches its mark.
+ */
+export async function readTopic(topic: string, brokers = testKafkaBrokers()): Promise<TopicRecord[]> {
+  const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const marks = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+  await admin.disconnect();
+  const records: TopicRecord[] = [];
+  const open = new Set([...marks].filter(([, high]) => high > 0n).map(([p]) => p));
+  if (open.size === 0) return records;
+  const consumer = kafka.consumer({ groupId: `read-${randomBytes(6).toString('hex')}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((done, fail) => {
+    consumer
+      .run({
+        eachMessage: async ({ partition, message }) => {
+          let value: unknown = null;
+          try {
+            value = message.value ? JSON.parse(message.value.toString('utf8')) : null;
+          } catch {
+            // not JSON
+          }
+          records.push({ partition, offset: message.offset, key: message.key?.toString('utf8') ?? null, value });
+          if (BigInt(message.offset) + 1n >= marks.get(partition)!) open.delete(partition);
+          if (open.size === 0) done();
+        },
+      })
+      .catch(fail);
+  });
+  await consumer.disconnect();
+  return records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+}
+
 /**
  * A broker of its own for a test that breaks the broker or the network, so other test files on the shared
  * broker never feel it. Clients given `faultyBrokers` reach it through a TcpFaultProxy (the address a second
