@@ -13,6 +13,7 @@ import { CHAT_MIGRATIONS, CHAT_SCHEMA } from './database/chat-migrations';
 import { HealthModule } from './health/health.module';
 import { MessagesModule } from './messages/messages.module';
 import { OutboxAdminModule } from './outbox-admin/outbox-admin.module';
+import { TasksModule } from './tasks/tasks.module';
 import { TokenAdjustmentsModule } from './token-adjustments/token-adjustments.module';
 
 @Module({})
@@ -38,6 +39,7 @@ export class AppModule {
         MessagesModule,
         TokenAdjustmentsModule,
         BudgetsModule,
+        TasksModule,
         // GET /metrics: the outbox's metrics, HTTP request durations and the process's.
         MetricsModule.forRoot(),
         // The relay (when RELAY_ENABLED); OutboxAdmin: /v1/admin/outbox for operators.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IHeaders } from 'kafkajs';
-import { BUDGET_THRESHOLD_CROSSED, CHAT_MESSAGE_RECORDED, DecodedTokenEvent, DecodeResult, TOKENS_ADJUSTED } from '@chat-ledger/contracts';
+import { BUDGET_THRESHOLD_CROSSED, CHAT_MESSAGE_RECORDED, DecodedTokenEvent, DecodeResult, TASK_COMPLETED, TOKENS_ADJUSTED } from '@chat-ledger/contracts';
 
 /** One Kafka record as the ledger sees it: where it came from and its raw bytes. */
 export interface ConsumedRecord {
@@ -42,6 +42,9 @@ export interface JournalRow {
   /** Where the usage came from (optional dimensions of messages and adjustments). */
   channel: string | null;
   operation: string | null;
+  /** The task whose work this was (task.completed), and its kind; null for chat rounds and plain adjustments. */
+  task_id: string | null;
+  task_kind: string | null;
   /** The producer's per-user sequence number, when it numbers its events. */
   user_seq: number | null;
   /** SHA-256 (hex) of the decoded event: two copies of one event id with another digest are a conflict. */
@@ -97,6 +100,8 @@ export interface HeaderJson {
 
 /** The reason code of journal rows of chat.message.recorded events. */
 export const MESSAGE_REASON = 'message';
+/** The reason code of journal rows of task.completed events (the usage a task reported). */
+export const TASK_REASON = 'task';
 
 type Position = Pick<JournalRow, 'kafka_topic' | 'kafka_partition' | 'kafka_offset'>;
 type Base = Pick<JournalRow, 'event_id' | 'event_type' | 'event_version' | 'source' | 'occurred_at' | 'user_seq' | 'payload_digest'>;
@@ -122,6 +127,8 @@ const JOURNAL_MAPPERS: { [T in CountedEvent['type']]: MapperOf<T> } = {
     ...d.usage,
     channel: d.channel,
     operation: d.operation,
+    task_id: null,
+    task_kind: null,
     effective_at: occurred_at,
     ...position,
   }),
@@ -142,7 +149,27 @@ const JOURNAL_MAPPERS: { [T in CountedEvent['type']]: MapperOf<T> } = {
     total_tokens: 0,
     channel: d.channel,
     operation: d.operation,
+    task_id: null,
+    task_kind: null,
     effective_at: d.triggered_at,
+    ...position,
+  }),
+  // A task's usage counts when the task reports it, at completion; its kind is also its operation.
+  [TASK_COMPLETED]: ({ data: d }, base, position) => ({
+    ...base,
+    user_id: d.user_id,
+    conversation_id: d.conversation_id,
+    message_id: null,
+    role: null,
+    model: d.model,
+    reason: TASK_REASON,
+    tokens_delta: d.tokens_delta,
+    ...d.usage,
+    channel: null,
+    operation: d.kind,
+    task_id: d.task_id,
+    task_kind: d.kind,
+    effective_at: d.completed_at,
     ...position,
   }),
 };

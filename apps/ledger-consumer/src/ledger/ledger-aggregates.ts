@@ -112,6 +112,8 @@ export const USAGE_HOURLY: BalanceTable = {
     { name: 'source', expr: 'source' },
     { name: 'channel', expr: 'channel' },
     { name: 'operation', expr: 'operation' },
+    { name: 'task_id', expr: 'task_id' },
+    { name: 'task_kind', expr: 'task_kind' },
   ],
   where: 'TRUE',
   columns: [...COUNTS, add('tokens_delta', 'coalesce(sum(tokens_delta), 0)'), ...USAGE, ...COST],

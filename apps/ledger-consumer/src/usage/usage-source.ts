@@ -18,14 +18,14 @@ export function usageIn(range: string, filter: string[]): string {
     `((j.effective_at >= ${range}.s AND j.effective_at < ${range}.hs) OR (j.effective_at >= ${range}.he AND j.effective_at < ${range}.e))`,
   ].join(' AND ');
   return `(
-    SELECT h.user_id, h.conversation_id, h.model, h.reason, h.source, h.channel, h.operation, h.bucket AS at,
+    SELECT h.user_id, h.conversation_id, h.model, h.reason, h.source, h.channel, h.operation, h.task_id, h.task_kind, h.bucket AS at,
            h.events_count, h.messages_counted, h.adjustments_count, h.tokens_delta,
            h.prompt_tokens, h.completion_tokens, h.cached_tokens, h.cache_write_tokens, h.reasoning_tokens, h.total_tokens,
            h.cost_micros, h.unpriced_events
       FROM ledger.usage_hourly h
      WHERE ${hourly}
     UNION ALL
-    SELECT j.user_id, j.conversation_id, j.model, j.reason, j.source, j.channel, j.operation, j.effective_at AS at,
+    SELECT j.user_id, j.conversation_id, j.model, j.reason, j.source, j.channel, j.operation, j.task_id, j.task_kind, j.effective_at AS at,
            (j.event_type <> '${COST_CORRECTED}')::int, (j.event_type = '${CHAT_MESSAGE_RECORDED}')::int, (j.event_type = '${TOKENS_ADJUSTED}')::int,
            j.tokens_delta, j.prompt_tokens, j.completion_tokens, j.cached_tokens, j.cache_write_tokens, j.reasoning_tokens, j.total_tokens,
            coalesce(j.cost_micros, 0), j.unpriced
@@ -58,6 +58,8 @@ export interface UsageFilter {
   source?: string;
   channel?: string;
   operation?: string;
+  taskId?: string;
+  taskKind?: string;
 }
 
 const FILTER_COLUMNS = {
@@ -67,6 +69,8 @@ const FILTER_COLUMNS = {
   source: 'source',
   channel: 'channel',
   operation: 'operation',
+  taskId: 'task_id',
+  taskKind: 'task_kind',
 } as const;
 
 /**
@@ -78,7 +82,7 @@ export function filterConditions(filter: UsageFilter, param: (value: unknown) =>
   if (filter.userId !== null) out.push(`{t}.user_id = ${param(filter.userId)}`);
   for (const [key, column] of Object.entries(FILTER_COLUMNS) as Array<[keyof typeof FILTER_COLUMNS, string]>) {
     const value = filter[key];
-    if (value !== undefined) out.push(`{t}.${column} = ${param(value)}${key === 'conversationId' ? '::uuid' : ''}`);
+    if (value !== undefined) out.push(`{t}.${column} = ${param(value)}${key === 'conversationId' || key === 'taskId' ? '::uuid' : ''}`);
   }
   return out;
 }

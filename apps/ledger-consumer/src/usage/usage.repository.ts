@@ -5,7 +5,7 @@ import { SUMS_SELECT } from './usage-sums';
 import { filterConditions, rangeColumns, UsageFilter, usageIn } from './usage-source';
 
 export type Interval = 'hour' | 'day' | 'week' | 'month';
-export type SummaryGroup = 'model' | 'reason' | 'conversation' | 'user' | 'source' | 'channel' | 'operation';
+export type SummaryGroup = 'model' | 'reason' | 'conversation' | 'user' | 'source' | 'channel' | 'operation' | 'task_kind';
 
 export interface TotalsRow {
   [column: string]: string | null;
@@ -35,6 +35,8 @@ export interface EntryRow {
   corrects_event_id: string | null;
   channel: string | null;
   operation: string | null;
+  task_id: string | null;
+  task_kind: string | null;
   occurred_at: string;
   effective_at: string;
   applied_at: string;
@@ -60,6 +62,7 @@ const GROUP_COLUMN: Record<SummaryGroup, string> = {
   source: 'source',
   channel: 'channel',
   operation: 'operation',
+  task_kind: 'task_kind',
 };
 
 /**
@@ -143,7 +146,7 @@ export class UsageReadRepository {
       `SELECT event_id, event_type, event_version, source, user_id, conversation_id, message_id, role, model, reason,
               tokens_delta::text, prompt_tokens::text, completion_tokens::text, cached_tokens::text, cache_write_tokens::text,
               reasoning_tokens::text, total_tokens::text, cost_micros::text, unpriced, ${rfc3339('price_effective_from')} AS price_effective_from,
-              corrects_event_id, channel, operation,
+              corrects_event_id, channel, operation, task_id, task_kind,
               ${rfc3339('occurred_at')} AS occurred_at, ${rfc3339('effective_at')} AS effective_at, ${rfc3339('applied_at')} AS applied_at
          FROM ledger.entries
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}

@@ -182,7 +182,7 @@ export class UsageService {
     }
 
     const rows = await this.repo.summary(this.manager, filter, q.group_by, q.from, q.to);
-    const field = { model: 'model', reason: 'reason', conversation: 'conversation_id', user: 'user_id', source: 'source', channel: 'channel', operation: 'operation' }[
+    const field = { model: 'model', reason: 'reason', conversation: 'conversation_id', user: 'user_id', source: 'source', channel: 'channel', operation: 'operation', task_kind: 'task_kind' }[
       q.group_by
     ];
     const groups = rows.map((r) => ({ [field]: r.key, ...toSums(r) }) as Record<string, unknown> & UsageSums);
@@ -282,6 +282,8 @@ function toRecord(r: EntryRow) {
     corrects_event_id: r.corrects_event_id,
     channel: r.channel,
     operation: r.operation,
+    task_id: r.task_id,
+    task_kind: r.task_kind,
     occurred_at: r.occurred_at,
     effective_at: r.effective_at,
     applied_at: r.applied_at,
@@ -289,8 +291,11 @@ function toRecord(r: EntryRow) {
   };
 }
 
-function filterOf(userId: string | null, q: { model?: string; reason?: string; source?: string; channel?: string; operation?: string }): UsageFilter {
-  return { userId, model: q.model, reason: q.reason, source: q.source, channel: q.channel, operation: q.operation };
+function filterOf(
+  userId: string | null,
+  q: { model?: string; reason?: string; source?: string; channel?: string; operation?: string; task_id?: string; task_kind?: string },
+): UsageFilter {
+  return { userId, model: q.model, reason: q.reason, source: q.source, channel: q.channel, operation: q.operation, taskId: q.task_id, taskKind: q.task_kind };
 }
 
 /** The columns of an export without rows (a header line is still useful to a spreadsheet). */
@@ -298,5 +303,5 @@ const EMPTY_ENTRY: EntryRow = {
   event_id: '', event_type: '', event_version: 0, source: '', user_id: '', conversation_id: null, message_id: null, role: null, model: null,
   reason: '', tokens_delta: '0', prompt_tokens: '0', completion_tokens: '0', cached_tokens: '0', cache_write_tokens: '0', reasoning_tokens: '0',
   total_tokens: '0', cost_micros: null, unpriced: 0, price_effective_from: null, corrects_event_id: null, channel: null, operation: null,
-  occurred_at: '', effective_at: '', applied_at: '',
+  task_id: null, task_kind: null, occurred_at: '', effective_at: '', applied_at: '',
 };

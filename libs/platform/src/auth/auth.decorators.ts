@@ -20,4 +20,7 @@ export const Scopes = {
   usageReadAll: 'usage:read_all',
   pricesAdmin: 'prices:admin',
   budgetsAdmin: 'budgets:admin',
+  tasksWrite: 'tasks:write',
+  tasksRead: 'tasks:read',
+  tasksAdmin: 'tasks:admin',
 } as const;

@@ -20,5 +20,8 @@ export enum ErrorCode {
   MethodNotAllowed = 'METHOD_NOT_ALLOWED',
   RateLimited = 'RATE_LIMITED',
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
+  DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
+  TaskNotFound = 'TASK_NOT_FOUND',
+  TaskConflict = 'TASK_CONFLICT',
   Internal = 'INTERNAL',
 }

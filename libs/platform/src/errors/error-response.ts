@@ -79,5 +79,23 @@ export function toErrorResponse(error: unknown): ErrorResponse {
     if (code && status && status < 500) return { ...response(code, parserError.message ?? 'bad request'), status };
   }
 
+  if (isDatabaseUnreachable(error)) {
+    return { ...response(ErrorCode.DatabaseUnavailable, 'the database is unreachable; nothing was written, retry later'), headers: { 'Retry-After': '5' } };
+  }
   return { ...response(ErrorCode.Internal, 'internal error'), unexpected: true };
+}
+
+/**
+ * The database cannot be reached (refused, reset, shut down, no connection from the pool in time): a 503 the
+ * client can retry, not a 500. SQLSTATE class 08 (connection exception) and 57P01-57P03 (shutdown, cannot
+ * connect now), plus the socket and pool errors node-postgres raises before any SQLSTATE exists.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const e = error as { code?: unknown; message?: unknown; driverError?: unknown };
+  if (e.driverError && e.driverError !== error && isDatabaseUnreachable(e.driverError)) return true;
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (code.startsWith('08') || ['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) return true;
+  const message = typeof e.message === 'string' ? e.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error/i.test(message);
 }

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
-import { ADJUSTMENT_REASON_PATTERN, IsChannel, IsOperation } from '@chat-ledger/contracts';
+import { ADJUSTMENT_REASON_PATTERN, IsChannel, IsOperation, TASK_KIND_PATTERN } from '@chat-ledger/contracts';
 import { IsRfc3339, IsTimeZoneName, IsUserId, QueryInt } from './query-validators';
 
 const USER_ID_DOC = 'whose usage; default: your own (with scope usage:read_all: everybody)';
@@ -29,6 +29,14 @@ export class UsageFiltersDto {
   @ApiPropertyOptional({ description: 'only this operation (chat, title_generation, summarisation, agent_step, …)' })
   @IsOptional() @IsString() @IsOperation()
   operation?: string;
+
+  @ApiPropertyOptional({ description: 'only the usage of this task (task.completed and its usage records)' })
+  @IsOptional() @IsUUID('all')
+  task_id?: string;
+
+  @ApiPropertyOptional({ description: 'only tasks of this kind (title_generation, summarisation, agent_run, indexing, …)' })
+  @IsOptional() @IsString() @Matches(TASK_KIND_PATTERN, { message: 'must be a lower-case slug such as title_generation' })
+  task_kind?: string;
 }
 
 export class EntriesQueryDto extends UsageFiltersDto {
@@ -57,7 +65,7 @@ export class EntriesQueryDto extends UsageFiltersDto {
   cursor?: string;
 }
 
-export const SUMMARY_GROUPS = ['model', 'reason', 'conversation', 'user', 'day', 'source', 'channel', 'operation'] as const;
+export const SUMMARY_GROUPS = ['model', 'reason', 'conversation', 'user', 'day', 'source', 'channel', 'operation', 'task_kind'] as const;
 export type SummaryGroupBy = (typeof SUMMARY_GROUPS)[number];
 
 export class SummaryQueryDto extends UsageFiltersDto {
