@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { aUserId, aUserMessage } from '@chat-ledger/testing';
+import { aUserId, aUserMessage, eventually, TcpFaultProxy } from '@chat-ledger/testing';
 import { GatewayTestApp, startGateway } from './gateway-test-app';
 
 describe('tasks', () => {
@@ -149,5 +149,29 @@ describe('tasks', () => {
     await expect(gw.http.as(gw.token(user)).get('/v1/tasks/running')).resolves.toMatchObject({ status: 403 });
     await expect(gw.http.as(gw.token(user)).post('/v1/tasks', aTask(user))).resolves.toMatchObject({ status: 403 });
     await expect(completions(task.task_id)).resolves.toHaveLength(0);
+  });
+
+  it('answers 503 DATABASE_UNAVAILABLE while the database is unreachable, and /health/ready says so', async () => {
+    const direct = new URL(gw.databaseUrl);
+    const proxy = await TcpFaultProxy.listen({ target: `${direct.hostname}:${direct.port}` });
+    const viaProxy = new URL(gw.databaseUrl);
+    viaProxy.host = proxy.address;
+    const cut = await startGateway({ databaseUrl: viaProxy.toString(), env: { DB_MIGRATE: 'false' } });
+    cut.db.on('error', () => undefined); // the test's own client goes through the proxy too and is reset with it
+    try {
+      const api = cut.http.as(cut.token('title-worker', ['tasks:write']));
+      await expect(api.post('/v1/tasks', aTask(aUserId()))).resolves.toMatchObject({ status: 201 });
+      await proxy.cut();
+      const refused = await api.post('/v1/tasks', aTask(aUserId()));
+      expect(refused.status).toBe(503);
+      expect(refused.body.error).toMatchObject({ code: 'DATABASE_UNAVAILABLE', message: expect.stringContaining('nothing was written') });
+      expect(refused.headers.get('retry-after')).toBe('5');
+      await expect(cut.http.get('/health/ready')).resolves.toMatchObject({ status: 503 });
+      await proxy.restore();
+      await eventually(async () => expect((await api.post('/v1/tasks', aTask(aUserId()))).status).toBe(201), { timeoutMs: 15_000 });
+    } finally {
+      await cut.close();
+      await proxy.close();
+    }
   });
 });
