@@ -33,7 +33,13 @@ export interface ErrorResponse {
 }
 
 function response(code: ErrorCode, message: string, details: ErrorDetail[] = [], headers = {}, extra: Record<string, unknown> = {}): ErrorResponse {
-  return { status: ERROR_HTTP_STATUS[code], body: { error: { ...extra, code, message, details } }, headers, unexpected: false };
+  return { status: ERROR_HTTP_STATUS[code], body: { error: { code, message, details, ...withoutCore(extra) } }, headers, unexpected: false };
+}
+
+/** Extra fields come after the three every error has, and never replace them. */
+function withoutCore(extra: Record<string, unknown>): Record<string, unknown> {
+  const { code: _c, message: _m, details: _d, ...rest } = extra;
+  return rest;
 }
 
 export function toErrorResponse(error: unknown): ErrorResponse {
