@@ -15,4 +15,12 @@ describe('folderBlockingOthers (the embedded PostgreSQL as root runs as another 
     chmodSync(join(root, 'inner'), 0o750);
     expect(folderBlockingOthers(join(root, 'inner', 'pg'))).toBe(join(root, 'inner'));
   });
+
+  it('leaves the data folder itself alone: PostgreSQL keeps it 0700, and a second start must not refuse it', () => {
+    const root = mkdtempSync(join(tmpdir(), 'pg-reach-'));
+    chmodSync(root, 0o755);
+    mkdirSync(join(root, 'pg'));
+    chmodSync(join(root, 'pg'), 0o700);
+    expect(folderBlockingOthers(join(root, 'pg'))).toBeUndefined();
+  });
 });

