@@ -2,6 +2,8 @@ export * from './eventually';
 export * from './free-port';
 export * from './test-database';
 export * from './http-client';
+export * from './openapi-checks';
+export * from './openapi-response-validator';
 export * from './builders';
 export * from './fuzz/seeded-random';
 export * from './fuzz/hostile-values';
