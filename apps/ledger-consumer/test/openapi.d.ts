@@ -757,23 +757,23 @@ export interface components {
             /** @example USD */
             currency: string;
             /**
-             * @description currency units per 1,000,000 tokens, a decimal string with up to 6 decimals
-             * @example 2.5
+             * @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals)
+             * @example 2.50
              */
             input_per_mtok: string;
             /**
-             * @description currency units per 1,000,000 tokens, a decimal string with up to 6 decimals; null: the input price applies
+             * @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals); null: the input price applies
              * @example 1.25
              */
             cached_input_per_mtok: string | null;
-            /** @description currency units per 1,000,000 tokens, a decimal string with up to 6 decimals; null: the input price applies */
+            /** @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals); null: the input price applies */
             cache_write_per_mtok: string | null;
             /**
-             * @description currency units per 1,000,000 tokens, a decimal string with up to 6 decimals
-             * @example 10
+             * @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals)
+             * @example 10.00
              */
             output_per_mtok: string;
-            /** @description currency units per 1,000,000 tokens, a decimal string with up to 6 decimals; null: the output price applies */
+            /** @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals); null: the output price applies */
             reasoning_per_mtok: string | null;
             /** @description who added it (the token subject, or the seed file) */
             created_by: string;
@@ -896,23 +896,23 @@ export interface components {
             /** @example USD */
             currency: string;
             /**
-             * @description currency units per 1,000,000 tokens, a decimal string with up to 6 decimals
-             * @example 2.5
+             * @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals)
+             * @example 2.50
              */
             input_per_mtok: string;
             /**
-             * @description currency units per 1,000,000 tokens, a decimal string with up to 6 decimals; null: the input price applies
+             * @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals); null: the input price applies
              * @example 1.25
              */
             cached_input_per_mtok: string | null;
-            /** @description currency units per 1,000,000 tokens, a decimal string with up to 6 decimals; null: the input price applies */
+            /** @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals); null: the input price applies */
             cache_write_per_mtok: string | null;
             /**
-             * @description currency units per 1,000,000 tokens, a decimal string with up to 6 decimals
-             * @example 10
+             * @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals)
+             * @example 10.00
              */
             output_per_mtok: string;
-            /** @description currency units per 1,000,000 tokens, a decimal string with up to 6 decimals; null: the output price applies */
+            /** @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals); null: the output price applies */
             reasoning_per_mtok: string | null;
             /** @description who added it (the token subject, or the seed file) */
             created_by: string;

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-const PRICE_DOC = 'currency units per 1,000,000 tokens, a decimal string with up to 6 decimals';
+const PRICE_DOC = 'currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals)';
 const DEFAULTED_DOC = (of: string) => `${PRICE_DOC}; null: the ${of} price applies`;
 
 /** One version of a model's prices, in effect from effective_from until the next version. */
@@ -14,7 +14,7 @@ export class PriceVersionResponse {
   @ApiProperty({ example: 'USD' })
   currency!: string;
 
-  @ApiProperty({ example: '2.5', description: PRICE_DOC })
+  @ApiProperty({ example: '2.50', description: PRICE_DOC })
   input_per_mtok!: string;
 
   @ApiProperty({ type: String, nullable: true, example: '1.25', description: DEFAULTED_DOC('input') })
@@ -23,7 +23,7 @@ export class PriceVersionResponse {
   @ApiProperty({ type: String, nullable: true, description: DEFAULTED_DOC('input') })
   cache_write_per_mtok!: string | null;
 
-  @ApiProperty({ example: '10', description: PRICE_DOC })
+  @ApiProperty({ example: '10.00', description: PRICE_DOC })
   output_per_mtok!: string;
 
   @ApiProperty({ type: String, nullable: true, description: DEFAULTED_DOC('output') })
