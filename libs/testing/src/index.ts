@@ -2,6 +2,7 @@ export * from './eventually';
 export * from './free-port';
 export * from './test-database';
 export * from './http-client';
+export * from './typed-http-client';
 export * from './openapi-checks';
 export * from './openapi-response-validator';
 export * from './builders';

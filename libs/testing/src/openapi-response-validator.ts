@@ -45,6 +45,22 @@ export class OpenApiResponseValidator {
     this.ajv.addSchema({ $id: 'openapi', components: { schemas: strict(document.components?.schemas ?? {}) } });
   }
 
+  /** The path template a concrete path (query ignored) is an instance of, static segments before parameters. */
+  templateOf(method: string, url: string): string | undefined {
+    const path = url.split('?')[0]!;
+    const params = (t: string) => (t.match(/\{/g) ?? []).length;
+    return Object.keys(this.document.paths)
+      .filter((t) => this.document.paths[t]![method.toLowerCase()])
+      .sort((a, b) => params(a) - params(b))
+      .find((t) => new RegExp(`^${t.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path));
+  }
+
+  /** check() for a concrete URL (`/v1/conversations/0190…?limit=5`). */
+  checkUrl(method: string, url: string, status: number, contentType: string | null, body: unknown): string[] {
+    const template = this.templateOf(method, url);
+    return template ? this.check(method, template, status, contentType, body) : [`${method.toUpperCase()} ${url}: no operation in the document`];
+  }
+
   /** Problems with one response; [] when it is as documented. */
   check(method: string, template: string, status: number, contentType: string | null, body: unknown): string[] {
     const id = `${method.toUpperCase()} ${template} → ${status}`;
