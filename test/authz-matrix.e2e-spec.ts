@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { issueToken } from '@chat-ledger/platform';
-import { aUserId, createTestDatabase, HttpClient } from '@chat-ledger/testing';
+import { aUserId, createTestDatabase, HttpClient, OpenApiResponseValidator } from '@chat-ledger/testing';
 import { GatewayTestApp, startGateway } from '../apps/chat-gateway/test/gateway-test-app';
 import { aMessageEvent, recordsOf } from '../apps/ledger-consumer/test/events';
 import { LedgerTestApp, startLedger } from '../apps/ledger-consumer/test/ledger-test-app';
@@ -21,6 +21,8 @@ describe('authorization matrix', () => {
   let conversationId: string;
   let doomedConversationId: string;
   let messageId: string;
+  /** Each app's served OpenAPI document: every status the matrix observes must be documented, with its body. */
+  const documents: Partial<Record<'gateway' | 'ledger', OpenApiResponseValidator>> = {};
   const now = Math.floor(Date.now() / 1000);
   const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
   // Signed with jose, so each is a promise; HttpClient.as awaits it.
@@ -47,6 +49,8 @@ describe('authorization matrix', () => {
     doomedConversationId = (await api.post('/v1/conversations', {})).body.conversation_id;
     // The ledger learns about the owner's conversation the way the consumer would apply it.
     await ledger.apply.execute(recordsOf([aMessageEvent({ userId: owner, conversationId, messageId })]));
+    documents.gateway = new OpenApiResponseValidator((await gw.http.get('/docs-json')).body);
+    documents.ledger = new OpenApiResponseValidator((await ledger.http.get('/docs-json')).body);
   });
   afterAll(async () => {
     await ledger?.close();
@@ -90,6 +94,7 @@ describe('authorization matrix', () => {
       const res = await client(caller).request(row.method, row.path(), row.body?.());
       got[caller] = res.status;
       if (res.status >= 400) expect(res.body).toEqual({ error: { code: expect.any(String), message: expect.any(String), details: expect.any(Array) } });
+      expect(documents[row.app]!.checkUrl(row.method, row.path(), res.status, res.headers.get('content-type'), res.body)).toEqual([]);
     }
     expect(got).toEqual({ ...UNAUTH, ...row.expect });
   });

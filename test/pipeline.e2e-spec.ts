@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { issueToken } from '@chat-ledger/platform';
 import { aUserId, createTestDatabase, createTestTopic, eventually, testKafkaBrokers } from '@chat-ledger/testing';
 import { GatewayTestApp, startGateway } from '../apps/chat-gateway/test/gateway-test-app';
+import type { paths as GatewayPaths } from '../apps/chat-gateway/test/openapi';
 import { LedgerTestApp, startLedger, TEST_KAFKA_ENV } from '../apps/ledger-consumer/test/ledger-test-app';
+import type { paths as LedgerPaths } from '../apps/ledger-consumer/test/openapi';
 
 /**
  * Gateway, relay and ledger-consumer together on real PostgreSQL and Apache Kafka: writes over REST arrive in the
@@ -52,12 +54,15 @@ describe('pipeline end to end: gateway → outbox → relay → Kafka → ledger
   const costOf = (model: string, usage: { prompt_tokens: number; completion_tokens: number }) =>
     Math.round(usage.prompt_tokens * rates[model]![0] + usage.completion_tokens * rates[model]![1]);
   const bump = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
+  // Clients typed by each app's OpenAPI document; every response is checked against it too.
+  const gateway = (userId: string, scopes: string[] = []) => gw.http.as(token(userId, scopes)).typed<GatewayPaths>();
+  const ledgerApi = (userId: string) => ledger!.http.as(token(userId)).typed<LedgerPaths>();
 
   it('applies messages and adjustments from several users with exact totals everywhere', async () => {
     const users = [aUserId('ada'), aUserId('bob'), aUserId('cy')];
-    const service = gw.http.as(token('title-service', ['tokens:adjust']));
+    const service = gateway('title-service', ['tokens:adjust']);
     for (const [u, user] of users.entries()) {
-      const api = gw.http.as(token(user));
+      const api = gateway(user);
       for (let c = 0; c < 2; c++) {
         const first = await api.post('/v1/chat/messages', { role: 'user', content: `question ${c}` });
         expect(first.status).toBe(201);
@@ -68,7 +73,7 @@ describe('pipeline end to end: gateway → outbox → relay → Kafka → ledger
         for (let m = 0; m < 3; m++) {
           const usage = { prompt_tokens: 100 * (u + 1) + m, completion_tokens: 10 * (c + 1) + m };
           const model = m % 2 ? 'gpt-4o' : 'gpt-4o-mini';
-          const res = await api.post(`/v1/conversations/${conversationId}/messages`, { role: 'assistant', content: 'answer', model, usage });
+          const res = await api.post('/v1/conversations/{id}/messages', { role: 'assistant', content: 'answer', model, usage }, { path: { id: conversationId } });
           expect(res.status).toBe(201);
           bump(expected.cost, user, costOf(model, usage));
           const tokens = usage.prompt_tokens + usage.completion_tokens;
@@ -102,7 +107,7 @@ describe('pipeline end to end: gateway → outbox → relay → Kafka → ledger
 
     await eventually(async () => {
       for (const [user, total] of expected.users) {
-        const res = await ledger!.http.as(token(user)).get(`/v1/users/${user}/usage`);
+        const res = await ledgerApi(user).get('/v1/users/{user_id}/usage', { path: { user_id: user } });
         expect(res.body).toMatchObject({
           user_id: user,
           tokens_total: total,
@@ -115,9 +120,10 @@ describe('pipeline end to end: gateway → outbox → relay → Kafka → ledger
     }, { timeoutMs: 30_000, intervalMs: 200 });
     for (const [conversationId, total] of expected.conversations) {
       const owner = (await gw.db.query(`SELECT user_id FROM chat.conversations WHERE id = $1`, [conversationId])).rows[0].user_id;
-      await expect(ledger!.http.as(token(owner)).get(`/v1/conversations/${conversationId}/usage`)).resolves.toMatchObject({ status: 200, body: { tokens_total: total } });
-      await expect(gw.http.as(token(owner)).get(`/v1/conversations/${conversationId}`)).resolves.toMatchObject({ body: { tokens_total: total } });
-      const history = await gw.http.as(token(owner)).get(`/v1/conversations/${conversationId}/messages?limit=200`);
+      const path = { id: conversationId };
+      await expect(ledgerApi(owner).get('/v1/conversations/{id}/usage', { path })).resolves.toMatchObject({ status: 200, body: { tokens_total: total } });
+      await expect(gateway(owner).get('/v1/conversations/{id}', { path })).resolves.toMatchObject({ body: { tokens_total: total } });
+      const history = await gateway(owner).get('/v1/conversations/{id}/messages', { path, query: { limit: 200 } });
       for (const message of history.body.list) {
         expect({ id: message.message_id, tokens: message.tokens_consumed, applied: message.ledger_applied }).toEqual({
           id: message.message_id,
@@ -152,7 +158,7 @@ describe('pipeline end to end: gateway → outbox → relay → Kafka → ledger
     await gw.db.query(`TRUNCATE ledger.entries, ledger.user_totals, ledger.conversation_totals, ledger.message_totals, ledger.usage_hourly`);
     ledger = await startLedgerApp();
 
-    const replay = await gw.http.as(token('operator', ['outbox:admin'])).post('/v1/admin/outbox/replay', {});
+    const replay = await gateway('operator', ['outbox:admin']).post('/v1/admin/outbox/replay', {});
     expect(replay.status).toBeLessThan(300);
     expect(replay.body.matched).toBe(before.entries.length);
 

@@ -7,16 +7,12 @@ import { configureHttpApp, PinoLogger } from '@chat-ledger/platform';
 import { AppModule } from './app.module';
 import { CHAT_SCHEMA } from './database/chat-migrations';
 import { GatewayConfig } from './config/gateway.config';
+import { GATEWAY_OPENAPI } from './openapi';
 
 /** Builds the gateway (used by main.ts and by tests, which listen on a free port). */
 export async function createGatewayApp(config: GatewayConfig, logger = new PinoLogger({ service: 'chat-gateway', level: config.LOG_LEVEL })): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger, abortOnError: false });
-  configureHttpApp(app, {
-    title: 'chat-gateway',
-    description: 'Conversations, messages with token usage, and token adjustments. Every write lands in the transactional outbox.',
-    version: '1',
-    bodyLimitBytes: config.BODY_LIMIT_BYTES,
-  });
+  configureHttpApp(app, { ...GATEWAY_OPENAPI, bodyLimitBytes: config.BODY_LIMIT_BYTES });
   if (config.DB_MIGRATE) {
     // The gateway hosts two schema owners: its own (chat) and the outbox it writes into.
     await runMigrations(app.get(DataSource), CHAT_SCHEMA);

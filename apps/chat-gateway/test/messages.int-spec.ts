@@ -1,5 +1,8 @@
-import { aUserId, aUserMessage, anAssistantMessage } from '@chat-ledger/testing';
+import { aUserId, aUserMessage, anAssistantMessage, errorOf, HttpResult, TypedHttpClient } from '@chat-ledger/testing';
 import { GatewayTestApp, startGateway } from './gateway-test-app';
+import type { components, paths } from './openapi';
+
+type Schemas = components['schemas'];
 
 describe('recording messages (chat-gateway write path)', () => {
   let gw: GatewayTestApp;
@@ -7,9 +10,11 @@ describe('recording messages (chat-gateway write path)', () => {
     gw = await startGateway();
   });
   afterAll(() => gw.close());
+  /** The user's client, typed by the gateway's OpenAPI document (and checked against it at run time). */
+  const as = (userId: string): TypedHttpClient<paths> => gw.http.as(gw.token(userId)).typed<paths>();
 
   async function newConversation(userId: string): Promise<string> {
-    const res = await gw.http.as(gw.token(userId)).post('/v1/conversations', { title: 'trip' });
+    const res = await as(userId).post('/v1/conversations', { title: 'trip' });
     expect(res.status).toBe(201);
     return res.body.conversation_id;
   }
@@ -18,13 +23,14 @@ describe('recording messages (chat-gateway write path)', () => {
 
   it('stores the message, bumps the conversation and writes the outbox envelope in one go', async () => {
     const user = aUserId();
-    const api = gw.http.as(gw.token(user));
+    const api = as(user);
     const conversationId = await newConversation(user);
+    const path = { id: conversationId };
 
-    const res = await api.post(`/v1/conversations/${conversationId}/messages`, anAssistantMessage({ prompt_tokens: 120, completion_tokens: 80, cached_tokens: 10 }));
+    const res = await api.post('/v1/conversations/{id}/messages', anAssistantMessage({ prompt_tokens: 120, completion_tokens: 80, cached_tokens: 10 }), { path });
 
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({
+    expect(res.body).toEqual<Schemas['RecordedMessageResponse']>({
       message_id: expect.any(String),
       conversation_id: conversationId,
       role: 'assistant',
@@ -56,14 +62,14 @@ describe('recording messages (chat-gateway write path)', () => {
         operation: null,
       },
     });
-    const meta = await api.get(`/v1/conversations/${conversationId}`);
-    expect(meta.body).toMatchObject({ message_count: 1, last_message_at: res.body.created_at });
+    const meta = await api.get('/v1/conversations/{id}', { path });
+    expect(meta.body).toMatchObject<Partial<Schemas['ConversationResponse']>>({ message_count: 1, last_message_at: res.body.created_at });
   });
 
   it('counts a user message without usage as 0 tokens', async () => {
     const user = aUserId();
     const conversationId = await newConversation(user);
-    const res = await gw.http.as(gw.token(user)).post(`/v1/conversations/${conversationId}/messages`, aUserMessage());
+    const res = await as(user).post('/v1/conversations/{id}/messages', aUserMessage(), { path: { id: conversationId } });
     expect(res.status).toBe(201);
     expect(res.body.tokens_consumed).toBe(0);
     const { rows } = await gw.db.query(`SELECT payload FROM outbox.events WHERE event_id::text = (SELECT event_id::text FROM outbox.events WHERE payload->'data'->>'message_id' = $1)`, [res.body.message_id]);
@@ -72,37 +78,39 @@ describe('recording messages (chat-gateway write path)', () => {
 
   it('atomic write: a failure after the message insert leaves no message and no outbox row', async () => {
     const user = aUserId();
-    const api = gw.http.as(gw.token(user));
+    const api = as(user);
     const conversationId = await newConversation(user);
+    const path = { id: conversationId };
     // Injected at the database, after chat.messages got its row inside the same transaction.
     await gw.db.query(`
       CREATE FUNCTION chat.fail_outbox_insert() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN RAISE EXCEPTION 'injected failure after the message insert'; END $$;
       CREATE TRIGGER fail_outbox_insert BEFORE INSERT ON outbox.events FOR EACH ROW EXECUTE FUNCTION chat.fail_outbox_insert();`);
     try {
-      const res = await api.post(`/v1/conversations/${conversationId}/messages`, anAssistantMessage());
+      const res = await api.post('/v1/conversations/{id}/messages', anAssistantMessage(), { path });
       expect(res.status).toBe(500);
-      expect(res.body.error.code).toBe('INTERNAL');
+      expect(errorOf(res).code).toBe('INTERNAL');
     } finally {
       await gw.db.query(`DROP TRIGGER fail_outbox_insert ON outbox.events; DROP FUNCTION chat.fail_outbox_insert();`);
     }
 
     await expect(countRows(`SELECT count(*) AS n FROM chat.messages WHERE conversation_id = $1`, [conversationId])).resolves.toBe(0);
     await expect(countRows(`SELECT count(*) AS n FROM outbox.events WHERE payload->'data'->>'conversation_id' = $1`, [conversationId])).resolves.toBe(0);
-    await expect(api.get(`/v1/conversations/${conversationId}`)).resolves.toMatchObject({ body: { message_count: 0, last_message_at: null } });
+    await expect(api.get('/v1/conversations/{id}', { path })).resolves.toMatchObject({ body: { message_count: 0, last_message_at: null } });
 
-    const retry = await api.post(`/v1/conversations/${conversationId}/messages`, anAssistantMessage());
+    const retry = await api.post('/v1/conversations/{id}/messages', anAssistantMessage(), { path });
     expect(retry.status).toBe(201);
   });
 
   it('idempotency: 10 parallel identical requests make one message and one outbox row', async () => {
     const user = aUserId();
-    const api = gw.http.as(gw.token(user));
+    const api = as(user);
     const conversationId = await newConversation(user);
+    const path = { id: conversationId };
     const headers = { 'Idempotency-Key': `retry-${user}` };
 
     const responses = await Promise.all(
-      Array.from({ length: 10 }, () => api.post(`/v1/conversations/${conversationId}/messages`, anAssistantMessage(), headers)),
+      Array.from({ length: 10 }, () => api.post('/v1/conversations/{id}/messages', anAssistantMessage(), { path, headers })),
     );
 
     expect(responses.map((r) => r.status)).toEqual(Array(10).fill(201));
@@ -111,82 +119,97 @@ describe('recording messages (chat-gateway write path)', () => {
     expect(responses.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(9);
     await expect(countRows(`SELECT count(*) AS n FROM chat.messages WHERE conversation_id = $1`, [conversationId])).resolves.toBe(1);
     await expect(countRows(`SELECT count(*) AS n FROM outbox.events WHERE payload->'data'->>'conversation_id' = $1`, [conversationId])).resolves.toBe(1);
-    await expect(api.get(`/v1/conversations/${conversationId}`)).resolves.toMatchObject({ body: { message_count: 1 } });
+    await expect(api.get('/v1/conversations/{id}', { path })).resolves.toMatchObject({ body: { message_count: 1 } });
   });
 
   it('idempotency: the same key with a different body is a 409 and writes nothing', async () => {
     const user = aUserId();
-    const api = gw.http.as(gw.token(user));
+    const api = as(user);
     const conversationId = await newConversation(user);
+    const path = { id: conversationId };
     const headers = { 'Idempotency-Key': 'k-1' };
-    await expect(api.post(`/v1/conversations/${conversationId}/messages`, aUserMessage(), headers)).resolves.toMatchObject({ status: 201 });
+    await expect(api.post('/v1/conversations/{id}/messages', aUserMessage(), { path, headers })).resolves.toMatchObject({ status: 201 });
 
-    const conflict = await api.post(`/v1/conversations/${conversationId}/messages`, aUserMessage({ content: 'something else' }), headers);
+    const conflict = await api.post('/v1/conversations/{id}/messages', aUserMessage({ content: 'something else' }), { path, headers });
 
     expect(conflict.status).toBe(409);
-    expect(conflict.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(errorOf(conflict).code).toBe('IDEMPOTENCY_KEY_REUSED');
     await expect(countRows(`SELECT count(*) AS n FROM chat.messages WHERE conversation_id = $1`, [conversationId])).resolves.toBe(1);
   });
 
   it('idempotency keys are per user: another user may use the same key', async () => {
     const [alice, bob] = [aUserId('alice'), aUserId('bob')];
     const headers = { 'Idempotency-Key': 'shared-key' };
-    const a = await gw.http.as(gw.token(alice)).post('/v1/chat/messages', aUserMessage(), headers);
-    const b = await gw.http.as(gw.token(bob)).post('/v1/chat/messages', aUserMessage(), headers);
+    const a = await as(alice).post('/v1/chat/messages', aUserMessage(), { headers });
+    const b = await as(bob).post('/v1/chat/messages', aUserMessage(), { headers });
     expect([a.status, b.status]).toEqual([201, 201]);
     expect(a.body.conversation_id).not.toBe(b.body.conversation_id);
   });
 
   it('POST /v1/chat/messages creates the conversation when none is given, and appends when one is', async () => {
     const user = aUserId();
-    const api = gw.http.as(gw.token(user));
+    const api = as(user);
     const first = await api.post('/v1/chat/messages', aUserMessage({ model: 'gpt-4o' }));
     expect(first.status).toBe(201);
     const second = await api.post('/v1/chat/messages', { ...anAssistantMessage(), conversation_id: first.body.conversation_id });
     expect(second.status).toBe(201);
     expect(second.body.conversation_id).toBe(first.body.conversation_id);
-    const meta = await api.get(`/v1/conversations/${first.body.conversation_id}`);
+    const meta = await api.get('/v1/conversations/{id}', { path: { id: first.body.conversation_id } });
     expect(meta.body).toMatchObject({ message_count: 2, model: 'gpt-4o', has_title: false, title: null });
   });
 
   it('history is oldest first and pages with a cursor', async () => {
     const user = aUserId();
-    const api = gw.http.as(gw.token(user));
+    const api = as(user);
     const conversationId = await newConversation(user);
+    const path = { id: conversationId };
     const sent: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await api.post(`/v1/conversations/${conversationId}/messages`, aUserMessage({ content: `m${i}` }));
+      const res = await api.post('/v1/conversations/{id}/messages', aUserMessage({ content: `m${i}` }), { path });
       sent.push(res.body.message_id);
     }
 
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: any = await api.get(`/v1/conversations/${conversationId}/messages?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: HttpResult<Schemas['MessagePage']> = await api.get('/v1/conversations/{id}/messages', { path, query: { limit: 2, cursor: cursor ?? undefined } });
       expect(page.status).toBe(200);
-      seen.push(...page.body.list.map((m: any) => m.message_id));
+      seen.push(...page.body.list.map((m) => m.message_id));
       cursor = page.body.next_cursor;
     } while (cursor);
 
     expect(seen).toEqual(sent);
-    const one = await api.get(`/v1/conversations/${conversationId}/messages?limit=1`);
-    expect(one.body.list[0]).toMatchObject({ content: 'm0', role: 'user', tokens_consumed: 0, usage: { total_tokens: 0 } });
+    const one = await api.get('/v1/conversations/{id}/messages', { path, query: { limit: 1 } });
+    expect(one.body.list[0]).toEqual<Schemas['HistoryMessageResponse']>({
+      message_id: sent[0]!,
+      conversation_id: conversationId,
+      role: 'user',
+      content: 'm0',
+      model: null,
+      usage: { prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, total_tokens: 0 },
+      channel: null,
+      operation: null,
+      tokens_consumed: 0,
+      ledger_applied: false,
+      created_at: expect.stringMatching(/Z$/),
+    });
   });
 
   it('a conversation of another user does not exist for you (404), for reads and writes', async () => {
     const owner = aUserId('owner');
     const conversationId = await newConversation(owner);
-    const intruder = gw.http.as(gw.token(aUserId('intruder')));
+    const intruder = as(aUserId('intruder'));
+    const path = { id: conversationId };
     for (const res of [
-      await intruder.get(`/v1/conversations/${conversationId}`),
-      await intruder.get(`/v1/conversations/${conversationId}/messages`),
-      await intruder.post(`/v1/conversations/${conversationId}/messages`, aUserMessage()),
-      await intruder.patch(`/v1/conversations/${conversationId}`, { title: 'mine now' }),
-      await intruder.delete(`/v1/conversations/${conversationId}`),
+      await intruder.get('/v1/conversations/{id}', { path }),
+      await intruder.get('/v1/conversations/{id}/messages', { path }),
+      await intruder.post('/v1/conversations/{id}/messages', aUserMessage(), { path }),
+      await intruder.patch('/v1/conversations/{id}', { title: 'mine now' }, { path }),
+      await intruder.delete('/v1/conversations/{id}', { path }),
       await intruder.post('/v1/chat/messages', { ...aUserMessage(), conversation_id: conversationId }),
     ]) {
       expect(res.status).toBe(404);
-      expect(res.body.error.code).toBe('CONVERSATION_NOT_FOUND');
+      expect(errorOf(res).code).toBe('CONVERSATION_NOT_FOUND');
     }
     await expect(countRows(`SELECT count(*) AS n FROM chat.messages WHERE conversation_id = $1`, [conversationId])).resolves.toBe(0);
   });

@@ -6,6 +6,7 @@ import { ConfigValidationError, configureHttpApp, PinoLogger } from '@chat-ledge
 import { AppModule } from './app.module';
 import { PricesSeedService } from './prices/prices-seed.service';
 import { LedgerConfig } from './config/ledger.config';
+import { LEDGER_OPENAPI } from './openapi';
 import { LEDGER_SCHEMA } from './database/ledger-migrations';
 import { FatalHandler } from './ingest/token-events.consumer';
 
@@ -54,14 +55,7 @@ export async function createLedgerApp(
   let app: INestApplication | undefined;
   const onFatal = options.onFatal ?? exitOnFatal(logger, config.SHUTDOWN_TIMEOUT, async () => app?.close());
   app = await NestFactory.create(AppModule.forRoot(config, onFatal), { bodyParser: false, logger, abortOnError: false });
-  configureHttpApp(app, {
-    title: 'ledger-consumer',
-    description:
-      'Token ledger: applies token events from Kafka exactly once per event id and serves usage. ' +
-      'A user reads their own usage; scope usage:read_all reads anyone\'s.',
-    version: '1',
-    bodyLimitBytes: 16 * 1024,
-  });
+  configureHttpApp(app, { ...LEDGER_OPENAPI, bodyLimitBytes: 16 * 1024 });
   if (config.DB_MIGRATE) await runMigrations(app.get(DataSource), LEDGER_SCHEMA);
   // Before app.init starts the consumer: events applied from the start are priced with the seed's prices.
   await app.get(PricesSeedService).load();

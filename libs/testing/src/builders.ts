@@ -6,14 +6,14 @@ export function aUserId(prefix = 'user'): string {
 }
 
 export function aUserMessage(overrides: Record<string, unknown> = {}) {
-  return { role: 'user', content: 'What is the capital of France?', ...overrides };
+  return { role: 'user' as const, content: 'What is the capital of France?', ...overrides };
 }
 
 export function anAssistantMessage(
   usage: { prompt_tokens: number; completion_tokens: number; [k: string]: number } = { prompt_tokens: 120, completion_tokens: 80 },
   overrides: Record<string, unknown> = {},
 ) {
-  return { role: 'assistant', content: 'Paris.', model: 'gpt-4o', usage, ...overrides };
+  return { role: 'assistant' as const, content: 'Paris.', model: 'gpt-4o', usage, ...overrides };
 }
 
 export function anAdjustment(userId: string, overrides: Record<string, unknown> = {}) {

@@ -1,3 +1,5 @@
+import { TypedHttpClient } from './typed-http-client';
+
 export interface HttpResult<T = any> {
   status: number;
   body: T;
@@ -6,14 +8,25 @@ export interface HttpResult<T = any> {
 
 /** A small fetch wrapper for API tests: JSON in, parsed JSON (or text) out, never throws on 4xx/5xx. */
 export class HttpClient {
+  /** The client an app's test kit made (`as` derives the others from it): it stands for that app instance. */
+  readonly root: HttpClient;
+
   constructor(
     readonly baseUrl: string,
     private readonly token?: string | Promise<string>,
-  ) {}
+    root?: HttpClient,
+  ) {
+    this.root = root ?? this;
+  }
 
   /** Signing is async (jose), so a token may be passed while it is still being signed: `http.as(app.token(user))`. */
   as(token: string | Promise<string> | undefined): HttpClient {
-    return new HttpClient(this.baseUrl, token);
+    return new HttpClient(this.baseUrl, token, this.root);
+  }
+
+  /** This client typed by an app's generated OpenAPI `paths` (apps/<app>/test/openapi.d.ts): `http.typed<paths>()`. */
+  typed<P>(): TypedHttpClient<P> {
+    return new TypedHttpClient<P>(this);
   }
 
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {

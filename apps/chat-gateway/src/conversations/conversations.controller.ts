@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CsvExport, CsvExportInterceptor, CurrentPrincipal, DomainError, Principal, RateLimitedWrite } from '@chat-ledger/platform';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses, CsvExport, CsvExportInterceptor, CurrentPrincipal, DomainError, ErrorCode, Principal, RateLimitedWrite } from '@chat-ledger/platform';
 import { ConversationsService } from './conversations.service';
+import { ConversationPage, ConversationResponse } from './dto/conversation.response';
 import { CreateConversationDto } from './dto/create-conversation.dto';
 import { ListConversationsQueryDto } from './dto/list-conversations.query.dto';
 import { UpdateConversationDto } from './dto/update-conversation.dto';
@@ -21,31 +22,44 @@ export class ConversationsController {
 
   @Post()
   @RateLimitedWrite()
-  create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateConversationDto) {
+  @ApiOperation({ summary: 'Starts a conversation' })
+  @ApiCreatedResponse({ type: ConversationResponse })
+  create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateConversationDto): Promise<ConversationResponse> {
     return this.service.create(principal.userId, dto);
   }
 
   @Get()
+  @ApiOperation({ summary: 'Your conversations with one status, newest activity (or creation) first; page or keyset cursor' })
+  @ApiOkResponse({ type: ConversationPage })
   @UseInterceptors(CsvExportInterceptor)
   @CsvExport({ name: 'conversations', rows: (page) => page.list, nextCursor: (page) => page.next_cursor })
-  list(@CurrentPrincipal() principal: Principal, @Query() query: ListConversationsQueryDto) {
+  list(@CurrentPrincipal() principal: Principal, @Query() query: ListConversationsQueryDto): Promise<ConversationPage> {
     return this.service.list(principal.userId, query);
   }
 
   @Get(':id')
-  get(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string) {
+  @ApiOperation({ summary: 'One of your conversations, with the tokens the ledger counted for it' })
+  @ApiOkResponse({ type: ConversationResponse })
+  @ApiErrorResponses(400, ErrorCode.ConversationNotFound)
+  get(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string): Promise<ConversationResponse> {
     return this.service.get(principal.userId, id);
   }
 
   @Patch(':id')
   @RateLimitedWrite()
-  update(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string, @Body() dto: UpdateConversationDto) {
+  @ApiOperation({ summary: 'Renames (title: null clears it), archives or unarchives a conversation' })
+  @ApiOkResponse({ type: ConversationResponse })
+  @ApiErrorResponses(400, ErrorCode.ConversationNotFound)
+  update(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string, @Body() dto: UpdateConversationDto): Promise<ConversationResponse> {
     return this.service.update(principal.userId, id, dto);
   }
 
   @Delete(':id')
   @RateLimitedWrite()
   @HttpCode(204)
+  @ApiOperation({ summary: 'Soft-deletes a conversation: hidden everywhere from then on' })
+  @ApiNoContentResponse({ description: 'deleted' })
+  @ApiErrorResponses(400, ErrorCode.ConversationNotFound)
   async delete(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string): Promise<void> {
     await this.service.delete(principal.userId, id);
   }

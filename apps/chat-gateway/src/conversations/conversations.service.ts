@@ -89,7 +89,8 @@ export function toResponse(row: ConversationRow, tokensTotal: number): Conversat
     system_prompt: row.system_prompt,
     message_count: row.message_count,
     last_message_at: row.last_message_at,
-    status: row.status,
+    // Every read skips deleted rows (status <> 'deleted'), so a row shown here is active or archived.
+    status: row.status as ConversationResponse['status'],
     created_at: row.created_at,
     updated_at: row.updated_at,
     tokens_total: tokensTotal,

@@ -1,9 +1,9 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthIndicatorFunction, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { RelayKafkaHealthIndicator } from '@chat-ledger/outbox';
-import { Public, ReadinessService } from '@chat-ledger/platform';
+import { LivenessResponse, Public, ReadinessResponse, ReadinessService } from '@chat-ledger/platform';
 
 @ApiTags('health')
 @Public()
@@ -17,7 +17,9 @@ export class HealthController {
 
   /** Liveness: the process answers. */
   @Get()
-  live() {
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ type: LivenessResponse })
+  live(): LivenessResponse {
     return { status: 'ok' };
   }
 
@@ -27,7 +29,10 @@ export class HealthController {
    * writes keep landing in the outbox, which is the point of having one.
    */
   @Get('ready')
-  async ready(@Res({ passthrough: true }) res: Response) {
+  @ApiOperation({ summary: 'Readiness: the database; with the relay, its Kafka producer (down: degraded, still 200)' })
+  @ApiOkResponse({ type: ReadinessResponse, description: 'ready: ok, or degraded when only Kafka is down' })
+  @ApiServiceUnavailableResponse({ type: ReadinessResponse, description: 'not ready (unavailable, shutting_down), with the checks' })
+  async ready(@Res({ passthrough: true }) res: Response): Promise<ReadinessResponse> {
     const checks: HealthIndicatorFunction[] = [() => this.database.pingCheck('database', { timeout: 1000 })];
     if (this.kafka.enabled) checks.push(() => this.kafka.isHealthy('kafka'));
     const { httpStatus, body } = await this.readiness.check(checks, { optional: ['kafka'] });

@@ -1,5 +1,7 @@
+import { applyDecorators, Type } from '@nestjs/common';
+import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { Principal } from '@chat-ledger/platform';
+import { ApiErrorResponses, ErrorCode, type Principal } from '@chat-ledger/platform';
 import type { IdempotencyScope, IdempotentResult } from '../idempotency/idempotency.service';
 import { validateIdempotencyKey } from '../idempotency/idempotency.service';
 
@@ -22,4 +24,28 @@ export function sendIdempotent<T>(res: Response, result: IdempotentResult<T>): T
   res.status(result.status);
   if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
   return result.body;
+}
+
+/**
+ * The documentation of a write that honours Idempotency-Key: the header, the success response (the same status and
+ * body for a replay, marked by Idempotent-Replayed) and the 409s of a key that is reused or still in progress.
+ */
+export function ApiIdempotentWrite(type: Type, status: 201 | 202, description: string) {
+  return applyDecorators(
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description: 'the same key with the same body returns the first response and writes nothing; kept per caller for IDEMPOTENCY_TTL',
+      schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$', example: '8d1c5a52-checkout-42' },
+    }),
+    ApiResponse({
+      status,
+      type,
+      description,
+      headers: {
+        'Idempotent-Replayed': { description: 'true when this is the stored response to an earlier request with the same key', schema: { type: 'string', enum: ['true'] } },
+      },
+    }),
+    ApiErrorResponses(ErrorCode.IdempotencyKeyReused, ErrorCode.IdempotencyKeyInProgress),
+  );
 }

@@ -4,7 +4,7 @@ import { ConversationsRepository } from '../conversations/conversations.reposito
 import { conversationNotFound } from '../conversations/conversations.service';
 import { LedgerTotalsRepository } from '../ledger-totals/ledger-totals.repository';
 import { ListMessagesQueryDto } from './dto/list-messages.query.dto';
-import { HistoryMessageResponse } from './dto/message.response';
+import { MessagePage } from './dto/message.response';
 import { decodeHistoryCursor, encodeHistoryCursor } from './history-cursor';
 import { MessagesRepository } from './messages.repository';
 
@@ -17,7 +17,7 @@ export class MessageHistoryService {
     private readonly ledgerTotals: LedgerTotalsRepository,
   ) {}
 
-  async list(userId: string, conversationId: string, query: ListMessagesQueryDto): Promise<{ list: HistoryMessageResponse[]; next_cursor: string | null }> {
+  async list(userId: string, conversationId: string, query: ListMessagesQueryDto): Promise<MessagePage> {
     const after = query.cursor ? decodeHistoryCursor(query.cursor) : undefined;
     const manager = this.dataSource.manager;
     if (!(await this.conversations.findVisible(manager, userId, conversationId))) throw conversationNotFound(conversationId);

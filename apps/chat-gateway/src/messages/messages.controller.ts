@@ -1,11 +1,12 @@
 import { Body, Controller, Get, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CsvExport, CsvExportInterceptor, CurrentPrincipal, Principal, RateLimitedWrite } from '@chat-ledger/platform';
+import { ApiErrorResponses, CsvExport, CsvExportInterceptor, CurrentPrincipal, ErrorCode, Principal, RateLimitedWrite } from '@chat-ledger/platform';
 import { UuidParam } from '../conversations/conversations.controller';
 import { ChatMessageDto, RecordMessageDto } from './dto/record-message.dto';
 import { ListMessagesQueryDto } from './dto/list-messages.query.dto';
-import { idempotencyScopeOf, sendIdempotent, traceparentOf } from './http-write-context';
+import { MessagePage, RecordedMessageResponse } from './dto/message.response';
+import { ApiIdempotentWrite, idempotencyScopeOf, sendIdempotent, traceparentOf } from './http-write-context';
 import { MessageHistoryService } from './message-history.service';
 import { RecordMessageUseCase } from './record-message.use-case';
 
@@ -20,14 +21,16 @@ export class MessagesController {
 
   @Post('conversations/:id/messages')
   @RateLimitedWrite()
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiOperation({ summary: 'Records a message with its token usage in one of your conversations (and its event in the outbox)' })
+  @ApiIdempotentWrite(RecordedMessageResponse, 201, 'recorded')
+  @ApiErrorResponses(400, ErrorCode.ConversationNotFound)
   async record(
     @CurrentPrincipal() principal: Principal,
     @UuidParam('id') conversationId: string,
     @Body() dto: RecordMessageDto,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-  ) {
+  ): Promise<RecordedMessageResponse> {
     const result = await this.recordMessage.execute({
       userId: principal.userId,
       conversationId,
@@ -40,13 +43,15 @@ export class MessagesController {
 
   @Post('chat/messages')
   @RateLimitedWrite()
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiOperation({ summary: 'Records a message; without conversation_id in a new conversation' })
+  @ApiIdempotentWrite(RecordedMessageResponse, 201, 'recorded')
+  @ApiErrorResponses(ErrorCode.ConversationNotFound)
   async chat(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: ChatMessageDto,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-  ) {
+  ): Promise<RecordedMessageResponse> {
     const { conversation_id: conversationId, ...message } = dto;
     const result = await this.recordMessage.execute({
       userId: principal.userId,
@@ -59,9 +64,12 @@ export class MessagesController {
   }
 
   @Get('conversations/:id/messages')
+  @ApiOperation({ summary: "A conversation's messages, oldest first, keyset-paginated" })
+  @ApiOkResponse({ type: MessagePage })
+  @ApiErrorResponses(400, ErrorCode.ConversationNotFound)
   @UseInterceptors(CsvExportInterceptor)
   @CsvExport({ name: 'messages', rows: (page) => page.list, nextCursor: (page) => page.next_cursor })
-  list(@CurrentPrincipal() principal: Principal, @UuidParam('id') conversationId: string, @Query() query: ListMessagesQueryDto) {
+  list(@CurrentPrincipal() principal: Principal, @UuidParam('id') conversationId: string, @Query() query: ListMessagesQueryDto): Promise<MessagePage> {
     return this.history.list(principal.userId, conversationId, query);
   }
 }

@@ -9,6 +9,7 @@ import { ConversationsRepository } from '../conversations/conversations.reposito
 import { IdempotencyScope, IdempotencyService, IdempotentResult } from '../idempotency/idempotency.service';
 import { MessagesRepository } from '../messages/messages.repository';
 import { CreateTokenAdjustmentDto } from './dto/create-token-adjustment.dto';
+import { TokenAdjustmentAccepted } from './dto/token-adjustment.response';
 
 const EARLIEST = Date.parse('2000-01-01T00:00:00Z');
 const MAX_FUTURE_MS = 24 * 3_600_000;
@@ -35,7 +36,7 @@ export class RecordTokenAdjustmentUseCase {
     private readonly budgets: BudgetEnforcementService,
   ) {}
 
-  async execute(cmd: RecordTokenAdjustmentCommand): Promise<IdempotentResult<{ event_id: string }>> {
+  async execute(cmd: RecordTokenAdjustmentCommand): Promise<IdempotentResult<TokenAdjustmentAccepted>> {
     const a = cmd.adjustment;
     const triggeredAt = Date.parse(a.triggered_at);
     if (Number.isNaN(triggeredAt) || triggeredAt < EARLIEST || triggeredAt > Date.now() + MAX_FUTURE_MS) {

@@ -1,9 +1,10 @@
 import { Body, Controller, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, Principal, RequireScopes, Scopes, RateLimitedWrite } from '@chat-ledger/platform';
-import { idempotencyScopeOf, sendIdempotent, traceparentOf } from '../messages/http-write-context';
+import { ApiIdempotentWrite, idempotencyScopeOf, sendIdempotent, traceparentOf } from '../messages/http-write-context';
 import { CreateTokenAdjustmentDto } from './dto/create-token-adjustment.dto';
+import { TokenAdjustmentAccepted } from './dto/token-adjustment.response';
 import { RecordTokenAdjustmentUseCase } from './record-token-adjustment.use-case';
 
 @ApiTags('token-adjustments')
@@ -16,13 +17,14 @@ export class TokenAdjustmentsController {
   @Post()
   @RateLimitedWrite()
   @RequireScopes(Scopes.tokensAdjust)
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiOperation({ summary: 'Adds a signed token delta for a user (scope tokens:adjust), optionally attached to a conversation or message' })
+  @ApiIdempotentWrite(TokenAdjustmentAccepted, 202, 'in the outbox; the ledger applies it once its event arrives')
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: CreateTokenAdjustmentDto,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-  ) {
+  ): Promise<TokenAdjustmentAccepted> {
     const result = await this.recordAdjustment.execute({
       adjustment: dto,
       idempotency: idempotencyScopeOf(req, principal, req.body),

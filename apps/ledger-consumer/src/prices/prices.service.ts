@@ -6,6 +6,14 @@ import { LedgerConfig } from '../config/ledger.config';
 import { epochMicros } from '../usage/usage.service';
 import { PRICE_FIELDS, PriceField, PutPriceDto } from './dto/put-price.dto';
 import { RepriceDto } from './dto/reprice.dto';
+import {
+  ModelPricesResponse,
+  PriceBookResponse,
+  PriceVersionCreatedResponse,
+  PriceVersionResponse,
+  RepriceModelChange,
+  RepriceResponse,
+} from './dto/price.response';
 import { formatMicros, parseMicros } from './money';
 import { NewPrice, PriceRow, PricesRepository, RepriceChange } from './prices.repository';
 
@@ -20,16 +28,17 @@ const MICROS_COLUMN: Record<PriceField, keyof NewPrice> = {
 /** Serialises reprices: two at once would both correct the same events. */
 const REPRICE_LOCK = 0x6c656401;
 
-export function priceResponse(row: PriceRow) {
+export function priceResponse(row: PriceRow): PriceVersionResponse {
   const price = (micros: string | null) => (micros === null ? null : formatMicros(micros));
   return {
     model: row.model,
     effective_from: row.effective_from,
     currency: row.currency,
-    input_per_mtok: price(row.input_micros_per_mtok),
+    // input and output prices are NOT NULL; the others default to them (null).
+    input_per_mtok: formatMicros(row.input_micros_per_mtok),
     cached_input_per_mtok: price(row.cached_input_micros_per_mtok),
     cache_write_per_mtok: price(row.cache_write_micros_per_mtok),
-    output_per_mtok: price(row.output_micros_per_mtok),
+    output_per_mtok: formatMicros(row.output_micros_per_mtok),
     reasoning_per_mtok: price(row.reasoning_micros_per_mtok),
     created_by: row.created_by,
     created_at: row.created_at,
@@ -37,7 +46,7 @@ export function priceResponse(row: PriceRow) {
 }
 
 function changesResponse(changes: RepriceChange[]) {
-  const by_model = changes.map((c) => ({ model: c.model, events: c.events, cost_delta_micros: Number(c.cost_delta_micros), newly_priced: c.newly_priced }));
+  const by_model: RepriceModelChange[] = changes.map((c) => ({ model: c.model, events: c.events, cost_delta_micros: Number(c.cost_delta_micros), newly_priced: c.newly_priced }));
   return {
     events_corrected: by_model.reduce((n, c) => n + c.events, 0),
     cost_delta_micros: by_model.reduce((n, c) => n + c.cost_delta_micros, 0),
@@ -61,21 +70,21 @@ export class PricesService {
     private readonly config: LedgerConfig,
   ) {}
 
-  async list() {
+  async list(): Promise<PriceBookResponse> {
     const rows = await this.repository.versions(this.dataSource.manager);
-    const models = new Map<string, ReturnType<typeof priceResponse>[]>();
+    const models = new Map<string, PriceVersionResponse[]>();
     for (const row of rows) models.set(row.model, [...(models.get(row.model) ?? []), priceResponse(row)]);
-    return { currency: this.config.LEDGER_CURRENCY, models: [...models].map(([model, versions]) => ({ model, current: versions[0], versions })) };
+    return { currency: this.config.LEDGER_CURRENCY, models: [...models].map(([model, versions]) => ({ model, current: versions[0]!, versions })) };
   }
 
-  async model(model: string) {
+  async model(model: string): Promise<ModelPricesResponse> {
     const rows = await this.repository.versions(this.dataSource.manager, model);
     if (rows.length === 0) throw priceNotFound(model);
     return { model, currency: this.config.LEDGER_CURRENCY, versions: rows.map(priceResponse) };
   }
 
   /** A new version; an existing effective_from is a 409 (history is never overwritten), nothing is written. */
-  async put(actor: string, model: string, dto: PutPriceDto) {
+  async put(actor: string, model: string, dto: PutPriceDto): Promise<PriceVersionCreatedResponse> {
     const price = this.toNewPrice(actor, model, dto);
     const inserted = await this.repository.insert(this.dataSource.manager, price);
     if (!inserted) {
@@ -93,7 +102,7 @@ export class PricesService {
     };
   }
 
-  async reprice(actor: string, dto: RepriceDto) {
+  async reprice(actor: string, dto: RepriceDto): Promise<RepriceResponse> {
     if (epochMicros(dto.from) >= epochMicros(dto.to)) throw DomainError.invalidField('from', 'must be before to (the range is empty or reversed)');
     const models = dto.models ? [...new Set(dto.models)] : null;
     const manager = this.dataSource.manager;

@@ -1,8 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { CursorFields, decodeKeysetCursor, encodeKeysetCursor, RequireScopes, Scopes } from '@chat-ledger/platform';
 import { ListSequenceGapsQueryDto } from './dto/list-sequence-gaps.query.dto';
+import { SequenceGapsPage } from './dto/sequence-gaps.response';
 import { SequenceGapsRepository } from './sequence-gaps.repository';
 
 /**
@@ -21,7 +22,8 @@ export class SequenceGapsController {
 
   @Get('sequence-gaps')
   @ApiOperation({ summary: 'Per-user sequence gaps and reorders seen by the ledger, newest first' })
-  async list(@Query() query: ListSequenceGapsQueryDto) {
+  @ApiOkResponse({ type: SequenceGapsPage })
+  async list(@Query() query: ListSequenceGapsQueryDto): Promise<SequenceGapsPage> {
     const beforeId = query.cursor === undefined ? undefined : (decodeKeysetCursor(query.cursor, [CursorFields.bigintId])[0] as string);
     const manager = this.dataSource.manager;
     const [rows, totals] = await Promise.all([

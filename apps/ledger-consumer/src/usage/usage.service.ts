@@ -4,6 +4,17 @@ import { DataSource } from 'typeorm';
 import { csvLine, DomainError, ErrorCode, flattenRow, Principal } from '@chat-ledger/platform';
 import { LedgerConfig } from '../config/ledger.config';
 import { DailyQueryDto, EntriesQueryDto, SessionsQueryDto, SummaryQueryDto, TimelineQueryDto } from './dto/usage-queries.dto';
+import {
+  ConversationUsageResponse,
+  DailyUsageResponse,
+  UsageEntriesPage,
+  UsageEntryResponse,
+  UsageSessionsPage,
+  UsageSummaryGroup,
+  UsageSummaryResponse,
+  UsageTimelineResponse,
+  UserUsageResponse,
+} from './dto/usage-responses.dto';
 import { decodeEntriesCursor, encodeEntriesCursor } from './entries-cursor';
 import { canReadAll, usageScope } from './usage-access';
 import { BucketRow, EntryRow, Interval, TotalsRow, UsageReadRepository } from './usage.repository';
@@ -84,31 +95,32 @@ export class UsageService {
     return this.dataSource.manager;
   }
 
-  async user(principal: Principal, userId: string) {
+  async user(principal: Principal, userId: string): Promise<UserUsageResponse> {
     usageScope(principal, userId);
     const row = await this.repo.userTotals(this.manager, userId);
     return { user_id: userId, currency: this.config.LEDGER_CURRENCY, ...totalsOf(row) };
   }
 
   /** Another user's conversation is indistinguishable from an unknown one (404), unless usage:read_all. */
-  async conversation(principal: Principal, conversationId: string) {
+  async conversation(principal: Principal, conversationId: string): Promise<ConversationUsageResponse> {
     const row = await this.repo.conversationTotals(this.manager, conversationId);
     if (!row || (row.user_id !== principal.userId && !canReadAll(principal))) throw conversationNotFound(conversationId);
     const [byReason, byModel] = await Promise.all([
       this.repo.conversationBreakdown(this.manager, conversationId, 'reason'),
       this.repo.conversationBreakdown(this.manager, conversationId, 'model'),
     ]);
+    // user_id, reason: NOT NULL columns (conversation_totals, usage_hourly).
     return {
       conversation_id: conversationId,
-      user_id: row.user_id,
+      user_id: row.user_id!,
       currency: this.config.LEDGER_CURRENCY,
       ...totalsOf(row),
-      by_reason: byReason.map((r) => ({ reason: r.reason, ...toSums(r) })),
+      by_reason: byReason.map((r) => ({ reason: r.reason!, ...toSums(r) })),
       by_model: byModel.map((r) => ({ model: r.model, ...toSums(r) })),
     };
   }
 
-  async entries(principal: Principal, q: EntriesQueryDto) {
+  async entries(principal: Principal, q: EntriesQueryDto): Promise<UsageEntriesPage> {
     const userId = usageScope(principal, q.user_id);
     this.assertOrdered(q.from, q.to);
     const after = q.cursor ? decodeEntriesCursor(q.cursor) : undefined;
@@ -159,7 +171,7 @@ export class UsageService {
     return new StreamableFile(Readable.from(lines()), { type: 'text/csv; charset=utf-8', disposition: 'attachment; filename="usage-entries.csv"' });
   }
 
-  async summary(principal: Principal, q: SummaryQueryDto) {
+  async summary(principal: Principal, q: SummaryQueryDto): Promise<UsageSummaryResponse> {
     const userId = usageScope(principal, q.user_id);
     this.assertOrdered(q.from, q.to);
     await this.assertTimeZone(q.tz);
@@ -185,11 +197,11 @@ export class UsageService {
     const field = { model: 'model', reason: 'reason', conversation: 'conversation_id', user: 'user_id', source: 'source', channel: 'channel', operation: 'operation', task_kind: 'task_kind' }[
       q.group_by
     ];
-    const groups = rows.map((r) => ({ [field]: r.key, ...toSums(r) }) as Record<string, unknown> & UsageSums);
+    const groups = rows.map((r) => ({ [field]: r.key, ...toSums(r) }) as UsageSummaryGroup);
     return { ...echo, groups, totals: addSums(groups) };
   }
 
-  async timeline(principal: Principal, q: TimelineQueryDto) {
+  async timeline(principal: Principal, q: TimelineQueryDto): Promise<UsageTimelineResponse> {
     const userId = usageScope(principal, q.user_id);
     await this.assertTimeZone(q.tz);
     const to = q.to ?? new Date().toISOString();
@@ -199,7 +211,7 @@ export class UsageService {
     return { interval: q.interval, tz: q.tz, from, to, user_id: userId, currency: this.config.LEDGER_CURRENCY, buckets, totals: addSums(buckets) };
   }
 
-  async daily(principal: Principal, q: DailyQueryDto) {
+  async daily(principal: Principal, q: DailyQueryDto): Promise<DailyUsageResponse> {
     const userId = usageScope(principal, q.user_id);
     await this.assertTimeZone(q.tz);
     const { from, to } = await this.repo.lastDays(this.manager, q.days, q.tz);
@@ -208,15 +220,16 @@ export class UsageService {
     return { days: q.days, tz: q.tz, from, to, user_id: userId, currency: this.config.LEDGER_CURRENCY, list: days, totals: addSums(days) };
   }
 
-  async sessions(principal: Principal, q: SessionsQueryDto) {
+  async sessions(principal: Principal, q: SessionsQueryDto): Promise<UsageSessionsPage> {
     const userId = usageScope(principal, q.user_id);
     const { rows, total } = await this.repo.sessions(this.manager, userId, q.limit, q.offset);
     return {
       list: rows.map((r) => {
         const t = totalsOf(r);
         return {
-          conversation_id: r.conversation_id,
-          user_id: r.user_id,
+          // conversation_totals' key and a NOT NULL column.
+          conversation_id: r.conversation_id!,
+          user_id: r.user_id!,
           tokens_total: t.tokens_total,
           messages_counted: t.messages_counted,
           adjustments_total: t.adjustments_total,
@@ -257,7 +270,7 @@ export class UsageService {
   }
 }
 
-function toRecord(r: EntryRow) {
+function toRecord(r: EntryRow): UsageEntryResponse {
   return {
     event_id: r.event_id,
     event_type: r.event_type,

@@ -1,4 +1,5 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiErrorResponses } from '../errors/api-error-responses';
 import type { Principal } from './jwt';
 
 export const IS_PUBLIC = 'auth:public';
@@ -7,8 +8,8 @@ export const REQUIRED_SCOPES = 'auth:scopes';
 /** Health, docs and metrics answer without a token. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
-/** Every listed scope must be in the token. */
-export const RequireScopes = (...scopes: string[]) => SetMetadata(REQUIRED_SCOPES, scopes);
+/** Every listed scope must be in the token; documents the 403 it answers otherwise. */
+export const RequireScopes = (...scopes: string[]) => applyDecorators(SetMetadata(REQUIRED_SCOPES, scopes), ApiErrorResponses(403));
 
 export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
   return ctx.switchToHttp().getRequest<{ principal: Principal }>().principal;

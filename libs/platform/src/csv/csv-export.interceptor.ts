@@ -1,10 +1,11 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata, StreamableFile } from '@nestjs/common';
+import { applyDecorators, CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata, StreamableFile } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { map, Observable } from 'rxjs';
+import { ApiCsvAlternative } from '../http/openapi';
 import { CsvRow, toCsv, wantsCsv } from './csv';
 
-const CSV_EXPORT = 'chat-ledger:csv-export';
+export const CSV_EXPORT = 'chat-ledger:csv-export';
 
 export interface CsvExportOptions {
   /** File name offered for download (without .csv). */
@@ -15,8 +16,11 @@ export interface CsvExportOptions {
   nextCursor?: (body: any) => string | null | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-/** Marks a route whose response may also be served as CSV (Accept: text/csv), with the same query and checks. */
-export const CsvExport = (options: CsvExportOptions) => SetMetadata(CSV_EXPORT, options);
+/**
+ * Marks a route whose response may also be served as CSV (Accept: text/csv), with the same query and checks;
+ * documents text/csv as an alternative content of its 200 response.
+ */
+export const CsvExport = (options: CsvExportOptions) => applyDecorators(SetMetadata(CSV_EXPORT, options), ApiCsvAlternative());
 
 /**
  * Serves the rows of a marked route as CSV when the client asks for it. The handler runs exactly as for

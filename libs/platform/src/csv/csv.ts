@@ -6,7 +6,7 @@
  */
 export type CsvRow = Record<string, unknown>;
 
-export function flattenRow(row: CsvRow, prefix = '', out: CsvRow = {}): CsvRow {
+export function flattenRow(row: object, prefix = '', out: CsvRow = {}): CsvRow {
   for (const [key, value] of Object.entries(row)) {
     const name = prefix ? `${prefix}_${key}` : key;
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) flattenRow(value as CsvRow, name, out);

@@ -1,5 +1,5 @@
 import { INestApplication, Logger } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import express, { NextFunction, Request, Response } from 'express';
@@ -9,11 +9,9 @@ import { ErrorCode } from '../errors/error-code';
 import { toErrorResponse } from '../errors/error-response';
 import { createValidationPipe } from '../errors/validation.pipe';
 import { requestContext } from '../logging/request-context';
+import { createOpenApiDocument, OPENAPI_JSON_PATH, OPENAPI_UI_PATH, OpenApiInfo } from './openapi';
 
-export interface HttpAppOptions {
-  title: string;
-  description: string;
-  version: string;
+export interface HttpAppOptions extends OpenApiInfo {
   bodyLimitBytes: number;
 }
 
@@ -105,14 +103,7 @@ export function configureHttpApp(app: INestApplication, options: HttpAppOptions)
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle(options.title)
-      .setDescription(options.description)
-      .setVersion(options.version)
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  // The document is built here and by `npm run openapi:types` (buildOpenApiDocument) the same way: createOpenApiDocument.
+  const { title, description, version } = options;
+  SwaggerModule.setup(OPENAPI_UI_PATH, app, createOpenApiDocument(app, { title, description, version }), { jsonDocumentUrl: OPENAPI_JSON_PATH });
 }

@@ -1,18 +1,21 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Registry } from 'prom-client';
 import { Public } from '../auth/auth.decorators';
 import { processMetricsRegistry } from './process-metrics';
 
 /** GET /metrics in the Prometheus text format; public like health (no data, only numbers). */
-@ApiExcludeController()
+@ApiTags('metrics')
 @Public()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly registry: Registry) {}
 
   @Get()
+  @ApiOperation({ summary: 'Prometheus metrics of the app and the process (text exposition format)' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ schema: { type: 'string' }, description: 'Prometheus text format 0.0.4' })
   async metrics(@Res({ passthrough: true }) res: Response): Promise<string> {
     // Merged per scrape: app metrics may be registered after start (the relay's on bootstrap).
     const merged = Registry.merge([this.registry, processMetricsRegistry()]);

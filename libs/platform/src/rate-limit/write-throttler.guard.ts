@@ -1,12 +1,13 @@
-import { ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { applyDecorators, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerModuleOptions } from '@nestjs/throttler';
 import type { Principal } from '../auth/jwt';
+import { ApiErrorResponses } from '../errors/api-error-responses';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 
 export const RATE_LIMITED = 'rate-limit:writes';
-/** Marks a write endpoint: it counts against the caller's per-user write budget. */
-export const RateLimitedWrite = () => SetMetadata(RATE_LIMITED, true);
+/** Marks a write endpoint: it counts against the caller's per-user write budget; documents the 429. */
+export const RateLimitedWrite = () => applyDecorators(SetMetadata(RATE_LIMITED, true), ApiErrorResponses(429));
 
 export interface WriteRateLimit {
   /** Sustained writes per second per user; 0 disables the limit. */
