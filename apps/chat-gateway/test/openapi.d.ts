@@ -111,6 +111,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/users/{user_id}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The user's budget in its current period (the user, or scope usage:read_all / budgets:admin) */
+        get: operations["BudgetsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/users/{user_id}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets a user's budget (replaces the previous one; audited) */
+        put: operations["BudgetsController_put"];
+        post?: never;
+        /** Removes a user's budget (audited) */
+        delete: operations["BudgetsController_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/token-adjustments": {
         parameters: {
             query?: never;
@@ -122,6 +157,75 @@ export interface paths {
         put?: never;
         /** Adds a signed token delta for a user (scope tokens:adjust), optionally attached to a conversation or message */
         post: operations["TokenAdjustmentsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Registers a task, idempotent on (source, external_id) */
+        post: operations["TasksController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tasks/running": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open tasks (scope tasks:read): counts by status and kind, one page by the sort, stalled ones flagged */
+        get: operations["TasksController_running"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tasks/{task_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A task with its progress, usage and cost so far (tasks:read, its service, or its user) */
+        get: operations["TasksController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Progress and heartbeat; only forward */
+        patch: operations["TasksController_update"];
+        trace?: never;
+    };
+    "/v1/tasks/{task_id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Completes the task exactly once (tasks:write; tasks:admin may fail or cancel another source’s task) */
+        post: operations["TasksController_complete"];
         delete?: never;
         options?: never;
         head?: never;
@@ -300,7 +404,7 @@ export interface components {
          * @description stable, machine-readable; the status of each code is fixed (ERROR_HTTP_STATUS)
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONVERSATION_NOT_FOUND" | "CONVERSATION_DELETED" | "OUTBOX_EVENT_NOT_FOUND" | "OUTBOX_EVENT_NOT_DEAD" | "PRICE_NOT_FOUND" | "PRICE_VERSION_EXISTS" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONVERSATION_NOT_FOUND" | "CONVERSATION_DELETED" | "OUTBOX_EVENT_NOT_FOUND" | "OUTBOX_EVENT_NOT_DEAD" | "PRICE_NOT_FOUND" | "PRICE_VERSION_EXISTS" | "BUDGET_NOT_FOUND" | "BUDGET_EXCEEDED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "TASK_NOT_FOUND" | "TASK_CONFLICT" | "INTERNAL";
         ErrorDetailDto: {
             /**
              * @description the field, parameter or header the problem is about (`body` for the body as a whole)
@@ -320,6 +424,10 @@ export interface components {
             message: string;
             /** @description one entry per problem; may be empty */
             details: components["schemas"]["ErrorDetailDto"][];
+            /** @description BUDGET_EXCEEDED only: the budget as GET /v1/users/:user_id/budget shows it */
+            budget?: {
+                [key: string]: unknown;
+            };
         };
         ErrorBodyDto: {
             error: components["schemas"]["ErrorDto"];
@@ -377,6 +485,8 @@ export interface components {
              * @example chat
              */
             operation?: string;
+            /** @description a user message opens a round: the tokens its answer may spend, reserved against the user's budget (default: the budget's round_reservation_tokens) */
+            max_tokens?: number;
         };
         /** @enum {string} */
         MessageRole: "user" | "assistant" | "system" | "tool";
@@ -413,6 +523,8 @@ export interface components {
              * @example chat
              */
             operation?: string;
+            /** @description a user message opens a round: the tokens its answer may spend, reserved against the user's budget (default: the budget's round_reservation_tokens) */
+            max_tokens?: number;
             /** @description absent: a new conversation is created */
             conversation_id?: string;
         };
@@ -450,6 +562,78 @@ export interface components {
             list: components["schemas"]["HistoryMessageResponse"][];
             /** @description cursor of the next page; null on the last page */
             next_cursor: string | null;
+        };
+        BudgetResponse: {
+            user_id: string;
+            /** @enum {string} */
+            period: "day" | "week" | "month";
+            /** @example Europe/Berlin */
+            tz: string;
+            /** @enum {string} */
+            mode: "hard" | "soft";
+            /** @description tokens per period; null: no token limit */
+            limit_tokens: number | null;
+            /** @description micro-units of the currency per period; null: no cost limit */
+            limit_cost_micros: number | null;
+            round_reservation_tokens: number;
+            /** @description spent in the current period: applied by the ledger or committed and on its way (exact at the time of the answer) */
+            used_tokens: number;
+            /** @description the cost of it in micro-units (unpriced events count 0) */
+            used_cost_micros: number;
+            /** @description open reservations of rounds whose assistant message has not arrived yet */
+            reserved_tokens: number;
+            reserved_cost_micros: number;
+            /** @description limit - used - reserved, never below 0; null without that limit */
+            remaining_tokens: number | null;
+            /** @description limit - used - reserved, never below 0; null without that limit */
+            remaining_cost_micros: number | null;
+            /**
+             * Format: date-time
+             * @description the current period in UTC
+             */
+            period_start: string;
+            /** Format: date-time */
+            period_end: string;
+            /**
+             * @description the same instants in the budget zone, with their offsets
+             * @example 2026-03-29T00:00:00+01:00
+             */
+            period_start_local: string;
+            /** @example 2026-03-30T00:00:00+02:00 */
+            period_end_local: string;
+            /**
+             * Format: date-time
+             * @description when the next period starts (= period_end)
+             */
+            resets_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        PutBudgetDto: {
+            /**
+             * @description the period the limits apply to; it starts at local midnight in `tz` (weeks on Monday)
+             * @enum {string}
+             */
+            period: "day" | "week" | "month";
+            /**
+             * @description IANA time zone of the period's boundaries (the user's zone)
+             * @example Europe/Berlin
+             */
+            tz: string;
+            /** @description tokens per period */
+            limit_tokens?: number;
+            /** @description cost per period in integer micro-units of the ledger's currency (1 USD = 1000000) */
+            limit_cost_micros?: number;
+            /**
+             * @description hard: a round that would pass a limit is refused (429 BUDGET_EXCEEDED); soft: it is admitted and only announced
+             * @enum {string}
+             */
+            mode: "hard" | "soft";
+            /**
+             * @description tokens a round reserves when its user message gives no max_tokens; 0: a round only needs the budget not to be used up
+             * @default 0
+             */
+            round_reservation_tokens?: number;
         };
         CreateTokenAdjustmentDto: {
             user_id: string;
@@ -490,6 +674,133 @@ export interface components {
              * @description id of the ledger.tokens.adjusted event (the ledger applies each event id once)
              */
             event_id: string;
+        };
+        CreateTaskDto: {
+            /**
+             * @description the system that runs the task; with external_id its idempotency key
+             * @example title-worker
+             */
+            source: string;
+            /**
+             * @description the task's id in that system
+             * @example job-8f3a
+             */
+            external_id: string;
+            /**
+             * @description open text, lower-case slug: title_generation, summarisation, agent_run, indexing, …
+             * @example title_generation
+             */
+            kind: string;
+            /** @description whose work it is (their usage and budget) */
+            user_id: string;
+            conversation_id?: string;
+            /**
+             * @description which worker runs it
+             * @example worker-3
+             */
+            client_id?: string;
+            total_items?: number;
+            /** @description free JSON, at most TASK_METADATA_MAX_BYTES */
+            metadata?: {
+                [key: string]: unknown;
+            };
+        };
+        TaskResponse: {
+            /** Format: uuid */
+            task_id: string;
+            source: string;
+            external_id: string;
+            /** @example title_generation */
+            kind: string;
+            user_id: string;
+            /** Format: uuid */
+            conversation_id: string | null;
+            client_id: string | null;
+            total_items: number | null;
+            processed_items: number;
+            /** @description GET of one task only */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /** @enum {string} */
+            status: "pending" | "running" | "succeeded" | "failed" | "cancelled";
+            progress: number;
+            message: string | null;
+            /** @description who completed it (the creating service, or an operator) */
+            completed_by: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            started_at: string | null;
+            /**
+             * Format: date-time
+             * @description the last heartbeat
+             */
+            last_update_at: string;
+            /** Format: date-time */
+            completed_at: string | null;
+            /**
+             * Format: date-time
+             * @description from the task's own rate: started_at + elapsed × 100 / progress
+             */
+            estimated_completion_at: string | null;
+            /** @description open and without a heartbeat for TASK_STALL_AFTER */
+            stalled: boolean;
+            error: string | null;
+            model: string | null;
+            /** @description the usage reported at completion */
+            usage: components["schemas"]["UsageDto"] | null;
+            /** @description tokens the ledger has counted for the task so far */
+            tokens: number;
+            /** @description their cost in micro-units; null while nothing of it is priced */
+            cost_micros: number | null;
+            unpriced_events: number;
+        };
+        Object: Record<string, never>;
+        RunningTasksPage: {
+            /** @description open tasks the filter matches (all pages) */
+            total_tasks: number;
+            /**
+             * @example {
+             *       "running": 3,
+             *       "pending": 1
+             *     }
+             */
+            by_status: {
+                [key: string]: number;
+            };
+            /**
+             * @example {
+             *       "title_generation": 4
+             *     }
+             */
+            by_kind: {
+                [key: string]: number;
+            };
+            tasks: components["schemas"]["TaskResponse"][];
+            /** @description cursor of the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        UpdateTaskDto: {
+            /**
+             * @description pending → running (a final state only through /complete)
+             * @enum {string}
+             */
+            status?: "running";
+            /** @description percent; never decreases */
+            progress?: number;
+            /** @description never decreases */
+            processed_items?: number;
+            message?: string;
+        };
+        CompleteTaskDto: {
+            /** @enum {string} */
+            outcome: "succeeded" | "failed" | "cancelled";
+            error?: string;
+            /** @description what the task spent; counted once, priced like a message */
+            usage?: components["schemas"]["UsageDto"];
+            /** @example gpt-4o-mini */
+            model?: string;
         };
         /** @enum {string} */
         OutboxStatus: "pending" | "published" | "dead" | "skipped";
@@ -704,6 +1015,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConversationPage"];
+                    "text/csv": string;
                 };
             };
             /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
@@ -1059,6 +1371,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MessagePage"];
+                    "text/csv": string;
                 };
             };
             /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
@@ -1313,6 +1626,222 @@ export interface operations {
             };
         };
     };
+    BudgetsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BudgetResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: BUDGET_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    BudgetsController_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutBudgetDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BudgetResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    BudgetsController_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: BUDGET_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
     TokenAdjustmentsController_create: {
         parameters: {
             query?: never;
@@ -1370,6 +1899,467 @@ export interface operations {
                 };
             };
             /** @description Conflicts with the current state. error.code: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until a write is accepted again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    TasksController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTaskDto"];
+            };
+        };
+        responses: {
+            /** @description the same body named an existing task */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskResponse"];
+                };
+            };
+            /** @description a new task */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Conflicts with the current state. error.code: TASK_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until a write is accepted again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    TasksController_running: {
+        parameters: {
+            query?: {
+                /** @description comma-separated open statuses (default both) */
+                status?: string[];
+                kind?: string;
+                user_id?: string;
+                client_id?: string;
+                /** @description true: only stalled tasks (no heartbeat for TASK_STALL_AFTER); false: only live ones */
+                stalled?: boolean;
+                sort?: "-started_at" | "started_at" | "-last_update_at" | "progress";
+                limit?: components["schemas"]["Object"];
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunningTasksPage"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    TasksController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: TASK_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    TasksController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTaskDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: TASK_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Conflicts with the current state. error.code: TASK_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until a write is accepted again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    TasksController_complete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description response header: true when this was the same completion again */
+                "Idempotent-Replayed"?: string;
+            };
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompleteTaskDto"];
+            };
+        };
+        responses: {
+            /** @description completed now, or the first completion again (Idempotent-Replayed: true) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: TASK_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Conflicts with the current state. error.code: TASK_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -321,7 +321,7 @@ export interface components {
          * @description stable, machine-readable; the status of each code is fixed (ERROR_HTTP_STATUS)
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONVERSATION_NOT_FOUND" | "CONVERSATION_DELETED" | "OUTBOX_EVENT_NOT_FOUND" | "OUTBOX_EVENT_NOT_DEAD" | "PRICE_NOT_FOUND" | "PRICE_VERSION_EXISTS" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONVERSATION_NOT_FOUND" | "CONVERSATION_DELETED" | "OUTBOX_EVENT_NOT_FOUND" | "OUTBOX_EVENT_NOT_DEAD" | "PRICE_NOT_FOUND" | "PRICE_VERSION_EXISTS" | "BUDGET_NOT_FOUND" | "BUDGET_EXCEEDED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "TASK_NOT_FOUND" | "TASK_CONFLICT" | "INTERNAL";
         ErrorDetailDto: {
             /**
              * @description the field, parameter or header the problem is about (`body` for the body as a whole)
@@ -341,6 +341,10 @@ export interface components {
             message: string;
             /** @description one entry per problem; may be empty */
             details: components["schemas"]["ErrorDetailDto"][];
+            /** @description BUDGET_EXCEEDED only: the budget as GET /v1/users/:user_id/budget shows it */
+            budget?: {
+                [key: string]: unknown;
+            };
         };
         ErrorBodyDto: {
             error: components["schemas"]["ErrorDto"];
@@ -426,7 +430,7 @@ export interface components {
          * @description ledger.cost.corrected: a reprice correcting the cost of corrects_event_id
          * @enum {string}
          */
-        EntryType: "chat.message.recorded" | "ledger.tokens.adjusted" | "ledger.cost.corrected";
+        EntryType: "chat.message.recorded" | "ledger.tokens.adjusted" | "task.completed" | "ledger.cost.corrected";
         /** @enum {string} */
         MessageRole: "user" | "assistant" | "system" | "tool";
         UsageEntryResponse: {
@@ -456,6 +460,13 @@ export interface components {
             corrects_event_id: string | null;
             channel: string | null;
             operation: string | null;
+            /**
+             * Format: uuid
+             * @description the task whose usage this is (task.completed)
+             */
+            task_id: string | null;
+            /** @description the task's kind */
+            task_kind: string | null;
             /**
              * Format: date-time
              * @description when the producer says it happened
@@ -522,6 +533,8 @@ export interface components {
             channel?: string | null;
             /** @description group_by=operation */
             operation?: string | null;
+            /** @description group_by=task_kind (null: usage outside tasks) */
+            task_kind?: string | null;
             /**
              * Format: date
              * @description group_by=day: the local date in tz (days without events are left out)
@@ -558,7 +571,7 @@ export interface components {
         };
         UsageSummaryResponse: {
             /** @enum {string} */
-            group_by: "model" | "reason" | "conversation" | "user" | "day" | "source" | "channel" | "operation";
+            group_by: "model" | "reason" | "conversation" | "user" | "day" | "source" | "channel" | "operation" | "task_kind";
             /**
              * Format: date-time
              * @description as asked
@@ -1161,6 +1174,10 @@ export interface operations {
                 channel?: string;
                 /** @description only this operation (chat, title_generation, summarisation, agent_step, …) */
                 operation?: string;
+                /** @description only the usage of this task (task.completed and its usage records) */
+                task_id?: string;
+                /** @description only tasks of this kind (title_generation, summarisation, agent_run, indexing, …) */
+                task_kind?: string;
                 /** @description whose usage; default: your own (with scope usage:read_all: everybody) */
                 user_id?: string;
                 conversation_id?: string;
@@ -1242,7 +1259,11 @@ export interface operations {
                 channel?: string;
                 /** @description only this operation (chat, title_generation, summarisation, agent_step, …) */
                 operation?: string;
-                group_by?: "model" | "reason" | "conversation" | "user" | "day" | "source" | "channel" | "operation";
+                /** @description only the usage of this task (task.completed and its usage records) */
+                task_id?: string;
+                /** @description only tasks of this kind (title_generation, summarisation, agent_run, indexing, …) */
+                task_kind?: string;
+                group_by?: "model" | "reason" | "conversation" | "user" | "day" | "source" | "channel" | "operation" | "task_kind";
                 /** @description inclusive lower bound, RFC 3339 with zone */
                 from?: string;
                 /** @description exclusive upper bound, RFC 3339 with zone */
@@ -1321,6 +1342,10 @@ export interface operations {
                 channel?: string;
                 /** @description only this operation (chat, title_generation, summarisation, agent_step, …) */
                 operation?: string;
+                /** @description only the usage of this task (task.completed and its usage records) */
+                task_id?: string;
+                /** @description only tasks of this kind (title_generation, summarisation, agent_run, indexing, …) */
+                task_kind?: string;
                 interval?: "hour" | "day" | "week" | "month";
                 /** @description inclusive lower bound, RFC 3339 with zone; default: to minus 24 hours / 30 days / 12 weeks / 12 months */
                 from?: string;
@@ -1400,6 +1425,10 @@ export interface operations {
                 channel?: string;
                 /** @description only this operation (chat, title_generation, summarisation, agent_step, …) */
                 operation?: string;
+                /** @description only the usage of this task (task.completed and its usage records) */
+                task_id?: string;
+                /** @description only tasks of this kind (title_generation, summarisation, agent_run, indexing, …) */
+                task_kind?: string;
                 /** @description the last N local days, today included */
                 days?: number;
                 /** @description whose usage; default: your own (with scope usage:read_all: everybody) */

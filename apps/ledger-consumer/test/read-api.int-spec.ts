@@ -197,6 +197,8 @@ describe('usage read API', () => {
         corrects_event_id: null,
         channel: null,
         operation: null,
+        task_id: null,
+        task_kind: null,
         occurred_at: '2026-11-24T00:00:00.000000Z',
         effective_at: '2026-03-10T12:00:00.000000Z',
         applied_at: expect.stringMatching(/Z$/),

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, DomainError, Principal, RequireScopes, Scopes, USER_ID_PATTERN } from '@chat-ledger/platform';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses, CurrentPrincipal, DomainError, ErrorCode, Principal, RequireScopes, Scopes, USER_ID_PATTERN } from '@chat-ledger/platform';
+import { BudgetResponse } from './dto/budget.response';
 import { BudgetsService } from './budgets.service';
 import { PutBudgetDto } from './dto/put-budget.dto';
 
@@ -18,6 +19,9 @@ export class BudgetsController {
 
   /** The user's budget in its current period: limits, used (exact now), reserved, remaining, when it resets. */
   @Get('users/:user_id/budget')
+  @ApiOperation({ summary: "The user's budget in its current period (the user, or scope usage:read_all / budgets:admin)" })
+  @ApiOkResponse({ type: BudgetResponse })
+  @ApiErrorResponses(400, 403, ErrorCode.BudgetNotFound)
   get(@CurrentPrincipal() principal: Principal, @Param('user_id') userId: string) {
     return this.budgets.get(principal, userIdOf(userId));
   }
@@ -25,6 +29,8 @@ export class BudgetsController {
   /** Operators (scope budgets:admin) set a user's budget; it replaces the previous one (audited). */
   @Put('admin/users/:user_id/budget')
   @RequireScopes(Scopes.budgetsAdmin)
+  @ApiOperation({ summary: "Sets a user's budget (replaces the previous one; audited)" })
+  @ApiOkResponse({ type: BudgetResponse })
   put(@CurrentPrincipal() principal: Principal, @Param('user_id') userId: string, @Body() dto: PutBudgetDto) {
     return this.budgets.put(principal.userId, userIdOf(userId), dto);
   }
@@ -32,6 +38,9 @@ export class BudgetsController {
   @Delete('admin/users/:user_id/budget')
   @RequireScopes(Scopes.budgetsAdmin)
   @HttpCode(204)
+  @ApiOperation({ summary: "Removes a user's budget (audited)" })
+  @ApiNoContentResponse({ description: 'removed' })
+  @ApiErrorResponses(400, ErrorCode.BudgetNotFound)
   async delete(@CurrentPrincipal() principal: Principal, @Param('user_id') userId: string): Promise<void> {
     await this.budgets.delete(principal.userId, userIdOf(userId));
   }

@@ -139,7 +139,7 @@ export class ConversationUsageResponse extends BalanceResponse {
   by_model!: ModelSumsResponse[];
 }
 
-const ENTRY_TYPES = ['chat.message.recorded', 'ledger.tokens.adjusted', 'ledger.cost.corrected'] as const;
+const ENTRY_TYPES = ['chat.message.recorded', 'ledger.tokens.adjusted', 'task.completed', 'ledger.cost.corrected'] as const;
 
 /** One journal entry: an applied event, or a cost correction of one. */
 export class UsageEntryResponse {
