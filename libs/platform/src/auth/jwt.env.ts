@@ -1,12 +1,13 @@
 import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
+import { BaseEnv } from '../config/base-env';
 import { EnvDurationMs } from '../config/env-transforms';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type EnvClass = new (...args: any[]) => object;
 
 /**
- * The JWT keys every HTTP app validates the same way. A mixin, because an app's schema may already
- * extend another shared piece (chat-gateway's extends OutboxRelayEnv).
+ * The JWT keys every HTTP app validates the same way. A mixin, so an app's schema composes it with the other
+ * shared pieces (libs/kafka's Kafka keys, libs/outbox's relay keys) on top of BaseEnv.
  */
 export function WithJwtEnv<TBase extends EnvClass>(Base: TBase) {
   class JwtEnvKeys extends Base {
@@ -25,4 +26,4 @@ export function WithJwtEnv<TBase extends EnvClass>(Base: TBase) {
 }
 
 /** The JWT keys alone, for schemas that extend nothing else. */
-export class JwtEnv extends WithJwtEnv(class {}) {}
+export class JwtEnv extends WithJwtEnv(BaseEnv) {}
