@@ -1,13 +1,15 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { OutboxRelayEnv } from '@chat-ledger/outbox';
-import { EnvBool, EnvDurationMs, EnvInt, WithJwtEnv } from '@chat-ledger/platform';
+import { WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
+import { RELAY_KAFKA_CONNECTION, WithOutboxRelayEnv } from '@chat-ledger/outbox';
+import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, WithJwtEnv } from '@chat-ledger/platform';
 
 /**
  * Environment of chat-gateway. Every key is validated at boot; all problems are reported at once.
- * The outbox relay's keys (KAFKA_*, OUTBOX_*) come from OutboxRelayEnv; KAFKA_BROKERS is required
- * while RELAY_ENABLED is true. The JWT_* keys come from libs/platform's WithJwtEnv.
+ * Composed of shared pieces: JWT_* (libs/platform), the Kafka connection and topic keys (libs/kafka; read the way
+ * a relay host reads them: KAFKA_BROKERS is required while RELAY_ENABLED is true) and the relay's OUTBOX_* keys
+ * (libs/outbox), plus the gateway's own below.
  */
-export class GatewayConfig extends WithJwtEnv(OutboxRelayEnv) {
+export class GatewayConfig extends WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJwtEnv(BaseEnv), RELAY_KAFKA_CONNECTION))) {
   @EnvInt() @IsInt() @Min(0) @Max(65535)
   PORT = 3000;
 

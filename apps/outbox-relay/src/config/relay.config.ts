@@ -1,12 +1,14 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { EnvBool, EnvInt } from '@chat-ledger/platform';
-import { OutboxRelayEnv } from '@chat-ledger/outbox';
+import { WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
+import { RELAY_KAFKA_CONNECTION, WithOutboxRelayEnv } from '@chat-ledger/outbox';
+import { BaseEnv, EnvBool, EnvInt } from '@chat-ledger/platform';
 
 /**
- * Environment of the standalone relay (apps/outbox-relay, `npm run start:relay`): the relay's own keys (KAFKA_*, OUTBOX_*,
- * see OutboxRelayEnv) plus where the outbox lives and where to serve /metrics.
+ * Environment of the standalone relay (apps/outbox-relay, `npm run start:relay`): the Kafka connection and topic keys
+ * (libs/kafka; KAFKA_BROKERS always required, there is no RELAY_ENABLED here) and the relay's OUTBOX_* keys
+ * (libs/outbox), plus where the outbox lives and where to serve /metrics.
  */
-export class RelayConfig extends OutboxRelayEnv {
+export class RelayConfig extends WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(BaseEnv, RELAY_KAFKA_CONNECTION))) {
   @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL!: string;
 
