@@ -1,15 +1,14 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
-import { DEFAULT_TOKEN_EVENTS_TOPIC } from '@chat-ledger/contracts';
-import { EnvBool, EnvDurationMs, EnvInt, JwtEnv } from '@chat-ledger/platform';
-
-const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
-const BROKER_LIST = /^\s*[^\s,:]+:\d{1,5}\s*(,\s*[^\s,:]+:\d{1,5}\s*)*$/;
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { KAFKA_TOPIC_NAME, WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
+import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, WithJwtEnv } from '@chat-ledger/platform';
 
 /**
  * Environment of ledger-consumer. Every key is validated at boot; all problems are reported at once.
- * The JWT_* keys come from libs/platform's JwtEnv.
+ * Composed of shared pieces: JWT_* (libs/platform) and the Kafka connection and topic keys (libs/kafka; KAFKA_BROKERS
+ * always required, client id `ledger-consumer`), plus the ledger's own below (its consumer group, DLQ and
+ * consumer tuning among them).
  */
-export class LedgerConfig extends JwtEnv {
+export class LedgerConfig extends WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJwtEnv(BaseEnv), { clientId: 'ledger-consumer' })) {
   @EnvInt() @IsInt() @Min(0) @Max(65535)
   PORT = 3001;
 
@@ -31,22 +30,11 @@ export class LedgerConfig extends JwtEnv {
   @IsIn(['debug', 'info', 'warn', 'error'])
   LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' = 'info';
 
-  /** host:port[,host:port…] */
-  @IsString() @Matches(BROKER_LIST, { message: 'KAFKA_BROKERS must be a comma-separated list of host:port' })
-  KAFKA_BROKERS!: string;
-
-  @IsString() @Matches(TOPIC_NAME, { message: 'KAFKA_TOPIC must be a Kafka topic name' })
-  KAFKA_TOPIC = DEFAULT_TOKEN_EVENTS_TOPIC;
-
-  /** The partition count the topic must have; checked at start (apps never create or alter topics). */
-  @EnvInt() @IsInt() @Min(1) @Max(10_000)
-  KAFKA_TOPIC_PARTITIONS = 16;
-
   @IsString() @Matches(/^[A-Za-z0-9._-]{1,255}$/, { message: 'KAFKA_GROUP_ID must be 1-255 of [A-Za-z0-9._-]' })
   KAFKA_GROUP_ID = 'ledger-consumer';
 
   /** Optional: rejected records are also published here (raw key, value and headers plus dlq-* headers). */
-  @IsOptional() @IsString() @Matches(TOPIC_NAME, { message: 'KAFKA_DLQ_TOPIC must be a Kafka topic name' })
+  @IsOptional() @IsString() @Matches(KAFKA_TOPIC_NAME, { message: 'KAFKA_DLQ_TOPIC must be a Kafka topic name' })
   KAFKA_DLQ_TOPIC?: string;
 
   /** Tries to copy a batch's dead letters to KAFKA_DLQ_TOPIC before leaving them for ledger:dlq-redrive. */
@@ -56,23 +44,6 @@ export class LedgerConfig extends JwtEnv {
   /** Upper bound of one DLQ send (kafkajs' own short retries included). */
   @EnvDurationMs() @IsInt({ message: 'DLQ_PUBLISH_TIMEOUT must be a duration such as 5s' }) @Min(100) @Max(60_000)
   DLQ_PUBLISH_TIMEOUT = 5_000;
-
-  @IsString() @Matches(/^[A-Za-z0-9._-]{1,255}$/)
-  KAFKA_CLIENT_ID = 'ledger-consumer';
-
-  @EnvBool() @IsBoolean()
-  KAFKA_SSL = false;
-
-  @IsOptional() @IsIn(['plain', 'scram-sha-256', 'scram-sha-512'])
-  KAFKA_SASL_MECHANISM?: 'plain' | 'scram-sha-256' | 'scram-sha-512';
-
-  @ValidateIf((c: LedgerConfig) => c.KAFKA_SASL_MECHANISM !== undefined)
-  @IsString({ message: 'KAFKA_SASL_USERNAME is required with KAFKA_SASL_MECHANISM' })
-  KAFKA_SASL_USERNAME?: string;
-
-  @ValidateIf((c: LedgerConfig) => c.KAFKA_SASL_MECHANISM !== undefined)
-  @IsString({ message: 'KAFKA_SASL_PASSWORD is required with KAFKA_SASL_MECHANISM' })
-  KAFKA_SASL_PASSWORD?: string;
 
   @EnvInt() @IsInt() @Min(3000) @Max(300_000)
   KAFKA_SESSION_TIMEOUT_MS = 30_000;
@@ -119,10 +90,6 @@ export class LedgerConfig extends JwtEnv {
   /** Largest number of buckets one timeline request may ask for. */
   @EnvInt() @IsInt() @Min(10) @Max(100_000)
   TIMELINE_MAX_BUCKETS = 1000;
-
-  get kafkaBrokers(): string[] {
-    return this.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean);
-  }
 
   get heartbeatIntervalMs(): number {
     return this.KAFKA_HEARTBEAT_INTERVAL_MS ?? Math.min(3000, Math.floor(this.KAFKA_SESSION_TIMEOUT_MS / 3));
