@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions, withDatabase } from '@chat-ledger/database';
+import { createKafka } from '@chat-ledger/kafka';
 import { issueToken } from '@chat-ledger/platform';
 import { findFreePort, OwnKafka, startOwnKafka } from '@chat-ledger/testing';
 import { ReconcileService } from '../../apps/ledger-consumer/src/index';
@@ -365,7 +366,7 @@ async function verify(
 }
 
 async function readTopic(brokers: string): Promise<Array<{ key: string; eventId: string }>> {
-  const kafka = new Kafka({ clientId: 'chaos-verifier', brokers: [brokers], logLevel: logLevel.NOTHING });
+  const kafka = createKafka({ KAFKA_BROKERS: brokers }, { clientId: 'chaos-verifier' });
   const consumer = kafka.consumer({ groupId: `chaos-verifier-${Date.now()}`, maxWaitTimeInMs: 100, sessionTimeout: 6000 });
   const out: Array<{ key: string; eventId: string }> = [];
   await consumer.connect();
@@ -430,7 +431,7 @@ async function injectPoison(databaseUrl: string, brokers: string): Promise<{ ref
   } finally {
     await db.end();
   }
-  const producer = new Kafka({ clientId: 'chaos-poison', brokers: [brokers], logLevel: logLevel.NOTHING }).producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+  const producer = createKafka({ KAFKA_BROKERS: brokers }, { clientId: 'chaos-poison' }).producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     const messages: Array<{ key: string; value: string }> = [{ key: `poison-${randomBytes(3).toString('hex')}`, value: `not json ${'x'.repeat(3_000)}` }];

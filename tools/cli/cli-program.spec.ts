@@ -9,7 +9,7 @@ function fakeEnv() {
     databaseUrl: () => {
       throw new Error('set DATABASE_URL, or run `npm start` first');
     },
-    kafkaBrokers: () => [],
+    kafkaConnection: () => ({}),
     out: (l) => out.push(l),
     err: (l) => err.push(l),
   };

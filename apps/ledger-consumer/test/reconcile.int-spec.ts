@@ -15,7 +15,7 @@ function cliEnv(databaseUrl: string) {
   const err: string[] = [];
   const env: CliEnv = {
     databaseUrl: () => databaseUrl,
-    kafkaBrokers: () => [],
+    kafkaConnection: () => ({}),
     out: (line) => out.push(line),
     err: (line) => err.push(line),
   };

@@ -20,7 +20,7 @@ describe('outbox CLI commands', () => {
     const err: string[] = [];
     const env: CliEnv = {
       databaseUrl: () => url,
-      kafkaBrokers: () => [],
+      kafkaConnection: () => ({}),
       out: (l) => out.push(l),
       err: (l) => err.push(l),
     };
@@ -40,7 +40,7 @@ describe('outbox CLI commands', () => {
   }
 
   it('registers the outbox commands', () => {
-    const program = buildCliProgram({ databaseUrl: () => url, kafkaBrokers: () => [], out: () => undefined, err: () => undefined }, () => undefined);
+    const program = buildCliProgram({ databaseUrl: () => url, kafkaConnection: () => ({}), out: () => undefined, err: () => undefined }, () => undefined);
     expect(program.commands.map((c) => c.name())).toEqual(expect.arrayContaining(['outbox:stats', 'outbox:list', 'outbox:replay', 'outbox:retry', 'outbox:skip']));
   });
 
