@@ -1,4 +1,4 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy, ValidateIf, ValidationArguments } from 'class-validator';
 import { EnvBool, EnvInt } from '@chat-ledger/platform';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -21,6 +21,22 @@ export const KAFKA_TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
  * so an address such as an unbracketed IPv6 one could never be reached.
  */
 const BROKER_LIST = /^\s*[^\s,:]+:\d{1,5}\s*(,\s*[^\s,:]+:\d{1,5}\s*)*$/;
+
+/**
+ * A SASL credential while KAFKA_SASL_MECHANISM is set: a string of at most `max` characters (loadConfig drops empty
+ * values, so at least one). One problem per key: "required" when it is missing, the length when it is too long.
+ */
+const SaslCredential = (max: number) =>
+  ValidateBy({
+    name: 'saslCredential',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && value.length >= 1 && value.length <= max,
+      defaultMessage: (args?: ValidationArguments) =>
+        typeof args?.value === 'string'
+          ? `${args.property} must be 1 to ${max} characters`
+          : `${args?.property} is required with KAFKA_SASL_MECHANISM`,
+    },
+  });
 
 /** What a Kafka client is built from (`createKafka`): the connection keys, as an app's config or a tool has them. */
 export interface KafkaConnectionSettings {
@@ -76,11 +92,11 @@ export function WithKafkaConnectionEnv<TBase extends EnvClass>(Base: TBase, opti
     KAFKA_SASL_MECHANISM?: KafkaSaslMechanism;
 
     @ValidateIf((config: KafkaConnectionSettings) => config.KAFKA_SASL_MECHANISM !== undefined)
-    @IsString({ message: 'KAFKA_SASL_USERNAME is required with KAFKA_SASL_MECHANISM' }) @Length(1, 500)
+    @SaslCredential(500)
     KAFKA_SASL_USERNAME?: string;
 
     @ValidateIf((config: KafkaConnectionSettings) => config.KAFKA_SASL_MECHANISM !== undefined)
-    @IsString({ message: 'KAFKA_SASL_PASSWORD is required with KAFKA_SASL_MECHANISM' }) @Length(1, 1000)
+    @SaslCredential(1000)
     KAFKA_SASL_PASSWORD?: string;
   }
   return KafkaConnectionEnvKeys;
