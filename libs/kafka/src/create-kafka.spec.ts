@@ -26,7 +26,12 @@ describe('createKafka / kafkaClientConfig', () => {
       KAFKA_SASL_USERNAME: 'u',
       KAFKA_SASL_PASSWORD: 'p',
     });
-    expect(config).toMatchObject({ clientId: 'ledger-consumer', brokers: ['a:9092', 'b:9093'], ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' } });
+    expect(config).toMatchObject({
+      clientId: 'ledger-consumer',
+      brokers: ['a:9092', 'b:9093'],
+      ssl: true,
+      sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' },
+    });
     expect(parseBrokers('x:1, y:2')).toEqual(['x:1', 'y:2']);
   });
 
@@ -37,7 +42,10 @@ describe('createKafka / kafkaClientConfig', () => {
     expect(plain).not.toHaveProperty('retry');
     expect(plain).not.toHaveProperty('sasl');
     expect(plain.ssl).toBe(false);
-    const tuned = kafkaClientConfig({ KAFKA_BROKERS: 'a:1', KAFKA_CLIENT_ID: 'c' }, { connectionTimeoutMs: 500, requestTimeoutMs: 2_000, retry: KAFKA_SHORT_RETRY });
+    const tuned = kafkaClientConfig(
+      { KAFKA_BROKERS: 'a:1', KAFKA_CLIENT_ID: 'c' },
+      { connectionTimeoutMs: 500, requestTimeoutMs: 2_000, retry: KAFKA_SHORT_RETRY },
+    );
     expect(tuned).toMatchObject({ connectionTimeout: 500, requestTimeout: 2_000, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 } });
   });
 
@@ -63,7 +71,11 @@ describe('createKafka / kafkaClientConfig', () => {
     emit(config, logLevel.WARN, { message: 'rebalancing', groupId: 'g' });
     emit(config, logLevel.INFO, { message: 'started' });
     expect(lines).toEqual([
-      { level: 'error', context: 'Kafka', message: { msg: 'kafkajs: Connection error', kafkajs_namespace: 'Connection', broker: 'a:1', error: 'ECONNREFUSED' } },
+      {
+        level: 'error',
+        context: 'Kafka',
+        message: { msg: 'kafkajs: Connection error', kafkajs_namespace: 'Connection', broker: 'a:1', error: 'ECONNREFUSED' },
+      },
       { level: 'warn', context: 'Kafka', message: { msg: 'kafkajs: rebalancing', kafkajs_namespace: 'Connection', groupId: 'g' } },
       { level: 'debug', context: 'Kafka', message: { msg: 'kafkajs: started', kafkajs_namespace: 'Connection' } },
     ]);

@@ -15,7 +15,8 @@ class HostEnv extends WithKafkaConnectionEnv(BaseEnv, {
   brokersRequired: (config) => (config as { RELAY_ENABLED?: unknown }).RELAY_ENABLED !== false,
   brokersRequiredHint: 'required unless RELAY_ENABLED=false',
 }) {
-  @EnvBool() @IsBoolean()
+  @EnvBool()
+  @IsBoolean()
   RELAY_ENABLED = true;
 }
 
@@ -34,7 +35,13 @@ const keysOf = (list: string[]) => new Set(list.map((p) => p.split(':')[0]));
 describe('Kafka env pieces', () => {
   it('defaults: the app client id, no TLS, no SASL, token-events with 16 partitions', () => {
     const env = loadConfig(AppEnv, { JWT_SECRET: SECRET, KAFKA_BROKERS: 'k:9092' });
-    expect(env).toMatchObject({ KAFKA_BROKERS: 'k:9092', KAFKA_CLIENT_ID: 'test-app', KAFKA_SSL: false, KAFKA_TOPIC: 'token-events', KAFKA_TOPIC_PARTITIONS: 16 });
+    expect(env).toMatchObject({
+      KAFKA_BROKERS: 'k:9092',
+      KAFKA_CLIENT_ID: 'test-app',
+      KAFKA_SSL: false,
+      KAFKA_TOPIC: 'token-events',
+      KAFKA_TOPIC_PARTITIONS: 16,
+    });
     expect(env.KAFKA_SASL_MECHANISM).toBeUndefined();
     // The piece writes the default out instead of importing libs/contracts; they must agree.
     expect(env.KAFKA_TOPIC).toBe(DEFAULT_TOKEN_EVENTS_TOPIC);
@@ -52,7 +59,13 @@ describe('Kafka env pieces', () => {
       KAFKA_TOPIC: 'tenant-a.token-events',
       KAFKA_TOPIC_PARTITIONS: '48',
     });
-    expect(env).toMatchObject({ KAFKA_CLIENT_ID: 'ledger-2', KAFKA_SSL: true, KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_TOPIC: 'tenant-a.token-events', KAFKA_TOPIC_PARTITIONS: 48 });
+    expect(env).toMatchObject({
+      KAFKA_CLIENT_ID: 'ledger-2',
+      KAFKA_SSL: true,
+      KAFKA_SASL_MECHANISM: 'scram-sha-256',
+      KAFKA_TOPIC: 'tenant-a.token-events',
+      KAFKA_TOPIC_PARTITIONS: 48,
+    });
   });
 
   it('a config missing KAFKA_BROKERS lists it, by name, with the other pieces’ problems', () => {
@@ -84,15 +97,29 @@ describe('Kafka env pieces', () => {
       'KAFKA_SASL_USERNAME: KAFKA_SASL_USERNAME is required with KAFKA_SASL_MECHANISM',
       'KAFKA_SASL_PASSWORD: KAFKA_SASL_PASSWORD is required with KAFKA_SASL_MECHANISM',
     ]);
-    expect(problems(AppEnv, { JWT_SECRET: SECRET, KAFKA_BROKERS: 'k:1', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u'.repeat(501), KAFKA_SASL_PASSWORD: 'p' })).toEqual([
-      'KAFKA_SASL_USERNAME: KAFKA_SASL_USERNAME must be 1 to 500 characters',
-    ]);
+    expect(
+      problems(AppEnv, {
+        JWT_SECRET: SECRET,
+        KAFKA_BROKERS: 'k:1',
+        KAFKA_SASL_MECHANISM: 'plain',
+        KAFKA_SASL_USERNAME: 'u'.repeat(501),
+        KAFKA_SASL_PASSWORD: 'p',
+      }),
+    ).toEqual(['KAFKA_SASL_USERNAME: KAFKA_SASL_USERNAME must be 1 to 500 characters']);
     expect(keysOf(problems(AppEnv, { JWT_SECRET: SECRET, KAFKA_BROKERS: 'k:1', KAFKA_SASL_MECHANISM: 'gssapi' }))).toEqual(
       new Set(['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']),
     );
-    expect(keysOf(problems(AppEnv, { JWT_SECRET: SECRET, KAFKA_BROKERS: 'k:1', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u'.repeat(501), KAFKA_SASL_PASSWORD: 'p'.repeat(1001) }))).toEqual(
-      new Set(['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']),
-    );
+    expect(
+      keysOf(
+        problems(AppEnv, {
+          JWT_SECRET: SECRET,
+          KAFKA_BROKERS: 'k:1',
+          KAFKA_SASL_MECHANISM: 'plain',
+          KAFKA_SASL_USERNAME: 'u'.repeat(501),
+          KAFKA_SASL_PASSWORD: 'p'.repeat(1001),
+        }),
+      ),
+    ).toEqual(new Set(['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']));
     // Credentials without a mechanism are ignored (kept, unused).
     expect(problems(AppEnv, { JWT_SECRET: SECRET, KAFKA_BROKERS: 'k:1', KAFKA_SASL_USERNAME: 'u' })).toEqual([]);
   });
@@ -108,7 +135,16 @@ describe('Kafka env pieces', () => {
       KAFKA_TOPIC_PARTITIONS: '0',
     });
     expect(keysOf(list)).toEqual(
-      new Set(['JWT_SECRET', 'KAFKA_BROKERS', 'KAFKA_CLIENT_ID', 'KAFKA_SSL', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_TOPIC', 'KAFKA_TOPIC_PARTITIONS']),
+      new Set([
+        'JWT_SECRET',
+        'KAFKA_BROKERS',
+        'KAFKA_CLIENT_ID',
+        'KAFKA_SSL',
+        'KAFKA_SASL_USERNAME',
+        'KAFKA_SASL_PASSWORD',
+        'KAFKA_TOPIC',
+        'KAFKA_TOPIC_PARTITIONS',
+      ]),
     );
     for (const problem of list) expect(problem.split(': ')[1]).toContain(problem.split(':')[0]);
     expect(list).toEqual(

@@ -32,9 +32,7 @@ const SaslCredential = (max: number) =>
     validator: {
       validate: (value: unknown) => typeof value === 'string' && value.length >= 1 && value.length <= max,
       defaultMessage: (args?: ValidationArguments) =>
-        typeof args?.value === 'string'
-          ? `${args.property} must be 1 to ${max} characters`
-          : `${args?.property} is required with KAFKA_SASL_MECHANISM`,
+        typeof args?.value === 'string' ? `${args.property} must be 1 to ${max} characters` : `${args?.property} is required with KAFKA_SASL_MECHANISM`,
     },
   });
 
@@ -82,13 +80,16 @@ export function WithKafkaConnectionEnv<TBase extends EnvClass>(Base: TBase, opti
     @Matches(BROKER_LIST, { message: brokersMessage })
     KAFKA_BROKERS?: string;
 
-    @IsString() @Matches(/^[A-Za-z0-9._-]{1,100}$/, { message: 'KAFKA_CLIENT_ID must be 1 to 100 characters of [A-Za-z0-9._-]' })
+    @IsString()
+    @Matches(/^[A-Za-z0-9._-]{1,100}$/, { message: 'KAFKA_CLIENT_ID must be 1 to 100 characters of [A-Za-z0-9._-]' })
     KAFKA_CLIENT_ID = options.clientId;
 
-    @EnvBool() @IsBoolean()
+    @EnvBool()
+    @IsBoolean()
     KAFKA_SSL = false;
 
-    @IsOptional() @IsIn(KAFKA_SASL_MECHANISMS as unknown as string[])
+    @IsOptional()
+    @IsIn(KAFKA_SASL_MECHANISMS as unknown as string[])
     KAFKA_SASL_MECHANISM?: KafkaSaslMechanism;
 
     @ValidateIf((config: KafkaConnectionSettings) => config.KAFKA_SASL_MECHANISM !== undefined)
@@ -105,11 +106,15 @@ export function WithKafkaConnectionEnv<TBase extends EnvClass>(Base: TBase, opti
 /** KAFKA_TOPIC (default `token-events`) and KAFKA_TOPIC_PARTITIONS (default 16) as a schema piece. */
 export function WithKafkaTopicEnv<TBase extends EnvClass>(Base: TBase) {
   class KafkaTopicEnvKeys extends Base implements KafkaTopicSettings {
-    @IsString() @Matches(KAFKA_TOPIC_NAME, { message: 'KAFKA_TOPIC must be a valid Kafka topic name' })
+    @IsString()
+    @Matches(KAFKA_TOPIC_NAME, { message: 'KAFKA_TOPIC must be a valid Kafka topic name' })
     KAFKA_TOPIC = DEFAULT_KAFKA_TOPIC;
 
     /** Partitions the topic must have; checked at start (assertTopicReady), never changed by the apps. */
-    @EnvInt() @IsInt() @Min(1) @Max(10_000)
+    @EnvInt()
+    @IsInt()
+    @Min(1)
+    @Max(10_000)
     KAFKA_TOPIC_PARTITIONS = 16;
   }
   return KafkaTopicEnvKeys;

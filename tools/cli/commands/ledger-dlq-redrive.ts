@@ -40,7 +40,9 @@ export const ledgerDlqRedriveCommand: CliCommand<DlqRedriveOptions> = {
         return 0;
       }
       for (const r of report.refused) env.out(`  refused dead letter ${r.id}: ${r.error}`);
-      env.out(`ledger:dlq-redrive: ${report.published} of ${report.pending} published to ${values.topic}${report.refused.length ? `, ${report.refused.length} refused by the topic` : ''}`);
+      env.out(
+        `ledger:dlq-redrive: ${report.published} of ${report.pending} published to ${values.topic}${report.refused.length ? `, ${report.refused.length} refused by the topic` : ''}`,
+      );
       return report.refused.length === 0 ? 0 : 1;
     } finally {
       await producer.disconnect().catch(() => undefined);

@@ -26,7 +26,11 @@ describe('GatewayConfig (composed of the JWT, Kafka and relay pieces)', () => {
   });
 
   it('lists every bad key of every piece at once', () => {
-    const keys = new Set(problems({ ...BASE, JWT_SECRET: 'short', KAFKA_BROKERS: 'k', KAFKA_SASL_MECHANISM: 'scram-sha-256', OUTBOX_BATCH_SIZE: '0', PORT: 'x' }).map((p) => p.split(':')[0]));
+    const keys = new Set(
+      problems({ ...BASE, JWT_SECRET: 'short', KAFKA_BROKERS: 'k', KAFKA_SASL_MECHANISM: 'scram-sha-256', OUTBOX_BATCH_SIZE: '0', PORT: 'x' }).map(
+        (p) => p.split(':')[0],
+      ),
+    );
     expect(keys).toEqual(new Set(['JWT_SECRET', 'KAFKA_BROKERS', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'OUTBOX_BATCH_SIZE', 'PORT']));
   });
 });

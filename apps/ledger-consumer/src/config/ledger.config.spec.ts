@@ -31,8 +31,15 @@ describe('LedgerConfig (composed of the JWT and Kafka pieces)', () => {
   });
 
   it('lists the Kafka pieces’ problems with its own keys', () => {
-    expect(problemKeys({ ...BASE, KAFKA_BROKERS: 'k:1', KAFKA_SASL_MECHANISM: 'plain', KAFKA_DLQ_TOPIC: 'bad topic', KAFKA_GROUP_ID: 'bad group', KAFKA_TOPIC_PARTITIONS: 'x' })).toEqual(
-      new Set(['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_DLQ_TOPIC', 'KAFKA_GROUP_ID', 'KAFKA_TOPIC_PARTITIONS']),
-    );
+    expect(
+      problemKeys({
+        ...BASE,
+        KAFKA_BROKERS: 'k:1',
+        KAFKA_SASL_MECHANISM: 'plain',
+        KAFKA_DLQ_TOPIC: 'bad topic',
+        KAFKA_GROUP_ID: 'bad group',
+        KAFKA_TOPIC_PARTITIONS: 'x',
+      }),
+    ).toEqual(new Set(['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_DLQ_TOPIC', 'KAFKA_GROUP_ID', 'KAFKA_TOPIC_PARTITIONS']));
   });
 });

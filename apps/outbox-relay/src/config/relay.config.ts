@@ -9,18 +9,24 @@ import { BaseEnv, EnvBool, EnvInt } from '@chat-ledger/platform';
  * (libs/outbox), plus where the outbox lives and where to serve /metrics.
  */
 export class RelayConfig extends WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(BaseEnv, RELAY_KAFKA_CONNECTION))) {
-  @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL!: string;
 
   /** Apply the outbox schema's migrations at start (under an advisory lock). */
-  @EnvBool() @IsBoolean()
+  @EnvBool()
+  @IsBoolean()
   DB_MIGRATE = true;
 
   @IsIn(['debug', 'info', 'warn', 'error'])
   LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' = 'info';
 
   /** When set, serves GET /metrics, /health and /health/ready on this port (0 = any free port). */
-  @IsOptional() @EnvInt() @IsInt() @Min(0) @Max(65535)
+  @IsOptional()
+  @EnvInt()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   METRICS_PORT?: number;
 
   @IsString()

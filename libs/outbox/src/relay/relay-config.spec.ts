@@ -28,12 +28,24 @@ describe('relay configuration', () => {
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
       logLevel: logLevel.NOTHING,
     });
-    expect(relayOptionsFromEnv(loadConfig(OutboxRelayEnv, { KAFKA_BROKERS: 'k:9092' }), 'postgres://db/x').kafka).toMatchObject({ connectionTimeout: 3_000, requestTimeout: 10_000 });
+    expect(relayOptionsFromEnv(loadConfig(OutboxRelayEnv, { KAFKA_BROKERS: 'k:9092' }), 'postgres://db/x').kafka).toMatchObject({
+      connectionTimeout: 3_000,
+      requestTimeout: 10_000,
+    });
     const lines: Array<[string, unknown]> = [];
-    const sink = { debug: (m: unknown) => lines.push(['debug', m]), warn: (m: unknown) => lines.push(['warn', m]), error: (m: unknown) => lines.push(['error', m]) };
+    const sink = {
+      debug: (m: unknown) => lines.push(['debug', m]),
+      warn: (m: unknown) => lines.push(['warn', m]),
+      error: (m: unknown) => lines.push(['error', m]),
+    };
     const kafka = relayOptionsFromEnv(env, 'postgres://db/x', sink).kafka;
     expect(kafka.logLevel).toBe(logLevel.WARN);
-    kafka.logCreator!(logLevel.WARN)({ namespace: 'Connection', level: logLevel.ERROR, label: 'ERROR', log: { timestamp: 'now', message: 'Connection error' } });
+    kafka.logCreator!(logLevel.WARN)({
+      namespace: 'Connection',
+      level: logLevel.ERROR,
+      label: 'ERROR',
+      log: { timestamp: 'now', message: 'Connection error' },
+    });
     expect(lines).toEqual([['debug', expect.objectContaining({ msg: 'kafkajs: Connection error' })]]);
   });
 
@@ -50,7 +62,10 @@ describe('relay configuration', () => {
       KAFKA_SASL_USERNAME: 'relay',
       KAFKA_SASL_PASSWORD: 's3cret',
     });
-    expect(relayOptionsFromEnv(env, 'postgres://db/x').kafka).toMatchObject({ ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'relay', password: 's3cret' } });
+    expect(relayOptionsFromEnv(env, 'postgres://db/x').kafka).toMatchObject({
+      ssl: true,
+      sasl: { mechanism: 'scram-sha-512', username: 'relay', password: 's3cret' },
+    });
   });
 
   it('reports every bad key at once', () => {

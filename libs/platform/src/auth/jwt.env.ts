@@ -11,15 +11,22 @@ type EnvClass = new (...args: any[]) => object;
  */
 export function WithJwtEnv<TBase extends EnvClass>(Base: TBase) {
   class JwtEnvKeys extends Base {
-    @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+    @IsString()
+    @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
     JWT_SECRET!: string;
 
     /** Tokens that live longer than this (exp - iat) are refused; `npm start` issues 30-day demo tokens. */
-    @EnvDurationMs() @IsInt({ message: 'JWT_MAX_LIFETIME must be a duration such as 30d' }) @Min(60_000) @Max(366 * 86_400_000)
+    @EnvDurationMs()
+    @IsInt({ message: 'JWT_MAX_LIFETIME must be a duration such as 30d' })
+    @Min(60_000)
+    @Max(366 * 86_400_000)
     JWT_MAX_LIFETIME = 30 * 86_400_000;
 
     /** Clock difference tolerated between token issuers and this process; keep it small. */
-    @EnvDurationMs() @IsInt({ message: 'JWT_CLOCK_SKEW must be a duration such as 30s' }) @Min(0) @Max(300_000)
+    @EnvDurationMs()
+    @IsInt({ message: 'JWT_CLOCK_SKEW must be a duration such as 30s' })
+    @Min(0)
+    @Max(300_000)
     JWT_CLOCK_SKEW = 30_000;
   }
   return JwtEnvKeys;
