@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions, withDatabase } from '@chat-ledger/database';
+import { createKafka } from '@chat-ledger/kafka';
 import { issueToken } from '@chat-ledger/platform';
 import { findFreePort, OwnKafka, startOwnKafka } from '@chat-ledger/testing';
 import { ReconcileService } from '../../apps/ledger-consumer/src/index';
@@ -92,16 +93,50 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
     KAFKA_TOPIC_PARTITIONS: String(o.partitions),
     LOG_LEVEL: 'info',
   };
-  const relayEnv = { ...baseEnv, OUTBOX_RETRY_BASE: '100ms', OUTBOX_RETRY_MAX: '2s', OUTBOX_MAX_ATTEMPTS: '3', OUTBOX_SEND_TIMEOUT: '5s', OUTBOX_REBALANCE_INTERVAL: '500ms' };
+  const relayEnv = {
+    ...baseEnv,
+    OUTBOX_RETRY_BASE: '100ms',
+    OUTBOX_RETRY_MAX: '2s',
+    OUTBOX_MAX_ATTEMPTS: '3',
+    OUTBOX_SEND_TIMEOUT: '5s',
+    OUTBOX_REBALANCE_INTERVAL: '500ms',
+  };
   const event = (line: string) => o.log(`  [${new Date().toISOString().slice(11, 23)}] ${line}`);
   const proc = (name: string, script: string, env: Record<string, string>, ready: string) =>
-    new ManagedProcess({ name, script: join(o.distDir, script), env, readyWhen: (l) => l.includes(ready), logFile: join(o.workDir, `${name}.log`), restartOnCrash: true, onEvent: event });
+    new ManagedProcess({
+      name,
+      script: join(o.distDir, script),
+      env,
+      readyWhen: (l) => l.includes(ready),
+      logFile: join(o.workDir, `${name}.log`),
+      restartOnCrash: true,
+      onEvent: event,
+    });
 
-  const gateway = proc('gateway', 'apps/chat-gateway/src/main.js', { ...baseEnv, PORT: String(gatewayPort), RELAY_ENABLED: 'false', RATE_LIMIT_WRITES_PER_SECOND: '0', DB_POOL_SIZE: '30' }, 'chat-gateway listening');
+  const gateway = proc(
+    'gateway',
+    'apps/chat-gateway/src/main.js',
+    { ...baseEnv, PORT: String(gatewayPort), RELAY_ENABLED: 'false', RATE_LIMIT_WRITES_PER_SECOND: '0', DB_POOL_SIZE: '30' },
+    'chat-gateway listening',
+  );
   const relays = [0, 1].map((i) => proc(`relay-${i}`, 'apps/outbox-relay/src/main.js', relayEnv, 'outbox relay running'));
   const ledgerPorts = await Promise.all(Array.from({ length: o.ledgers }, () => findFreePort()));
   const ledgers = ledgerPorts.map((_, i) =>
-    proc(`ledger-${i}`, 'apps/ledger-consumer/src/main.js', { ...baseEnv, PORT: String(ledgerPorts[i]), KAFKA_DLQ_TOPIC: 'token-events.dlq', DLQ_PUBLISH_TIMEOUT: '2s', KAFKA_SESSION_TIMEOUT_MS: '10000', KAFKA_HEARTBEAT_INTERVAL_MS: '1000', BATCH_RETRY_INITIAL: '50ms', BATCH_RETRY_MAX: '1s' }, 'ledger-consumer listening'),
+    proc(
+      `ledger-${i}`,
+      'apps/ledger-consumer/src/main.js',
+      {
+        ...baseEnv,
+        PORT: String(ledgerPorts[i]),
+        KAFKA_DLQ_TOPIC: 'token-events.dlq',
+        DLQ_PUBLISH_TIMEOUT: '2s',
+        KAFKA_SESSION_TIMEOUT_MS: '10000',
+        KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
+        BATCH_RETRY_INITIAL: '50ms',
+        BATCH_RETRY_MAX: '1s',
+      },
+      'ledger-consumer listening',
+    ),
   );
   const all = [gateway, ...relays, ...ledgers];
   const faultsDone = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
@@ -111,11 +146,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
     // Migrations first (the gateway's), then the rest.
     await gateway.start();
     await Promise.all([...ledgers.map((l) => l.start()), ...relays.map((r) => r.start())]);
-    o.log(`stack up: gateway :${gatewayPort}, 2 relays, ${o.ledgers} ledger-consumer(s), Apache Kafka ${kafka.brokers} (apps via ${kafka.faultyBrokers}), database ${dbName}`);
+    o.log(
+      `stack up: gateway :${gatewayPort}, 2 relays, ${o.ledgers} ledger-consumer(s), Apache Kafka ${kafka.brokers} (apps via ${kafka.faultyBrokers}), database ${dbName}`,
+    );
 
     const schedule = buildFaultSchedule(o.seed, o.loadMs, o.faultRounds);
     o.log(`fault schedule (seed ${o.seed}):`);
-    for (const f of schedule) o.log(`  +${(f.atMs / 1000).toFixed(1).padStart(6)} s  ${f.kind.padEnd(20)} ${f.durationMs} ms${f.kind.startsWith('kill') ? ` target #${f.target}` : ''}`);
+    for (const f of schedule)
+      o.log(
+        `  +${(f.atMs / 1000).toFixed(1).padStart(6)} s  ${f.kind.padEnd(20)} ${f.durationMs} ms${f.kind.startsWith('kill') ? ` target #${f.target}` : ''}`,
+      );
 
     const load = new LoadGenerator({
       baseUrl: `http://127.0.0.1:${gatewayPort}`,
@@ -274,8 +314,12 @@ async function verify(
   if (outbox.total !== expectedEvents) problems.push(`${outbox.total} outbox rows for ${expectedEvents} acknowledged writes`);
 
   // 3. Ledger: nothing lost, nothing applied twice, totals equal the acknowledged requests.
-  const [{ lost }] = await db.query(`SELECT count(*)::int AS lost FROM outbox.events o WHERE o.status = 'published' AND NOT EXISTS (SELECT 1 FROM ledger.entries e WHERE e.event_id = o.event_id)`);
-  const [{ extra }] = await db.query(`SELECT count(*)::int AS extra FROM ledger.entries e WHERE NOT EXISTS (SELECT 1 FROM outbox.events o WHERE o.event_id = e.event_id)`);
+  const [{ lost }] = await db.query(
+    `SELECT count(*)::int AS lost FROM outbox.events o WHERE o.status = 'published' AND NOT EXISTS (SELECT 1 FROM ledger.entries e WHERE e.event_id = o.event_id)`,
+  );
+  const [{ extra }] = await db.query(
+    `SELECT count(*)::int AS extra FROM ledger.entries e WHERE NOT EXISTS (SELECT 1 FROM outbox.events o WHERE o.event_id = e.event_id)`,
+  );
   if (lost > 0) problems.push(`${lost} published events are not in the ledger`);
   if (extra > 0) problems.push(`${extra} ledger entries have no outbox row`);
 
@@ -365,7 +409,7 @@ async function verify(
 }
 
 async function readTopic(brokers: string): Promise<Array<{ key: string; eventId: string }>> {
-  const kafka = new Kafka({ clientId: 'chaos-verifier', brokers: [brokers], logLevel: logLevel.NOTHING });
+  const kafka = createKafka({ KAFKA_BROKERS: brokers }, { clientId: 'chaos-verifier' });
   const consumer = kafka.consumer({ groupId: `chaos-verifier-${Date.now()}`, maxWaitTimeInMs: 100, sessionTimeout: 6000 });
   const out: Array<{ key: string; eventId: string }> = [];
   await consumer.connect();
@@ -404,7 +448,9 @@ async function readTopic(brokers: string): Promise<Array<{ key: string; eventId:
 async function scrapeDuplicates(ports: number[]): Promise<number> {
   let total = 0;
   for (const port of ports) {
-    const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '');
+    const text = await fetch(`http://127.0.0.1:${port}/metrics`)
+      .then((r) => r.text())
+      .catch(() => '');
     for (const line of text.split('\n')) {
       const m = /^ledger_duplicates_skipped_total(?:\{[^}]*\})? (\d+(?:\.\d+)?)$/.exec(line);
       if (m) total += Number(m[1]);
@@ -423,14 +469,20 @@ async function injectPoison(databaseUrl: string, brokers: string): Promise<{ ref
   await db.connect();
   let original: { partition_key: string; payload: { data: { tokens_delta: number } } } | undefined;
   try {
-    ({ rows: [original] } = await db.query(
+    ({
+      rows: [original],
+    } = await db.query(
       `SELECT partition_key, payload FROM outbox.events
         WHERE status = 'published' AND event_type = 'ledger.tokens.adjusted' ORDER BY random() LIMIT 1`,
     ));
   } finally {
     await db.end();
   }
-  const producer = new Kafka({ clientId: 'chaos-poison', brokers: [brokers], logLevel: logLevel.NOTHING }).producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+  const producer = createKafka({ KAFKA_BROKERS: brokers }, { clientId: 'chaos-poison' }).producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   await producer.connect();
   try {
     const messages: Array<{ key: string; value: string }> = [{ key: `poison-${randomBytes(3).toString('hex')}`, value: `not json ${'x'.repeat(3_000)}` }];

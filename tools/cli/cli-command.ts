@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { KafkaConnectionSettings } from '@chat-ledger/kafka';
 
 /** One `npm run cli -- <name> [args]` command, declared on commander and run with what it parsed. */
 export interface CliCommand<Options = Record<string, unknown>> {
@@ -13,11 +14,17 @@ export interface CliCommand<Options = Record<string, unknown>> {
 export interface CliEnv {
   /** DATABASE_URL, or the one of the `npm start` stack running from DATA_DIR. */
   databaseUrl(): string;
-  /** KAFKA_BROKERS, or the embedded broker of the running stack. */
-  kafkaBrokers(): string[];
+  /**
+   * The Kafka connection keys (libs/kafka): KAFKA_BROKERS with KAFKA_SSL and KAFKA_SASL_*, validated like the apps',
+   * or the embedded broker of the running stack (plaintext).
+   */
+  kafkaConnection(): KafkaConnectionSettings;
   out(line: string): void;
   err(line: string): void;
 }
+
+/** The client id of the CLI's Kafka clients, whatever KAFKA_CLIENT_ID the shell has (it may be an app's). */
+export const CLI_KAFKA_CLIENT_ID = 'chat-ledger-cli';
 
 /** For options given more than once (`--user-id a --user-id b`). */
 export function collect(value: string, previous: string[] = []): string[] {

@@ -9,7 +9,7 @@ function fakeEnv() {
     databaseUrl: () => {
       throw new Error('set DATABASE_URL, or run `npm start` first');
     },
-    kafkaBrokers: () => [],
+    kafkaConnection: () => ({}),
     out: (l) => out.push(l),
     err: (l) => err.push(l),
   };
@@ -22,7 +22,14 @@ describe('npm run cli (commander)', () => {
     await expect(runCli(['help'], help.env)).resolves.toBe(0);
     for (const c of COMMANDS) expect(help.text().out).toContain(c.name);
     expect(COMMANDS.map((c) => c.name)).toEqual([
-      'ledger:reconcile', 'kafka:tail', 'outbox:stats', 'outbox:list', 'outbox:replay', 'outbox:retry', 'outbox:skip', 'ledger:dlq-redrive',
+      'ledger:reconcile',
+      'kafka:tail',
+      'outbox:stats',
+      'outbox:list',
+      'outbox:replay',
+      'outbox:retry',
+      'outbox:skip',
+      'ledger:dlq-redrive',
     ]);
     const none = fakeEnv();
     await expect(runCli([], none.env)).resolves.toBe(0);
@@ -56,7 +63,11 @@ describe('npm run cli (commander)', () => {
     const demo: CliCommand<{ dryRun: boolean; tag?: string[] }> = {
       name: 'demo:run',
       summary: 'demo',
-      define: (c) => c.argument('<what>').option('--dry-run', 'x', false).option('--tag <t>', 'x', (v: string, p: string[] = []) => [...p, v]),
+      define: (c) =>
+        c
+          .argument('<what>')
+          .option('--dry-run', 'x', false)
+          .option('--tag <t>', 'x', (v: string, p: string[] = []) => [...p, v]),
       run: async (input) => {
         seen.push(input);
         return 7;

@@ -1,8 +1,13 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
+import { WithKafkaConnectionEnv } from '@chat-ledger/kafka';
+import { BaseEnv, loadConfig } from '@chat-ledger/platform';
 import { readStackState } from '../stack/stack-state';
-import type { CliEnv } from './cli-command';
+import { CLI_KAFKA_CLIENT_ID, CliEnv } from './cli-command';
 import { runCli } from './cli-program';
+
+/** The Kafka connection keys of the shell, validated as the apps validate theirs. */
+class CliKafkaEnv extends WithKafkaConnectionEnv(BaseEnv, { clientId: CLI_KAFKA_CLIENT_ID }) {}
 
 /** `npm run cli -- <command> [options]`: operator commands against the configured or running stack. */
 function processEnv(): CliEnv {
@@ -14,10 +19,12 @@ function processEnv(): CliEnv {
       if (!url) throw new Error('set DATABASE_URL, or run `npm start` first (the CLI then uses its embedded database)');
       return url;
     },
-    kafkaBrokers: () => {
-      const brokers = env.KAFKA_BROKERS ?? readStackState(dataDir)?.KAFKA_BROKERS;
+    kafkaConnection: () => {
+      if (env.KAFKA_BROKERS) return loadConfig(CliKafkaEnv, env);
+      const brokers = readStackState(dataDir)?.KAFKA_BROKERS;
       if (!brokers) throw new Error('set KAFKA_BROKERS, or run `npm start` first (the CLI then uses its embedded broker)');
-      return brokers.split(',').map((b) => b.trim()).filter(Boolean);
+      // The launcher's embedded broker listens in plaintext: the shell's KAFKA_SSL / KAFKA_SASL_* are not for it.
+      return { KAFKA_BROKERS: brokers };
     },
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n'),

@@ -15,7 +15,7 @@ function cliEnv(databaseUrl: string) {
   const err: string[] = [];
   const env: CliEnv = {
     databaseUrl: () => databaseUrl,
-    kafkaBrokers: () => [],
+    kafkaConnection: () => ({}),
     out: (line) => out.push(line),
     err: (line) => err.push(line),
   };
@@ -30,7 +30,14 @@ describe('ledger:reconcile', () => {
   const message = randomUUID();
   const events: TokenEvent[] = [
     aMessageEvent({ userId: users[0]!, conversationId: conversation, messageId: message, at: '2026-01-05T10:10:00Z' }),
-    aMessageEvent({ userId: users[0]!, conversationId: conversation, model: null, role: 'user', at: '2026-01-05T10:20:00Z', usage: { prompt_tokens: 0, completion_tokens: 0 } }),
+    aMessageEvent({
+      userId: users[0]!,
+      conversationId: conversation,
+      model: null,
+      role: 'user',
+      at: '2026-01-05T10:20:00Z',
+      usage: { prompt_tokens: 0, completion_tokens: 0 },
+    }),
     anAdjustmentEvent({ userId: users[0]!, conversationId: conversation, messageId: message, delta: -30, reason: 'refund', at: '2026-01-05T11:00:00Z' }),
     aMessageEvent({ userId: users[1]!, at: '2026-01-06T08:00:00Z', model: 'o3', usage: { prompt_tokens: 10, completion_tokens: 90, reasoning_tokens: 60 } }),
     anAdjustmentEvent({ userId: users[1]!, delta: 12, at: '2026-01-06T09:00:00Z' }),
@@ -83,9 +90,18 @@ describe('ledger:reconcile', () => {
       expect.arrayContaining([
         { table: 'user_totals', key: { user_id: users[0] }, kind: 'different', columns: { tokens_total: { expected: 120, actual: 125 } } },
         { table: 'conversation_totals', key: { conversation_id: conversation }, kind: 'different', columns: { messages_counted: { expected: 2, actual: 9 } } },
-        expect.objectContaining({ table: 'user_totals', key: { user_id: users[1] }, kind: 'different', columns: { cost_micros: expect.objectContaining({ actual: expect.any(Number) }) } }),
+        expect.objectContaining({
+          table: 'user_totals',
+          key: { user_id: users[1] },
+          kind: 'different',
+          columns: { cost_micros: expect.objectContaining({ actual: expect.any(Number) }) },
+        }),
         expect.objectContaining({ table: 'message_totals', key: { message_id: message }, kind: 'missing' }),
-        expect.objectContaining({ table: 'message_totals', kind: 'unexpected', columns: expect.objectContaining({ tokens_total: { expected: null, actual: 77 } }) }),
+        expect.objectContaining({
+          table: 'message_totals',
+          kind: 'unexpected',
+          columns: expect.objectContaining({ tokens_total: { expected: null, actual: 77 } }),
+        }),
         expect.objectContaining({ table: 'usage_hourly', kind: 'different', columns: { prompt_tokens: { expected: 10, actual: 11 } } }),
       ]),
     );

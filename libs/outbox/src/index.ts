@@ -8,7 +8,6 @@ export * from './writer/outbox-user-events';
 export * from './outbox-locks';
 export * from './relay/shard-assignment';
 export * from './relay/relay.env';
-export * from './relay/kafka-config';
 export * from './relay/relay-options';
 export * from './relay/kafka-publisher';
 export * from './relay/outbox-relay';

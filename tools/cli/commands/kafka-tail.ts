@@ -1,5 +1,5 @@
-import { Kafka, logLevel } from 'kafkajs';
-import type { CliCommand } from '../cli-command';
+import { createKafka } from '@chat-ledger/kafka';
+import { CLI_KAFKA_CLIENT_ID, CliCommand } from '../cli-command';
 
 type KafkaTailOptions = { topic: string; fromBeginning: boolean; limit?: string; idleMs: string };
 
@@ -17,7 +17,7 @@ export const kafkaTail: CliCommand<KafkaTailOptions> = {
     const limit = values.limit === undefined ? Infinity : Number(values.limit);
     const idleMs = Number(values.idleMs);
     if (!(limit > 0) || !(idleMs > 0)) throw new Error('--limit and --idle-ms must be positive numbers');
-    const kafka = new Kafka({ clientId: 'chat-ledger-cli', brokers: env.kafkaBrokers(), logLevel: logLevel.NOTHING });
+    const kafka = createKafka(env.kafkaConnection(), { clientId: CLI_KAFKA_CLIENT_ID });
     // A throwaway group: tailing must never move the ledger-consumer's offsets.
     const consumer = kafka.consumer({ groupId: `cli-tail-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 100, sessionTimeout: 6000 });
     await consumer.connect();

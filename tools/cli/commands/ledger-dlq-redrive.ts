@@ -1,8 +1,8 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '@chat-ledger/database';
+import { createKafka, KAFKA_TOPIC_NAME } from '@chat-ledger/kafka';
 import { redriveDeadLetters } from '../../../apps/ledger-consumer/src/index';
-import type { CliCommand } from '../cli-command';
+import { CLI_KAFKA_CLIENT_ID, CliCommand } from '../cli-command';
 
 type DlqRedriveOptions = { topic?: string; limit?: string; dryRun: boolean };
 
@@ -19,7 +19,7 @@ export const ledgerDlqRedriveCommand: CliCommand<DlqRedriveOptions> = {
       .option('--limit <n>', 'publish at most this many')
       .option('--dry-run', 'only count them', false),
   async run({ options: values }, env) {
-    if (!values.topic || !/^[A-Za-z0-9._-]{1,249}$/.test(values.topic)) {
+    if (!values.topic || !KAFKA_TOPIC_NAME.test(values.topic)) {
       env.err('--topic must name the DLQ topic (KAFKA_DLQ_TOPIC of the ledger-consumer)');
       return 2;
     }
@@ -30,7 +30,7 @@ export const ledgerDlqRedriveCommand: CliCommand<DlqRedriveOptions> = {
     }
     const db = new DataSource(buildDataSourceOptions({ url: env.databaseUrl(), schema: 'ledger', applicationName: 'ledger-dlq-redrive', poolSize: 2 }));
     await db.initialize();
-    const kafka = new Kafka({ clientId: 'chat-ledger-cli', brokers: env.kafkaBrokers(), logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+    const kafka = createKafka(env.kafkaConnection(), { clientId: CLI_KAFKA_CLIENT_ID, retry: { retries: 3 } });
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     try {
       if (!values.dryRun) await producer.connect();
@@ -40,7 +40,9 @@ export const ledgerDlqRedriveCommand: CliCommand<DlqRedriveOptions> = {
         return 0;
       }
       for (const r of report.refused) env.out(`  refused dead letter ${r.id}: ${r.error}`);
-      env.out(`ledger:dlq-redrive: ${report.published} of ${report.pending} published to ${values.topic}${report.refused.length ? `, ${report.refused.length} refused by the topic` : ''}`);
+      env.out(
+        `ledger:dlq-redrive: ${report.published} of ${report.pending} published to ${values.topic}${report.refused.length ? `, ${report.refused.length} refused by the topic` : ''}`,
+      );
       return report.refused.length === 0 ? 0 : 1;
     } finally {
       await producer.disconnect().catch(() => undefined);

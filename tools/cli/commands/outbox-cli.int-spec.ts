@@ -20,7 +20,7 @@ describe('outbox CLI commands', () => {
     const err: string[] = [];
     const env: CliEnv = {
       databaseUrl: () => url,
-      kafkaBrokers: () => [],
+      kafkaConnection: () => ({}),
       out: (l) => out.push(l),
       err: (l) => err.push(l),
     };
@@ -40,8 +40,10 @@ describe('outbox CLI commands', () => {
   }
 
   it('registers the outbox commands', () => {
-    const program = buildCliProgram({ databaseUrl: () => url, kafkaBrokers: () => [], out: () => undefined, err: () => undefined }, () => undefined);
-    expect(program.commands.map((c) => c.name())).toEqual(expect.arrayContaining(['outbox:stats', 'outbox:list', 'outbox:replay', 'outbox:retry', 'outbox:skip']));
+    const program = buildCliProgram({ databaseUrl: () => url, kafkaConnection: () => ({}), out: () => undefined, err: () => undefined }, () => undefined);
+    expect(program.commands.map((c) => c.name())).toEqual(
+      expect.arrayContaining(['outbox:stats', 'outbox:list', 'outbox:replay', 'outbox:retry', 'outbox:skip']),
+    );
   });
 
   it('outbox:stats prints the numbers', async () => {
@@ -111,7 +113,11 @@ describe('outbox CLI commands', () => {
     const held = await seed('cli-skip', 'pending', 2);
     const listed = await cli('outbox:list', '--held', '--user-id', 'cli-skip', '--json');
     expect(listed.code).toBe(0);
-    expect(JSON.parse(listed.out).list.map((r: { id: number }) => r.id).sort()).toEqual([...held].sort());
+    expect(
+      JSON.parse(listed.out)
+        .list.map((r: { id: number }) => r.id)
+        .sort(),
+    ).toEqual([...held].sort());
     const stats = await cli('outbox:stats');
     expect(stats.out).toMatch(new RegExp(`^  cli-skip  behind dead row ${dead} \\(20 attempts\\): broker said no$`, 'm'));
 

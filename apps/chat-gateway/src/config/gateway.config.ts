@@ -1,56 +1,84 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { OutboxRelayEnv } from '@chat-ledger/outbox';
-import { EnvBool, EnvDurationMs, EnvInt, WithJwtEnv } from '@chat-ledger/platform';
+import { WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
+import { RELAY_KAFKA_CONNECTION, WithOutboxRelayEnv } from '@chat-ledger/outbox';
+import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, WithJwtEnv } from '@chat-ledger/platform';
 
 /**
  * Environment of chat-gateway. Every key is validated at boot; all problems are reported at once.
- * The outbox relay's keys (KAFKA_*, OUTBOX_*) come from OutboxRelayEnv; KAFKA_BROKERS is required
- * while RELAY_ENABLED is true. The JWT_* keys come from libs/platform's WithJwtEnv.
+ * Composed of shared pieces: JWT_* (libs/platform), the Kafka connection and topic keys (libs/kafka; read the way
+ * a relay host reads them: KAFKA_BROKERS is required while RELAY_ENABLED is true) and the relay's OUTBOX_* keys
+ * (libs/outbox), plus the gateway's own below.
  */
-export class GatewayConfig extends WithJwtEnv(OutboxRelayEnv) {
-  @EnvInt() @IsInt() @Min(0) @Max(65535)
+export class GatewayConfig extends WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJwtEnv(BaseEnv), RELAY_KAFKA_CONNECTION))) {
+  @EnvInt()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
   @IsString()
   HOST = '0.0.0.0';
 
-  @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL!: string;
 
-  @EnvInt() @IsInt() @Min(1) @Max(200)
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  @Max(200)
   DB_POOL_SIZE = 20;
 
-  @EnvBool() @IsBoolean()
+  @EnvBool()
+  @IsBoolean()
   DB_MIGRATE = true;
 
   @IsIn(['debug', 'info', 'warn', 'error'])
   LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' = 'info';
 
-  @EnvInt() @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
+  @EnvInt()
+  @IsInt()
+  @Min(1024)
+  @Max(64 * 1024 * 1024)
   BODY_LIMIT_BYTES = 1024 * 1024;
 
-  @EnvInt() @IsInt() @Min(1) @Max(16 * 1024 * 1024)
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  @Max(16 * 1024 * 1024)
   MESSAGE_MAX_BYTES = 256 * 1024;
 
-  @EnvDurationMs() @IsInt({ message: 'IDEMPOTENCY_TTL must be a duration such as 24h' }) @Min(60_000)
+  @EnvDurationMs()
+  @IsInt({ message: 'IDEMPOTENCY_TTL must be a duration such as 24h' })
+  @Min(60_000)
   IDEMPOTENCY_TTL = 24 * 3_600_000;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   EVENT_SOURCE = 'chat-gateway';
 
   /** Sustained write requests per second per user (429 with Retry-After beyond); 0 turns the limit off. */
-  @EnvInt() @IsInt() @Min(0) @Max(100_000)
+  @EnvInt()
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
   RATE_LIMIT_WRITES_PER_SECOND = 20;
 
   /**
    * Writes a user may send at once; with the rate it makes the window (burst / rate seconds) in which at
    * most this many writes count. At most 10,000: the throttler keeps one timestamp per write in the window.
    */
-  @EnvInt() @IsInt() @Min(1) @Max(10_000)
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
   RATE_LIMIT_WRITES_BURST = 100;
 
   /** How long a round's budget reservation holds room when its assistant message never arrives. */
-  @EnvDurationMs() @IsInt({ message: 'BUDGET_RESERVATION_TTL must be a duration such as 10m' }) @Min(1000) @Max(24 * 3_600_000)
+  @EnvDurationMs()
+  @IsInt({ message: 'BUDGET_RESERVATION_TTL must be a duration such as 10m' })
+  @Min(1000)
+  @Max(24 * 3_600_000)
   BUDGET_RESERVATION_TTL = 10 * 60_000;
 
   /** A running task without a heartbeat (PATCH) for this long is shown as stalled. */
@@ -62,13 +90,15 @@ export class GatewayConfig extends WithJwtEnv(OutboxRelayEnv) {
   TASK_METADATA_MAX_BYTES = 16 * 1024;
 
   /** Run the outbox relay inside the gateway (default). Set false when standalone relays (`npm run start:relay`) do it. */
-  @EnvBool() @IsBoolean()
+  @EnvBool()
+  @IsBoolean()
   RELAY_ENABLED = true;
 
   /**
    * BENCHMARK ONLY (`npm run bench`, scenario 1c): store messages and adjustments without their outbox
    * rows to measure the outbox's cost. Events are then lost; never set it anywhere else.
    */
-  @EnvBool() @IsBoolean()
+  @EnvBool()
+  @IsBoolean()
   BENCH_SKIP_OUTBOX_WRITE = false;
 }

@@ -1,128 +1,142 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
-import { DEFAULT_TOKEN_EVENTS_TOPIC } from '@chat-ledger/contracts';
-import { EnvBool, EnvDurationMs, EnvInt, JwtEnv } from '@chat-ledger/platform';
-
-const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
-const BROKER_LIST = /^\s*[^\s,:]+:\d{1,5}\s*(,\s*[^\s,:]+:\d{1,5}\s*)*$/;
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { KAFKA_TOPIC_NAME, WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
+import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, WithJwtEnv } from '@chat-ledger/platform';
 
 /**
  * Environment of ledger-consumer. Every key is validated at boot; all problems are reported at once.
- * The JWT_* keys come from libs/platform's JwtEnv.
+ * Composed of shared pieces: JWT_* (libs/platform) and the Kafka connection and topic keys (libs/kafka; KAFKA_BROKERS
+ * always required, client id `ledger-consumer`), plus the ledger's own below (its consumer group, DLQ and
+ * consumer tuning among them).
  */
-export class LedgerConfig extends JwtEnv {
-  @EnvInt() @IsInt() @Min(0) @Max(65535)
+export class LedgerConfig extends WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJwtEnv(BaseEnv), { clientId: 'ledger-consumer' })) {
+  @EnvInt()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3001;
 
   @IsString()
   HOST = '0.0.0.0';
 
-  @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL!: string;
 
-  @EnvInt() @IsInt() @Min(2) @Max(200)
+  @EnvInt()
+  @IsInt()
+  @Min(2)
+  @Max(200)
   DB_POOL_SIZE = 10;
 
-  @EnvBool() @IsBoolean()
+  @EnvBool()
+  @IsBoolean()
   DB_MIGRATE = true;
 
-  @EnvDurationMs() @IsInt({ message: 'DB_STATEMENT_TIMEOUT must be a duration such as 30s' }) @Min(100)
+  @EnvDurationMs()
+  @IsInt({ message: 'DB_STATEMENT_TIMEOUT must be a duration such as 30s' })
+  @Min(100)
   DB_STATEMENT_TIMEOUT = 30_000;
 
   @IsIn(['debug', 'info', 'warn', 'error'])
   LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' = 'info';
 
-  /** host:port[,host:port…] */
-  @IsString() @Matches(BROKER_LIST, { message: 'KAFKA_BROKERS must be a comma-separated list of host:port' })
-  KAFKA_BROKERS!: string;
-
-  @IsString() @Matches(TOPIC_NAME, { message: 'KAFKA_TOPIC must be a Kafka topic name' })
-  KAFKA_TOPIC = DEFAULT_TOKEN_EVENTS_TOPIC;
-
-  /** The partition count the topic must have; checked at start (apps never create or alter topics). */
-  @EnvInt() @IsInt() @Min(1) @Max(10_000)
-  KAFKA_TOPIC_PARTITIONS = 16;
-
-  @IsString() @Matches(/^[A-Za-z0-9._-]{1,255}$/, { message: 'KAFKA_GROUP_ID must be 1-255 of [A-Za-z0-9._-]' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,255}$/, { message: 'KAFKA_GROUP_ID must be 1-255 of [A-Za-z0-9._-]' })
   KAFKA_GROUP_ID = 'ledger-consumer';
 
   /** Optional: rejected records are also published here (raw key, value and headers plus dlq-* headers). */
-  @IsOptional() @IsString() @Matches(TOPIC_NAME, { message: 'KAFKA_DLQ_TOPIC must be a Kafka topic name' })
+  @IsOptional()
+  @IsString()
+  @Matches(KAFKA_TOPIC_NAME, { message: 'KAFKA_DLQ_TOPIC must be a Kafka topic name' })
   KAFKA_DLQ_TOPIC?: string;
 
   /** Tries to copy a batch's dead letters to KAFKA_DLQ_TOPIC before leaving them for ledger:dlq-redrive. */
-  @EnvInt() @IsInt() @Min(1) @Max(20)
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  @Max(20)
   DLQ_PUBLISH_ATTEMPTS = 3;
 
   /** Upper bound of one DLQ send (kafkajs' own short retries included). */
-  @EnvDurationMs() @IsInt({ message: 'DLQ_PUBLISH_TIMEOUT must be a duration such as 5s' }) @Min(100) @Max(60_000)
+  @EnvDurationMs()
+  @IsInt({ message: 'DLQ_PUBLISH_TIMEOUT must be a duration such as 5s' })
+  @Min(100)
+  @Max(60_000)
   DLQ_PUBLISH_TIMEOUT = 5_000;
 
-  @IsString() @Matches(/^[A-Za-z0-9._-]{1,255}$/)
-  KAFKA_CLIENT_ID = 'ledger-consumer';
-
-  @EnvBool() @IsBoolean()
-  KAFKA_SSL = false;
-
-  @IsOptional() @IsIn(['plain', 'scram-sha-256', 'scram-sha-512'])
-  KAFKA_SASL_MECHANISM?: 'plain' | 'scram-sha-256' | 'scram-sha-512';
-
-  @ValidateIf((c: LedgerConfig) => c.KAFKA_SASL_MECHANISM !== undefined)
-  @IsString({ message: 'KAFKA_SASL_USERNAME is required with KAFKA_SASL_MECHANISM' })
-  KAFKA_SASL_USERNAME?: string;
-
-  @ValidateIf((c: LedgerConfig) => c.KAFKA_SASL_MECHANISM !== undefined)
-  @IsString({ message: 'KAFKA_SASL_PASSWORD is required with KAFKA_SASL_MECHANISM' })
-  KAFKA_SASL_PASSWORD?: string;
-
-  @EnvInt() @IsInt() @Min(3000) @Max(300_000)
+  @EnvInt()
+  @IsInt()
+  @Min(3000)
+  @Max(300_000)
   KAFKA_SESSION_TIMEOUT_MS = 30_000;
 
   /** Default: a third of the session timeout, at most 3 s. */
-  @IsOptional() @EnvInt() @IsInt() @Min(100) @Max(60_000)
+  @IsOptional()
+  @EnvInt()
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
   KAFKA_HEARTBEAT_INTERVAL_MS?: number;
 
   /** How long the broker may hold a fetch that has no new records yet. */
-  @EnvInt() @IsInt() @Min(10) @Max(30_000)
+  @EnvInt()
+  @IsInt()
+  @Min(10)
+  @Max(30_000)
   KAFKA_MAX_WAIT_MS = 100;
 
   /** Upper bound of one fetch per partition, hence of one batch (one transaction). */
-  @EnvInt() @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
+  @EnvInt()
+  @IsInt()
+  @Min(1024)
+  @Max(64 * 1024 * 1024)
   KAFKA_MAX_BYTES_PER_PARTITION = 1024 * 1024;
 
   /** Partitions whose batches are applied in parallel by this instance (each its own transaction). */
-  @EnvInt() @IsInt() @Min(1) @Max(64)
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  @Max(64)
   KAFKA_PARTITIONS_CONCURRENCY = 4;
 
   /** false: HTTP read API only (no consumer), e.g. for extra read replicas. */
-  @EnvBool() @IsBoolean()
+  @EnvBool()
+  @IsBoolean()
   KAFKA_CONSUMER_ENABLED = true;
 
   /** Backoff of a batch whose transaction failed (database down): initial delay, doubled up to the max. */
-  @EnvDurationMs() @IsInt({ message: 'BATCH_RETRY_INITIAL must be a duration such as 200ms' }) @Min(10)
+  @EnvDurationMs()
+  @IsInt({ message: 'BATCH_RETRY_INITIAL must be a duration such as 200ms' })
+  @Min(10)
   BATCH_RETRY_INITIAL = 200;
 
-  @EnvDurationMs() @IsInt({ message: 'BATCH_RETRY_MAX must be a duration such as 10s' }) @Min(10)
+  @EnvDurationMs()
+  @IsInt({ message: 'BATCH_RETRY_MAX must be a duration such as 10s' })
+  @Min(10)
   BATCH_RETRY_MAX = 10_000;
 
   /** A SIGTERM that has not finished stopping after this long exits the process with code 1. */
-  @EnvDurationMs() @IsInt({ message: 'SHUTDOWN_TIMEOUT must be a duration such as 30s' }) @Min(1000)
+  @EnvDurationMs()
+  @IsInt({ message: 'SHUTDOWN_TIMEOUT must be a duration such as 30s' })
+  @Min(1000)
   SHUTDOWN_TIMEOUT = 30_000;
 
   /** ISO 4217 currency of every price and cost of this deployment (costs are integer micro-units of it). */
-  @IsString() @Matches(/^[A-Z]{3}$/, { message: 'LEDGER_CURRENCY must be an ISO 4217 code such as USD' })
+  @IsString()
+  @Matches(/^[A-Z]{3}$/, { message: 'LEDGER_CURRENCY must be an ISO 4217 code such as USD' })
   LEDGER_CURRENCY = 'USD';
 
   /** JSON file of price versions loaded at start (versions already in the price book are kept as they are). */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   LEDGER_PRICES_FILE?: string;
 
   /** Largest number of buckets one timeline request may ask for. */
-  @EnvInt() @IsInt() @Min(10) @Max(100_000)
+  @EnvInt()
+  @IsInt()
+  @Min(10)
+  @Max(100_000)
   TIMELINE_MAX_BUCKETS = 1000;
-
-  get kafkaBrokers(): string[] {
-    return this.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean);
-  }
 
   get heartbeatIntervalMs(): number {
     return this.KAFKA_HEARTBEAT_INTERVAL_MS ?? Math.min(3000, Math.floor(this.KAFKA_SESSION_TIMEOUT_MS / 3));

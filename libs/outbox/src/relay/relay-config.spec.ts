@@ -1,6 +1,6 @@
 import { IsBoolean } from 'class-validator';
+import { logLevel } from 'kafkajs';
 import { ConfigValidationError, loadConfig } from '@chat-ledger/platform';
-import { buildKafkaConfig } from './kafka-config';
 import { relayOptionsFromEnv } from './relay-options';
 import { OutboxRelayEnv } from './relay.env';
 
@@ -20,6 +20,35 @@ describe('relay configuration', () => {
     });
   });
 
+  it('kafkajs settings of the relay: short retries, timeouts bounded by OUTBOX_SEND_TIMEOUT, kafkajs lines at debug', () => {
+    const env = loadConfig(OutboxRelayEnv, { KAFKA_BROKERS: 'k:9092', OUTBOX_SEND_TIMEOUT: '2s' });
+    expect(relayOptionsFromEnv(env, 'postgres://db/x').kafka).toMatchObject({
+      connectionTimeout: 2_000,
+      requestTimeout: 2_000,
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
+      logLevel: logLevel.NOTHING,
+    });
+    expect(relayOptionsFromEnv(loadConfig(OutboxRelayEnv, { KAFKA_BROKERS: 'k:9092' }), 'postgres://db/x').kafka).toMatchObject({
+      connectionTimeout: 3_000,
+      requestTimeout: 10_000,
+    });
+    const lines: Array<[string, unknown]> = [];
+    const sink = {
+      debug: (m: unknown) => lines.push(['debug', m]),
+      warn: (m: unknown) => lines.push(['warn', m]),
+      error: (m: unknown) => lines.push(['error', m]),
+    };
+    const kafka = relayOptionsFromEnv(env, 'postgres://db/x', sink).kafka;
+    expect(kafka.logLevel).toBe(logLevel.WARN);
+    kafka.logCreator!(logLevel.WARN)({
+      namespace: 'Connection',
+      level: logLevel.ERROR,
+      label: 'ERROR',
+      log: { timestamp: 'now', message: 'Connection error' },
+    });
+    expect(lines).toEqual([['debug', expect.objectContaining({ msg: 'kafkajs: Connection error' })]]);
+  });
+
   it('reads durations such as 12h, 30m, 250ms', () => {
     const env = loadConfig(OutboxRelayEnv, { KAFKA_BROKERS: 'k:9092', OUTBOX_RETENTION: '12h', OUTBOX_POLL_INTERVAL: '250ms', OUTBOX_RETRY_MAX: '30m' });
     expect([env.OUTBOX_RETENTION, env.OUTBOX_POLL_INTERVAL, env.OUTBOX_RETRY_MAX]).toEqual([43_200_000, 250, 1_800_000]);
@@ -33,7 +62,10 @@ describe('relay configuration', () => {
       KAFKA_SASL_USERNAME: 'relay',
       KAFKA_SASL_PASSWORD: 's3cret',
     });
-    expect(buildKafkaConfig(env)).toMatchObject({ ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'relay', password: 's3cret' } });
+    expect(relayOptionsFromEnv(env, 'postgres://db/x').kafka).toMatchObject({
+      ssl: true,
+      sasl: { mechanism: 'scram-sha-512', username: 'relay', password: 's3cret' },
+    });
   });
 
   it('reports every bad key at once', () => {

@@ -1,12 +1,22 @@
-import { buildKafkaConfig, KafkaLogSink } from './kafka-config';
+import { KAFKA_SHORT_RETRY, kafkaClientConfig, KafkaLogger } from '@chat-ledger/kafka';
 import type { OutboxRelayOptions } from './outbox-relay';
 import type { OutboxRelayEnv } from './relay.env';
 
 /** The relay's runtime options from its validated environment. */
-export function relayOptionsFromEnv(env: OutboxRelayEnv, databaseUrl: string, kafkaLog?: KafkaLogSink): OutboxRelayOptions {
+export function relayOptionsFromEnv(env: OutboxRelayEnv, databaseUrl: string, kafkaLog?: KafkaLogger): OutboxRelayOptions {
   return {
     databaseUrl,
-    kafka: buildKafkaConfig(env, kafkaLog),
+    // Retries are deliberately short: a send fails within a few seconds and the relay's own per-row backoff
+    // (attempts, next_attempt_at) takes over, so one outage never wedges the loop inside kafkajs. kafkajs logs every
+    // connection error of every retry; the relay logs failed batches itself, so kafkajs' lines go to debug.
+    kafka: kafkaClientConfig(env, {
+      logger: kafkaLog,
+      logLevel: 'warn',
+      logAllAtDebug: true,
+      connectionTimeoutMs: Math.min(3_000, env.OUTBOX_SEND_TIMEOUT),
+      requestTimeoutMs: env.OUTBOX_SEND_TIMEOUT,
+      retry: KAFKA_SHORT_RETRY,
+    }),
     brokersLabel: env.KAFKA_BROKERS ?? '',
     topic: env.KAFKA_TOPIC,
     topicPartitions: env.KAFKA_TOPIC_PARTITIONS,

@@ -1,84 +1,98 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
-import { EnvBool, EnvDurationMs, EnvInt } from '@chat-ledger/platform';
-
-export const KAFKA_SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
-export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
+import { IsInt, Max, Min } from 'class-validator';
+import { KafkaConnectionEnvOptions, KafkaConnectionSettings, KafkaTopicSettings, WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
+import { BaseEnv, EnvDurationMs, EnvInt } from '@chat-ledger/platform';
 
 const duration = (key: string, example: string) => ({ message: `${key} must be a duration such as ${example}` });
 
 /**
- * Environment keys of the outbox relay and its Kafka producer. Hosts extend this class (chat-gateway's
- * GatewayConfig, the standalone relay's RelayConfig), so every host validates the same keys the same way.
- * KAFKA_BROKERS is required unless the host sets RELAY_ENABLED=false.
+ * How a relay host reads libs/kafka's connection keys: client id `chat-ledger-outbox-relay`, and KAFKA_BROKERS
+ * required unless the host has RELAY_ENABLED=false (chat-gateway with standalone relays; a schema without
+ * RELAY_ENABLED always requires it).
  */
-export class OutboxRelayEnv {
-  /** Comma-separated host:port list. */
-  @ValidateIf((o: { RELAY_ENABLED?: boolean }) => o.RELAY_ENABLED !== false)
-  @Matches(/^\s*[^,\s]+:\d{1,5}\s*(,\s*[^,\s]+:\d{1,5}\s*)*$/, {
-    message: 'KAFKA_BROKERS must be a comma-separated host:port list (required unless RELAY_ENABLED=false)',
-  })
-  KAFKA_BROKERS?: string;
+export const RELAY_KAFKA_CONNECTION: KafkaConnectionEnvOptions = {
+  clientId: 'chat-ledger-outbox-relay',
+  brokersRequired: (config) => (config as { RELAY_ENABLED?: unknown }).RELAY_ENABLED !== false,
+  brokersRequiredHint: 'required unless RELAY_ENABLED=false',
+};
 
-  @IsString() @Length(1, 100)
-  KAFKA_CLIENT_ID = 'chat-ledger-outbox-relay';
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type KafkaEnvClass = new (...args: any[]) => KafkaConnectionSettings & KafkaTopicSettings;
 
-  @EnvBool() @IsBoolean()
-  KAFKA_SSL = false;
+/**
+ * The relay's own keys (OUTBOX_*) as a schema piece. It goes on top of libs/kafka's connection and topic pieces
+ * (the type requires them), so a host composes, e.g. chat-gateway's GatewayConfig
+ * `extends WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJwtEnv(BaseEnv), RELAY_KAFKA_CONNECTION)))`
+ * and the standalone relay's RelayConfig the same without the JWT piece.
+ */
+export function WithOutboxRelayEnv<TBase extends KafkaEnvClass>(Base: TBase) {
+  class OutboxRelayEnvKeys extends Base {
+    @EnvInt()
+    @IsInt()
+    @Min(1)
+    @Max(10_000)
+    OUTBOX_BATCH_SIZE = 500;
 
-  @IsOptional() @IsIn(KAFKA_SASL_MECHANISMS as unknown as string[])
-  KAFKA_SASL_MECHANISM?: KafkaSaslMechanism;
+    /** Polling fallback; LISTEN/NOTIFY wakes the relay at once when rows are written. */
+    @EnvDurationMs()
+    @IsInt(duration('OUTBOX_POLL_INTERVAL', '1s'))
+    @Min(10)
+    OUTBOX_POLL_INTERVAL = 1_000;
 
-  @ValidateIf((o: OutboxRelayEnv) => o.KAFKA_SASL_MECHANISM !== undefined)
-  @IsString({ message: 'KAFKA_SASL_USERNAME is required with KAFKA_SASL_MECHANISM' }) @Length(1, 500)
-  KAFKA_SASL_USERNAME?: string;
+    @EnvDurationMs()
+    @IsInt(duration('OUTBOX_RETRY_BASE', '200ms'))
+    @Min(1)
+    OUTBOX_RETRY_BASE = 200;
 
-  @ValidateIf((o: OutboxRelayEnv) => o.KAFKA_SASL_MECHANISM !== undefined)
-  @IsString({ message: 'KAFKA_SASL_PASSWORD is required with KAFKA_SASL_MECHANISM' }) @Length(1, 1000)
-  KAFKA_SASL_PASSWORD?: string;
+    @EnvDurationMs()
+    @IsInt(duration('OUTBOX_RETRY_MAX', '60s'))
+    @Min(1)
+    OUTBOX_RETRY_MAX = 60_000;
 
-  @IsString() @Matches(/^[A-Za-z0-9._-]{1,249}$/, { message: 'KAFKA_TOPIC must be a valid Kafka topic name' })
-  KAFKA_TOPIC = 'token-events';
+    /** A row becomes `dead` after this many failed publish attempts (default ≈ 12 minutes of outage with the default backoff). */
+    @EnvInt()
+    @IsInt()
+    @Min(1)
+    @Max(1_000)
+    OUTBOX_MAX_ATTEMPTS = 20;
 
-  /** Partitions the topic must have; checked at start, never changed by the apps. */
-  @EnvInt() @IsInt() @Min(1) @Max(10_000)
-  KAFKA_TOPIC_PARTITIONS = 16;
+    /** Published rows older than this are deleted (they are the replay source until then). */
+    @EnvDurationMs()
+    @IsInt(duration('OUTBOX_RETENTION', '7d'))
+    @Min(60_000)
+    OUTBOX_RETENTION = 7 * 86_400_000;
 
-  @EnvInt() @IsInt() @Min(1) @Max(10_000)
-  OUTBOX_BATCH_SIZE = 500;
+    @EnvDurationMs()
+    @IsInt(duration('OUTBOX_RETENTION_INTERVAL', '1m'))
+    @Min(1_000)
+    OUTBOX_RETENTION_INTERVAL = 60_000;
 
-  /** Polling fallback; LISTEN/NOTIFY wakes the relay at once when rows are written. */
-  @EnvDurationMs() @IsInt(duration('OUTBOX_POLL_INTERVAL', '1s')) @Min(10)
-  OUTBOX_POLL_INTERVAL = 1_000;
+    /** Upper bound for one Kafka send (connect + produce + kafkajs' own short retries). */
+    @EnvDurationMs()
+    @IsInt(duration('OUTBOX_SEND_TIMEOUT', '10s'))
+    @Min(100)
+    OUTBOX_SEND_TIMEOUT = 10_000;
 
-  @EnvDurationMs() @IsInt(duration('OUTBOX_RETRY_BASE', '200ms')) @Min(1)
-  OUTBOX_RETRY_BASE = 200;
+    /**
+     * A relay whose database session goes silent for this long (host lost, network cut without a reset) loses
+     * its shard leases to the other relays. Must exceed OUTBOX_SEND_TIMEOUT and OUTBOX_REBALANCE_INTERVAL.
+     */
+    @EnvDurationMs()
+    @IsInt(duration('OUTBOX_LEASE_TIMEOUT', '30s'))
+    @Min(1_000)
+    OUTBOX_LEASE_TIMEOUT = 30_000;
 
-  @EnvDurationMs() @IsInt(duration('OUTBOX_RETRY_MAX', '60s')) @Min(1)
-  OUTBOX_RETRY_MAX = 60_000;
-
-  /** A row becomes `dead` after this many failed publish attempts (default ≈ 12 minutes of outage with the default backoff). */
-  @EnvInt() @IsInt() @Min(1) @Max(1_000)
-  OUTBOX_MAX_ATTEMPTS = 20;
-
-  /** Published rows older than this are deleted (they are the replay source until then). */
-  @EnvDurationMs() @IsInt(duration('OUTBOX_RETENTION', '7d')) @Min(60_000)
-  OUTBOX_RETENTION = 7 * 86_400_000;
-
-  @EnvDurationMs() @IsInt(duration('OUTBOX_RETENTION_INTERVAL', '1m')) @Min(1_000)
-  OUTBOX_RETENTION_INTERVAL = 60_000;
-
-  /** Upper bound for one Kafka send (connect + produce + kafkajs' own short retries). */
-  @EnvDurationMs() @IsInt(duration('OUTBOX_SEND_TIMEOUT', '10s')) @Min(100)
-  OUTBOX_SEND_TIMEOUT = 10_000;
-
-  /**
-   * A relay whose database session goes silent for this long (host lost, network cut without a reset) loses
-   * its shard leases to the other relays. Must exceed OUTBOX_SEND_TIMEOUT and OUTBOX_REBALANCE_INTERVAL.
-   */
-  @EnvDurationMs() @IsInt(duration('OUTBOX_LEASE_TIMEOUT', '30s')) @Min(1_000)
-  OUTBOX_LEASE_TIMEOUT = 30_000;
-
-  /** How often a relay re-counts live relays and takes or gives up shard leases. */
-  @EnvDurationMs() @IsInt(duration('OUTBOX_REBALANCE_INTERVAL', '1s')) @Min(50)
-  OUTBOX_REBALANCE_INTERVAL = 1_000;
+    /** How often a relay re-counts live relays and takes or gives up shard leases. */
+    @EnvDurationMs()
+    @IsInt(duration('OUTBOX_REBALANCE_INTERVAL', '1s'))
+    @Min(50)
+    OUTBOX_REBALANCE_INTERVAL = 1_000;
+  }
+  return OutboxRelayEnvKeys;
 }
+
+/**
+ * Everything the relay reads and nothing else: the Kafka connection and topic keys and the OUTBOX_* keys. The type
+ * `relayOptionsFromEnv` and OutboxRelayModule take (a host's config matches it structurally), and a schema of its
+ * own for tests and bench.
+ */
+export class OutboxRelayEnv extends WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(BaseEnv, RELAY_KAFKA_CONNECTION))) {}

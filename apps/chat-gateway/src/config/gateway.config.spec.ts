@@ -1,0 +1,36 @@
+import 'reflect-metadata';
+import { ConfigValidationError, loadConfig } from '@chat-ledger/platform';
+import { GatewayConfig } from './gateway.config';
+
+const BASE = { DATABASE_URL: 'postgres://db/chat', JWT_SECRET: 'x'.repeat(32) };
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(GatewayConfig, env);
+  } catch (error) {
+    return (error as ConfigValidationError).problems;
+  }
+  return [];
+}
+
+describe('GatewayConfig (composed of the JWT, Kafka and relay pieces)', () => {
+  it('requires KAFKA_BROKERS while it hosts the relay (the default), and says so', () => {
+    expect(problems(BASE)).toEqual(['KAFKA_BROKERS: KAFKA_BROKERS must be a comma-separated host:port list (required unless RELAY_ENABLED=false)']);
+    expect(problems({ ...BASE, RELAY_ENABLED: 'true' })).toHaveLength(1);
+  });
+
+  it('needs no Kafka at all with RELAY_ENABLED=false', () => {
+    const config = loadConfig(GatewayConfig, { ...BASE, RELAY_ENABLED: 'false' });
+    expect(config).toMatchObject({ RELAY_ENABLED: false, KAFKA_CLIENT_ID: 'chat-ledger-outbox-relay', KAFKA_TOPIC: 'token-events', OUTBOX_BATCH_SIZE: 500 });
+    expect(config.KAFKA_BROKERS).toBeUndefined();
+  });
+
+  it('lists every bad key of every piece at once', () => {
+    const keys = new Set(
+      problems({ ...BASE, JWT_SECRET: 'short', KAFKA_BROKERS: 'k', KAFKA_SASL_MECHANISM: 'scram-sha-256', OUTBOX_BATCH_SIZE: '0', PORT: 'x' }).map(
+        (p) => p.split(':')[0],
+      ),
+    );
+    expect(keys).toEqual(new Set(['JWT_SECRET', 'KAFKA_BROKERS', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'OUTBOX_BATCH_SIZE', 'PORT']));
+  });
+});

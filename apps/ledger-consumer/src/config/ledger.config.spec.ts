@@ -1,0 +1,45 @@
+import 'reflect-metadata';
+import { ConfigValidationError, loadConfig } from '@chat-ledger/platform';
+import { LedgerConfig } from './ledger.config';
+
+const BASE = { DATABASE_URL: 'postgres://db/ledger', JWT_SECRET: 'x'.repeat(32) };
+
+function problemKeys(env: Record<string, string>): Set<string> {
+  try {
+    loadConfig(LedgerConfig, env);
+  } catch (error) {
+    return new Set((error as ConfigValidationError).problems.map((p) => p.split(':')[0]));
+  }
+  return new Set();
+}
+
+describe('LedgerConfig (composed of the JWT and Kafka pieces)', () => {
+  it('defaults: client id and group ledger-consumer, token-events with 16 partitions, no TLS or SASL', () => {
+    expect(loadConfig(LedgerConfig, { ...BASE, KAFKA_BROKERS: 'k:9092' })).toMatchObject({
+      KAFKA_CLIENT_ID: 'ledger-consumer',
+      KAFKA_GROUP_ID: 'ledger-consumer',
+      KAFKA_TOPIC: 'token-events',
+      KAFKA_TOPIC_PARTITIONS: 16,
+      KAFKA_SSL: false,
+      JWT_MAX_LIFETIME: 30 * 86_400_000,
+    });
+  });
+
+  it('always requires KAFKA_BROKERS, even with the consumer off (the readiness probe and the DLQ producer use it too)', () => {
+    expect(problemKeys(BASE)).toEqual(new Set(['KAFKA_BROKERS']));
+    expect(problemKeys({ ...BASE, KAFKA_CONSUMER_ENABLED: 'false' })).toEqual(new Set(['KAFKA_BROKERS']));
+  });
+
+  it('lists the Kafka pieces’ problems with its own keys', () => {
+    expect(
+      problemKeys({
+        ...BASE,
+        KAFKA_BROKERS: 'k:1',
+        KAFKA_SASL_MECHANISM: 'plain',
+        KAFKA_DLQ_TOPIC: 'bad topic',
+        KAFKA_GROUP_ID: 'bad group',
+        KAFKA_TOPIC_PARTITIONS: 'x',
+      }),
+    ).toEqual(new Set(['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_DLQ_TOPIC', 'KAFKA_GROUP_ID', 'KAFKA_TOPIC_PARTITIONS']));
+  });
+});
