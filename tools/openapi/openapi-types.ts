@@ -1,8 +1,8 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { execFile } from 'node:child_process';
 import { dirname } from 'node:path';
-import { gatewayOpenApiDocument } from '../../apps/chat-gateway/src/openapi';
-import { ledgerOpenApiDocument } from '../../apps/ledger-consumer/src/openapi';
+import { gatewayOpenApiDocument } from '../../apps/chat-gateway/src';
+import { ledgerOpenApiDocument } from '../../apps/ledger-consumer/src';
 
 /** The apps that serve an OpenAPI document, and where the types generated from it are checked in. */
 export const OPENAPI_APPS = [

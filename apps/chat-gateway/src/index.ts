@@ -4,3 +4,5 @@
  */
 // Schema (bench/ migrates a database of its own)
 export { CHAT_MIGRATIONS, CHAT_SCHEMA } from './database/chat-migrations';
+// The OpenAPI document without a database (npm run openapi:types)
+export { gatewayOpenApiDocument } from './openapi';

@@ -14,3 +14,5 @@ export { LedgerConfig } from './config/ledger.config';
 export { toJournalRow } from './ingest/consumed-record';
 export type { ConsumedRecord, JournalRow } from './ingest/consumed-record';
 export { APPLY_SQL } from './ingest/ledger-write.repository';
+// The OpenAPI document without a database (npm run openapi:types)
+export { ledgerOpenApiDocument } from './openapi';
