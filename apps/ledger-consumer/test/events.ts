@@ -15,10 +15,16 @@ import {
   TokenUsage,
   TokensAdjustedEvent,
   tokensAdjustedV1,
+  usageDifference,
+  usageUpsertedV1,
+  UsageUpsertedV1Event,
+  ZERO_USAGE,
 } from '@chat-ledger/contracts';
 import type { ConsumedRecord } from '../src/ingest/consumed-record';
 
 export type TokenEvent = ChatMessageRecordedEvent | TokensAdjustedEvent | ChatMessageRecordedV2Event | TokensAdjustedV2Event;
+/** Every event a test may apply (usage records have their own expectations, not expected-totals.ts). */
+export type AnyTokenEvent = TokenEvent | UsageUpsertedV1Event;
 
 /** A chat.message.recorded v1 envelope, valid by default. */
 export function aMessageEvent(o: {
@@ -146,10 +152,51 @@ export function anAdjustmentEventV2(o: {
   });
 }
 
+/** Full token usage from the parts a test names (total = prompt + completion). */
+export function usageOf(u: Partial<TokenUsageV2> & { prompt_tokens: number; completion_tokens: number }): TokenUsageV2 {
+  return { ...ZERO_USAGE, ...u, total_tokens: u.prompt_tokens + u.completion_tokens };
+}
+
+/**
+ * A ledger.usage.upserted v1 envelope as the gateway writes it for one accepted revision: its full usage and
+ * the delta to `previous` (the revision counted before it, with its usage), or none for the first.
+ */
+export function aUsageRecordEvent(o: {
+  userId: string;
+  source?: string;
+  externalId: string;
+  revision: number;
+  usage: TokenUsageV2;
+  previous?: { revision: number; usage: TokenUsageV2 };
+  conversationId?: string | null;
+  model?: string | null;
+  channel?: string | null;
+  operation?: string | null;
+  at?: string;
+}): UsageUpsertedV1Event {
+  return buildEnvelope(usageUpsertedV1, {
+    source: 'chat-gateway',
+    occurredAt: o.at ?? '2026-11-20T10:00:00.000000Z',
+    data: {
+      user_id: o.userId,
+      conversation_id: o.conversationId ?? null,
+      source: o.source ?? 'agents',
+      external_id: o.externalId,
+      revision: o.revision,
+      previous_revision: o.previous?.revision ?? null,
+      model: o.model === undefined ? 'gpt-4o' : o.model,
+      channel: o.channel ?? null,
+      operation: o.operation ?? null,
+      usage: o.usage,
+      delta: usageDifference(o.usage, o.previous?.usage ?? ZERO_USAGE),
+    },
+  });
+}
+
 export const encode = (event: unknown) => Buffer.from(JSON.stringify(event));
 
 /** Records as if consumed from topic/partition starting at `firstOffset` (for applying without Kafka). */
-export function recordsOf(events: Array<TokenEvent | Buffer>, position: { topic?: string; partition?: number; firstOffset?: number } = {}): ConsumedRecord[] {
+export function recordsOf(events: Array<AnyTokenEvent | Buffer>, position: { topic?: string; partition?: number; firstOffset?: number } = {}): ConsumedRecord[] {
   return events.map((e, i) => ({
     topic: position.topic ?? 'token-events',
     partition: position.partition ?? 0,

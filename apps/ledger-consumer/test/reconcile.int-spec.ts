@@ -63,6 +63,7 @@ describe('ledger:reconcile', () => {
       ['conversation_totals', 0],
       ['message_totals', 0],
       ['usage_hourly', 0],
+      ['usage_records', 0],
     ]);
     const cli = cliEnv(ledger.databaseUrl);
     await expect(runCli(['ledger:reconcile'], cli.env)).resolves.toBe(0);
@@ -85,6 +86,7 @@ describe('ledger:reconcile', () => {
       ['conversation_totals', 1],
       ['message_totals', 2],
       ['usage_hourly', 1],
+      ['usage_records', 0],
     ]);
     expect(report.details).toEqual(
       expect.arrayContaining([

@@ -5,6 +5,7 @@ import { pgErrorCode } from '@chat-ledger/database';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
 import { ConsumedRecord, DeadLetterRow, JournalRow, NoticeRow, toDeadLetterRow, toLedgerRow } from './consumed-record';
 import { LedgerWriteRepository, SequenceAnomaly } from './ledger-write.repository';
+import { UsageRecordsRepository } from './usage-records.repository';
 
 /** A record after decoding: a journal row to apply, a notice to keep, or a dead letter to store. */
 export type PreparedItem =
@@ -54,6 +55,7 @@ export class ApplyBatchUseCase {
   constructor(
     private readonly dataSource: DataSource,
     private readonly ledger: LedgerWriteRepository,
+    private readonly usageRecords: UsageRecordsRepository,
     private readonly metrics: LedgerMetrics,
   ) {}
 
@@ -145,12 +147,20 @@ export class ApplyBatchUseCase {
     return this.dataSource.transaction(async (manager) => {
       const mismatches = await this.ledger.ownerMismatches(manager, journal);
       const kept = await this.ledger.storeNotices(manager, notices);
-      const toApply = journal.filter((row) => !mismatches.has(row.event_id));
+      const owned = journal.filter((row) => !mismatches.has(row.event_id));
       for (const [eventId, owner] of mismatches) {
         const { row, record } = byId.get(eventId)! as { row: JournalRow; record: ConsumedRecord };
         deadLetters.push(
           rejectedEvent(record, row, 'conversation_owner_mismatch', `conversation ${row.conversation_id} belongs to user ${owner}, not ${row.user_id}: the event is not counted`),
         );
+      }
+      // After the owner check: a usage record's revision is rebased on the rows counted before it, so only
+      // rows that will be counted may become the base of a later one.
+      const rebased = await this.usageRecords.rebase(manager, owned);
+      const toApply = rebased.rows.filter((row) => !rebased.mismatches.has(row.event_id));
+      for (const [eventId, problem] of rebased.mismatches) {
+        const { row, record } = byId.get(eventId)! as { row: JournalRow; record: ConsumedRecord };
+        deadLetters.push(rejectedEvent(record, row, 'usage_record_mismatch', problem));
       }
       const result = await this.ledger.applyJournal(manager, toApply);
       for (const eventId of [...result.conflicts, ...kept.conflicts]) {

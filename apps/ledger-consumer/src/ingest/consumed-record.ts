@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IHeaders } from 'kafkajs';
-import { BUDGET_THRESHOLD_CROSSED, CHAT_MESSAGE_RECORDED, DecodedTokenEvent, DecodeResult, TASK_COMPLETED, TOKENS_ADJUSTED } from '@chat-ledger/contracts';
+import { BUDGET_THRESHOLD_CROSSED, CHAT_MESSAGE_RECORDED, DecodedTokenEvent, DecodeResult, TASK_COMPLETED, TOKENS_ADJUSTED, USAGE_UPSERTED } from '@chat-ledger/contracts';
 
 /** One Kafka record as the ledger sees it: where it came from and its raw bytes. */
 export interface ConsumedRecord {
@@ -49,6 +49,18 @@ export interface JournalRow {
   user_seq: number | null;
   /** SHA-256 (hex) of the decoded event: two copies of one event id with another digest are a conflict. */
   payload_digest: string;
+  /** Usage records only: the record (its source is the row's source) and the revision this row applies. */
+  external_id?: string;
+  revision?: number;
+  /**
+   * Usage records only, not stored: what the ledger had counted for the record before this row (the row's
+   * token columns are the difference to it), so the row's cost is cost(base + row) - cost(base).
+   */
+  base_prompt_tokens?: number;
+  base_completion_tokens?: number;
+  base_cached_tokens?: number;
+  base_cache_write_tokens?: number;
+  base_reasoning_tokens?: number;
 }
 
 /**
@@ -102,6 +114,8 @@ export interface HeaderJson {
 export const MESSAGE_REASON = 'message';
 /** The reason code of journal rows of task.completed events (the usage a task reported). */
 export const TASK_REASON = 'task';
+/** The reason code of journal rows of ledger.usage.upserted events. */
+export const USAGE_RECORD_REASON = 'usage_record';
 
 type Position = Pick<JournalRow, 'kafka_topic' | 'kafka_partition' | 'kafka_offset'>;
 type Base = Pick<JournalRow, 'event_id' | 'event_type' | 'event_version' | 'source' | 'occurred_at' | 'user_seq' | 'payload_digest'>;
@@ -112,7 +126,10 @@ type MapperOf<T extends CountedEvent['type']> = (event: Extract<CountedEvent, { 
  * compile here until the ledger says how to count it. Bucketing time (`effective_at`): when the tokens were
  * spent — the envelope's occurred_at for a message (the gateway sets it to the message's created_at), and
  * data.triggered_at for an adjustment (the envelope time of an adjustment is when it was recorded, which
- * may be much later than the work it accounts for). Notice types (NOTICE_TYPES) are the only ones left out.
+ * may be much later than the work it accounts for). A usage record's row names the reporting system as its
+ * source (the record is (source, external_id)) and starts out as the revision's full usage; the apply
+ * transaction rebases it on what the ledger counted for the record (ingest/usage-records.repository.ts).
+ * Notice types (NOTICE_TYPES) are the only ones left out.
  */
 const JOURNAL_MAPPERS: { [T in CountedEvent['type']]: MapperOf<T> } = {
   [CHAT_MESSAGE_RECORDED]: ({ data: d, occurred_at }, base, position) => ({
@@ -170,6 +187,26 @@ const JOURNAL_MAPPERS: { [T in CountedEvent['type']]: MapperOf<T> } = {
     task_id: d.task_id,
     task_kind: d.kind,
     effective_at: d.completed_at,
+    ...position,
+  }),
+  [USAGE_UPSERTED]: ({ data: d, occurred_at }, base, position) => ({
+    ...base,
+    source: d.source,
+    user_id: d.user_id,
+    conversation_id: d.conversation_id,
+    message_id: null,
+    role: null,
+    model: d.model,
+    reason: USAGE_RECORD_REASON,
+    tokens_delta: d.usage.total_tokens,
+    ...d.usage,
+    channel: d.channel,
+    operation: d.operation,
+    task_id: null,
+    task_kind: null,
+    effective_at: occurred_at,
+    external_id: d.external_id,
+    revision: d.revision,
     ...position,
   }),
 };

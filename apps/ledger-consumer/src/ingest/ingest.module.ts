@@ -5,11 +5,13 @@ import { DeadLetterPublisher } from './dead-letter-publisher';
 import { KafkaClients } from './kafka-clients';
 import { LedgerWriteRepository } from './ledger-write.repository';
 import { TokenEventsConsumer } from './token-events.consumer';
+import { UsageRecordsRepository } from './usage-records.repository';
 
 @Module({
   providers: [
     { provide: KafkaClients, useFactory: (config: LedgerConfig) => new KafkaClients(config), inject: [LedgerConfig] },
     LedgerWriteRepository,
+    UsageRecordsRepository,
     ApplyBatchUseCase,
     DeadLetterPublisher,
     TokenEventsConsumer,

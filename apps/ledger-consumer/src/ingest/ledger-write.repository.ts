@@ -8,7 +8,7 @@ const JOURNAL_COLUMNS = [
   'event_id', 'event_type', 'event_version', 'source', 'user_id', 'conversation_id', 'message_id', 'role', 'model', 'reason',
   'tokens_delta', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cache_write_tokens', 'reasoning_tokens', 'total_tokens',
   'occurred_at', 'effective_at', 'kafka_topic', 'kafka_partition', 'kafka_offset', 'user_seq', 'channel', 'operation',
-  'task_id', 'task_kind',
+  'task_id', 'task_kind', 'external_id', 'revision',
 ] as const;
 
 /**
@@ -26,7 +26,9 @@ WITH input AS (
     message_id uuid, role text, model text, reason text, tokens_delta bigint, prompt_tokens bigint,
     completion_tokens bigint, cached_tokens bigint, cache_write_tokens bigint, reasoning_tokens bigint, total_tokens bigint,
     occurred_at timestamptz, effective_at timestamptz, kafka_topic text, kafka_partition integer, kafka_offset bigint,
-    user_seq bigint, channel text, operation text, task_id uuid, task_kind text, payload_digest text)
+    user_seq bigint, channel text, operation text, task_id uuid, task_kind text, payload_digest text, external_id text, revision bigint,
+    base_prompt_tokens bigint, base_completion_tokens bigint, base_cached_tokens bigint, base_cache_write_tokens bigint,
+    base_reasoning_tokens bigint)
 ),
 priced AS (
   SELECT i.*, p.effective_from AS price_effective_from, ${costSql('i', 'p')} AS cost_micros

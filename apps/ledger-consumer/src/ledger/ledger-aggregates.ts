@@ -1,4 +1,4 @@
-import { CHAT_MESSAGE_RECORDED, TOKENS_ADJUSTED } from '@chat-ledger/contracts';
+import { CHAT_MESSAGE_RECORDED, TOKENS_ADJUSTED, USAGE_UPSERTED } from '@chat-ledger/contracts';
 
 /**
  * Every balance table is a GROUP BY over journal rows (ledger.entries). These definitions are the one
@@ -119,7 +119,34 @@ export const USAGE_HOURLY: BalanceTable = {
   columns: [...COUNTS, add('tokens_delta', 'coalesce(sum(tokens_delta), 0)'), ...USAGE, ...COST],
 };
 
-export const BALANCE_TABLES: readonly BalanceTable[] = [USER_TOTALS, CONVERSATION_TOTALS, MESSAGE_TOTALS, USAGE_HOURLY];
+/**
+ * Usage records (ledger.usage.upserted) as the ledger counted them: per (source, external_id) the latest
+ * revision applied and the sum of its journal rows, which is that revision's usage because every row counts
+ * the difference to the rows before it. The consumer rebases each new revision on this row
+ * (ingest/usage-records.repository.ts). Identity columns are the same on every row of a record (an event
+ * naming other ones is a dead letter), so the least of them is that value.
+ */
+export const USAGE_RECORDS: BalanceTable = {
+  name: 'usage_records',
+  table: 'ledger.usage_records',
+  key: [
+    { name: 'source', expr: 'source' },
+    { name: 'external_id', expr: 'external_id' },
+  ],
+  where: `event_type = '${USAGE_UPSERTED}'`,
+  columns: [
+    leastOf('user_id', 'min(user_id)'),
+    leastOf('conversation_id', 'min(conversation_id::text)::uuid'),
+    leastOf('model', 'min(model)'),
+    leastOf('channel', 'min(channel)'),
+    leastOf('operation', 'min(operation)'),
+    { name: 'revision', expr: 'max(revision)', merge: 'greatest' },
+    add('events_count', 'count(*)'),
+    ...USAGE,
+  ],
+};
+
+export const BALANCE_TABLES: readonly BalanceTable[] = [USER_TOTALS, CONVERSATION_TOTALS, MESSAGE_TOTALS, USAGE_HOURLY, USAGE_RECORDS];
 
 const positions = (n: number) => Array.from({ length: n }, (_, i) => i + 1).join(', ');
 

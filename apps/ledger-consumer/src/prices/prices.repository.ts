@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { rfc3339 } from '@chat-ledger/database';
 import { BALANCE_TABLES, COST_CORRECTED, foldUpsert } from '../ledger/ledger-aggregates';
-import { costSql, priceInEffectSql } from './cost-sql';
+import { costSql, priceInEffectSql, usageRecordBaseSql } from './cost-sql';
 
 export interface PriceRow {
   model: string;
@@ -32,15 +32,17 @@ const COLUMNS = `model, ${rfc3339('effective_from')} AS effective_from, currency
 /**
  * Every applied event of [from, to) (optionally of some models) with what it costs at the current price book
  * and the correction that brings what was counted for it (its original cost plus earlier corrections) there.
- * Events priced right already, and events still without a price, need none.
+ * Events priced right already, and events still without a price, need none. A usage record's row is priced
+ * as the difference it made to its record, so it brings what its record had counted before it (`b`).
  */
 const REPRICE_CHANGES = `
   targets AS (
-    SELECT e.*,
+    SELECT e.*, b.*,
            coalesce(c.cost, 0) AS corrected_cost, coalesce(c.unpriced, 0) AS corrected_unpriced
       FROM ledger.entries e
       LEFT JOIN LATERAL (SELECT sum(x.cost_micros) AS cost, sum(x.unpriced) AS unpriced
                            FROM ledger.entries x WHERE x.corrects_event_id = e.event_id) c ON true
+      ${usageRecordBaseSql('e')}
      WHERE e.event_type <> '${COST_CORRECTED}' AND e.effective_at >= $1::timestamptz AND e.effective_at < $2::timestamptz
        AND ($3::text[] IS NULL OR e.model = ANY($3::text[]))
   ),

@@ -4,13 +4,22 @@ import { chatMessageRecordedV2 } from '../events/chat-message-recorded/v2/chat-m
 import { taskCompletedV1 } from '../events/task-completed/v1/task-completed-v1.event';
 import { tokensAdjustedV1 } from '../events/tokens-adjusted/v1/tokens-adjusted-v1.event';
 import { tokensAdjustedV2 } from '../events/tokens-adjusted/v2/tokens-adjusted-v2.event';
+import { usageUpsertedV1 } from '../events/usage-upserted/v1/usage-upserted-v1.event';
 import type { EventContract } from './event-contract';
 
 /**
  * Every (type, version) the token-events topic may carry. Adding a version or a type is one entry here
  * plus its folder under events/; consumers dead-letter anything not listed, never guess.
  */
-export const TOKEN_EVENT_CONTRACTS = [chatMessageRecordedV1, chatMessageRecordedV2, tokensAdjustedV1, tokensAdjustedV2, budgetThresholdCrossedV1, taskCompletedV1] as const;
+export const TOKEN_EVENT_CONTRACTS = [
+  chatMessageRecordedV1,
+  chatMessageRecordedV2,
+  tokensAdjustedV1,
+  tokensAdjustedV2,
+  budgetThresholdCrossedV1,
+  taskCompletedV1,
+  usageUpsertedV1,
+] as const;
 
 export type TokenEventContract = (typeof TOKEN_EVENT_CONTRACTS)[number];
 
