@@ -15,6 +15,7 @@ import { MessagesModule } from './messages/messages.module';
 import { OutboxAdminModule } from './outbox-admin/outbox-admin.module';
 import { TasksModule } from './tasks/tasks.module';
 import { TokenAdjustmentsModule } from './token-adjustments/token-adjustments.module';
+import { UsageRecordsModule } from './usage-records/usage-records.module';
 
 @Module({})
 export class AppModule {
@@ -40,6 +41,7 @@ export class AppModule {
         TokenAdjustmentsModule,
         BudgetsModule,
         TasksModule,
+        UsageRecordsModule,
         // GET /metrics: the outbox's metrics, HTTP request durations and the process's.
         MetricsModule.forRoot(),
         // The relay (when RELAY_ENABLED); OutboxAdmin: /v1/admin/outbox for operators.

@@ -24,4 +24,6 @@ export const Scopes = {
   tasksWrite: 'tasks:write',
   tasksRead: 'tasks:read',
   tasksAdmin: 'tasks:admin',
+  /** Background systems (agents, indexing, batch jobs) syncing the usage they metered: PUT /v1/usage-records. */
+  usageWrite: 'usage:write',
 } as const;

@@ -15,6 +15,8 @@ export enum ErrorCode {
   PriceVersionExists = 'PRICE_VERSION_EXISTS',
   BudgetNotFound = 'BUDGET_NOT_FOUND',
   BudgetExceeded = 'BUDGET_EXCEEDED',
+  UsageRecordNotFound = 'USAGE_RECORD_NOT_FOUND',
+  UsageRecordConflict = 'USAGE_RECORD_CONFLICT',
   IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
   IdempotencyKeyInProgress = 'IDEMPOTENCY_KEY_IN_PROGRESS',
   MethodNotAllowed = 'METHOD_NOT_ALLOWED',

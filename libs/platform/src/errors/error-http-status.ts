@@ -19,6 +19,8 @@ export const ERROR_HTTP_STATUS: Record<ErrorCode, HttpStatus> = {
   [ErrorCode.BudgetNotFound]: HttpStatus.NOT_FOUND,
   // A round that would pass a hard budget: like a rate limit, it may be retried once the period resets.
   [ErrorCode.BudgetExceeded]: HttpStatus.TOO_MANY_REQUESTS,
+  [ErrorCode.UsageRecordNotFound]: HttpStatus.NOT_FOUND,
+  [ErrorCode.UsageRecordConflict]: HttpStatus.CONFLICT,
   [ErrorCode.IdempotencyKeyReused]: HttpStatus.CONFLICT,
   [ErrorCode.IdempotencyKeyInProgress]: HttpStatus.CONFLICT,
   [ErrorCode.MethodNotAllowed]: HttpStatus.METHOD_NOT_ALLOWED,

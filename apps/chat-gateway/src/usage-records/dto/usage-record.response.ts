@@ -1,0 +1,59 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class TokenUsageResponse {
+  @ApiProperty() prompt_tokens!: number;
+  @ApiProperty() completion_tokens!: number;
+  @ApiProperty() cached_tokens!: number;
+  @ApiProperty() cache_write_tokens!: number;
+  @ApiProperty() reasoning_tokens!: number;
+  @ApiProperty() total_tokens!: number;
+}
+
+/** A usage record as the gateway accepted it: its fixed identity and its latest accepted revision. */
+export class UsageRecordResponse {
+  @ApiProperty({ example: 'agents' }) source!: string;
+  @ApiProperty({ example: 'run-42' }) external_id!: string;
+  @ApiProperty() user_id!: string;
+  @ApiProperty({ nullable: true, type: String }) conversation_id!: string | null;
+  @ApiProperty({ nullable: true, type: String }) model!: string | null;
+  @ApiProperty({ nullable: true, type: String }) channel!: string | null;
+  @ApiProperty({ nullable: true, type: String }) operation!: string | null;
+  @ApiProperty({ description: 'the latest accepted revision: what the record counts' }) revision!: number;
+  @ApiProperty({ description: 'when the latest revision\'s usage happened (RFC 3339, UTC, microseconds)' }) occurred_at!: string;
+  @ApiProperty({ type: TokenUsageResponse, description: 'the latest revision\'s usage' }) usage!: TokenUsageResponse;
+  @ApiProperty() created_at!: string;
+  @ApiProperty() updated_at!: string;
+}
+
+export const UPSERT_RESULTS = ['created', 'revised', 'unchanged', 'stale'] as const;
+export type UpsertResult = (typeof UPSERT_RESULTS)[number];
+
+/** The answer to a PUT: the record's current state, and what this request did to it. */
+export class UsageRecordUpsertResponse extends UsageRecordResponse {
+  @ApiProperty({
+    enum: UPSERT_RESULTS,
+    description: 'created: first revision, counted in full (201); revised: a higher revision, its difference counted; unchanged: this revision with these numbers was accepted before; stale: a lower revision than the latest, changes nothing',
+  })
+  result!: UpsertResult;
+
+  @ApiProperty({ description: 'false when the request changed nothing (unchanged, stale): no event was written' })
+  changed!: boolean;
+
+  @ApiProperty({ nullable: true, type: String, description: 'the ledger.usage.upserted event of the revision this request sent; null when that revision was stale and never accepted' })
+  event_id!: string | null;
+}
+
+export class UsageRecordRevisionResponse {
+  @ApiProperty() revision!: number;
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'the revision counted before this one' }) previous_revision!: number | null;
+  @ApiProperty() occurred_at!: string;
+  @ApiProperty({ type: TokenUsageResponse }) usage!: TokenUsageResponse;
+  @ApiProperty({ type: TokenUsageResponse, description: 'usage minus the previous revision\'s (signed): what this revision changed' }) delta!: TokenUsageResponse;
+  @ApiProperty() event_id!: string;
+  @ApiProperty({ description: 'when the gateway accepted it' }) received_at!: string;
+}
+
+/** GET: the current state and every accepted revision, oldest first. */
+export class UsageRecordHistoryResponse extends UsageRecordResponse {
+  @ApiProperty({ type: [UsageRecordRevisionResponse] }) history!: UsageRecordRevisionResponse[];
+}

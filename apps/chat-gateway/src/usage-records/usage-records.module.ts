@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { ConversationsModule } from '../conversations/conversations.module';
+import { outboxWriterProvider } from '../outbox-writer/outbox-writer.provider';
+import { UpsertUsageRecordUseCase } from './upsert-usage-record.use-case';
+import { UsageRecordsController } from './usage-records.controller';
+import { UsageRecordsRepository } from './usage-records.repository';
+import { UsageRecordsService } from './usage-records.service';
+
+@Module({
+  imports: [ConversationsModule],
+  controllers: [UsageRecordsController],
+  providers: [UpsertUsageRecordUseCase, UsageRecordsService, UsageRecordsRepository, outboxWriterProvider],
+})
+export class UsageRecordsModule {}
