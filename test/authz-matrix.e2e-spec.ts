@@ -70,6 +70,8 @@ describe('authorization matrix', () => {
     { name: 'chat message into a conversation', app: 'gateway', method: 'POST', path: () => '/v1/chat/messages', body: () => ({ role: 'user', content: 'q', conversation_id: conversationId }), expect: { ...everyone(404), owner: 201 } },
     { name: 'delete conversation', app: 'gateway', method: 'DELETE', path: () => `/v1/conversations/${doomedConversationId}`, expect: { ...everyone(404), owner: 204 } },
     { name: 'token adjustment', app: 'gateway', method: 'POST', path: () => '/v1/token-adjustments', body: () => ({ user_id: owner, message_id: messageId, tokens_delta: 1, reason: 'correction', triggered_at: new Date().toISOString() }), expect: { ...everyone(403), service: 202 } },
+    { name: 'usage record sync', app: 'gateway', method: 'PUT', path: () => '/v1/usage-records/agents/run-1', body: () => ({ user_id: owner, usage: { prompt_tokens: 1, completion_tokens: 1 }, occurred_at: new Date().toISOString(), revision: 1 }), expect: everyone(403) },
+    { name: 'usage record read', app: 'gateway', method: 'GET', path: () => '/v1/usage-records/agents/run-1', expect: { ...everyone(403), reader: 404 } },
     { name: 'outbox list', app: 'gateway', method: 'GET', path: () => '/v1/admin/outbox', expect: { ...everyone(403), operator: 200 } },
     { name: 'outbox stats', app: 'gateway', method: 'GET', path: () => '/v1/admin/outbox/stats', expect: { ...everyone(403), operator: 200 } },
     { name: 'outbox replay (dry run)', app: 'gateway', method: 'POST', path: () => '/v1/admin/outbox/replay', body: () => ({ dry_run: true }), expect: { ...everyone(403), operator: 200 } },
