@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { issueToken } from '@chat-ledger/platform';
-import { aUserId, createTestDatabase, createTestTopic, eventually, HttpClient, testKafkaBrokers } from '@chat-ledger/testing';
+import { aUsageRecord, aUserId, createTestDatabase, createTestTopic, eventually, HttpClient, testKafkaBrokers } from '@chat-ledger/testing';
 import { GatewayTestApp, startGateway } from '../apps/chat-gateway/test/gateway-test-app';
 import { LedgerTestApp, startLedger, TEST_KAFKA_ENV } from '../apps/ledger-consumer/test/ledger-test-app';
 
@@ -66,7 +66,7 @@ describe('usage records end to end', () => {
     conversationId = (await gw.http.as(token(user)).post('/v1/conversations', {})).body.conversation_id;
     const agents = gw.http.as(token('agent-runner', ['usage:write']));
     const sync = (revision: number, usage: object) =>
-      agents.put(`/v1/usage-records/agents/${externalId}`, { user_id: user, conversation_id: conversationId, model: 'gpt-4o', usage, occurred_at: '2026-11-20T10:00:00Z', revision });
+      agents.put(`/v1/usage-records/agents/${externalId}`, aUsageRecord(user, { conversation_id: conversationId, usage, occurred_at: '2026-11-20T10:00:00Z', revision }));
     expect((await sync(1, u1)).status).toBe(201);
     await eventually(async () => expect((await reader().get(`/v1/users/${user}/usage`)).body).toMatchObject({ tokens_total: 1200 }), { timeoutMs: 30_000, intervalMs: 200 });
     expect((await sync(3, u3)).body).toMatchObject({ result: 'revised' });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { decodeTokenEvent } from '@chat-ledger/contracts';
-import { aUserId, HttpClient } from '@chat-ledger/testing';
+import { aUsageRecord, aUserId, HttpClient } from '@chat-ledger/testing';
 import { GatewayTestApp, startGateway } from './gateway-test-app';
 
 const full = (u: { prompt_tokens: number; completion_tokens: number; cached_tokens?: number; cache_write_tokens?: number; reasoning_tokens?: number }) => ({
@@ -18,15 +18,6 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
   afterAll(() => gw.close());
 
   const anExternalId = () => `run-${randomUUID().slice(0, 8)}`;
-  const aRecord = (userId: string, overrides: Record<string, unknown> = {}) => ({
-    user_id: userId,
-    model: 'gpt-4o',
-    operation: 'agent_step',
-    usage: { prompt_tokens: 1000, completion_tokens: 200, cached_tokens: 100 },
-    occurred_at: '2026-11-20T10:00:00.123456+01:00',
-    revision: 1,
-    ...overrides,
-  });
   const path = (externalId: string, source = 'agents') => `/v1/usage-records/${source}/${externalId}`;
   const eventsOf = async (externalId: string) =>
     (await gw.db.query(`SELECT partition_key, payload FROM outbox.events WHERE payload->'data'->>'external_id' = $1 ORDER BY id`, [externalId])).rows;
@@ -42,7 +33,7 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
     const user = aUserId();
     const id = anExternalId();
 
-    const first = await agents.put(path(id), aRecord(user, { revision: 1, usage: u1 }));
+    const first = await agents.put(path(id), aUsageRecord(user, { revision: 1, usage: u1 }));
     expect(first.status).toBe(201);
     expect(first.body).toEqual({
       source: 'agents',
@@ -62,15 +53,15 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
       event_id: expect.any(String),
     });
 
-    const third = await agents.put(path(id), aRecord(user, { revision: 3, usage: u3, occurred_at: '2026-11-20T11:30:00Z' }));
+    const third = await agents.put(path(id), aUsageRecord(user, { revision: 3, usage: u3, occurred_at: '2026-11-20T11:30:00Z' }));
     expect(third.status).toBe(200);
     expect(third.body).toMatchObject({ revision: 3, usage: full(u3), occurred_at: '2026-11-20T11:30:00.000000Z', result: 'revised', changed: true });
 
-    const lateSecond = await agents.put(path(id), aRecord(user, { revision: 2, usage: u2 }));
+    const lateSecond = await agents.put(path(id), aUsageRecord(user, { revision: 2, usage: u2 }));
     expect(lateSecond.status).toBe(200);
     expect(lateSecond.body).toMatchObject({ revision: 3, usage: full(u3), result: 'stale', changed: false, event_id: null });
 
-    const thirdAgain = await agents.put(path(id), aRecord(user, { revision: 3, usage: u3, occurred_at: '2026-11-20T12:30:00+01:00' }));
+    const thirdAgain = await agents.put(path(id), aUsageRecord(user, { revision: 3, usage: u3, occurred_at: '2026-11-20T12:30:00+01:00' }));
     expect(thirdAgain.status).toBe(200);
     expect(thirdAgain.body).toEqual({ ...third.body, result: 'unchanged', changed: false });
 
@@ -106,7 +97,7 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
   it('the same body twice (also written differently: total given, the same instant at another offset) is a no-op', async () => {
     const user = aUserId();
     const id = anExternalId();
-    const body = aRecord(user);
+    const body = aUsageRecord(user);
     expect((await agents.put(path(id), body)).status).toBe(201);
     const before = await counts();
 
@@ -121,22 +112,22 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
   it('the same revision with other numbers, or a later one naming another user or model, is a 409 that writes nothing', async () => {
     const user = aUserId();
     const id = anExternalId();
-    expect((await agents.put(path(id), aRecord(user))).status).toBe(201);
-    expect((await agents.put(path(id), aRecord(user, { revision: 2, usage: u2 }))).status).toBe(200);
+    expect((await agents.put(path(id), aUsageRecord(user))).status).toBe(201);
+    expect((await agents.put(path(id), aUsageRecord(user, { revision: 2, usage: u2 }))).status).toBe(200);
     const before = await counts();
 
-    const otherNumbers = await agents.put(path(id), aRecord(user, { usage: { ...u1, prompt_tokens: 1001 } }));
+    const otherNumbers = await agents.put(path(id), aUsageRecord(user, { usage: { ...u1, prompt_tokens: 1001 } }));
     expect(otherNumbers.status).toBe(409);
     expect(otherNumbers.body.error).toEqual({
       code: 'USAGE_RECORD_CONFLICT',
       message: expect.stringContaining('revision 1'),
       details: [{ field: 'usage.prompt_tokens', problem: expect.stringContaining('revision 1 was accepted with 1000') }, { field: 'usage.total_tokens', problem: expect.any(String) }],
     });
-    const otherTime = await agents.put(path(id), aRecord(user, { revision: 2, usage: u2, occurred_at: '2026-11-20T10:00:00.123457+01:00' }));
+    const otherTime = await agents.put(path(id), aUsageRecord(user, { revision: 2, usage: u2, occurred_at: '2026-11-20T10:00:00.123457+01:00' }));
     expect(otherTime).toMatchObject({ status: 409, body: { error: { details: [{ field: 'occurred_at' }] } } });
-    const otherUser = await agents.put(path(id), aRecord(aUserId(), { revision: 3, usage: u3 }));
+    const otherUser = await agents.put(path(id), aUsageRecord(aUserId(), { revision: 3, usage: u3 }));
     expect(otherUser).toMatchObject({ status: 409, body: { error: { code: 'USAGE_RECORD_CONFLICT', details: [{ field: 'user_id' }] } } });
-    const otherModel = await agents.put(path(id), aRecord(user, { revision: 3, usage: u3, model: 'gpt-4o-mini', channel: 'api' }));
+    const otherModel = await agents.put(path(id), aUsageRecord(user, { revision: 3, usage: u3, model: 'gpt-4o-mini', channel: 'api' }));
     expect(otherModel.body.error.details.map((d: { field: string }) => d.field)).toEqual(['model', 'channel']);
 
     await expect(counts()).resolves.toEqual(before);
@@ -151,28 +142,28 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
     });
 
     it.each<[string, () => { path: string; body: unknown }, string]>([
-      ['a time without a zone', () => ({ path: path(anExternalId()), body: aRecord(owner, { occurred_at: '2026-11-20T10:00:00.123456' }) }), 'occurred_at'],
-      ['a time with nanoseconds', () => ({ path: path(anExternalId()), body: aRecord(owner, { occurred_at: '2026-11-20T10:00:00.123456789Z' }) }), 'occurred_at'],
-      ['an impossible time', () => ({ path: path(anExternalId()), body: aRecord(owner, { occurred_at: '2026-02-30T10:00:00Z' }) }), 'occurred_at'],
-      ['revision 0', () => ({ path: path(anExternalId()), body: aRecord(owner, { revision: 0 }) }), 'revision'],
-      ['revision 1.5', () => ({ path: path(anExternalId()), body: aRecord(owner, { revision: 1.5 }) }), 'revision'],
-      ['revision -1', () => ({ path: path(anExternalId()), body: aRecord(owner, { revision: -1 }) }), 'revision'],
-      ['revision as a string', () => ({ path: path(anExternalId()), body: aRecord(owner, { revision: '2' }) }), 'revision'],
-      ['no revision', () => ({ path: path(anExternalId()), body: aRecord(owner, { revision: undefined }) }), 'revision'],
-      ["another user's conversation", () => ({ path: path(anExternalId()), body: aRecord(owner, { conversation_id: othersConversation }) }), 'conversation_id'],
-      ['an unknown conversation', () => ({ path: path(anExternalId()), body: aRecord(owner, { conversation_id: randomUUID() }) }), 'conversation_id'],
-      ['an unknown field', () => ({ path: path(anExternalId()), body: aRecord(owner, { tokens_delta: 5 }) }), 'tokens_delta'],
-      ['an unknown usage field', () => ({ path: path(anExternalId()), body: aRecord(owner, { usage: { ...u1, audio_tokens: 3 } }) }), 'usage.audio_tokens'],
-      ['no usage', () => ({ path: path(anExternalId()), body: aRecord(owner, { usage: undefined }) }), 'usage'],
-      ['usage whose total does not add up', () => ({ path: path(anExternalId()), body: aRecord(owner, { usage: { ...u1, total_tokens: 5 } }) }), 'usage.total_tokens'],
-      ['cached tokens beyond the prompt', () => ({ path: path(anExternalId()), body: aRecord(owner, { usage: { ...u1, cached_tokens: 1001 } }) }), 'usage.cached_tokens'],
-      ['a user id with a space', () => ({ path: path(anExternalId()), body: aRecord('a b') }), 'user_id'],
-      ['an upper-case channel', () => ({ path: path(anExternalId()), body: aRecord(owner, { channel: 'Web' }) }), 'channel'],
-      ['a source starting with a dash', () => ({ path: path(anExternalId(), '-agents'), body: aRecord(owner) }), 'source'],
-      ['a source with a space', () => ({ path: path(anExternalId(), 'my%20agents'), body: aRecord(owner) }), 'source'],
-      ['a source of 101 characters', () => ({ path: path(anExternalId(), 'a'.repeat(101)), body: aRecord(owner) }), 'source'],
-      ['an external id of 129 characters', () => ({ path: path('x'.repeat(129)), body: aRecord(owner) }), 'external_id'],
-      ['an external id with a percent', () => ({ path: path('run%2542'), body: aRecord(owner) }), 'external_id'],
+      ['a time without a zone', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { occurred_at: '2026-11-20T10:00:00.123456' }) }), 'occurred_at'],
+      ['a time with nanoseconds', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { occurred_at: '2026-11-20T10:00:00.123456789Z' }) }), 'occurred_at'],
+      ['an impossible time', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { occurred_at: '2026-02-30T10:00:00Z' }) }), 'occurred_at'],
+      ['revision 0', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { revision: 0 }) }), 'revision'],
+      ['revision 1.5', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { revision: 1.5 }) }), 'revision'],
+      ['revision -1', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { revision: -1 }) }), 'revision'],
+      ['revision as a string', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { revision: '2' }) }), 'revision'],
+      ['no revision', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { revision: undefined }) }), 'revision'],
+      ["another user's conversation", () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { conversation_id: othersConversation }) }), 'conversation_id'],
+      ['an unknown conversation', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { conversation_id: randomUUID() }) }), 'conversation_id'],
+      ['an unknown field', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { tokens_delta: 5 }) }), 'tokens_delta'],
+      ['an unknown usage field', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { usage: { ...u1, audio_tokens: 3 } }) }), 'usage.audio_tokens'],
+      ['no usage', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { usage: undefined }) }), 'usage'],
+      ['usage whose total does not add up', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { usage: { ...u1, total_tokens: 5 } }) }), 'usage.total_tokens'],
+      ['cached tokens beyond the prompt', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { usage: { ...u1, cached_tokens: 1001 } }) }), 'usage.cached_tokens'],
+      ['a user id with a space', () => ({ path: path(anExternalId()), body: aUsageRecord('a b') }), 'user_id'],
+      ['an upper-case channel', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { channel: 'Web' }) }), 'channel'],
+      ['a source starting with a dash', () => ({ path: path(anExternalId(), '-agents'), body: aUsageRecord(owner) }), 'source'],
+      ['a source with a space', () => ({ path: path(anExternalId(), 'my%20agents'), body: aUsageRecord(owner) }), 'source'],
+      ['a source of 101 characters', () => ({ path: path(anExternalId(), 'a'.repeat(101)), body: aUsageRecord(owner) }), 'source'],
+      ['an external id of 129 characters', () => ({ path: path('x'.repeat(129)), body: aUsageRecord(owner) }), 'external_id'],
+      ['an external id with a percent', () => ({ path: path('run%2542'), body: aUsageRecord(owner) }), 'external_id'],
     ])('%s', async (_name, request, field) => {
       const before = await counts();
       const { path: url, body } = request();
@@ -186,9 +177,9 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
   it('PUT needs usage:write; GET usage:write or usage:read_all; an unknown record is a 404', async () => {
     const user = aUserId();
     const id = anExternalId();
-    await expect(gw.http.as(gw.token(user)).put(path(id), aRecord(user))).resolves.toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
-    await expect(gw.http.as(gw.token('svc', ['tokens:adjust'])).put(path(id), aRecord(user))).resolves.toMatchObject({ status: 403 });
-    expect((await agents.put(path(id), aRecord(user))).status).toBe(201);
+    await expect(gw.http.as(gw.token(user)).put(path(id), aUsageRecord(user))).resolves.toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
+    await expect(gw.http.as(gw.token('svc', ['tokens:adjust'])).put(path(id), aUsageRecord(user))).resolves.toMatchObject({ status: 403 });
+    expect((await agents.put(path(id), aUsageRecord(user))).status).toBe(201);
     await expect(gw.http.as(gw.token(user)).get(path(id))).resolves.toMatchObject({ status: 403, body: { error: { details: [{ field: 'scope' }] } } });
     await expect(agents.get(path(anExternalId()))).resolves.toMatchObject({ status: 404, body: { error: { code: 'USAGE_RECORD_NOT_FOUND', details: [{ field: 'external_id' }] } } });
     await expect(agents.get(path(id, 'indexer'))).resolves.toMatchObject({ status: 404 });
@@ -198,13 +189,13 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
     const user = aUserId();
     const conversationId = (await gw.http.as(gw.token(user)).post('/v1/conversations', {})).body.conversation_id;
     const id = anExternalId();
-    const body = aRecord(user, { conversation_id: conversationId });
+    const body = aUsageRecord(user, { conversation_id: conversationId });
     const copies = await Promise.all(Array.from({ length: 10 }, () => agents.put(path(id), body)));
     expect(copies.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
     expect(await eventsOf(id)).toHaveLength(1);
 
     const usageOf = (n: number) => ({ prompt_tokens: 1000 + 100 * n, completion_tokens: 200 + (n % 3) * 50 });
-    await Promise.all([2, 3, 4, 5, 6].map((n) => agents.put(path(id), aRecord(user, { conversation_id: conversationId, revision: n, usage: usageOf(n) }))));
+    await Promise.all([2, 3, 4, 5, 6].map((n) => agents.put(path(id), aUsageRecord(user, { conversation_id: conversationId, revision: n, usage: usageOf(n) }))));
     await expect(agents.get(path(id))).resolves.toMatchObject({ body: { revision: 6, usage: full(usageOf(6)) } });
     const events = await eventsOf(id);
     // Whichever order they committed in, each event's delta leads from the one before it, so they add up to revision 6.

@@ -25,3 +25,16 @@ export function anAdjustment(userId: string, overrides: Record<string, unknown> 
     ...overrides,
   };
 }
+
+/** One revision of a usage record (PUT /v1/usage-records/:source/:external_id), revision 1 by default. */
+export function aUsageRecord(userId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    user_id: userId,
+    model: 'gpt-4o',
+    operation: 'agent_step',
+    usage: { prompt_tokens: 1000, completion_tokens: 200, cached_tokens: 100 },
+    occurred_at: '2026-11-20T10:00:00.123456+01:00',
+    revision: 1,
+    ...overrides,
+  };
+}

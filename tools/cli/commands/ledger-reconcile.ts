@@ -25,7 +25,7 @@ function print(report: ReconcileReport, env: CliEnv): void {
  */
 export const ledgerReconcileCommand: CliCommand<ReconcileOptions> = {
   name: 'ledger:reconcile',
-  summary: 'recompute ledger totals (user, conversation, message, hourly) from the journal; print drift; --repair fixes it in one transaction',
+  summary: 'recompute ledger totals (user, conversation, message, hourly, usage records) from the journal; print drift; --repair fixes it in one transaction',
   define: (command) =>
     command
       .option('--repair', 'rewrite the drifted totals from the journal, in one transaction', false)

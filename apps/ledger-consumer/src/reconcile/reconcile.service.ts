@@ -32,7 +32,7 @@ function keyOf(t: BalanceTable, row: Record<string, unknown>): string {
 }
 
 /**
- * Recomputes every balance (user, conversation, message, hourly) from the journal and compares or
+ * Recomputes every balance (user, conversation, message, hourly, usage records) from the journal and compares or
  * repairs. Used by `npm run cli -- ledger:reconcile`; takes a plain DataSource (no Nest app needed).
  */
 export class ReconcileService {

@@ -18,7 +18,7 @@ export class UsageFiltersDto {
   @IsOptional() @IsString() @Matches(ADJUSTMENT_REASON_PATTERN, { message: 'must be a lower-case slug such as message or refund' })
   reason?: string;
 
-  @ApiPropertyOptional({ description: "only events of this producer (the envelope's source, e.g. chat-gateway)" })
+  @ApiPropertyOptional({ description: "only events of this producer (the envelope's source, e.g. chat-gateway; for usage records the system that reported them, e.g. agents)" })
   @IsOptional() @IsString() @Length(1, 100)
   source?: string;
 
