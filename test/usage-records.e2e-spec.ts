@@ -40,7 +40,11 @@ describe('usage records end to end', () => {
     });
     ledger = await startLedgerApp();
     const price = await reader().put('/v1/admin/prices/gpt-4o', {
-      effective_from: '2026-11-01T00:00:00Z', input_per_mtok: '2.50', cached_input_per_mtok: '1.25', cache_write_per_mtok: '3.125', output_per_mtok: '10.00',
+      effective_from: '2026-11-01T00:00:00Z',
+      input_per_mtok: '2.50',
+      cached_input_per_mtok: '1.25',
+      cache_write_per_mtok: '3.125',
+      output_per_mtok: '10.00',
     });
     expect(price.status).toBe(201);
   }, 60_000);
@@ -51,14 +55,21 @@ describe('usage records end to end', () => {
 
   /** The ledger counts revision 3 of the record, and only it, for the user and the conversation. */
   const expectRevision3 = (conversationId: string) =>
-    eventually(async () => {
-      const totals = await reader().get(`/v1/users/${user}/usage`);
-      expect(totals.body).toMatchObject({ tokens_total: 1700, usage: { prompt_tokens: 1200, completion_tokens: 500, cached_tokens: 300, cache_write_tokens: 100, reasoning_tokens: 50, total_tokens: 1700 }, cost_micros: COST_3 });
-      const conversation = await reader().get(`/v1/conversations/${conversationId}/usage`);
-      expect(conversation.body).toMatchObject({ tokens_total: 1700, cost_micros: COST_3 });
-      const byReason = await reader().get(`/v1/usage/summary?group_by=reason&user_id=${user}&source=agents`);
-      expect(byReason.body.groups).toEqual([expect.objectContaining({ reason: 'usage_record', tokens_delta: 1700, cost_micros: COST_3 })]);
-    }, { timeoutMs: 30_000, intervalMs: 200 });
+    eventually(
+      async () => {
+        const totals = await reader().get(`/v1/users/${user}/usage`);
+        expect(totals.body).toMatchObject({
+          tokens_total: 1700,
+          usage: { prompt_tokens: 1200, completion_tokens: 500, cached_tokens: 300, cache_write_tokens: 100, reasoning_tokens: 50, total_tokens: 1700 },
+          cost_micros: COST_3,
+        });
+        const conversation = await reader().get(`/v1/conversations/${conversationId}/usage`);
+        expect(conversation.body).toMatchObject({ tokens_total: 1700, cost_micros: COST_3 });
+        const byReason = await reader().get(`/v1/usage/summary?group_by=reason&user_id=${user}&source=agents`);
+        expect(byReason.body.groups).toEqual([expect.objectContaining({ reason: 'usage_record', tokens_delta: 1700, cost_micros: COST_3 })]);
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
 
   let conversationId: string;
 
@@ -66,9 +77,15 @@ describe('usage records end to end', () => {
     conversationId = (await gw.http.as(token(user)).post('/v1/conversations', {})).body.conversation_id;
     const agents = gw.http.as(token('agent-runner', ['usage:write']));
     const sync = (revision: number, usage: object) =>
-      agents.put(`/v1/usage-records/agents/${externalId}`, aUsageRecord(user, { conversation_id: conversationId, usage, occurred_at: '2026-11-20T10:00:00Z', revision }));
+      agents.put(
+        `/v1/usage-records/agents/${externalId}`,
+        aUsageRecord(user, { conversation_id: conversationId, usage, occurred_at: '2026-11-20T10:00:00Z', revision }),
+      );
     expect((await sync(1, u1)).status).toBe(201);
-    await eventually(async () => expect((await reader().get(`/v1/users/${user}/usage`)).body).toMatchObject({ tokens_total: 1200 }), { timeoutMs: 30_000, intervalMs: 200 });
+    await eventually(async () => expect((await reader().get(`/v1/users/${user}/usage`)).body).toMatchObject({ tokens_total: 1200 }), {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    });
     expect((await sync(3, u3)).body).toMatchObject({ result: 'revised' });
     expect((await sync(2, u2)).body).toMatchObject({ result: 'stale' });
     expect((await sync(3, u3)).body).toMatchObject({ result: 'unchanged' });
@@ -82,13 +99,21 @@ describe('usage records end to end', () => {
     const rebuild = async (replays: Array<Record<string, unknown>>) => {
       await ledger!.close();
       ledger = undefined;
-      await gw.db.query(`TRUNCATE ledger.entries, ledger.user_totals, ledger.conversation_totals, ledger.message_totals, ledger.usage_hourly, ledger.usage_records`);
+      await gw.db.query(
+        `TRUNCATE ledger.entries, ledger.user_totals, ledger.conversation_totals, ledger.message_totals, ledger.usage_hourly, ledger.usage_records`,
+      );
       ledger = await startLedgerApp();
       for (const replay of replays) {
         const res = await operator.post('/v1/admin/outbox/replay', { event_types: ['ledger.usage.upserted'], ...replay });
         expect(res.body.matched).toBe(1);
         // One at a time, so the second really arrives after the first was applied.
-        await eventually(async () => expect((await gw.db.query(`SELECT count(*)::int AS n FROM ledger.entries WHERE external_id = $1`, [externalId])).rows[0].n).toBeGreaterThanOrEqual(replays.indexOf(replay) + 1), { timeoutMs: 30_000, intervalMs: 200 });
+        await eventually(
+          async () =>
+            expect((await gw.db.query(`SELECT count(*)::int AS n FROM ledger.entries WHERE external_id = $1`, [externalId])).rows[0].n).toBeGreaterThanOrEqual(
+              replays.indexOf(replay) + 1,
+            ),
+          { timeoutMs: 30_000, intervalMs: 200 },
+        );
       }
     };
 
@@ -99,7 +124,10 @@ describe('usage records end to end', () => {
     await rebuild([{ from_id: outbox[1]!.id }, { to_id: outbox[0]!.id }]);
     await expectRevision3(conversationId);
     const { rows } = await gw.db.query(`SELECT revision::int, tokens_delta::int FROM ledger.entries WHERE external_id = $1 ORDER BY applied_at`, [externalId]);
-    expect(rows).toEqual([{ revision: 3, tokens_delta: 1700 }, { revision: 1, tokens_delta: 0 }]);
+    expect(rows).toEqual([
+      { revision: 3, tokens_delta: 1700 },
+      { revision: 1, tokens_delta: 0 },
+    ]);
 
     // Replayed once more, whole: both are duplicates, nothing changes.
     const again = await operator.post('/v1/admin/outbox/replay', { event_types: ['ledger.usage.upserted'] });

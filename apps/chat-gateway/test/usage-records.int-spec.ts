@@ -5,7 +5,11 @@ import { aUsageRecord, aUserId, HttpClient } from '@chat-ledger/testing';
 import { GatewayTestApp, startGateway } from './gateway-test-app';
 
 const full = (u: { prompt_tokens: number; completion_tokens: number; cached_tokens?: number; cache_write_tokens?: number; reasoning_tokens?: number }) => ({
-  cached_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, ...u, total_tokens: u.prompt_tokens + u.completion_tokens,
+  cached_tokens: 0,
+  cache_write_tokens: 0,
+  reasoning_tokens: 0,
+  ...u,
+  total_tokens: u.prompt_tokens + u.completion_tokens,
 });
 
 describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
@@ -22,8 +26,10 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
   const eventsOf = async (externalId: string) =>
     (await gw.db.query(`SELECT partition_key, payload FROM outbox.events WHERE payload->'data'->>'external_id' = $1 ORDER BY id`, [externalId])).rows;
   const counts = async () =>
-    (await gw.db.query(`SELECT (SELECT count(*)::int FROM outbox.events) AS outbox, (SELECT count(*)::int FROM chat.usage_records) AS records,
-                               (SELECT count(*)::int FROM chat.usage_record_revisions) AS revisions`)).rows[0];
+    (
+      await gw.db.query(`SELECT (SELECT count(*)::int FROM outbox.events) AS outbox, (SELECT count(*)::int FROM chat.usage_records) AS records,
+                               (SELECT count(*)::int FROM chat.usage_record_revisions) AS revisions`)
+    ).rows[0];
 
   const u1 = { prompt_tokens: 1000, completion_tokens: 200, cached_tokens: 100 };
   const u2 = { prompt_tokens: 1500, completion_tokens: 300, cached_tokens: 200 };
@@ -69,14 +75,46 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
     expect(events).toHaveLength(2);
     const delta31 = { prompt_tokens: 200, completion_tokens: 300, cached_tokens: 200, cache_write_tokens: 100, reasoning_tokens: 50, total_tokens: 500 };
     expect(events.map((e) => [e.partition_key, e.payload.id, e.payload.type, e.payload.version, e.payload.occurred_at, e.payload.data])).toEqual([
-      [user, first.body.event_id, 'ledger.usage.upserted', 1, '2026-11-20T09:00:00.123456Z', {
-        user_id: user, conversation_id: null, source: 'agents', external_id: id, revision: 1, previous_revision: null,
-        model: 'gpt-4o', channel: null, operation: 'agent_step', usage: full(u1), delta: full(u1),
-      }],
-      [user, third.body.event_id, 'ledger.usage.upserted', 1, '2026-11-20T11:30:00.000000Z', {
-        user_id: user, conversation_id: null, source: 'agents', external_id: id, revision: 3, previous_revision: 1,
-        model: 'gpt-4o', channel: null, operation: 'agent_step', usage: full(u3), delta: delta31,
-      }],
+      [
+        user,
+        first.body.event_id,
+        'ledger.usage.upserted',
+        1,
+        '2026-11-20T09:00:00.123456Z',
+        {
+          user_id: user,
+          conversation_id: null,
+          source: 'agents',
+          external_id: id,
+          revision: 1,
+          previous_revision: null,
+          model: 'gpt-4o',
+          channel: null,
+          operation: 'agent_step',
+          usage: full(u1),
+          delta: full(u1),
+        },
+      ],
+      [
+        user,
+        third.body.event_id,
+        'ledger.usage.upserted',
+        1,
+        '2026-11-20T11:30:00.000000Z',
+        {
+          user_id: user,
+          conversation_id: null,
+          source: 'agents',
+          external_id: id,
+          revision: 3,
+          previous_revision: 1,
+          model: 'gpt-4o',
+          channel: null,
+          operation: 'agent_step',
+          usage: full(u3),
+          delta: delta31,
+        },
+      ],
     ]);
     // What the gateway writes is what the ledger accepts.
     for (const e of events) expect(decodeTokenEvent(JSON.stringify(e.payload))).toMatchObject({ ok: true });
@@ -85,10 +123,28 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
     expect(shown.status).toBe(200);
     expect(shown.body).toEqual({
       ...third.body,
-      result: undefined, changed: undefined, event_id: undefined,
+      result: undefined,
+      changed: undefined,
+      event_id: undefined,
       history: [
-        { revision: 1, previous_revision: null, occurred_at: '2026-11-20T09:00:00.123456Z', usage: full(u1), delta: full(u1), event_id: first.body.event_id, received_at: expect.any(String) },
-        { revision: 3, previous_revision: 1, occurred_at: '2026-11-20T11:30:00.000000Z', usage: full(u3), delta: delta31, event_id: third.body.event_id, received_at: expect.any(String) },
+        {
+          revision: 1,
+          previous_revision: null,
+          occurred_at: '2026-11-20T09:00:00.123456Z',
+          usage: full(u1),
+          delta: full(u1),
+          event_id: first.body.event_id,
+          received_at: expect.any(String),
+        },
+        {
+          revision: 3,
+          previous_revision: 1,
+          occurred_at: '2026-11-20T11:30:00.000000Z',
+          usage: full(u3),
+          delta: delta31,
+          event_id: third.body.event_id,
+          received_at: expect.any(String),
+        },
       ],
     });
     await expect(agents.get(path(id))).resolves.toMatchObject({ status: 200, body: { revision: 3 } });
@@ -102,7 +158,11 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
     const before = await counts();
 
     const again = await agents.put(path(id), body);
-    const sameMeaning = await agents.put(path(id), { ...body, usage: { ...u1, total_tokens: 1200, reasoning_tokens: 0 }, occurred_at: '2026-11-20T09:00:00.123456Z' });
+    const sameMeaning = await agents.put(path(id), {
+      ...body,
+      usage: { ...u1, total_tokens: 1200, reasoning_tokens: 0 },
+      occurred_at: '2026-11-20T09:00:00.123456Z',
+    });
 
     for (const res of [again, sameMeaning]) expect(res).toMatchObject({ status: 200, body: { revision: 1, result: 'unchanged', changed: false } });
     expect(again.body.event_id).toBe((await eventsOf(id))[0].payload.id);
@@ -121,7 +181,10 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
     expect(otherNumbers.body.error).toEqual({
       code: 'USAGE_RECORD_CONFLICT',
       message: expect.stringContaining('revision 1'),
-      details: [{ field: 'usage.prompt_tokens', problem: expect.stringContaining('revision 1 was accepted with 1000') }, { field: 'usage.total_tokens', problem: expect.any(String) }],
+      details: [
+        { field: 'usage.prompt_tokens', problem: expect.stringContaining('revision 1 was accepted with 1000') },
+        { field: 'usage.total_tokens', problem: expect.any(String) },
+      ],
     });
     const otherTime = await agents.put(path(id), aUsageRecord(user, { revision: 2, usage: u2, occurred_at: '2026-11-20T10:00:00.123457+01:00' }));
     expect(otherTime).toMatchObject({ status: 409, body: { error: { details: [{ field: 'occurred_at' }] } } });
@@ -142,21 +205,45 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
     });
 
     it.each<[string, () => { path: string; body: unknown }, string]>([
-      ['a time without a zone', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { occurred_at: '2026-11-20T10:00:00.123456' }) }), 'occurred_at'],
-      ['a time with nanoseconds', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { occurred_at: '2026-11-20T10:00:00.123456789Z' }) }), 'occurred_at'],
+      [
+        'a time without a zone',
+        () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { occurred_at: '2026-11-20T10:00:00.123456' }) }),
+        'occurred_at',
+      ],
+      [
+        'a time with nanoseconds',
+        () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { occurred_at: '2026-11-20T10:00:00.123456789Z' }) }),
+        'occurred_at',
+      ],
       ['an impossible time', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { occurred_at: '2026-02-30T10:00:00Z' }) }), 'occurred_at'],
       ['revision 0', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { revision: 0 }) }), 'revision'],
       ['revision 1.5', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { revision: 1.5 }) }), 'revision'],
       ['revision -1', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { revision: -1 }) }), 'revision'],
       ['revision as a string', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { revision: '2' }) }), 'revision'],
       ['no revision', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { revision: undefined }) }), 'revision'],
-      ["another user's conversation", () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { conversation_id: othersConversation }) }), 'conversation_id'],
+      [
+        "another user's conversation",
+        () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { conversation_id: othersConversation }) }),
+        'conversation_id',
+      ],
       ['an unknown conversation', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { conversation_id: randomUUID() }) }), 'conversation_id'],
       ['an unknown field', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { tokens_delta: 5 }) }), 'tokens_delta'],
-      ['an unknown usage field', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { usage: { ...u1, audio_tokens: 3 } }) }), 'usage.audio_tokens'],
+      [
+        'an unknown usage field',
+        () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { usage: { ...u1, audio_tokens: 3 } }) }),
+        'usage.audio_tokens',
+      ],
       ['no usage', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { usage: undefined }) }), 'usage'],
-      ['usage whose total does not add up', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { usage: { ...u1, total_tokens: 5 } }) }), 'usage.total_tokens'],
-      ['cached tokens beyond the prompt', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { usage: { ...u1, cached_tokens: 1001 } }) }), 'usage.cached_tokens'],
+      [
+        'usage whose total does not add up',
+        () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { usage: { ...u1, total_tokens: 5 } }) }),
+        'usage.total_tokens',
+      ],
+      [
+        'cached tokens beyond the prompt',
+        () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { usage: { ...u1, cached_tokens: 1001 } }) }),
+        'usage.cached_tokens',
+      ],
       ['a user id with a space', () => ({ path: path(anExternalId()), body: aUsageRecord('a b') }), 'user_id'],
       ['an upper-case channel', () => ({ path: path(anExternalId()), body: aUsageRecord(owner, { channel: 'Web' }) }), 'channel'],
       ['a source starting with a dash', () => ({ path: path(anExternalId(), '-agents'), body: aUsageRecord(owner) }), 'source'],
@@ -181,7 +268,10 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
     await expect(gw.http.as(gw.token('svc', ['tokens:adjust'])).put(path(id), aUsageRecord(user))).resolves.toMatchObject({ status: 403 });
     expect((await agents.put(path(id), aUsageRecord(user))).status).toBe(201);
     await expect(gw.http.as(gw.token(user)).get(path(id))).resolves.toMatchObject({ status: 403, body: { error: { details: [{ field: 'scope' }] } } });
-    await expect(agents.get(path(anExternalId()))).resolves.toMatchObject({ status: 404, body: { error: { code: 'USAGE_RECORD_NOT_FOUND', details: [{ field: 'external_id' }] } } });
+    await expect(agents.get(path(anExternalId()))).resolves.toMatchObject({
+      status: 404,
+      body: { error: { code: 'USAGE_RECORD_NOT_FOUND', details: [{ field: 'external_id' }] } },
+    });
     await expect(agents.get(path(id, 'indexer'))).resolves.toMatchObject({ status: 404 });
   });
 
@@ -195,7 +285,9 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
     expect(await eventsOf(id)).toHaveLength(1);
 
     const usageOf = (n: number) => ({ prompt_tokens: 1000 + 100 * n, completion_tokens: 200 + (n % 3) * 50 });
-    await Promise.all([2, 3, 4, 5, 6].map((n) => agents.put(path(id), aUsageRecord(user, { conversation_id: conversationId, revision: n, usage: usageOf(n) }))));
+    await Promise.all(
+      [2, 3, 4, 5, 6].map((n) => agents.put(path(id), aUsageRecord(user, { conversation_id: conversationId, revision: n, usage: usageOf(n) }))),
+    );
     await expect(agents.get(path(id))).resolves.toMatchObject({ body: { revision: 6, usage: full(usageOf(6)) } });
     const events = await eventsOf(id);
     // Whichever order they committed in, each event's delta leads from the one before it, so they add up to revision 6.
@@ -210,7 +302,9 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
   it('its migration goes down and up again', async () => {
     const dataSource = gw.app.get(DataSource);
     await dataSource.undoLastMigration();
-    await expect(gw.db.query(`SELECT to_regclass('chat.usage_records') AS a, to_regclass('chat.usage_record_revisions') AS b`)).resolves.toMatchObject({ rows: [{ a: null, b: null }] });
+    await expect(gw.db.query(`SELECT to_regclass('chat.usage_records') AS a, to_regclass('chat.usage_record_revisions') AS b`)).resolves.toMatchObject({
+      rows: [{ a: null, b: null }],
+    });
     await expect(dataSource.runMigrations()).resolves.toEqual([expect.objectContaining({ name: 'UsageRecords1765100000000' })]);
   });
 });

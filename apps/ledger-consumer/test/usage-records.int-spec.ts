@@ -96,9 +96,31 @@ describe('usage records in the ledger', () => {
     );
     const common = { reason: 'usage_record', source: 'agents', external_id: r.externalId, operation: 'agent_step', conversation_id: conversation };
     expect(rows).toEqual([
-      { ...common, event_id: r.e1.id, revision: 1, prompt_tokens: 1000, completion_tokens: 200, cached_tokens: 100, cache_write_tokens: 0, reasoning_tokens: 0, tokens_delta: 1200, cost_micros: COST_1 },
+      {
+        ...common,
+        event_id: r.e1.id,
+        revision: 1,
+        prompt_tokens: 1000,
+        completion_tokens: 200,
+        cached_tokens: 100,
+        cache_write_tokens: 0,
+        reasoning_tokens: 0,
+        tokens_delta: 1200,
+        cost_micros: COST_1,
+      },
       // The correction: revision 3 minus revision 1, kind by kind; its cost is the difference of the two costs.
-      { ...common, event_id: r.e3after1.id, revision: 3, prompt_tokens: 200, completion_tokens: 300, cached_tokens: 200, cache_write_tokens: 100, reasoning_tokens: 50, tokens_delta: 500, cost_micros: COST_3 - COST_1 },
+      {
+        ...common,
+        event_id: r.e3after1.id,
+        revision: 3,
+        prompt_tokens: 200,
+        completion_tokens: 300,
+        cached_tokens: 200,
+        cache_write_tokens: 100,
+        reasoning_tokens: 50,
+        tokens_delta: 500,
+        cost_micros: COST_3 - COST_1,
+      },
     ]);
   });
 
@@ -148,9 +170,15 @@ describe('usage records in the ledger', () => {
     const result = await ledger.apply.execute(recordsOf([intruder, otherModel], { partition: 3 }));
 
     expect(result).toMatchObject({ applied: {}, deadLettersStored: ['usage_record_mismatch', 'usage_record_mismatch'] });
-    const { rows } = await ledger.db.query(`SELECT event_id::text, reason, error FROM ledger.dead_letters WHERE event_id = ANY($1::uuid[]) ORDER BY "offset"`, [[intruder.id, otherModel.id]]);
+    const { rows } = await ledger.db.query(`SELECT event_id::text, reason, error FROM ledger.dead_letters WHERE event_id = ANY($1::uuid[]) ORDER BY "offset"`, [
+      [intruder.id, otherModel.id],
+    ]);
     expect(rows).toEqual([
-      { event_id: intruder.id, reason: 'usage_record_mismatch', error: expect.stringContaining(`has user_id ${user}; this event names user_id ${intruder.data.user_id}`) },
+      {
+        event_id: intruder.id,
+        reason: 'usage_record_mismatch',
+        error: expect.stringContaining(`has user_id ${user}; this event names user_id ${intruder.data.user_id}`),
+      },
       { event_id: otherModel.id, reason: 'usage_record_mismatch', error: expect.stringContaining('has model gpt-4o; this event names model gpt-4o-mini') },
     ]);
     await expectRevision3(user, r.externalId);

@@ -81,7 +81,11 @@ export class UpsertUsageRecordUseCase {
       if (same) {
         const differences = [...identityDifferences(current, identity), ...revisionDifferences(same, sent)];
         if (differences.length > 0) {
-          throw new DomainError(ErrorCode.UsageRecordConflict, `revision ${sent.revision} of usage record ${source}/${externalId} was accepted with other values`, differences);
+          throw new DomainError(
+            ErrorCode.UsageRecordConflict,
+            `revision ${sent.revision} of usage record ${source}/${externalId} was accepted with other values`,
+            differences,
+          );
         }
         return { status: 200, body: respond(current, await this.latest(manager, current), 'unchanged', same.event_id) };
       }

@@ -52,7 +52,11 @@ export class UsageRecordsController {
   /** The record's latest revision and its history (scope usage:write or usage:read_all). */
   @Get()
   @ApiOkResponse({ type: UsageRecordHistoryResponse })
-  async get(@CurrentPrincipal() principal: Principal, @SourceParam() source: string, @ExternalIdParam() externalId: string): Promise<UsageRecordHistoryResponse> {
+  async get(
+    @CurrentPrincipal() principal: Principal,
+    @SourceParam() source: string,
+    @ExternalIdParam() externalId: string,
+  ): Promise<UsageRecordHistoryResponse> {
     // Either scope will do, which RequireScopes (all of them) cannot say.
     if (!principal.scopes.has(Scopes.usageWrite) && !principal.scopes.has(Scopes.usageReadAll)) {
       throw new DomainError(ErrorCode.Forbidden, `missing scope: ${Scopes.usageWrite} or ${Scopes.usageReadAll}`, [

@@ -69,7 +69,10 @@ export class UsageRecordsRepository {
    * the one before it committed.
    */
   async lock(manager: EntityManager, source: string, externalId: string): Promise<UsageRecordRow | undefined> {
-    const [row] = await manager.query(`SELECT ${RECORD_COLUMNS} FROM chat.usage_records r WHERE r.source = $1 AND r.external_id = $2 FOR UPDATE`, [source, externalId]);
+    const [row] = await manager.query(`SELECT ${RECORD_COLUMNS} FROM chat.usage_records r WHERE r.source = $1 AND r.external_id = $2 FOR UPDATE`, [
+      source,
+      externalId,
+    ]);
     return row ? toRecord(row) : undefined;
   }
 
@@ -82,7 +85,13 @@ export class UsageRecordsRepository {
    * Creates the record, locked by this transaction; undefined when another transaction created it first (this
    * insert waited for it to commit), and the caller locks that one instead.
    */
-  async create(manager: EntityManager, source: string, externalId: string, identity: UsageRecordIdentity, revision: number): Promise<UsageRecordRow | undefined> {
+  async create(
+    manager: EntityManager,
+    source: string,
+    externalId: string,
+    identity: UsageRecordIdentity,
+    revision: number,
+  ): Promise<UsageRecordRow | undefined> {
     const [row] = await manager.query(
       `INSERT INTO chat.usage_records AS r (source, external_id, user_id, conversation_id, model, channel, operation, revision)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)

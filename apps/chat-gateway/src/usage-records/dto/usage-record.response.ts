@@ -19,8 +19,8 @@ export class UsageRecordResponse {
   @ApiProperty({ nullable: true, type: String }) channel!: string | null;
   @ApiProperty({ nullable: true, type: String }) operation!: string | null;
   @ApiProperty({ description: 'the latest accepted revision: what the record counts' }) revision!: number;
-  @ApiProperty({ description: 'when the latest revision\'s usage happened (RFC 3339, UTC, microseconds)' }) occurred_at!: string;
-  @ApiProperty({ type: TokenUsageResponse, description: 'the latest revision\'s usage' }) usage!: TokenUsageResponse;
+  @ApiProperty({ description: "when the latest revision's usage happened (RFC 3339, UTC, microseconds)" }) occurred_at!: string;
+  @ApiProperty({ type: TokenUsageResponse, description: "the latest revision's usage" }) usage!: TokenUsageResponse;
   @ApiProperty() created_at!: string;
   @ApiProperty() updated_at!: string;
 }
@@ -32,14 +32,19 @@ export type UpsertResult = (typeof UPSERT_RESULTS)[number];
 export class UsageRecordUpsertResponse extends UsageRecordResponse {
   @ApiProperty({
     enum: UPSERT_RESULTS,
-    description: 'created: first revision, counted in full (201); revised: a higher revision, its difference counted; unchanged: this revision with these numbers was accepted before; stale: a lower revision than the latest, changes nothing',
+    description:
+      'created: first revision, counted in full (201); revised: a higher revision, its difference counted; unchanged: this revision with these numbers was accepted before; stale: a lower revision than the latest, changes nothing',
   })
   result!: UpsertResult;
 
   @ApiProperty({ description: 'false when the request changed nothing (unchanged, stale): no event was written' })
   changed!: boolean;
 
-  @ApiProperty({ nullable: true, type: String, description: 'the ledger.usage.upserted event of the revision this request sent; null when that revision was stale and never accepted' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'the ledger.usage.upserted event of the revision this request sent; null when that revision was stale and never accepted',
+  })
   event_id!: string | null;
 }
 
@@ -48,7 +53,8 @@ export class UsageRecordRevisionResponse {
   @ApiPropertyOptional({ nullable: true, type: Number, description: 'the revision counted before this one' }) previous_revision!: number | null;
   @ApiProperty() occurred_at!: string;
   @ApiProperty({ type: TokenUsageResponse }) usage!: TokenUsageResponse;
-  @ApiProperty({ type: TokenUsageResponse, description: 'usage minus the previous revision\'s (signed): what this revision changed' }) delta!: TokenUsageResponse;
+  @ApiProperty({ type: TokenUsageResponse, description: "usage minus the previous revision's (signed): what this revision changed" })
+  delta!: TokenUsageResponse;
   @ApiProperty() event_id!: string;
   @ApiProperty({ description: 'when the gateway accepted it' }) received_at!: string;
 }

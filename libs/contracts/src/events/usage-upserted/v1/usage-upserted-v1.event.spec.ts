@@ -3,7 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { decodeTokenEvent } from '../../../decode/decode-token-event';
 
 const usage = (prompt: number, completion: number, extra: Record<string, number> = {}) => ({
-  prompt_tokens: prompt, completion_tokens: completion, cached_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, total_tokens: prompt + completion, ...extra,
+  prompt_tokens: prompt,
+  completion_tokens: completion,
+  cached_tokens: 0,
+  cache_write_tokens: 0,
+  reasoning_tokens: 0,
+  total_tokens: prompt + completion,
+  ...extra,
 });
 
 const upserted = (data: Record<string, unknown> = {}, envelope: Record<string, unknown> = {}) => ({
@@ -46,11 +52,17 @@ describe('ledger.usage.upserted v1', () => {
 
   it('decodes a first revision, whose delta is its usage', () => {
     expect(decode(upserted({ revision: 1, previous_revision: null, usage: usage(100, 100), delta: usage(100, 100) }))).toMatchObject({ ok: true });
-    expect(decode(upserted({ revision: 1, previous_revision: undefined, usage: usage(100, 100), delta: usage(100, 100) }))).toMatchObject({ ok: true, event: { data: { previous_revision: null } } });
+    expect(decode(upserted({ revision: 1, previous_revision: undefined, usage: usage(100, 100), delta: usage(100, 100) }))).toMatchObject({
+      ok: true,
+      event: { data: { previous_revision: null } },
+    });
   });
 
   it('decodes a correction downwards (negative deltas)', () => {
-    expect(decode(upserted({ usage: usage(100, 50), delta: usage(-200, -70) }))).toMatchObject({ ok: true, event: { data: { delta: { prompt_tokens: -200, total_tokens: -270 } } } });
+    expect(decode(upserted({ usage: usage(100, 50), delta: usage(-200, -70) }))).toMatchObject({
+      ok: true,
+      event: { data: { delta: { prompt_tokens: -200, total_tokens: -270 } } },
+    });
   });
 
   it.each([
@@ -60,12 +72,20 @@ describe('ledger.usage.upserted v1', () => {
     ['a first revision whose delta is not its usage', { previous_revision: null }, 'data.delta: must equal data.usage'],
     ['a delta whose total does not add up', { delta: { ...usage(200, 20), total_tokens: 221 } }, 'data.delta.total_tokens'],
     ['a delta larger than the usage (previous usage negative)', { delta: usage(400, 20) }, 'data.delta.prompt_tokens: must not exceed usage.prompt_tokens'],
-    ['a delta that leaves an impossible previous usage', { usage: usage(300, 120, { cached_tokens: 250 }), delta: usage(200, 20) }, "cached_tokens + cache_write_tokens must not exceed prompt_tokens (100) (in usage - delta"],
+    [
+      'a delta that leaves an impossible previous usage',
+      { usage: usage(300, 120, { cached_tokens: 250 }), delta: usage(200, 20) },
+      'cached_tokens + cache_write_tokens must not exceed prompt_tokens (100) (in usage - delta',
+    ],
     ['usage whose parts do not add up', { usage: { ...usage(300, 120), total_tokens: 1 } }, 'data.usage.total_tokens'],
     ['a source with a slash', { source: 'a/b' }, 'data.source'],
     ['an external id of 129 characters', { external_id: 'x'.repeat(129) }, 'data.external_id'],
     ['an unknown field', { extra: 1 }, 'data.extra: is not an allowed field'],
-    ['a delta without cache write tokens', { delta: { prompt_tokens: 200, completion_tokens: 20, cached_tokens: 100, reasoning_tokens: 0, total_tokens: 220 } }, 'data.delta.cache_write_tokens'],
+    [
+      'a delta without cache write tokens',
+      { delta: { prompt_tokens: 200, completion_tokens: 20, cached_tokens: 100, reasoning_tokens: 0, total_tokens: 220 } },
+      'data.delta.cache_write_tokens',
+    ],
   ])('rejects %s', (_name, data, problem) => {
     const result = decode(upserted(data));
     expect(result).toMatchObject({ ok: false, reason: 'invalid_data' });

@@ -78,7 +78,14 @@ export function usageDifference(a: TokenUsageV2, b: TokenUsageV2): TokenUsageDel
   return Object.fromEntries(KINDS.map((k) => [k, a[k] - b[k]])) as unknown as TokenUsageDelta;
 }
 
-export const ZERO_USAGE: TokenUsageV2 = Object.freeze({ prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, total_tokens: 0 });
+export const ZERO_USAGE: TokenUsageV2 = Object.freeze({
+  prompt_tokens: 0,
+  completion_tokens: 0,
+  cached_tokens: 0,
+  cache_write_tokens: 0,
+  reasoning_tokens: 0,
+  total_tokens: 0,
+});
 
 /**
  * ledger.usage.upserted v1: one accepted revision of a usage record another system reported
@@ -96,7 +103,8 @@ export const usageUpsertedV1 = defineContract<typeof USAGE_UPSERTED, UsageUpsert
   check(data) {
     const problems: string[] = [];
     if (!USER_ID.test(data.user_id)) problems.push(`data.user_id: ${USER_ID_PROBLEM}`);
-    if (data.model !== undefined && data.model !== null && !isSafeText(data.model)) problems.push('data.model: must be well-formed text without NUL characters');
+    if (data.model !== undefined && data.model !== null && !isSafeText(data.model))
+      problems.push('data.model: must be well-formed text without NUL characters');
     const previousRevision = data.previous_revision ?? null;
     if (previousRevision !== null && previousRevision >= data.revision) problems.push(`data.previous_revision: must be below revision (${data.revision})`);
     problems.push(...usageProblems(data.usage));
@@ -109,7 +117,8 @@ export const usageUpsertedV1 = defineContract<typeof USAGE_UPSERTED, UsageUpsert
     const negative = KINDS.filter((k) => previous[k] < 0);
     if (negative.length > 0) problems.push(`data.delta.${negative[0]}: must not exceed usage.${negative[0]} (the previous revision's count would be negative)`);
     else problems.push(...usageProblems(previous, 'data.delta').map((p) => `${p} (in usage - delta, the previous revision's usage)`));
-    if (previousRevision === null && KINDS.some((k) => d[k] !== data.usage[k])) problems.push('data.delta: must equal data.usage when there is no previous_revision');
+    if (previousRevision === null && KINDS.some((k) => d[k] !== data.usage[k]))
+      problems.push('data.delta: must equal data.usage when there is no previous_revision');
     return problems;
   },
   normalise(data) {
