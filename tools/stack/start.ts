@@ -135,7 +135,7 @@ async function main(): Promise<void> {
     const ledgerBase = `http://localhost:${config.LEDGER_PORT}`;
     const userToken = await issueToken({ userId: config.DEMO_USER, ttlSeconds: 30 * 86_400 }, jwtSecret);
     const serviceToken = await issueToken(
-      { userId: 'internal-service', scopes: [Scopes.tokensAdjust, Scopes.outboxAdmin, Scopes.usageReadAll, Scopes.pricesAdmin, Scopes.budgetsAdmin, Scopes.tasksWrite, Scopes.tasksRead, Scopes.tasksAdmin], ttlSeconds: 30 * 86_400 },
+      { userId: 'internal-service', scopes: [Scopes.tokensAdjust, Scopes.outboxAdmin, Scopes.usageReadAll, Scopes.pricesAdmin, Scopes.budgetsAdmin, Scopes.tasksWrite, Scopes.tasksRead, Scopes.tasksAdmin, Scopes.usageWrite], ttlSeconds: 30 * 86_400 },
       jwtSecret,
     );
     writeStackState(dataDir, {
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     say(`ledger-consumer  ${ledgerBase}/v1   (docs ${ledgerBase}/docs, health ${ledgerBase}/health/ready, metrics ${ledgerBase}/metrics)`);
     say(`demo user "${config.DEMO_USER}" token (30 days):`);
     process.stdout.write(`\n  export TOKEN=${userToken}\n\n`);
-    say('service/operator token (tokens:adjust outbox:admin usage:read_all prices:admin budgets:admin tasks:write tasks:read tasks:admin):');
+    say('service/operator token (tokens:adjust outbox:admin usage:read_all prices:admin budgets:admin tasks:write tasks:read tasks:admin usage:write):');
     process.stdout.write(`\n  export ADMIN_TOKEN=${serviceToken}\n\n`);
     say(`try: curl -s -X POST ${base}/v1/chat/messages -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"role":"assistant","content":"hi","model":"gpt-4o","usage":{"prompt_tokens":12,"completion_tokens":30}}'`);
     say(`     curl -s ${ledgerBase}/v1/users/${config.DEMO_USER}/usage -H "Authorization: Bearer $TOKEN"`);
