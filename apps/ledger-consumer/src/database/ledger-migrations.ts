@@ -6,6 +6,7 @@ import { PriceBookAndCost1764800000000 } from './migrations/1764800000000-price-
 import { NoticesAndBudgetViews1765000000000 } from './migrations/1765000000000-notices-and-budget-views';
 import { UsageRecords1765100000001 } from './migrations/1765100000001-usage-records';
 import { TaskAttribution1765200000000 } from './migrations/1765200000000-task-attribution';
+import { UsageRecordsEventType1765290000001 } from './migrations/1765290000001-usage-records-event-type';
 
 /** Ordered list of the ledger schema's migrations (explicit, so bundling and tests need no globbing). */
 export const LEDGER_MIGRATIONS = [
@@ -17,5 +18,6 @@ export const LEDGER_MIGRATIONS = [
   NoticesAndBudgetViews1765000000000,
   UsageRecords1765100000001,
   TaskAttribution1765200000000,
+  UsageRecordsEventType1765290000001,
 ];
 export const LEDGER_SCHEMA = 'ledger';

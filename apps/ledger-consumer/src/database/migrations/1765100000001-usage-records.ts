@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { allowEventType, deleteRowsOfEventType, disallowEventType } from '../event-type-check';
 
 const USAGE_UPSERTED = 'ledger.usage.upserted';
 const TOKEN_KINDS = ['prompt_tokens', 'completion_tokens', 'cached_tokens', 'cache_write_tokens', 'reasoning_tokens', 'total_tokens'];
@@ -13,16 +14,16 @@ const TOKEN_KINDS = ['prompt_tokens', 'completion_tokens', 'cached_tokens', 'cac
  *   latest revision applied and the usage counted (the sum of its rows = that revision's usage). The
  *   consumer reads it to rebase the next revision and to leave an older one arriving late uncounted;
  *   reconcile recomputes it like every other balance.
+ * - The journal accepts the event type (added to whatever its check lists; see event-type-check.ts and
+ *   1765290000001-usage-records-event-type.ts for why).
  */
 export class UsageRecords1765100000001 implements MigrationInterface {
   name = 'UsageRecords1765100000001';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE ledger.entries DROP CONSTRAINT entries_event_type_check`);
+    await allowEventType(q, USAGE_UPSERTED);
     await q.query(`
       ALTER TABLE ledger.entries
-        ADD CONSTRAINT entries_event_type_check
-          CHECK (event_type IN ('chat.message.recorded', 'ledger.tokens.adjusted', 'ledger.cost.corrected', '${USAGE_UPSERTED}')),
         ADD COLUMN external_id varchar(128),
         ADD COLUMN revision    bigint CHECK (revision > 0),
         ADD CONSTRAINT entries_usage_record_check
@@ -61,21 +62,13 @@ export class UsageRecords1765100000001 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE ledger.usage_records`);
-    // The older schema cannot hold these rows (negative counts, an event type it does not know). Their cost
-    // corrections go with them; the totals still include them until `ledger:reconcile --repair`.
-    await q.query(`
-      DELETE FROM ledger.entries
-       WHERE event_type = '${USAGE_UPSERTED}'
-          OR corrects_event_id IN (SELECT event_id FROM ledger.entries WHERE event_type = '${USAGE_UPSERTED}')`);
+    await deleteRowsOfEventType(q, USAGE_UPSERTED);
     await q.query(`DROP INDEX ledger.entries_usage_record_idx`);
     for (const kind of TOKEN_KINDS) {
       await q.query(`ALTER TABLE ledger.entries DROP CONSTRAINT entries_${kind}_check`);
       await q.query(`ALTER TABLE ledger.entries ADD CONSTRAINT entries_${kind}_check CHECK (${kind} >= 0)`);
     }
     await q.query(`ALTER TABLE ledger.entries DROP CONSTRAINT entries_usage_record_check, DROP COLUMN revision, DROP COLUMN external_id`);
-    await q.query(`ALTER TABLE ledger.entries DROP CONSTRAINT entries_event_type_check`);
-    await q.query(`
-      ALTER TABLE ledger.entries
-        ADD CONSTRAINT entries_event_type_check CHECK (event_type IN ('chat.message.recorded', 'ledger.tokens.adjusted', 'ledger.cost.corrected'))`);
+    await disallowEventType(q, USAGE_UPSERTED);
   }
 }
