@@ -232,6 +232,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/usage-records/{source}/{external_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** a usage record: its latest revision and every accepted one */
+        get: operations["UsageRecordsController_get"];
+        /** sync one revision of a usage record (idempotent upsert) */
+        put: operations["UsageRecordsController_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -404,7 +422,7 @@ export interface components {
          * @description stable, machine-readable; the status of each code is fixed (ERROR_HTTP_STATUS)
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONVERSATION_NOT_FOUND" | "CONVERSATION_DELETED" | "OUTBOX_EVENT_NOT_FOUND" | "OUTBOX_EVENT_NOT_DEAD" | "PRICE_NOT_FOUND" | "PRICE_VERSION_EXISTS" | "BUDGET_NOT_FOUND" | "BUDGET_EXCEEDED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "TASK_NOT_FOUND" | "TASK_CONFLICT" | "INTERNAL";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONVERSATION_NOT_FOUND" | "CONVERSATION_DELETED" | "OUTBOX_EVENT_NOT_FOUND" | "OUTBOX_EVENT_NOT_DEAD" | "PRICE_NOT_FOUND" | "PRICE_VERSION_EXISTS" | "BUDGET_NOT_FOUND" | "BUDGET_EXCEEDED" | "USAGE_RECORD_NOT_FOUND" | "USAGE_RECORD_CONFLICT" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "TASK_NOT_FOUND" | "TASK_CONFLICT" | "INTERNAL";
         ErrorDetailDto: {
             /**
              * @description the field, parameter or header the problem is about (`body` for the body as a whole)
@@ -801,6 +819,130 @@ export interface components {
             usage?: components["schemas"]["UsageDto"];
             /** @example gpt-4o-mini */
             model?: string;
+        };
+        UpsertUsageRecordDto: {
+            /** @description whose usage it is; fixed by the record's first revision */
+            user_id: string;
+            /** @description a conversation of that user the usage belongs to; fixed by the first revision */
+            conversation_id?: string;
+            /**
+             * @description priced like a message of this model; without one the usage is unpriced. Fixed by the first revision
+             * @example gpt-4o
+             */
+            model?: string;
+            /** @description this revision's full usage (not a difference): the ledger counts the difference to the revision it counted before */
+            usage: components["schemas"]["UsageDto"];
+            /**
+             * @description when the usage happened: RFC 3339 with a zone (Z or ±hh:mm, converted to UTC), at most microseconds. Priced at the price in effect then
+             * @example 2026-11-23T10:00:00.123456Z
+             */
+            occurred_at: string;
+            /**
+             * @description the reporter's revision, a positive integer: a higher one replaces the record's numbers, a lower or equal one arriving late changes nothing, the same one with other numbers is a 409
+             * @example 1
+             */
+            revision: number;
+            /**
+             * @description where the usage came from: a lower-case slug; fixed by the first revision
+             * @example api
+             */
+            channel?: string;
+            /**
+             * @description what kind of work: a lower-case slug (agent_step, indexing, batch_job, …); fixed by the first revision
+             * @example agent_step
+             */
+            operation?: string;
+        };
+        TokenUsageResponse: {
+            prompt_tokens: number;
+            completion_tokens: number;
+            cached_tokens: number;
+            cache_write_tokens: number;
+            reasoning_tokens: number;
+            total_tokens: number;
+        };
+        UsageRecordUpsertResponse: {
+            /** @example agents */
+            source: string;
+            /** @example run-42 */
+            external_id: string;
+            user_id: string;
+            /** Format: uuid */
+            conversation_id: string | null;
+            model: string | null;
+            channel: string | null;
+            operation: string | null;
+            /** @description the latest accepted revision: what the record counts */
+            revision: number;
+            /**
+             * Format: date-time
+             * @description when the latest revision's usage happened (RFC 3339, UTC, microseconds)
+             */
+            occurred_at: string;
+            /** @description the latest revision's usage */
+            usage: components["schemas"]["TokenUsageResponse"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * @description created: first revision, counted in full (201); revised: a higher revision, its difference counted; unchanged: this revision with these numbers was accepted before; stale: a lower revision than the latest, changes nothing
+             * @enum {string}
+             */
+            result: "created" | "revised" | "unchanged" | "stale";
+            /** @description false when the request changed nothing (unchanged, stale): no event was written */
+            changed: boolean;
+            /**
+             * Format: uuid
+             * @description the ledger.usage.upserted event of the revision this request sent; null when that revision was stale and never accepted
+             */
+            event_id: string | null;
+        };
+        UsageRecordRevisionResponse: {
+            revision: number;
+            /** @description the revision counted before this one; null for the first */
+            previous_revision: number | null;
+            /** Format: date-time */
+            occurred_at: string;
+            usage: components["schemas"]["TokenUsageResponse"];
+            /** @description usage minus the previous revision's (signed): what this revision changed */
+            delta: components["schemas"]["TokenUsageResponse"];
+            /**
+             * Format: uuid
+             * @description its ledger.usage.upserted event
+             */
+            event_id: string;
+            /**
+             * Format: date-time
+             * @description when the gateway accepted it
+             */
+            received_at: string;
+        };
+        UsageRecordHistoryResponse: {
+            /** @example agents */
+            source: string;
+            /** @example run-42 */
+            external_id: string;
+            user_id: string;
+            /** Format: uuid */
+            conversation_id: string | null;
+            model: string | null;
+            channel: string | null;
+            operation: string | null;
+            /** @description the latest accepted revision: what the record counts */
+            revision: number;
+            /**
+             * Format: date-time
+             * @description when the latest revision's usage happened (RFC 3339, UTC, microseconds)
+             */
+            occurred_at: string;
+            /** @description the latest revision's usage */
+            usage: components["schemas"]["TokenUsageResponse"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            history: components["schemas"]["UsageRecordRevisionResponse"][];
         };
         /** @enum {string} */
         OutboxStatus: "pending" | "published" | "dead" | "skipped";
@@ -2360,6 +2502,191 @@ export interface operations {
                 };
             };
             /** @description Conflicts with the current state. error.code: TASK_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until a write is accepted again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    UsageRecordsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the system that metered the usage (agents, indexer, batch-jobs, …) */
+                source: string;
+                /** @description that system's own id for the record */
+                external_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageRecordHistoryResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: USAGE_RECORD_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    UsageRecordsController_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the system that metered the usage (agents, indexer, batch-jobs, …) */
+                source: string;
+                /** @description that system's own id for the record */
+                external_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpsertUsageRecordDto"];
+            };
+        };
+        responses: {
+            /** @description a later revision (counted as the difference), or one that changed nothing (changed: false) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageRecordUpsertResponse"];
+                };
+            };
+            /** @description the first revision: counted in full */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageRecordUpsertResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Conflicts with the current state. error.code: USAGE_RECORD_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { decodeTokenEvent } from '@chat-ledger/contracts';
-import { aUsageRecord, aUserId, HttpClient } from '@chat-ledger/testing';
+import { aUsageRecord, aUserId, errorOf, HttpClient } from '@chat-ledger/testing';
 import { GatewayTestApp, startGateway } from './gateway-test-app';
+import type { paths } from './openapi';
+
+const RECORD = '/v1/usage-records/{source}/{external_id}' as const;
+type UpsertBody = paths[typeof RECORD]['put']['requestBody']['content']['application/json'];
 
 const full = (u: { prompt_tokens: number; completion_tokens: number; cached_tokens?: number; cache_write_tokens?: number; reasoning_tokens?: number }) => ({
   cached_tokens: 0,
@@ -22,7 +26,13 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
   afterAll(() => gw.close());
 
   const anExternalId = () => `run-${randomUUID().slice(0, 8)}`;
+  /** Untyped, for paths and bodies the document does not allow. */
   const path = (externalId: string, source = 'agents') => `/v1/usage-records/${source}/${externalId}`;
+  /** Typed by the gateway's OpenAPI document; every response is checked against it at run time. */
+  const typed = (scopes: string[]) => gw.http.as(gw.token('agent-runner', scopes)).typed<paths>();
+  const sync = (externalId: string, body: Record<string, unknown>) =>
+    typed(['usage:write']).put(RECORD, body as UpsertBody, { path: { source: 'agents', external_id: externalId } });
+  const read = (externalId: string, source = 'agents', scopes = ['usage:write']) => typed(scopes).get(RECORD, { path: { source, external_id: externalId } });
   const eventsOf = async (externalId: string) =>
     (await gw.db.query(`SELECT partition_key, payload FROM outbox.events WHERE payload->'data'->>'external_id' = $1 ORDER BY id`, [externalId])).rows;
   const counts = async () =>
@@ -39,7 +49,7 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
     const user = aUserId();
     const id = anExternalId();
 
-    const first = await agents.put(path(id), aUsageRecord(user, { revision: 1, usage: u1 }));
+    const first = await sync(id, aUsageRecord(user, { revision: 1, usage: u1 }));
     expect(first.status).toBe(201);
     expect(first.body).toEqual({
       source: 'agents',
@@ -59,15 +69,15 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
       event_id: expect.any(String),
     });
 
-    const third = await agents.put(path(id), aUsageRecord(user, { revision: 3, usage: u3, occurred_at: '2026-11-20T11:30:00Z' }));
+    const third = await sync(id, aUsageRecord(user, { revision: 3, usage: u3, occurred_at: '2026-11-20T11:30:00Z' }));
     expect(third.status).toBe(200);
     expect(third.body).toMatchObject({ revision: 3, usage: full(u3), occurred_at: '2026-11-20T11:30:00.000000Z', result: 'revised', changed: true });
 
-    const lateSecond = await agents.put(path(id), aUsageRecord(user, { revision: 2, usage: u2 }));
+    const lateSecond = await sync(id, aUsageRecord(user, { revision: 2, usage: u2 }));
     expect(lateSecond.status).toBe(200);
     expect(lateSecond.body).toMatchObject({ revision: 3, usage: full(u3), result: 'stale', changed: false, event_id: null });
 
-    const thirdAgain = await agents.put(path(id), aUsageRecord(user, { revision: 3, usage: u3, occurred_at: '2026-11-20T12:30:00+01:00' }));
+    const thirdAgain = await sync(id, aUsageRecord(user, { revision: 3, usage: u3, occurred_at: '2026-11-20T12:30:00+01:00' }));
     expect(thirdAgain.status).toBe(200);
     expect(thirdAgain.body).toEqual({ ...third.body, result: 'unchanged', changed: false });
 
@@ -119,7 +129,7 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
     // What the gateway writes is what the ledger accepts.
     for (const e of events) expect(decodeTokenEvent(JSON.stringify(e.payload))).toMatchObject({ ok: true });
 
-    const shown = await gw.http.as(gw.token('analyst', ['usage:read_all'])).get(path(id));
+    const shown = await read(id, 'agents', ['usage:read_all']);
     expect(shown.status).toBe(200);
     expect(shown.body).toEqual({
       ...third.body,
@@ -147,18 +157,18 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
         },
       ],
     });
-    await expect(agents.get(path(id))).resolves.toMatchObject({ status: 200, body: { revision: 3 } });
+    await expect(read(id)).resolves.toMatchObject({ status: 200, body: { revision: 3 } });
   });
 
   it('the same body twice (also written differently: total given, the same instant at another offset) is a no-op', async () => {
     const user = aUserId();
     const id = anExternalId();
     const body = aUsageRecord(user);
-    expect((await agents.put(path(id), body)).status).toBe(201);
+    expect((await sync(id, body)).status).toBe(201);
     const before = await counts();
 
-    const again = await agents.put(path(id), body);
-    const sameMeaning = await agents.put(path(id), {
+    const again = await sync(id, body);
+    const sameMeaning = await sync(id, {
       ...body,
       usage: { ...u1, total_tokens: 1200, reasoning_tokens: 0 },
       occurred_at: '2026-11-20T09:00:00.123456Z',
@@ -172,13 +182,13 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
   it('the same revision with other numbers, or a later one naming another user or model, is a 409 that writes nothing', async () => {
     const user = aUserId();
     const id = anExternalId();
-    expect((await agents.put(path(id), aUsageRecord(user))).status).toBe(201);
-    expect((await agents.put(path(id), aUsageRecord(user, { revision: 2, usage: u2 }))).status).toBe(200);
+    expect((await sync(id, aUsageRecord(user))).status).toBe(201);
+    expect((await sync(id, aUsageRecord(user, { revision: 2, usage: u2 }))).status).toBe(200);
     const before = await counts();
 
-    const otherNumbers = await agents.put(path(id), aUsageRecord(user, { usage: { ...u1, prompt_tokens: 1001 } }));
+    const otherNumbers = await sync(id, aUsageRecord(user, { usage: { ...u1, prompt_tokens: 1001 } }));
     expect(otherNumbers.status).toBe(409);
-    expect(otherNumbers.body.error).toEqual({
+    expect(errorOf(otherNumbers)).toEqual({
       code: 'USAGE_RECORD_CONFLICT',
       message: expect.stringContaining('revision 1'),
       details: [
@@ -186,15 +196,15 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
         { field: 'usage.total_tokens', problem: expect.any(String) },
       ],
     });
-    const otherTime = await agents.put(path(id), aUsageRecord(user, { revision: 2, usage: u2, occurred_at: '2026-11-20T10:00:00.123457+01:00' }));
+    const otherTime = await sync(id, aUsageRecord(user, { revision: 2, usage: u2, occurred_at: '2026-11-20T10:00:00.123457+01:00' }));
     expect(otherTime).toMatchObject({ status: 409, body: { error: { details: [{ field: 'occurred_at' }] } } });
-    const otherUser = await agents.put(path(id), aUsageRecord(aUserId(), { revision: 3, usage: u3 }));
+    const otherUser = await sync(id, aUsageRecord(aUserId(), { revision: 3, usage: u3 }));
     expect(otherUser).toMatchObject({ status: 409, body: { error: { code: 'USAGE_RECORD_CONFLICT', details: [{ field: 'user_id' }] } } });
-    const otherModel = await agents.put(path(id), aUsageRecord(user, { revision: 3, usage: u3, model: 'gpt-4o-mini', channel: 'api' }));
-    expect(otherModel.body.error.details.map((d: { field: string }) => d.field)).toEqual(['model', 'channel']);
+    const otherModel = await sync(id, aUsageRecord(user, { revision: 3, usage: u3, model: 'gpt-4o-mini', channel: 'api' }));
+    expect(errorOf(otherModel).details.map((d) => d.field)).toEqual(['model', 'channel']);
 
     await expect(counts()).resolves.toEqual(before);
-    await expect(agents.get(path(id))).resolves.toMatchObject({ body: { revision: 2, usage: full(u2) } });
+    await expect(read(id)).resolves.toMatchObject({ body: { revision: 2, usage: full(u2) } });
   });
 
   describe('bad input is a 400 naming the field, and writes nothing', () => {
@@ -266,13 +276,13 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
     const id = anExternalId();
     await expect(gw.http.as(gw.token(user)).put(path(id), aUsageRecord(user))).resolves.toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
     await expect(gw.http.as(gw.token('svc', ['tokens:adjust'])).put(path(id), aUsageRecord(user))).resolves.toMatchObject({ status: 403 });
-    expect((await agents.put(path(id), aUsageRecord(user))).status).toBe(201);
+    expect((await sync(id, aUsageRecord(user))).status).toBe(201);
     await expect(gw.http.as(gw.token(user)).get(path(id))).resolves.toMatchObject({ status: 403, body: { error: { details: [{ field: 'scope' }] } } });
-    await expect(agents.get(path(anExternalId()))).resolves.toMatchObject({
+    await expect(read(anExternalId())).resolves.toMatchObject({
       status: 404,
       body: { error: { code: 'USAGE_RECORD_NOT_FOUND', details: [{ field: 'external_id' }] } },
     });
-    await expect(agents.get(path(id, 'indexer'))).resolves.toMatchObject({ status: 404 });
+    await expect(read(id, 'indexer')).resolves.toMatchObject({ status: 404 });
   });
 
   it('serialises concurrent syncs of one record: ten copies of one body write one event, racing revisions chain their deltas', async () => {
@@ -280,15 +290,15 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
     const conversationId = (await gw.http.as(gw.token(user)).post('/v1/conversations', {})).body.conversation_id;
     const id = anExternalId();
     const body = aUsageRecord(user, { conversation_id: conversationId });
-    const copies = await Promise.all(Array.from({ length: 10 }, () => agents.put(path(id), body)));
+    const copies = await Promise.all(Array.from({ length: 10 }, () => sync(id, body)));
     expect(copies.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
     expect(await eventsOf(id)).toHaveLength(1);
 
     const usageOf = (n: number) => ({ prompt_tokens: 1000 + 100 * n, completion_tokens: 200 + (n % 3) * 50 });
     await Promise.all(
-      [2, 3, 4, 5, 6].map((n) => agents.put(path(id), aUsageRecord(user, { conversation_id: conversationId, revision: n, usage: usageOf(n) }))),
+      [2, 3, 4, 5, 6].map((n) => sync(id, aUsageRecord(user, { conversation_id: conversationId, revision: n, usage: usageOf(n) }))),
     );
-    await expect(agents.get(path(id))).resolves.toMatchObject({ body: { revision: 6, usage: full(usageOf(6)) } });
+    await expect(read(id)).resolves.toMatchObject({ body: { revision: 6, usage: full(usageOf(6)) } });
     const events = await eventsOf(id);
     // Whichever order they committed in, each event's delta leads from the one before it, so they add up to revision 6.
     const sum = events.reduce((s, e) => s + e.payload.data.delta.total_tokens, 0);

@@ -321,7 +321,7 @@ export interface components {
          * @description stable, machine-readable; the status of each code is fixed (ERROR_HTTP_STATUS)
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONVERSATION_NOT_FOUND" | "CONVERSATION_DELETED" | "OUTBOX_EVENT_NOT_FOUND" | "OUTBOX_EVENT_NOT_DEAD" | "PRICE_NOT_FOUND" | "PRICE_VERSION_EXISTS" | "BUDGET_NOT_FOUND" | "BUDGET_EXCEEDED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "TASK_NOT_FOUND" | "TASK_CONFLICT" | "INTERNAL";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONVERSATION_NOT_FOUND" | "CONVERSATION_DELETED" | "OUTBOX_EVENT_NOT_FOUND" | "OUTBOX_EVENT_NOT_DEAD" | "PRICE_NOT_FOUND" | "PRICE_VERSION_EXISTS" | "BUDGET_NOT_FOUND" | "BUDGET_EXCEEDED" | "USAGE_RECORD_NOT_FOUND" | "USAGE_RECORD_CONFLICT" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "TASK_NOT_FOUND" | "TASK_CONFLICT" | "INTERNAL";
         ErrorDetailDto: {
             /**
              * @description the field, parameter or header the problem is about (`body` for the body as a whole)
@@ -427,16 +427,16 @@ export interface components {
             by_model: components["schemas"]["ModelSumsResponse"][];
         };
         /**
-         * @description ledger.cost.corrected: a reprice correcting the cost of corrects_event_id
+         * @description ledger.cost.corrected: a reprice correcting the cost of corrects_event_id; ledger.usage.upserted: a revision of a usage record (reason usage_record), counting the difference to the revision counted before it, so its token counts may be negative
          * @enum {string}
          */
-        EntryType: "chat.message.recorded" | "ledger.tokens.adjusted" | "task.completed" | "ledger.cost.corrected";
+        EntryType: "chat.message.recorded" | "ledger.tokens.adjusted" | "task.completed" | "ledger.cost.corrected" | "ledger.usage.upserted";
         /** @enum {string} */
         MessageRole: "user" | "assistant" | "system" | "tool";
         UsageEntryResponse: {
             /** Format: uuid */
             event_id: string;
-            /** @description ledger.cost.corrected: a reprice correcting the cost of corrects_event_id */
+            /** @description ledger.cost.corrected: a reprice correcting the cost of corrects_event_id; ledger.usage.upserted: a revision of a usage record (reason usage_record), counting the difference to the revision counted before it, so its token counts may be negative */
             event_type: components["schemas"]["EntryType"];
             user_id: string;
             /** Format: uuid */
@@ -1168,7 +1168,7 @@ export interface operations {
                 model?: string;
                 /** @description only this reason: 'message', 'usage_record' or an adjustment reason such as refund */
                 reason?: string;
-                /** @description only events of this producer (the envelope's source, e.g. chat-gateway) */
+                /** @description only events of this producer (the envelope's source, e.g. chat-gateway; for usage records the system that reported them, e.g. agents) */
                 source?: string;
                 /** @description only this channel (web, mobile, api, …) */
                 channel?: string;
@@ -1253,7 +1253,7 @@ export interface operations {
                 model?: string;
                 /** @description only this reason: 'message', 'usage_record' or an adjustment reason such as refund */
                 reason?: string;
-                /** @description only events of this producer (the envelope's source, e.g. chat-gateway) */
+                /** @description only events of this producer (the envelope's source, e.g. chat-gateway; for usage records the system that reported them, e.g. agents) */
                 source?: string;
                 /** @description only this channel (web, mobile, api, …) */
                 channel?: string;
@@ -1336,7 +1336,7 @@ export interface operations {
                 model?: string;
                 /** @description only this reason: 'message', 'usage_record' or an adjustment reason such as refund */
                 reason?: string;
-                /** @description only events of this producer (the envelope's source, e.g. chat-gateway) */
+                /** @description only events of this producer (the envelope's source, e.g. chat-gateway; for usage records the system that reported them, e.g. agents) */
                 source?: string;
                 /** @description only this channel (web, mobile, api, …) */
                 channel?: string;
@@ -1419,7 +1419,7 @@ export interface operations {
                 model?: string;
                 /** @description only this reason: 'message', 'usage_record' or an adjustment reason such as refund */
                 reason?: string;
-                /** @description only events of this producer (the envelope's source, e.g. chat-gateway) */
+                /** @description only events of this producer (the envelope's source, e.g. chat-gateway; for usage records the system that reported them, e.g. agents) */
                 source?: string;
                 /** @description only this channel (web, mobile, api, …) */
                 channel?: string;

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Param, PipeTransform, Put, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { USAGE_RECORD_EXTERNAL_ID_PATTERN, USAGE_RECORD_ID_PROBLEM, USAGE_RECORD_SOURCE_PATTERN } from '@chat-ledger/contracts';
-import { CurrentPrincipal, DomainError, ErrorCode, Principal, RateLimitedWrite, RequireScopes, Scopes } from '@chat-ledger/platform';
+import { ApiErrorResponses, CurrentPrincipal, DomainError, ErrorCode, Principal, RateLimitedWrite, RequireScopes, Scopes } from '@chat-ledger/platform';
 import { traceparentOf } from '../messages/http-write-context';
 import { UpsertUsageRecordDto } from './dto/upsert-usage-record.dto';
 import { UsageRecordHistoryResponse, UsageRecordUpsertResponse } from './dto/usage-record.response';
@@ -33,6 +33,8 @@ export class UsageRecordsController {
 
   /** For background systems (scope usage:write): sync a record's usage, as often as needed, revision by revision. */
   @Put()
+  @ApiOperation({ summary: 'sync one revision of a usage record (idempotent upsert)' })
+  @ApiErrorResponses(400, ErrorCode.UsageRecordConflict)
   @RateLimitedWrite()
   @RequireScopes(Scopes.usageWrite)
   @ApiCreatedResponse({ type: UsageRecordUpsertResponse, description: 'the first revision: counted in full' })
@@ -51,7 +53,9 @@ export class UsageRecordsController {
 
   /** The record's latest revision and its history (scope usage:write or usage:read_all). */
   @Get()
+  @ApiOperation({ summary: 'a usage record: its latest revision and every accepted one' })
   @ApiOkResponse({ type: UsageRecordHistoryResponse })
+  @ApiErrorResponses(400, 403, ErrorCode.UsageRecordNotFound)
   async get(
     @CurrentPrincipal() principal: Principal,
     @SourceParam() source: string,

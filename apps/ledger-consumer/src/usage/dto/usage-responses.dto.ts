@@ -139,14 +139,19 @@ export class ConversationUsageResponse extends BalanceResponse {
   by_model!: ModelSumsResponse[];
 }
 
-const ENTRY_TYPES = ['chat.message.recorded', 'ledger.tokens.adjusted', 'task.completed', 'ledger.cost.corrected'] as const;
+const ENTRY_TYPES = ['chat.message.recorded', 'ledger.tokens.adjusted', 'task.completed', 'ledger.cost.corrected', 'ledger.usage.upserted'] as const;
 
 /** One journal entry: an applied event, or a cost correction of one. */
 export class UsageEntryResponse {
   @ApiProperty({ format: 'uuid' })
   event_id!: string;
 
-  @ApiProperty({ enum: ENTRY_TYPES, enumName: 'EntryType', description: 'ledger.cost.corrected: a reprice correcting the cost of corrects_event_id' })
+  @ApiProperty({
+    enum: ENTRY_TYPES,
+    enumName: 'EntryType',
+    description:
+      'ledger.cost.corrected: a reprice correcting the cost of corrects_event_id; ledger.usage.upserted: a revision of a usage record (reason usage_record), counting the difference to the revision counted before it, so its token counts may be negative',
+  })
   event_type!: string;
 
   @ApiProperty()
