@@ -295,9 +295,7 @@ describe('usage records (PUT /v1/usage-records/:source/:external_id)', () => {
     expect(await eventsOf(id)).toHaveLength(1);
 
     const usageOf = (n: number) => ({ prompt_tokens: 1000 + 100 * n, completion_tokens: 200 + (n % 3) * 50 });
-    await Promise.all(
-      [2, 3, 4, 5, 6].map((n) => sync(id, aUsageRecord(user, { conversation_id: conversationId, revision: n, usage: usageOf(n) }))),
-    );
+    await Promise.all([2, 3, 4, 5, 6].map((n) => sync(id, aUsageRecord(user, { conversation_id: conversationId, revision: n, usage: usageOf(n) }))));
     await expect(read(id)).resolves.toMatchObject({ body: { revision: 6, usage: full(usageOf(6)) } });
     const events = await eventsOf(id);
     // Whichever order they committed in, each event's delta leads from the one before it, so they add up to revision 6.
