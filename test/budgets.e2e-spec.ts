@@ -53,6 +53,12 @@ describe('budgets end to end', () => {
     const budget = await api.get(`/v1/users/${user}/budget`);
     expect(budget.body).toMatchObject({ used_cost_micros: 10_500, used_tokens: 1000 + 400 + 800 + 200, remaining_cost_micros: 0, limit_cost_micros: 10_000 });
     await expect(api.post(`/v1/conversations/${conversation}/messages`, aUserMessage())).resolves.toMatchObject({ status: 429, body: { error: { code: 'BUDGET_EXCEEDED' } } });
+    // A usage record counts at its latest revision, applied or not: revision 2 (300 prompt tokens) replaces revision 1 (100): 300 × 2.5.
+    const reporter = gw.http.as(token('agents', ['usage:write']));
+    const record = (revision: number, prompt: number) => ({ user_id: user, model: 'gpt-4o', usage: { prompt_tokens: prompt, completion_tokens: 0 }, occurred_at: new Date().toISOString(), revision });
+    await expect(reporter.put('/v1/usage-records/agents/run-1', record(1, 100))).resolves.toMatchObject({ status: 201 });
+    await expect(reporter.put('/v1/usage-records/agents/run-1', record(2, 300))).resolves.toMatchObject({ status: 200 });
+    await expect(api.get(`/v1/users/${user}/budget`)).resolves.toMatchObject({ body: { used_cost_micros: 10_500 + 750, used_tokens: 2400 + 300 } });
 
     const thresholdsOnTopic = async () =>
       (await readTopic(topic))
@@ -60,15 +66,16 @@ describe('budgets end to end', () => {
         .filter((v) => v.type === 'ledger.budget.threshold_crossed' && v.data.user_id === user)
         .map((v) => [v.data.metric, v.data.threshold_percent, v.data.used]);
     await eventually(async () => expect(await thresholdsOnTopic()).toEqual([['cost', 80, 8500], ['cost', 100, 10_500]]), { timeoutMs: 20_000 });
-    await eventually(async () => expect((await ledger.http.as(token(user)).get(`/v1/users/${user}/usage`)).body).toMatchObject({ cost_micros: 10_500, tokens_total: 2400 }), { timeoutMs: 20_000 });
+    await eventually(async () => expect((await ledger.http.as(token(user)).get(`/v1/users/${user}/usage`)).body).toMatchObject({ cost_micros: 11_250, tokens_total: 2700 }), { timeoutMs: 20_000 });
+    await expect(api.get(`/v1/users/${user}/budget`)).resolves.toMatchObject({ body: { used_cost_micros: 11_250, used_tokens: 2700 } });
 
     // A replay of the whole outbox re-publishes every event: no total, no budget and no threshold changes.
     const replay = await gw.http.as(token('ops', ['outbox:admin'])).post('/v1/admin/outbox/replay', { user_ids: [user] });
     expect(replay.status).toBeLessThan(300);
     await eventually(async () => expect((await gw.db.query(`SELECT count(*)::int AS n FROM outbox.events WHERE partition_key = $1 AND status <> 'published'`, [user])).rows[0].n).toBe(0), { timeoutMs: 20_000 });
     await eventually(async () => expect((await readTopic(topic)).filter((r) => r.key === user).length).toBe(2 * replay.body.matched), { timeoutMs: 20_000 });
-    await expect(ledger.http.as(token(user)).get(`/v1/users/${user}/usage`)).resolves.toMatchObject({ body: { cost_micros: 10_500, tokens_total: 2400 } });
-    await expect(api.get(`/v1/users/${user}/budget`)).resolves.toMatchObject({ body: { used_cost_micros: 10_500 } });
+    await expect(ledger.http.as(token(user)).get(`/v1/users/${user}/usage`)).resolves.toMatchObject({ body: { cost_micros: 11_250, tokens_total: 2700 } });
+    await expect(api.get(`/v1/users/${user}/budget`)).resolves.toMatchObject({ body: { used_cost_micros: 11_250 } });
     const { rows } = await gw.db.query(`SELECT count(*)::int AS n FROM chat.budget_thresholds WHERE user_id = $1`, [user]);
     expect(rows[0].n).toBe(2);
     const { rows: notices } = await gw.db.query(`SELECT count(*)::int AS n FROM ledger.notices WHERE user_id = $1`, [user]);

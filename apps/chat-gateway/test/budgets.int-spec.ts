@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { aUserId, anAdjustment, anAssistantMessage, aUserMessage } from '@chat-ledger/testing';
+import { aUserId, anAdjustment, anAssistantMessage, aUsageRecord, aUserMessage } from '@chat-ledger/testing';
 import { BudgetsRepository } from '../src/budgets/budgets.repository';
 import { GatewayTestApp, startGateway } from './gateway-test-app';
 
@@ -85,6 +85,27 @@ describe('budgets', () => {
     // max_tokens reserves what the request says instead of the default: 500 fit, 501 would not.
     await expect(api.post('/v1/chat/messages', aUserMessage({ max_tokens: 501 }))).resolves.toMatchObject({ status: 429 });
     await expect(api.post('/v1/chat/messages', aUserMessage({ max_tokens: 500 }))).resolves.toMatchObject({ status: 201 });
+  });
+
+  it('usage reported by other systems counts while it waits: a usage record by the difference its revision makes, a task by its usage', async () => {
+    const user = aUserId();
+    const api = gw.http.as(gw.token(user));
+    await admin().put(`/v1/admin/users/${user}/budget`, aBudget({ limit_tokens: 2000 }));
+    const reporter = gw.http.as(gw.token('agents', ['usage:write']));
+    const now = new Date().toISOString();
+    const record = (revision: number, prompt: number) => aUsageRecord(user, { revision, occurred_at: now, usage: { prompt_tokens: prompt, completion_tokens: 0 } });
+    await expect(reporter.put('/v1/usage-records/agents/run-1', record(1, 600))).resolves.toMatchObject({ status: 201 });
+    await expect(api.get(`/v1/users/${user}/budget`)).resolves.toMatchObject({ body: { used_tokens: 600 } });
+    // A corrected revision replaces the first: 900 in all, not 1500.
+    await reporter.put('/v1/usage-records/agents/run-1', record(2, 900));
+    await expect(api.get(`/v1/users/${user}/budget`)).resolves.toMatchObject({ body: { used_tokens: 900 } });
+    const worker = gw.http.as(gw.token('summariser', ['tasks:write']));
+    const task = (await worker.post('/v1/tasks', { source: 'summariser', external_id: `s-${user}`, kind: 'summarisation', user_id: user })).body;
+    await worker.post(`/v1/tasks/${task.task_id}/complete`, { outcome: 'succeeded', usage: { prompt_tokens: 1100, completion_tokens: 0 } });
+    await expect(api.get(`/v1/users/${user}/budget`)).resolves.toMatchObject({ body: { used_tokens: 2000, remaining_tokens: 0 } });
+    await expect(api.post('/v1/chat/messages', aUserMessage())).resolves.toMatchObject({ status: 429 });
+    const { rows } = await gw.db.query(`SELECT (payload->'data'->>'threshold_percent')::int AS t FROM outbox.events WHERE partition_key = $1 AND event_type = 'ledger.budget.threshold_crossed' ORDER BY id`, [user]);
+    expect(rows.map((r: { t: number }) => r.t)).toEqual([80, 100]);
   });
 
   it('unsettled reservations expire', async () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CHAT_MESSAGE_RECORDED, TOKENS_ADJUSTED } from '@chat-ledger/contracts';
+import { CHAT_MESSAGE_RECORDED, TASK_COMPLETED, TOKENS_ADJUSTED, USAGE_UPSERTED } from '@chat-ledger/contracts';
 import { rfc3339 } from '@chat-ledger/database';
 import { OUTBOX_USER_EVENTS_SQL, OutboxLock } from '@chat-ledger/outbox';
 import type { PutBudgetDto } from './dto/put-budget.dto';
@@ -30,11 +30,23 @@ export interface BudgetState extends BudgetRow {
   first_reservation_expiry: string | null;
 }
 
-/** Events that spend: their tokens_delta counts; their time is when the tokens were spent (as in the ledger). */
-const SPEND_TYPES = [CHAT_MESSAGE_RECORDED, TOKENS_ADJUSTED];
+/**
+ * Events that spend, and what each adds while it waits in the outbox: tokens_delta (messages, adjustments,
+ * task completions), or for a usage record the difference its revision makes (data.delta); their time is when
+ * the tokens were spent, as in the ledger.
+ */
+const SPEND_TYPES = [CHAT_MESSAGE_RECORDED, TOKENS_ADJUSTED, TASK_COMPLETED, USAGE_UPSERTED];
+const TOKENS = `CASE WHEN event_type = '${USAGE_UPSERTED}' THEN (d->'delta'->>'total_tokens')::bigint ELSE (d->>'tokens_delta')::bigint END`;
 const EFFECTIVE_AT = `CASE WHEN e.event_type = '${TOKENS_ADJUSTED}' THEN (e.payload->'data'->>'triggered_at')::timestamptz
                            ELSE (e.payload->>'occurred_at')::timestamptz END`;
 const usage = (field: string) => `coalesce((d->'usage'->>'${field}')::bigint, 0)`;
+const before = (field: string) => `(${usage(field)} - coalesce((d->'delta'->>'${field}')::bigint, 0))`;
+const KINDS = ['prompt_tokens', 'completion_tokens', 'cached_tokens', 'cache_write_tokens', 'reasoning_tokens'];
+/** The ledger's price of a pending event; a usage record's revision costs its usage minus the usage before it. */
+const COST = `CASE WHEN event_type = '${USAGE_UPSERTED}'
+    THEN ledger.event_cost_micros(event_type, d->>'model', effective_at, (d->'usage'->>'total_tokens')::bigint, ${KINDS.map(usage).join(', ')})
+       - ledger.event_cost_micros(event_type, d->>'model', effective_at, (d->'usage'->>'total_tokens')::bigint - (d->'delta'->>'total_tokens')::bigint, ${KINDS.map(before).join(', ')})
+    ELSE ledger.event_cost_micros(event_type, d->>'model', effective_at, (d->>'tokens_delta')::bigint, ${KINDS.map(usage).join(', ')}) END`;
 
 const BUDGET_COLUMNS = `b.user_id, b.period, b.tz, b.mode, b.limit_tokens::float8 AS limit_tokens, b.limit_cost_micros::float8 AS limit_cost_micros,
   b.round_reservation_tokens::float8 AS round_reservation_tokens, ${rfc3339('b.updated_at')} AS updated_at`;
@@ -78,13 +90,8 @@ pending AS (
      ${withLedger ? 'AND NOT EXISTS (SELECT 1 FROM ledger.user_spend_view s WHERE s.event_id = e.event_id)' : ''}
 ),
 unapplied AS (
-  SELECT coalesce(sum((d->>'tokens_delta')::bigint), 0)::float8 AS tokens,
-         ${
-           withLedger
-             ? `coalesce(sum(ledger.event_cost_micros(event_type, d->>'model', effective_at, (d->>'tokens_delta')::bigint,
-                  ${usage('prompt_tokens')}, ${usage('completion_tokens')}, ${usage('cached_tokens')}, ${usage('cache_write_tokens')}, ${usage('reasoning_tokens')})), 0)::float8`
-             : '0::float8'
-         } AS cost
+  SELECT coalesce(sum(${TOKENS}), 0)::float8 AS tokens,
+         ${withLedger ? `coalesce(sum(${COST}), 0)::float8` : '0::float8'} AS cost
     FROM pending JOIN bounds ON pending.effective_at >= bounds.period_start AND pending.effective_at < bounds.period_end
 ),
 reserved AS (

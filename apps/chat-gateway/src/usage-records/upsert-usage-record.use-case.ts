@@ -10,6 +10,7 @@ import { UpsertUsageRecordDto } from './dto/upsert-usage-record.dto';
 import { UpsertResult, UsageRecordUpsertResponse } from './dto/usage-record.response';
 import { toUtcMicros } from './occurred-at';
 import { UsageRecordIdentity, UsageRecordRow, UsageRecordsRepository, UsageRevisionRow } from './usage-records.repository';
+import { BudgetEnforcementService } from '../budgets/budget-enforcement.service';
 
 export interface UpsertUsageRecordCommand {
   source: string;
@@ -46,6 +47,7 @@ export class UpsertUsageRecordUseCase {
     private readonly conversations: ConversationsRepository,
     private readonly outbox: OutboxWriter,
     private readonly config: GatewayConfig,
+    private readonly budgets: BudgetEnforcementService,
   ) {}
 
   async execute(cmd: UpsertUsageRecordCommand): Promise<UpsertUsageRecordResult> {
@@ -141,6 +143,8 @@ export class UpsertUsageRecordUseCase {
       partitionKey: record.user_id,
       traceparent,
     });
+    // Reported usage is never refused, but it counts towards the user's budget and may cross a threshold.
+    if (data.delta.total_tokens !== 0 && (await this.budgets.lockUser(manager, record.user_id))) await this.budgets.announceThresholds(manager, record.user_id);
     return stored;
   }
 }

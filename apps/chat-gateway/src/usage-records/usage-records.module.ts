@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BudgetsModule } from '../budgets/budgets.module';
 import { ConversationsModule } from '../conversations/conversations.module';
 import { outboxWriterProvider } from '../outbox-writer/outbox-writer.provider';
 import { UpsertUsageRecordUseCase } from './upsert-usage-record.use-case';
@@ -7,7 +8,7 @@ import { UsageRecordsRepository } from './usage-records.repository';
 import { UsageRecordsService } from './usage-records.service';
 
 @Module({
-  imports: [ConversationsModule],
+  imports: [BudgetsModule, ConversationsModule],
   controllers: [UsageRecordsController],
   providers: [UpsertUsageRecordUseCase, UsageRecordsService, UsageRecordsRepository, outboxWriterProvider],
 })
