@@ -54,10 +54,23 @@ describe('tasks end to end', () => {
     await expect(mine.get(`/v1/conversations/${conversation}/usage`)).resolves.toMatchObject({ body: { tokens_total: 2030 } });
     await expect(gw.http.as(token(user)).get(`/v1/tasks/${task.task_id}`)).resolves.toMatchObject({ body: { status: 'succeeded', tokens: 2030, cost_micros: 318 } });
 
+    // Usage the worker syncs for the task later (a usage record of source "tasks", named by the task id) is the task's too:
+    // revision 2 replaces revision 1, and it is priced (+ 500 × 0.15 = 75).
+    const reporter = gw.http.as(token('title-worker', ['usage:write']));
+    const record = (revision: number, prompt: number) => ({ user_id: user, model: 'gpt-4o-mini', usage: { prompt_tokens: prompt, completion_tokens: 0 }, occurred_at: new Date().toISOString(), revision });
+    await expect(reporter.put(`/v1/usage-records/tasks/${task.task_id}`, record(1, 100))).resolves.toMatchObject({ status: 201 });
+    await expect(reporter.put(`/v1/usage-records/tasks/${task.task_id}`, record(2, 500))).resolves.toMatchObject({ status: 200 });
+    await expect(reporter.put(`/v1/usage-records/tasks/${task.task_id}`, { ...record(3, 5), user_id: aUserId('other') })).resolves.toMatchObject({ status: 400 });
+    await expect(reporter.put(`/v1/usage-records/tasks/not-a-task`, record(1, 5))).resolves.toMatchObject({ status: 400, body: { error: { details: [{ field: 'external_id' }] } } });
+    await eventually(async () => expect((await gw.http.as(token(user)).get(`/v1/tasks/${task.task_id}`)).body).toMatchObject({ tokens: 2530, cost_micros: 393 }), { timeoutMs: 20_000 });
+    await expect(mine.get(`/v1/usage/summary?group_by=task_kind&user_id=${user}`)).resolves.toMatchObject({
+      body: { groups: [expect.objectContaining({ task_kind: 'title_generation', tokens_delta: 2530, cost_micros: 393 }), expect.objectContaining({ task_kind: null })] },
+    });
+
     // Replaying the outbox re-publishes the completion: nothing counts twice.
     await gw.http.as(token('ops', ['outbox:admin'])).post('/v1/admin/outbox/replay', { user_ids: [user] });
     await eventually(async () => expect((await gw.db.query(`SELECT count(*)::int AS n FROM outbox.events WHERE partition_key = $1 AND status <> 'published'`, [user])).rows[0].n).toBe(0), { timeoutMs: 20_000 });
-    await expect(mine.get(`/v1/users/${user}/usage`)).resolves.toMatchObject({ body: { tokens_total: 2030, cost_micros: 318 } });
-    await expect(gw.http.as(token(user)).get(`/v1/tasks/${task.task_id}`)).resolves.toMatchObject({ body: { tokens: 2030, cost_micros: 318 } });
+    await expect(mine.get(`/v1/users/${user}/usage`)).resolves.toMatchObject({ body: { tokens_total: 2530, cost_micros: 393 } });
+    await expect(gw.http.as(token(user)).get(`/v1/tasks/${task.task_id}`)).resolves.toMatchObject({ body: { tokens: 2530, cost_micros: 393 } });
   }, 60_000);
 });

@@ -10,5 +10,6 @@ import { TasksService } from './tasks.service';
   imports: [BudgetsModule, ConversationsModule],
   controllers: [TasksController],
   providers: [TasksService, TasksRepository, outboxWriterProvider],
+  exports: [TasksRepository],
 })
 export class TasksModule {}

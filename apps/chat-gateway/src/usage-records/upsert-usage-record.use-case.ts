@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { buildEnvelope, TokenUsageV2, usageDifference, UsageUpsertedV1, usageUpsertedV1, uuidv7, ZERO_USAGE } from '@chat-ledger/contracts';
+import { buildEnvelope, TokenUsageV2, usageDifference, UsageUpsertedV1, usageUpsertedV1, TASKS_USAGE_SOURCE, uuidv7, ZERO_USAGE } from '@chat-ledger/contracts';
 import { OutboxWriter } from '@chat-ledger/outbox';
 import { DomainError, ErrorCode, ErrorDetail } from '@chat-ledger/platform';
 import { GatewayConfig } from '../config/gateway.config';
@@ -11,6 +11,7 @@ import { UpsertResult, UsageRecordUpsertResponse } from './dto/usage-record.resp
 import { toUtcMicros } from './occurred-at';
 import { UsageRecordIdentity, UsageRecordRow, UsageRecordsRepository, UsageRevisionRow } from './usage-records.repository';
 import { BudgetEnforcementService } from '../budgets/budget-enforcement.service';
+import { TasksRepository } from '../tasks/tasks.repository';
 
 export interface UpsertUsageRecordCommand {
   source: string;
@@ -48,7 +49,22 @@ export class UpsertUsageRecordUseCase {
     private readonly outbox: OutboxWriter,
     private readonly config: GatewayConfig,
     private readonly budgets: BudgetEnforcementService,
+    private readonly tasks: TasksRepository,
   ) {}
+
+  /**
+   * Usage of a task (source `tasks`, the external id is the task id): the task must exist and be the user's;
+   * the record's operation is the task's kind and its conversation defaults to the task's, so the ledger
+   * attributes it to the task like the usage reported at completion.
+   */
+  private async attributeToTask(manager: EntityManager, taskId: string, identity: UsageRecordIdentity): Promise<void> {
+    const task = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(taskId) ? await this.tasks.find(manager, { id: taskId.toLowerCase() }, 0) : undefined;
+    if (!task) throw DomainError.invalidField('external_id', `is no task: usage records of source ${TASKS_USAGE_SOURCE} are named by a task id`);
+    if (task.user_id !== identity.user_id) throw DomainError.invalidField('user_id', `task ${task.task_id} is not this user's`);
+    if (identity.operation !== null && identity.operation !== task.kind) throw DomainError.invalidField('operation', `must be the task's kind (${task.kind}) or absent`);
+    identity.operation = task.kind;
+    identity.conversation_id ??= task.conversation_id;
+  }
 
   async execute(cmd: UpsertUsageRecordCommand): Promise<UpsertUsageRecordResult> {
     const { source, externalId, record } = cmd;
@@ -65,6 +81,8 @@ export class UpsertUsageRecordUseCase {
     const sent = { revision: record.revision, occurred_at: occurred.value, usage };
 
     return this.dataSource.transaction(async (manager) => {
+      // Every revision of a task's record names the task the same way, so later ones compare equal to the first.
+      if (source === TASKS_USAGE_SOURCE) await this.attributeToTask(manager, externalId, identity);
       let current = await this.records.lock(manager, source, externalId);
       if (!current) {
         if (identity.conversation_id && !(await this.conversations.findVisible(manager, identity.user_id, identity.conversation_id))) {

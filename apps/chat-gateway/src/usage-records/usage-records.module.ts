@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BudgetsModule } from '../budgets/budgets.module';
 import { ConversationsModule } from '../conversations/conversations.module';
+import { TasksModule } from '../tasks/tasks.module';
 import { outboxWriterProvider } from '../outbox-writer/outbox-writer.provider';
 import { UpsertUsageRecordUseCase } from './upsert-usage-record.use-case';
 import { UsageRecordsController } from './usage-records.controller';
@@ -8,7 +9,7 @@ import { UsageRecordsRepository } from './usage-records.repository';
 import { UsageRecordsService } from './usage-records.service';
 
 @Module({
-  imports: [BudgetsModule, ConversationsModule],
+  imports: [BudgetsModule, ConversationsModule, TasksModule],
   controllers: [UsageRecordsController],
   providers: [UpsertUsageRecordUseCase, UsageRecordsService, UsageRecordsRepository, outboxWriterProvider],
 })

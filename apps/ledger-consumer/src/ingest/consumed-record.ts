@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IHeaders } from 'kafkajs';
-import { BUDGET_THRESHOLD_CROSSED, CHAT_MESSAGE_RECORDED, DecodedTokenEvent, DecodeResult, TASK_COMPLETED, TOKENS_ADJUSTED, USAGE_UPSERTED } from '@chat-ledger/contracts';
+import { TASKS_USAGE_SOURCE, BUDGET_THRESHOLD_CROSSED, CHAT_MESSAGE_RECORDED, DecodedTokenEvent, DecodeResult, TASK_COMPLETED, TOKENS_ADJUSTED, USAGE_UPSERTED } from '@chat-ledger/contracts';
 
 /** One Kafka record as the ledger sees it: where it came from and its raw bytes. */
 export interface ConsumedRecord {
@@ -112,6 +112,8 @@ export interface HeaderJson {
 
 /** The reason code of journal rows of chat.message.recorded events. */
 export const MESSAGE_REASON = 'message';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** The reason code of journal rows of task.completed events (the usage a task reported). */
 export const TASK_REASON = 'task';
 /** The reason code of journal rows of ledger.usage.upserted events. */
@@ -202,8 +204,10 @@ const JOURNAL_MAPPERS: { [T in CountedEvent['type']]: MapperOf<T> } = {
     ...d.usage,
     channel: d.channel,
     operation: d.operation,
-    task_id: null,
-    task_kind: null,
+    // Usage synced for a task (/v1/usage-records/tasks/:task_id): the gateway checked the task and set the
+    // operation to its kind.
+    task_id: d.source === TASKS_USAGE_SOURCE && UUID.test(d.external_id) ? d.external_id.toLowerCase() : null,
+    task_kind: d.source === TASKS_USAGE_SOURCE && UUID.test(d.external_id) ? d.operation : null,
     effective_at: occurred_at,
     external_id: d.external_id,
     revision: d.revision,

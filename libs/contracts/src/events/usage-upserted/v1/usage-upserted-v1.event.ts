@@ -10,6 +10,12 @@ import { IsChannel, IsOperation } from '../../dimensions';
 export const USAGE_UPSERTED = 'ledger.usage.upserted' as const;
 
 /**
+ * The usage-record source of tasks: `/v1/usage-records/tasks/:task_id` syncs usage of a task (the gateway's
+ * tasks), and consumers attribute it to that task; its operation is the task's kind.
+ */
+export const TASKS_USAGE_SOURCE = 'tasks';
+
+/**
  * A usage record is named by the system that metered it (`source`: agents, indexer, batch-jobs, …) and that
  * system's own id for it. Path-safe, so both travel in a URL unescaped. The source is at most 100 characters,
  * the width of the ledger's source column, which it fills for these events.
