@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { DomainError, ErrorCode, Public } from '@chat-ledger/platform';
+import { ApiErrorResponses, DomainError, ErrorCode, Public } from '@chat-ledger/platform';
 import { GatewayConfig } from '../config/gateway.config';
 import { ConsoleAsset, ConsoleAssets, REVALIDATE } from './console-assets';
 
@@ -24,25 +24,39 @@ export function consoleContentSecurityPolicy(ledgerPublicUrl: string): string {
   ].join('; ');
 }
 
+/** GET /console/config.json: what the page needs to know at run time. */
+export class ConsoleSettingsResponse {
+  @ApiProperty({ example: 'http://localhost:3001', description: "where the page calls the ledger-consumer's API (LEDGER_PUBLIC_URL)" })
+  ledger_url!: string;
+}
+
 /**
  * The operators' console: the static files of the single-page app (apps/console, built by `npm run build`) and its
  * runtime settings. Public, because a browser fetches them before anyone signed in; the page then calls the APIs
  * with the bearer token it was given, and those stay behind the JWT guard.
  */
+@ApiTags('console')
 @Public()
-@ApiExcludeController()
+@ApiErrorResponses(503)
 @Controller('console')
 export class ConsoleController {
-  private readonly csp: string;
+  private policy?: string;
 
   constructor(
     private readonly assets: ConsoleAssets,
     private readonly config: GatewayConfig,
-  ) {
-    this.csp = consoleContentSecurityPolicy(config.LEDGER_PUBLIC_URL);
+  ) {}
+
+  /** Built on first use (the OpenAPI document is built over stubs, without a configuration). */
+  private get csp(): string {
+    return (this.policy ??= consoleContentSecurityPolicy(this.config.LEDGER_PUBLIC_URL));
   }
 
   @Get()
+  @ApiOperation({ summary: "The operators' console (a single-page app); /console redirects to /console/" })
+  @ApiProduces('text/html')
+  @ApiOkResponse({ schema: { type: 'string' }, description: 'index.html (Cache-Control: no-cache, an ETag, a Content-Security-Policy)' })
+  @ApiResponse({ status: 308, description: '/console → /console/' })
   index(@Req() req: Request, @Res() res: Response): void {
     // /console → /console/ (the fragment with a sign-in token survives a redirect).
     if (!req.originalUrl.split('?')[0]!.endsWith('/')) {
@@ -55,6 +69,8 @@ export class ConsoleController {
 
   /** What the page needs to know at run time: where the ledger-consumer's API is. */
   @Get('config.json')
+  @ApiOperation({ summary: "The console's settings: where the page finds the ledger-consumer" })
+  @ApiOkResponse({ type: ConsoleSettingsResponse })
   settings(@Res() res: Response): void {
     res.setHeader('content-security-policy', this.csp);
     res.setHeader('cache-control', REVALIDATE);
@@ -62,6 +78,10 @@ export class ConsoleController {
   }
 
   @Get('assets/:file')
+  @ApiOperation({ summary: "A file of the console's build (scripts, styles, icons), by its content-hashed name" })
+  @ApiProduces('text/javascript', 'text/css', 'image/svg+xml', 'application/json')
+  @ApiOkResponse({ schema: { type: 'string' }, description: 'Cache-Control: public, max-age=31536000, immutable' })
+  @ApiErrorResponses(404)
   asset(@Req() req: Request, @Res() res: Response, @Param('file') file: string): void {
     this.send(req, res, `assets/${file}`);
   }

@@ -1,9 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { CursorFields, decodeKeysetCursor, encodeKeysetCursor, RequireScopes, Scopes } from '@chat-ledger/platform';
 import { bytePreview } from './byte-preview';
 import { DeadLettersRepository } from './dead-letters.repository';
+import { DeadLettersPage } from './dto/dead-letters.response';
 import { ListDeadLettersQueryDto } from './dto/list-dead-letters.query.dto';
 
 /** How much of a record's key and value a list shows (escaped, see bytePreview). */
@@ -26,7 +27,8 @@ export class DeadLettersController {
 
   @Get('dead-letters')
   @ApiOperation({ summary: 'Dead letters (rejected Kafka records) with reason, error and an escaped preview of the raw bytes, newest first' })
-  async list(@Query() query: ListDeadLettersQueryDto) {
+  @ApiOkResponse({ type: DeadLettersPage })
+  async list(@Query() query: ListDeadLettersQueryDto): Promise<DeadLettersPage> {
     const beforeId = query.cursor === undefined ? undefined : (decodeKeysetCursor(query.cursor, [CursorFields.bigintId])[0] as string);
     const manager = this.dataSource.manager;
     const [rows, totals] = await Promise.all([
