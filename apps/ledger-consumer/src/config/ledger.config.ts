@@ -134,10 +134,10 @@ export class LedgerConfig extends WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJ
   /**
    * Origins whose pages may call this API from a browser (CORS): the operators' console served by the gateway.
    * Comma-separated, each scheme://host[:port] exactly as the browser sends it (localhost and 127.0.0.1 differ);
-   * empty: no cross-origin access at all.
+   * `none`: no cross-origin access at all.
    */
-  @Matches(/^\s*(https?:\/\/[^\s/?#@,]+\s*(,\s*https?:\/\/[^\s/?#@,]+\s*)*)?$/, {
-    message: 'CONSOLE_ORIGIN must be a comma-separated list of origins such as http://localhost:3000 (no path), or empty',
+  @Matches(/^\s*(none|https?:\/\/[^\s/?#@,]+\s*(,\s*https?:\/\/[^\s/?#@,]+\s*)*)$/, {
+    message: 'CONSOLE_ORIGIN must be a comma-separated list of origins such as http://localhost:3000 (no path), or none',
   })
   CONSOLE_ORIGIN = 'http://localhost:3000';
 
@@ -149,6 +149,7 @@ export class LedgerConfig extends WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJ
   TIMELINE_MAX_BUCKETS = 1000;
 
   get consoleOrigins(): string[] {
+    if (this.CONSOLE_ORIGIN.trim() === 'none') return [];
     return this.CONSOLE_ORIGIN.split(',')
       .map((o) => o.trim())
       .filter(Boolean);
