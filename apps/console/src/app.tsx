@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, apiClient, ConsoleSettings, loadSettings } from './api';
 import { can, clearSession, loadSession, saveSession, SCOPES, Session, sessionOf, takeTokenFromFragment, TokenFormatError } from './auth';
 import { ServicesContext } from './context';
-import { formatDateTime, formatRelative } from './format';
+import { formatClock, formatDateTime, formatRelative } from './format';
 import { BudgetsPage } from './pages/budgets';
 import { LedgerPage } from './pages/ledger';
 import { OutboxPage } from './pages/outbox';
@@ -165,9 +165,14 @@ export function App() {
             Signed in as <strong data-testid="signed-in-user">{session.userId}</strong>
             <span class="scopes">{session.scopes.size ? ` (${[...session.scopes].join(', ')})` : ' (no scopes: your own usage)'}</span>
             {session.expiresAt && (
-              <span class="expires" title={formatDateTime(new Date(session.expiresAt).toISOString())}>
+              <span class="expires">
                 {' '}
-                · token expires {formatRelative(new Date(session.expiresAt).toISOString())}
+                · token valid until{' '}
+                <time dateTime={new Date(session.expiresAt).toISOString()}>
+                  {session.expiresAt - Date.now() < 20 * 3_600_000
+                    ? formatClock(new Date(session.expiresAt))
+                    : formatDateTime(new Date(session.expiresAt).toISOString())}
+                </time>
               </span>
             )}
           </span>

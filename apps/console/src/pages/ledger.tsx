@@ -54,7 +54,7 @@ export function LedgerPage() {
             <Card
               label="Not on the DLQ topic"
               value={formatNumber(data.deadLetters.totals.dlq_unpublished)}
-              hint={data.deadLetters.totals.dlq_unpublished ? 'npm run cli -- ledger:dlq-redrive copies them' : undefined}
+              hint={data.deadLetters.totals.dlq_unpublished ? 'npm run cli -- ledger:dlq-redrive --topic <DLQ topic> copies them' : undefined}
             />
             <Card
               label="Sequence gaps"
