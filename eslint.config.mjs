@@ -8,6 +8,8 @@
  *    by a relative path or a deep path into its files;
  *  - tools/* and bench/ reach an app only through its public entry point, apps/<app>/src/index.ts;
  *  - production code (apps, libs) never imports tools, bench or the tests, nor the test harness @chat-ledger/testing.
+ * apps/console (the operators' console, TSX for the browser) is an app like the others: it imports no other app and
+ * no lib, only its own files and its npm packages.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -91,8 +93,13 @@ export default defineConfig([
     },
   },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     ...boundaryRules,
+  },
+  {
+    // The operators' console runs in the browser (bundled by Vite): browser globals, not Node's.
+    files: ['apps/console/src/**'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     // What jest's globalSetup loads (global-setup.ts and the files it imports) runs where the aliases are not mapped.

@@ -84,6 +84,7 @@ describe('authorization matrix', () => {
     { name: 'daily of the owner', app: 'ledger', method: 'GET', path: () => `/v1/usage/daily?user_id=${owner}`, expect: { ...everyone(403), owner: 200, reader: 200 } },
     { name: 'sessions of the owner', app: 'ledger', method: 'GET', path: () => `/v1/usage/sessions?user_id=${owner}`, expect: { ...everyone(403), owner: 200, reader: 200 } },
     { name: 'own summary (no user_id)', app: 'ledger', method: 'GET', path: () => '/v1/usage/summary?group_by=day', expect: everyone(200) },
+    { name: 'dead letters', app: 'ledger', method: 'GET', path: () => '/v1/admin/ledger/dead-letters', expect: { ...everyone(403), reader: 200 } },
   ];
   const publicRows = ['/health', '/health/ready', '/docs-json', '/metrics'];
 

@@ -12,6 +12,8 @@ import { StackConfig } from './stack.config';
 import { clearStackState, stopStaleApps, writeStackState } from './stack-state';
 
 const DIST = resolve(__dirname, '..', '..');
+/** How long the console link `npm start` prints signs the operator in. */
+const CONSOLE_LINK_TTL_SECONDS = 3600;
 const say = (line: string) => process.stdout.write(`[chat-ledger] ${line}\n`);
 
 async function ensureDatabase(serverUrl: string, name: string): Promise<void> {
@@ -102,10 +104,16 @@ async function main(): Promise<void> {
     const echo = (line: string) => process.stdout.write(`${line}\n`);
     const pricesFile =
       config.LEDGER_PRICES_FILE === 'none' ? undefined : resolve(config.LEDGER_PRICES_FILE ?? join(DIST, '..', 'apps/ledger-consumer/prices.example.json'));
+    // The console (served by the gateway) calls the ledger from the page: the gateway tells it where the ledger is,
+    // and the ledger lets the gateway's origin in (both spellings of this machine, which are different origins).
+    const consoleEnv = {
+      gateway: { LEDGER_PUBLIC_URL: process.env.LEDGER_PUBLIC_URL ?? `http://localhost:${config.LEDGER_PORT}` },
+      ledger: { CONSOLE_ORIGIN: process.env.CONSOLE_ORIGIN ?? `http://localhost:${config.PORT},http://127.0.0.1:${config.PORT}` },
+    };
     const gateway = new ChildApp({
       name: 'chat-gateway',
       script: join(DIST, 'apps/chat-gateway/src/main.js'),
-      env: { DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret, PORT: String(config.PORT), ...kafkaEnv },
+      env: { DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret, PORT: String(config.PORT), ...kafkaEnv, ...consoleEnv.gateway },
       readyWhen: (line) => line.includes('chat-gateway listening'),
       onLine: echo,
     });
@@ -117,6 +125,7 @@ async function main(): Promise<void> {
         JWT_SECRET: jwtSecret,
         PORT: String(config.LEDGER_PORT),
         ...kafkaEnv,
+        ...consoleEnv.ledger,
         ...(config.KAFKA_BROKERS ? {} : { KAFKA_DLQ_TOPIC: config.KAFKA_DLQ_TOPIC }),
         ...(pricesFile ? { LEDGER_PRICES_FILE: pricesFile } : {}),
       },
@@ -138,6 +147,12 @@ async function main(): Promise<void> {
       { userId: 'internal-service', scopes: [Scopes.tokensAdjust, Scopes.outboxAdmin, Scopes.usageReadAll, Scopes.pricesAdmin, Scopes.budgetsAdmin, Scopes.tasksWrite, Scopes.tasksRead, Scopes.tasksAdmin, Scopes.usageWrite], ttlSeconds: 30 * 86_400 },
       jwtSecret,
     );
+    // The console's sign-in link: an operator token that lives one hour, in the URL's fragment, which the browser
+    // never sends to a server (so no access log or proxy sees it); the page moves it into sessionStorage at once.
+    const consoleToken = await issueToken(
+      { userId: 'operator', scopes: [Scopes.usageReadAll, Scopes.outboxAdmin, Scopes.budgetsAdmin], ttlSeconds: CONSOLE_LINK_TTL_SECONDS },
+      jwtSecret,
+    );
     writeStackState(dataDir, {
       pid: process.pid,
       DATABASE_URL: databaseUrl,
@@ -153,6 +168,9 @@ async function main(): Promise<void> {
     process.stdout.write(`\n  export TOKEN=${userToken}\n\n`);
     say('service/operator token (tokens:adjust outbox:admin usage:read_all prices:admin budgets:admin tasks:write tasks:read tasks:admin usage:write):');
     process.stdout.write(`\n  export ADMIN_TOKEN=${serviceToken}\n\n`);
+    say(`operators' console: open this link within ${CONSOLE_LINK_TTL_SECONDS / 60} minutes (signs in "operator": usage:read_all outbox:admin budgets:admin):`);
+    process.stdout.write(`\n  ${base}/console/#token=${consoleToken}\n\n`);
+    say(`  later: ${base}/console/ and paste a token (npm run token -- --user operator --scope "usage:read_all outbox:admin budgets:admin" --ttl 3600)`);
     say(`try: curl -s -X POST ${base}/v1/chat/messages -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"role":"assistant","content":"hi","model":"gpt-4o","usage":{"prompt_tokens":12,"completion_tokens":30}}'`);
     say(`     curl -s ${ledgerBase}/v1/users/${config.DEMO_USER}/usage -H "Authorization: Bearer $TOKEN"`);
     say('Ctrl-C stops everything');

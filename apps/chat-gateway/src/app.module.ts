@@ -8,6 +8,7 @@ import { AuthGuard, jwtVerifierFromEnv, JwtVerifier, MetricsModule, writeThrottl
 import { GatewayConfigModule } from './config/gateway-config.module';
 import { GatewayConfig } from './config/gateway.config';
 import { BudgetsModule } from './budgets/budgets.module';
+import { ConsoleModule } from './console/console.module';
 import { ConversationsModule } from './conversations/conversations.module';
 import { CHAT_MIGRATIONS, CHAT_SCHEMA } from './database/chat-migrations';
 import { HealthModule } from './health/health.module';
@@ -47,6 +48,8 @@ export class AppModule {
         // The relay (when RELAY_ENABLED); OutboxAdmin: /v1/admin/outbox for operators.
         OutboxRelayModule.forRoot({ enabled: config.RELAY_ENABLED, databaseUrl: config.DATABASE_URL, env: config }),
         OutboxAdminModule,
+        // GET /console/…: the operators' console (static files, public; the APIs it calls stay behind the guard).
+        ConsoleModule,
       ],
       providers: [
         { provide: JwtVerifier, useValue: jwtVerifierFromEnv(config) },

@@ -25,6 +25,8 @@ export async function startGateway(
     logLines?: string[];
     /** Shared with other apps of a test (e.g. ledger-consumer) so one token works for all. */
     jwtSecret?: string;
+    /** Listen here instead of a free port the OS picks (a test that must name the gateway's origin beforehand). */
+    port?: number;
   } = {},
 ): Promise<GatewayTestApp> {
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase('gateway'));
@@ -40,7 +42,7 @@ export async function startGateway(
   });
   const logger = new PinoLogger({ service: 'chat-gateway', level: config.LOG_LEVEL, destination: lineSink((line) => options.logLines?.push(line)) });
   const app = await createGatewayApp(config, logger);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(options.port ?? 0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   const db = await connect(databaseUrl);
   return {

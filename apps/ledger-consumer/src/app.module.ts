@@ -6,6 +6,7 @@ import { AuthGuard, jwtVerifierFromEnv, JwtVerifier, MetricsModule } from '@chat
 import { LedgerConfigModule } from './config/ledger-config.module';
 import { LedgerConfig } from './config/ledger.config';
 import { LEDGER_MIGRATIONS, LEDGER_SCHEMA } from './database/ledger-migrations';
+import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
 import { FatalHandler, LEDGER_FATAL } from './ingest/token-events.consumer';
@@ -38,6 +39,7 @@ export class AppModule {
         HealthModule,
         UsageModule,
         SequenceGapsModule,
+        DeadLettersModule,
         PricesModule,
       ],
       providers: [

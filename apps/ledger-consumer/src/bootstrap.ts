@@ -43,6 +43,23 @@ export function exitOnFatal(logger: LoggerService, timeoutMs: number, close: () 
 }
 
 /**
+ * The operators' console (served by the gateway, another origin) reads usage, dead letters and sequence gaps from
+ * the page: browsers may call this API from CONSOLE_ORIGIN only, with a bearer token (no cookies), for reads.
+ * Other origins get no CORS headers, so their pages cannot read the answers.
+ */
+export function enableConsoleCors(app: INestApplication, origins: string[]): void {
+  if (origins.length === 0) return;
+  app.enableCors({
+    origin: origins,
+    methods: ['GET', 'HEAD'],
+    allowedHeaders: ['Authorization', 'Accept', 'X-Request-Id'],
+    exposedHeaders: ['Content-Disposition', 'X-Next-Cursor', 'X-Request-Id', 'Retry-After'],
+    credentials: false,
+    maxAge: 600,
+  });
+}
+
+/**
  * Builds the ledger-consumer (used by main.ts and by tests). The Kafka consumer starts when the app is
  * initialised (app.listen / app.init), after migrations ran here.
  */
@@ -56,6 +73,7 @@ export async function createLedgerApp(
   const onFatal = options.onFatal ?? exitOnFatal(logger, config.SHUTDOWN_TIMEOUT, async () => app?.close());
   app = await NestFactory.create(AppModule.forRoot(config, onFatal), { bodyParser: false, logger, abortOnError: false });
   configureHttpApp(app, { ...LEDGER_OPENAPI, bodyLimitBytes: 16 * 1024 });
+  enableConsoleCors(app, config.consoleOrigins);
   if (config.DB_MIGRATE) await runMigrations(app.get(DataSource), LEDGER_SCHEMA);
   // Before app.init starts the consumer: events applied from the start are priced with the seed's prices.
   await app.get(PricesSeedService).load();

@@ -192,6 +192,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/ledger/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dead letters (rejected Kafka records) with reason, error and an escaped preview of the raw bytes, newest first */
+        get: operations["DeadLettersController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/prices": {
         parameters: {
             query?: never;
@@ -759,6 +776,83 @@ export interface components {
             totals: components["schemas"]["SequenceGapTotals"];
             /** @description newest first */
             list: components["schemas"]["SequenceAnomaly"][];
+            /** @description cursor of the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        DeadLetterTotals: {
+            /** @description every dead letter kept, not only this page */
+            total: number;
+            /** @description dead letters whose copy to the DLQ topic has not been published (ledger:dlq-redrive) */
+            dlq_unpublished: number;
+            /**
+             * @description count per reason
+             * @example {
+             *       "not_json": 2,
+             *       "invalid_data": 1
+             *     }
+             */
+            by_reason: {
+                [key: string]: number;
+            };
+        };
+        DeadLetterPosition: {
+            topic: string;
+            partition: number;
+            /**
+             * @description a decimal string (Kafka offsets are 64-bit)
+             * @example 1234
+             */
+            offset: string;
+            /**
+             * Format: date-time
+             * @description the record's Kafka timestamp
+             */
+            timestamp: string | null;
+        };
+        BytePreviewResponse: {
+            /** @description length of the whole key or value in bytes; null: the record had none */
+            bytes: number | null;
+            /**
+             * @description the first 512 bytes as text: printable ASCII and UTF-8 as they are, tab, newline, carriage return and backslash as \t \n \r \\, other bytes of invalid UTF-8 as \xNN, controls and invisible or reordering code points as \u{NNNN}; null: no bytes
+             * @example {"type":"chat.message.recorded",\x00\xff
+             */
+            preview: string | null;
+            /** @description true when the bytes go on past the preview */
+            truncated: boolean;
+        };
+        DeadLetterResponse: {
+            id: number;
+            /**
+             * @description not_json, not_utf8, invalid_envelope, unknown_type, unknown_version, invalid_data, conflicting_duplicate, rejected_by_database, …
+             * @example invalid_data
+             */
+            reason: string;
+            /** @description what was wrong, naming the field */
+            error: string;
+            /**
+             * Format: uuid
+             * @description the envelope's id when it could be read
+             */
+            event_id: string | null;
+            /** @description the envelope's type when it could be read */
+            event_type: string | null;
+            kafka: components["schemas"]["DeadLetterPosition"];
+            key: components["schemas"]["BytePreviewResponse"];
+            value: components["schemas"]["BytePreviewResponse"];
+            /** @description the record's headers as [{"key": …, "value": …}], each value a string when it is clean UTF-8, else {"base64": …} */
+            headers: Record<string, never>[];
+            /** Format: date-time */
+            received_at: string;
+            /**
+             * Format: date-time
+             * @description when its copy reached the DLQ topic; null: not (yet)
+             */
+            dlq_published_at: string | null;
+        };
+        DeadLettersPage: {
+            totals: components["schemas"]["DeadLetterTotals"];
+            /** @description newest first */
+            list: components["schemas"]["DeadLetterResponse"][];
             /** @description cursor of the next page; null on the last page */
             next_cursor: string | null;
         };
@@ -1578,6 +1672,69 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SequenceGapsPage"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    DeadLettersController_list: {
+        parameters: {
+            query?: {
+                /** @description only this reason (not_json, invalid_data, unknown_type, rejected_by_database, …) */
+                reason?: string;
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLettersPage"];
                 };
             };
             /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */

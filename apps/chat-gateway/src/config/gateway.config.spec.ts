@@ -33,4 +33,15 @@ describe('GatewayConfig (composed of the JWT, Kafka and relay pieces)', () => {
     );
     expect(keys).toEqual(new Set(['JWT_SECRET', 'KAFKA_BROKERS', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'OUTBOX_BATCH_SIZE', 'PORT']));
   });
+
+  it('LEDGER_PUBLIC_URL: an http(s) URL for the console (default the local ledger-consumer), a path prefix allowed', () => {
+    const env = { ...BASE, RELAY_ENABLED: 'false' };
+    expect(loadConfig(GatewayConfig, env).LEDGER_PUBLIC_URL).toBe('http://localhost:3001');
+    expect(loadConfig(GatewayConfig, { ...env, LEDGER_PUBLIC_URL: 'https://ops.example.com/ledger' }).LEDGER_PUBLIC_URL).toBe('https://ops.example.com/ledger');
+    for (const bad of ['localhost:3001', 'ftp://x', 'http://x?y=1', 'http://x#f', 'javascript:alert(1)', 'http://user@x']) {
+      expect(problems({ ...env, LEDGER_PUBLIC_URL: bad })).toEqual([
+        'LEDGER_PUBLIC_URL: LEDGER_PUBLIC_URL must be an http(s) URL such as http://localhost:3001',
+      ]);
+    }
+  });
 });

@@ -101,4 +101,16 @@ export class GatewayConfig extends WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafk
   @EnvBool()
   @IsBoolean()
   BENCH_SKIP_OUTBOX_WRITE = false;
+
+  /**
+   * Where browsers reach the ledger-consumer's API: the operators' console (/console/) calls it from the page, so
+   * the page's Content-Security-Policy allows this origin and /console/config.json hands it to the app. A path
+   * prefix is allowed (a reverse proxy); no query, no fragment.
+   */
+  @Matches(/^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/, { message: 'LEDGER_PUBLIC_URL must be an http(s) URL such as http://localhost:3001' })
+  LEDGER_PUBLIC_URL = 'http://localhost:3001';
+
+  /** The built console (index.html and assets/); default: dist/console of this checkout or image (`npm run build`). */
+  @IsOptional() @IsString()
+  CONSOLE_DIR?: string;
 }

@@ -42,4 +42,15 @@ describe('LedgerConfig (composed of the JWT and Kafka pieces)', () => {
       }),
     ).toEqual(new Set(['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_DLQ_TOPIC', 'KAFKA_GROUP_ID', 'KAFKA_TOPIC_PARTITIONS']));
   });
+
+  it('CONSOLE_ORIGIN: the console origins allowed by CORS, comma-separated origins without a path, or none', () => {
+    const origins = (value?: string) =>
+      loadConfig(LedgerConfig, { ...BASE, KAFKA_BROKERS: 'k:1', ...(value === undefined ? {} : { CONSOLE_ORIGIN: value }) }).consoleOrigins;
+    expect(origins()).toEqual(['http://localhost:3000']);
+    expect(origins(' http://localhost:3000 , https://ops.example.com ')).toEqual(['http://localhost:3000', 'https://ops.example.com']);
+    expect(origins('none')).toEqual([]);
+    for (const bad of ['http://localhost:3000/console', 'localhost:3000', '*', 'http://a,', 'http://user@host']) {
+      expect(problemKeys({ ...BASE, KAFKA_BROKERS: 'k:1', CONSOLE_ORIGIN: bad })).toEqual(new Set(['CONSOLE_ORIGIN']));
+    }
+  });
 });

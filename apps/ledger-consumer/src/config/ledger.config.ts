@@ -131,12 +131,29 @@ export class LedgerConfig extends WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJ
   @IsString()
   LEDGER_PRICES_FILE?: string;
 
+  /**
+   * Origins whose pages may call this API from a browser (CORS): the operators' console served by the gateway.
+   * Comma-separated, each scheme://host[:port] exactly as the browser sends it (localhost and 127.0.0.1 differ);
+   * `none`: no cross-origin access at all.
+   */
+  @Matches(/^\s*(none|https?:\/\/[^\s/?#@,]+\s*(,\s*https?:\/\/[^\s/?#@,]+\s*)*)$/, {
+    message: 'CONSOLE_ORIGIN must be a comma-separated list of origins such as http://localhost:3000 (no path), or none',
+  })
+  CONSOLE_ORIGIN = 'http://localhost:3000';
+
   /** Largest number of buckets one timeline request may ask for. */
   @EnvInt()
   @IsInt()
   @Min(10)
   @Max(100_000)
   TIMELINE_MAX_BUCKETS = 1000;
+
+  get consoleOrigins(): string[] {
+    if (this.CONSOLE_ORIGIN.trim() === 'none') return [];
+    return this.CONSOLE_ORIGIN.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
+  }
 
   get heartbeatIntervalMs(): number {
     return this.KAFKA_HEARTBEAT_INTERVAL_MS ?? Math.min(3000, Math.floor(this.KAFKA_SESSION_TIMEOUT_MS / 3));
