@@ -74,9 +74,14 @@ describe('outbox relay', () => {
       key: 'latency-user',
       headers: { 'event-id': event!.eventId, 'event-type': 'ledger.tokens.adjusted', 'content-type': 'application/json', traceparent },
     });
-    const [row] = await dataSource.query(`SELECT payload, status, attempts, published_at FROM outbox.events`);
+    // The row is marked published when the relay's claim transaction commits, which can be a moment after the
+    // record reached a consumer (the acknowledgement comes first, then the commit).
+    const row = await eventually(async () => {
+      const [r] = await dataSource.query(`SELECT payload, status, attempts, published_at FROM outbox.events`);
+      expect(r).toMatchObject({ status: 'published', attempts: 1, published_at: expect.any(Date) });
+      return r;
+    });
     expect(JSON.parse(message!.value)).toEqual(row.payload);
-    expect(row).toMatchObject({ status: 'published', attempts: 1, published_at: expect.any(Date) });
     // The poll interval is a minute: only LISTEN/NOTIFY can explain this.
     expect(latencyMs).toBeLessThan(1_000);
     const [{ pickup_ms }] = await dataSource.query(`SELECT EXTRACT(EPOCH FROM published_at - created_at) * 1000 AS pickup_ms FROM outbox.events`);
