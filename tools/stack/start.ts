@@ -150,7 +150,7 @@ async function main(): Promise<void> {
     // The console's sign-in link: an operator token that lives one hour, in the URL's fragment, which the browser
     // never sends to a server (so no access log or proxy sees it); the page moves it into sessionStorage at once.
     const consoleToken = await issueToken(
-      { userId: 'operator', scopes: [Scopes.usageReadAll, Scopes.outboxAdmin, Scopes.budgetsAdmin], ttlSeconds: CONSOLE_LINK_TTL_SECONDS },
+      { userId: 'operator', scopes: [Scopes.usageReadAll, Scopes.outboxAdmin, Scopes.budgetsAdmin, Scopes.tasksRead, Scopes.tasksAdmin], ttlSeconds: CONSOLE_LINK_TTL_SECONDS },
       jwtSecret,
     );
     writeStackState(dataDir, {
@@ -168,9 +168,9 @@ async function main(): Promise<void> {
     process.stdout.write(`\n  export TOKEN=${userToken}\n\n`);
     say('service/operator token (tokens:adjust outbox:admin usage:read_all prices:admin budgets:admin tasks:write tasks:read tasks:admin usage:write):');
     process.stdout.write(`\n  export ADMIN_TOKEN=${serviceToken}\n\n`);
-    say(`operators' console: open this link within ${CONSOLE_LINK_TTL_SECONDS / 60} minutes (signs in "operator": usage:read_all outbox:admin budgets:admin):`);
+    say(`operators' console: open this link within ${CONSOLE_LINK_TTL_SECONDS / 60} minutes (signs in "operator": usage:read_all outbox:admin budgets:admin tasks:read tasks:admin):`);
     process.stdout.write(`\n  ${base}/console/#token=${consoleToken}\n\n`);
-    say(`  later: ${base}/console/ and paste a token (npm run token -- --user operator --scope "usage:read_all outbox:admin budgets:admin" --ttl 3600)`);
+    say(`  later: ${base}/console/ and paste a token (npm run token -- --user operator --scope "usage:read_all outbox:admin budgets:admin tasks:read tasks:admin" --ttl 3600)`);
     say(`try: curl -s -X POST ${base}/v1/chat/messages -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"role":"assistant","content":"hi","model":"gpt-4o","usage":{"prompt_tokens":12,"completion_tokens":30}}'`);
     say(`     curl -s ${ledgerBase}/v1/users/${config.DEMO_USER}/usage -H "Authorization: Bearer $TOKEN"`);
     say('Ctrl-C stops everything');
