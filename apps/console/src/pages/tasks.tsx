@@ -38,7 +38,7 @@ const describe = (t: Pick<Task, 'kind' | 'user_id' | 'external_id' | 'source'>) 
 function When({ iso, empty = '—' }: { iso: string | null; empty?: string }) {
   if (!iso) return <span class="muted">{empty}</span>;
   return (
-    <time dateTime={iso} title={formatDateTime(iso)}>
+    <time class="when" dateTime={iso} title={formatDateTime(iso)}>
       {formatRelative(iso)}
       <br />
       <span class="muted">{formatDateTime(iso)}</span>
@@ -176,15 +176,20 @@ export function TasksPage() {
             <Card label="Pending" value={formatNumber(data.list.by_status.pending ?? 0)} testId="stat-pending" />
           </dl>
           {Object.keys(data.list.by_kind).length > 0 && (
-            <ul class="kind-counts" aria-label="Open tasks by kind" data-testid="by-kind">
-              {Object.entries(data.list.by_kind)
-                .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-                .map(([kind, n]) => (
-                  <li key={kind} data-kind={kind}>
-                    <code>{kind}</code> <strong>{formatNumber(n)}</strong>
-                  </li>
-                ))}
-            </ul>
+            <div class="kind-counts">
+              <span class="muted" id="by-kind-label">
+                Open by kind:
+              </span>
+              <ul aria-labelledby="by-kind-label" data-testid="by-kind">
+                {Object.entries(data.list.by_kind)
+                  .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+                  .map(([kind, n]) => (
+                    <li key={kind} data-kind={kind}>
+                      <code>{kind}</code> <strong>{formatNumber(n)}</strong>
+                    </li>
+                  ))}
+              </ul>
+            </div>
           )}
 
           {data.list.tasks.length === 0 ? (
@@ -229,7 +234,7 @@ export function TasksPage() {
 function TaskTable({ tasks, admin, onFail, more }: { tasks: Task[]; admin: boolean; onFail: (t: Task) => void; more: boolean }) {
   return (
     <div class="table-wrap">
-      <table data-testid="tasks">
+      <table data-testid="tasks" class="tasks-table">
         <caption>Open tasks{more ? ` (${PAGE_SIZE} a page)` : ''}; stalled ones have had no heartbeat for TASK_STALL_AFTER</caption>
         <thead>
           <tr>
