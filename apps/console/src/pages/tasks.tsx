@@ -34,14 +34,16 @@ interface Loaded {
 
 const describe = (t: Pick<Task, 'kind' | 'user_id' | 'external_id' | 'source'>) => `${t.kind} of user ${t.user_id} (${t.source} ${t.external_id})`;
 
-/** "3 minutes ago" with the absolute time under it (and in datetime for machines). */
+const sameDay = (iso: string) => new Date(iso).toDateString() === new Date().toDateString();
+
+/** "3 minutes ago" with the absolute time under it (the clock today, else date and time; in full as its title). */
 function When({ iso, empty = '—' }: { iso: string | null; empty?: string }) {
   if (!iso) return <span class="muted">{empty}</span>;
   return (
     <time class="when" dateTime={iso} title={formatDateTime(iso)}>
       {formatRelative(iso)}
       <br />
-      <span class="muted">{formatDateTime(iso)}</span>
+      <span class="muted">{sameDay(iso) ? formatClock(new Date(iso)) : formatDateTime(iso)}</span>
     </time>
   );
 }
