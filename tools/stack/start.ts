@@ -132,11 +132,20 @@ async function main(): Promise<void> {
       readyWhen: (line) => line.includes('ledger-consumer listening'),
       onLine: echo,
     });
-    stops.push(() => gateway.stop(), () => ledger.stop());
+    stops.push(
+      () => gateway.stop(),
+      () => ledger.stop(),
+    );
     // Both apps migrate their own schema at boot; starting them together halves the start time.
     const starting = Promise.all([gateway.start(), ledger.start()]);
     const base0 = `http://localhost:${config.PORT}`;
-    writeStackState(dataDir, { pid: process.pid, DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaBrokers, gateway_url: base0, child_pids: [gateway.pid, ledger.pid].filter((p): p is number => p !== undefined) });
+    writeStackState(dataDir, {
+      pid: process.pid,
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS: kafkaBrokers,
+      gateway_url: base0,
+      child_pids: [gateway.pid, ledger.pid].filter((p): p is number => p !== undefined),
+    });
     stops.push(async () => clearStackState(dataDir));
     await starting;
 
@@ -144,13 +153,31 @@ async function main(): Promise<void> {
     const ledgerBase = `http://localhost:${config.LEDGER_PORT}`;
     const userToken = await issueToken({ userId: config.DEMO_USER, ttlSeconds: 30 * 86_400 }, jwtSecret);
     const serviceToken = await issueToken(
-      { userId: 'internal-service', scopes: [Scopes.tokensAdjust, Scopes.outboxAdmin, Scopes.usageReadAll, Scopes.pricesAdmin, Scopes.budgetsAdmin, Scopes.tasksWrite, Scopes.tasksRead, Scopes.tasksAdmin, Scopes.usageWrite], ttlSeconds: 30 * 86_400 },
+      {
+        userId: 'internal-service',
+        scopes: [
+          Scopes.tokensAdjust,
+          Scopes.outboxAdmin,
+          Scopes.usageReadAll,
+          Scopes.pricesAdmin,
+          Scopes.budgetsAdmin,
+          Scopes.tasksWrite,
+          Scopes.tasksRead,
+          Scopes.tasksAdmin,
+          Scopes.usageWrite,
+        ],
+        ttlSeconds: 30 * 86_400,
+      },
       jwtSecret,
     );
     // The console's sign-in link: an operator token that lives one hour, in the URL's fragment, which the browser
     // never sends to a server (so no access log or proxy sees it); the page moves it into sessionStorage at once.
     const consoleToken = await issueToken(
-      { userId: 'operator', scopes: [Scopes.usageReadAll, Scopes.outboxAdmin, Scopes.budgetsAdmin], ttlSeconds: CONSOLE_LINK_TTL_SECONDS },
+      {
+        userId: 'operator',
+        scopes: [Scopes.usageReadAll, Scopes.outboxAdmin, Scopes.budgetsAdmin, Scopes.tasksRead, Scopes.tasksAdmin],
+        ttlSeconds: CONSOLE_LINK_TTL_SECONDS,
+      },
       jwtSecret,
     );
     writeStackState(dataDir, {
@@ -168,10 +195,16 @@ async function main(): Promise<void> {
     process.stdout.write(`\n  export TOKEN=${userToken}\n\n`);
     say('service/operator token (tokens:adjust outbox:admin usage:read_all prices:admin budgets:admin tasks:write tasks:read tasks:admin usage:write):');
     process.stdout.write(`\n  export ADMIN_TOKEN=${serviceToken}\n\n`);
-    say(`operators' console: open this link within ${CONSOLE_LINK_TTL_SECONDS / 60} minutes (signs in "operator": usage:read_all outbox:admin budgets:admin):`);
+    say(
+      `operators' console: open this link within ${CONSOLE_LINK_TTL_SECONDS / 60} minutes (signs in "operator": usage:read_all outbox:admin budgets:admin tasks:read tasks:admin):`,
+    );
     process.stdout.write(`\n  ${base}/console/#token=${consoleToken}\n\n`);
-    say(`  later: ${base}/console/ and paste a token (npm run token -- --user operator --scope "usage:read_all outbox:admin budgets:admin" --ttl 3600)`);
-    say(`try: curl -s -X POST ${base}/v1/chat/messages -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"role":"assistant","content":"hi","model":"gpt-4o","usage":{"prompt_tokens":12,"completion_tokens":30}}'`);
+    say(
+      `  later: ${base}/console/ and paste a token (npm run token -- --user operator --scope "usage:read_all outbox:admin budgets:admin tasks:read tasks:admin" --ttl 3600)`,
+    );
+    say(
+      `try: curl -s -X POST ${base}/v1/chat/messages -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"role":"assistant","content":"hi","model":"gpt-4o","usage":{"prompt_tokens":12,"completion_tokens":30}}'`,
+    );
     say(`     curl -s ${ledgerBase}/v1/users/${config.DEMO_USER}/usage -H "Authorization: Bearer $TOKEN"`);
     say('Ctrl-C stops everything');
   } catch (error) {

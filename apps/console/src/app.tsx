@@ -7,9 +7,10 @@ import { BudgetsPage } from './pages/budgets';
 import { LedgerPage } from './pages/ledger';
 import { OutboxPage } from './pages/outbox';
 import { SignIn } from './pages/sign-in';
+import { TasksPage } from './pages/tasks';
 import { UsagePage } from './pages/usage';
 
-type PageId = 'usage' | 'budgets' | 'outbox' | 'ledger';
+type PageId = 'usage' | 'budgets' | 'outbox' | 'tasks' | 'ledger';
 
 interface PageDef {
   id: PageId;
@@ -23,6 +24,7 @@ const PAGES: PageDef[] = [
   { id: 'usage', title: 'Usage', visible: () => true },
   { id: 'budgets', title: 'Budgets', visible: () => true },
   { id: 'outbox', title: 'Outbox', visible: can.outbox, needs: SCOPES.outboxAdmin },
+  { id: 'tasks', title: 'Tasks', visible: can.tasks, needs: `${SCOPES.tasksRead} (or ${SCOPES.tasksAdmin})` },
   { id: 'ledger', title: 'Ledger', visible: can.readAll, needs: SCOPES.usageReadAll },
 ];
 
@@ -195,6 +197,8 @@ export function App() {
           <BudgetsPage />
         ) : page === 'outbox' ? (
           <OutboxPage />
+        ) : page === 'tasks' ? (
+          <TasksPage />
         ) : (
           <LedgerPage />
         )}

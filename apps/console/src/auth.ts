@@ -9,6 +9,8 @@ export const SCOPES = {
   usageReadAll: 'usage:read_all',
   outboxAdmin: 'outbox:admin',
   budgetsAdmin: 'budgets:admin',
+  tasksRead: 'tasks:read',
+  tasksAdmin: 'tasks:admin',
 } as const;
 
 export interface Session {
@@ -87,4 +89,6 @@ export const can = {
   readAll: (s: Session) => s.scopes.has(SCOPES.usageReadAll),
   outbox: (s: Session) => s.scopes.has(SCOPES.outboxAdmin),
   budgets: (s: Session) => s.scopes.has(SCOPES.budgetsAdmin),
+  tasks: (s: Session) => s.scopes.has(SCOPES.tasksRead) || s.scopes.has(SCOPES.tasksAdmin),
+  tasksAdmin: (s: Session) => s.scopes.has(SCOPES.tasksAdmin),
 };

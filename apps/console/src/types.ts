@@ -190,3 +190,40 @@ export interface SequenceGaps {
   list: SequenceGap[];
   next_cursor: string | null;
 }
+
+export type TaskStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface Task {
+  task_id: string;
+  source: string;
+  external_id: string;
+  kind: string;
+  user_id: string;
+  conversation_id: string | null;
+  client_id: string | null;
+  total_items: number | null;
+  processed_items: number;
+  status: TaskStatus;
+  progress: number;
+  message: string | null;
+  completed_by: string | null;
+  created_at: string;
+  started_at: string | null;
+  last_update_at: string;
+  completed_at: string | null;
+  estimated_completion_at: string | null;
+  stalled: boolean;
+  error: string | null;
+  model: string | null;
+  tokens: number;
+  cost_micros: number | null;
+  unpriced_events: number;
+}
+
+export interface RunningTasks {
+  total_tasks: number;
+  by_status: Record<string, number>;
+  by_kind: Record<string, number>;
+  tasks: Task[];
+  next_cursor: string | null;
+}
