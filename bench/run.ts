@@ -54,7 +54,14 @@ async function main(): Promise<void> {
   if (flags.profileDir) appNodeArgs.push('--cpu-prof', `--cpu-prof-dir=${flags.profileDir}`);
   const stack = await BenchStack.start();
   const result: Record<string, unknown> = {
-    machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, mem_gib: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, quick: flags.quick, runs: flags.runs },
+    machine: {
+      cpus: cpus().length,
+      cpu_model: cpus()[0]?.model,
+      mem_gib: +(totalmem() / 2 ** 30).toFixed(1),
+      node: process.version,
+      quick: flags.quick,
+      runs: flags.runs,
+    },
   };
   try {
     if (flags.only.has('write')) {
