@@ -80,6 +80,24 @@ export function printTable(r: Record<string, any>): void {
       '',
     ]);
   }
+  if (r.debezium) {
+    const d = r.debezium;
+    rows.push([`debezium ${d.version}: embedded engine + Outbox Event Router draining ${n(d.rows)} rows`, `${n(d.drain_eps)} ev/s`, '', '']);
+    rows.push([
+      `debezium: OutboxRelay draining the same ${n(d.rows)} rows`,
+      `${n(d.relay_drain_eps)} ev/s`,
+      `relay = ${n(d.throughput_ratio)}× Debezium`,
+      `≥ 2× ${verdict(d.throughput_ratio >= 2)}`,
+    ]);
+    for (const [rate, l] of Object.entries<any>(d.latency ?? {})) {
+      rows.push([
+        `debezium: commit → record on Kafka at ${n(Number(rate))} rows/s`,
+        `Debezium p50 ${l.debezium.p50_ms} / p99 ${l.debezium.p99_ms} ms; relay p50 ${l.relay.p50_ms} / p99 ${l.relay.p99_ms} ms`,
+        '',
+        rate === '1000' ? `relay p99 ≤ Debezium's ${verdict(l.relay.p99_ms <= l.debezium.p99_ms)}` : '',
+      ]);
+    }
+  }
   const m = r.machine;
   console.log(
     `\nchat-ledger bench: ${m.cpus} × ${m.cpu_model}, Node ${m.node}, median of ${m.runs} run(s)${m.quick ? ', --quick' : ''}, ${r.duration_seconds} s\n`,
