@@ -108,6 +108,8 @@ interface DrainRun {
   first_record_ms: number;
   /** start → last record on the topic */
   total_ms: number;
+  /** rows / (last record − first record): the rate once records flow, start-up left out */
+  flowing_eps: number;
   /** Debezium: engine batches the rows came in (each sent, then every ack awaited) */
   batches?: number;
 }
@@ -143,7 +145,8 @@ export async function debeziumScenario(deps: BenchDeps, opts: DebeziumOptions, l
       if (i === 0) warm = { debezium: d.warm, relay: r.warm };
       drain.debezium.push(d.run);
       drain.relay.push(r.run);
-      log(`debezium drain run ${i + 1}/${opts.runs} (${opts.rows} rows): Debezium ${d.run.eps} ev/s, relay ${r.run.eps} ev/s`);
+      const line = (x: DrainRun) => `${x.eps} ev/s (first record after ${x.first_record_ms} ms, then ${x.flowing_eps} ev/s)`;
+      log(`debezium drain run ${i + 1}/${opts.runs} (${opts.rows} rows): Debezium ${line(d.run)}, relay ${line(r.run)}`);
     }
     const latencyRuns: DebeziumResult['runs']['latency'] = {};
     const latency: DebeziumResult['latency'] = {};
@@ -314,7 +317,12 @@ async function timeDrain(ctx: Ctx, who: 'debezium' | 'relay', topic: string, bas
           `drain: Debezium's first record came ${Math.round(first - started)} ms after its start; it logged: ${lines.slice(0, 5).join(' | ').slice(0, 1500) || 'nothing'}`,
         );
       }
-      return { eps: Math.round(rows / (total / 1000)), first_record_ms: Math.round(first - started), total_ms: Math.round(total) };
+      return {
+        eps: Math.round(rows / (total / 1000)),
+        first_record_ms: Math.round(first - started),
+        total_ms: Math.round(total),
+        flowing_eps: Math.round(rows / (Math.max(1, now - first) / 1000)),
+      };
     }
     const failure = ctx.dbz.failure();
     if (failure) throw new Error(`Debezium drain: ${failure}`);
