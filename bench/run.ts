@@ -10,9 +10,10 @@ import { ledgerScenario } from './scenarios/ledger.bench';
 import { growthScenario } from './scenarios/growth.bench';
 import { runPeerBench } from './scenarios/peer.bench';
 import { relayScenario } from './scenarios/relay.bench';
+import { tasksScenario } from './scenarios/tasks.bench';
 import { writeScenario } from './scenarios/write-path.bench';
 
-const SCENARIOS = ['write', 'relay', 'ledger', 'e2e', 'peer', 'growth'] as const;
+const SCENARIOS = ['write', 'relay', 'ledger', 'e2e', 'peer', 'growth', 'tasks'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 interface Flags {
@@ -54,7 +55,14 @@ async function main(): Promise<void> {
   if (flags.profileDir) appNodeArgs.push('--cpu-prof', `--cpu-prof-dir=${flags.profileDir}`);
   const stack = await BenchStack.start();
   const result: Record<string, unknown> = {
-    machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, mem_gib: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, quick: flags.quick, runs: flags.runs },
+    machine: {
+      cpus: cpus().length,
+      cpu_model: cpus()[0]?.model,
+      mem_gib: +(totalmem() / 2 ** 30).toFixed(1),
+      node: process.version,
+      quick: flags.quick,
+      runs: flags.runs,
+    },
   };
   try {
     if (flags.only.has('write')) {
@@ -104,6 +112,21 @@ async function main(): Promise<void> {
       const messages = await events(flags.quick ? 5_000 : 10_000);
       const sizes = flags.quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
       result.growth = await growthScenario(deps, messages, { sizes, partitions: PARTITIONS, secondCycleUpTo: 10_000 }, log);
+    }
+    if (flags.only.has('tasks')) {
+      result.tasks = await tasksScenario(
+        deps,
+        {
+          tasks: 10_000,
+          users: 1_000,
+          listRate: 50,
+          listSeconds: flags.quick ? 3 : 10,
+          heartbeatRate: 500,
+          heartbeatSeconds: flags.quick ? 5 : 10,
+          quick: flags.quick,
+        },
+        log,
+      );
     }
   } finally {
     await stack.stop();

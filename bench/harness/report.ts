@@ -8,24 +8,55 @@ export function printTable(r: Record<string, any>): void {
   if (r.write) {
     const w = r.write;
     rows.push(['write: raw pg, 8 clients, message + outbox row per tx', `${n(w.raw_tps)} tx/s`, '', '']);
-    rows.push(['write: gateway POST …/messages over HTTP, 8 clients', `${n(w.gateway_tps)} req/s`, `${pct(w.ratio_vs_raw)} of raw`, `≥ 45% ${verdict(w.ratio_vs_raw >= 0.45)}`]);
-    rows.push(['write: gateway without the outbox row (bench-only flag)', `${n(w.gateway_no_outbox_tps)} req/s`, `overhead ${pct(w.outbox_overhead)}`, `≤ 15% ${verdict(w.outbox_overhead <= 0.15)}`]);
+    rows.push([
+      'write: gateway POST …/messages over HTTP, 8 clients',
+      `${n(w.gateway_tps)} req/s`,
+      `${pct(w.ratio_vs_raw)} of raw`,
+      `≥ 45% ${verdict(w.ratio_vs_raw >= 0.45)}`,
+    ]);
+    rows.push([
+      'write: gateway without the outbox row (bench-only flag)',
+      `${n(w.gateway_no_outbox_tps)} req/s`,
+      `overhead ${pct(w.outbox_overhead)}`,
+      `≤ 15% ${verdict(w.outbox_overhead <= 0.15)}`,
+    ]);
   }
   if (r.relay) {
     const x = r.relay;
     rows.push([`relay: raw kafkajs producer, ${n(x.rows)} envelopes`, `${n(x.raw_produce_eps)} ev/s`, '', '']);
     rows.push([`relay: OutboxRelay draining ${n(x.rows)} rows`, `${n(x.relay_eps)} ev/s`, `${pct(x.ratio)} of raw`, `≥ 60% ${verdict(x.ratio >= 0.6)}`]);
-    if (x.latency) rows.push([`relay latency, commit → published, ${x.latency.rate} rows/s`, `p50 ${x.latency.p50_ms} / p95 ${x.latency.p95_ms} / p99 ${x.latency.p99_ms} / max ${x.latency.max_ms} ms`, '', '']);
+    if (x.latency)
+      rows.push([
+        `relay latency, commit → published, ${x.latency.rate} rows/s`,
+        `p50 ${x.latency.p50_ms} / p95 ${x.latency.p95_ms} / p99 ${x.latency.p99_ms} / max ${x.latency.max_ms} ms`,
+        '',
+        '',
+      ]);
   }
   if (r.ledger) {
     const l = r.ledger;
     rows.push([`ledger: raw kafkajs consumer, ${n(l.events)} events`, `${n(l.raw_consume_eps)} ev/s`, '', '']);
-    rows.push([`ledger: ledger-consumer applying ${n(l.events)} events`, `${n(l.ledger_eps)} ev/s`, `${pct(l.ratio_vs_raw)} of raw`, `≥ 40% ${verdict(l.ratio_vs_raw >= 0.4)}`]);
-    rows.push([`ledger: naive, one tx per event (${n(l.naive_events)} events)`, `${n(l.naive_eps)} ev/s`, `ledger = ${n(l.ratio_vs_naive)}× naive`, `≥ 20× ${verdict(l.ratio_vs_naive >= 20)}`]);
+    rows.push([
+      `ledger: ledger-consumer applying ${n(l.events)} events`,
+      `${n(l.ledger_eps)} ev/s`,
+      `${pct(l.ratio_vs_raw)} of raw`,
+      `≥ 40% ${verdict(l.ratio_vs_raw >= 0.4)}`,
+    ]);
+    rows.push([
+      `ledger: naive, one tx per event (${n(l.naive_events)} events)`,
+      `${n(l.naive_eps)} ev/s`,
+      `ledger = ${n(l.ratio_vs_naive)}× naive`,
+      `≥ 20× ${verdict(l.ratio_vs_naive >= 20)}`,
+    ]);
   }
   if (r.e2e) {
     for (const [rate, e] of Object.entries<any>(r.e2e)) {
-      rows.push([`end to end at ${rate} msg/s: POST answered → applied in ledger`, `p50 ${e.p50_ms} / p95 ${e.p95_ms} / p99 ${e.p99_ms} / max ${e.max_ms} ms`, '', rate === '500' ? `p99 ≤ 60 ms ${verdict(e.p99_ms <= 60)}` : '']);
+      rows.push([
+        `end to end at ${rate} msg/s: POST answered → applied in ledger`,
+        `p50 ${e.p50_ms} / p95 ${e.p95_ms} / p99 ${e.p99_ms} / max ${e.max_ms} ms`,
+        '',
+        rate === '500' ? `p99 ≤ 60 ms ${verdict(e.p99_ms <= 60)}` : '',
+      ]);
     }
   }
   if (r.peer) {
@@ -33,7 +64,12 @@ export function printTable(r: Record<string, any>): void {
       const p = r.peer[v];
       if (!p) continue;
       const lat = p.latency ? `p50 ${p.latency.p50_ms} / p95 ${p.latency.p95_ms} / p99 ${p.latency.p99_ms} ms` : '—';
-      rows.push([`peer ${r.peer.package} ${r.peer.version}, ${v.replace('_', ' ')}`, `${n(p.eps)} ev/s`, `latency ${lat}`, r.relay?.relay_eps && p.eps ? `ours ${n(Math.round(r.relay.relay_eps / p.eps))}× faster` : '']);
+      rows.push([
+        `peer ${r.peer.package} ${r.peer.version}, ${v.replace('_', ' ')}`,
+        `${n(p.eps)} ev/s`,
+        `latency ${lat}`,
+        r.relay?.relay_eps && p.eps ? `ours ${n(Math.round(r.relay.relay_eps / p.eps))}× faster` : '',
+      ]);
     }
   }
   for (const g of r.growth ?? []) {
@@ -44,8 +80,29 @@ export function printTable(r: Record<string, any>): void {
       '',
     ]);
   }
+  if (r.tasks) {
+    const t = r.tasks;
+    const server = (x: any) => (x.server ? `gateway p50 ≈ ${x.server.p50_ms_est} / p99 ≈ ${x.server.p99_ms_est} ms` : '');
+    for (const q of t.list) {
+      rows.push([
+        `tasks: GET /v1/tasks/running${q.query} (${n(t.tasks)} open, ${n(q.total_tasks)} match), ${q.rate}/s`,
+        `p50 ${q.p50_ms} / p99 ${q.p99_ms} / max ${q.max_ms} ms`,
+        server(q),
+        `p99 ≤ 50 ms ${verdict(q.meets_p99)}`,
+      ]);
+    }
+    const h = t.heartbeat;
+    rows.push([
+      `tasks: heartbeat PATCH /v1/tasks/:id at ${h.rate}/s`,
+      `p50 ${h.p50_ms} / p99 ${h.p99_ms} / max ${h.max_ms} ms`,
+      server(h),
+      `p99 ≤ 2 ms ${verdict(h.meets_p99)}`,
+    ]);
+  }
   const m = r.machine;
-  console.log(`\nchat-ledger bench: ${m.cpus} × ${m.cpu_model}, Node ${m.node}, median of ${m.runs} run(s)${m.quick ? ', --quick' : ''}, ${r.duration_seconds} s\n`);
+  console.log(
+    `\nchat-ledger bench: ${m.cpus} × ${m.cpu_model}, Node ${m.node}, median of ${m.runs} run(s)${m.quick ? ', --quick' : ''}, ${r.duration_seconds} s\n`,
+  );
   console.log('| measurement | result | ratio | target |\n|---|---|---|---|');
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
   console.log('\nwritten to bench/results/latest.json');
