@@ -91,6 +91,15 @@ export function printTable(r: Record<string, any>): void {
         `p99 ≤ 50 ms ${verdict(q.meets_p99)}`,
       ]);
     }
+    if (t.heartbeat_low_rate) {
+      const l = t.heartbeat_low_rate;
+      rows.push([
+        `tasks: heartbeat PATCH /v1/tasks/:id at ${l.rate}/s (cost of one, no queue)`,
+        `p50 ${l.p50_ms} / p99 ${l.p99_ms} / max ${l.max_ms} ms`,
+        server(l),
+        '',
+      ]);
+    }
     const h = t.heartbeat;
     rows.push([
       `tasks: heartbeat PATCH /v1/tasks/:id at ${h.rate}/s`,

@@ -24,6 +24,8 @@ export interface TasksOptions {
   listRate: number;
   listSeconds: number;
   heartbeatRate: number;
+  /** A rate far below the gateway's capacity, for the cost of one heartbeat without queueing. */
+  heartbeatLowRate: number;
   heartbeatSeconds: number;
 }
 
@@ -33,6 +35,7 @@ export interface TasksResult {
   stalled_seeded: number;
   quick: boolean;
   list: Array<{ query: string; rate: number; total_tasks: number } & LatencySummary & { meets_p99: boolean; server: ServerSide | null }>;
+  heartbeat_low_rate: TasksResult['heartbeat'];
   heartbeat: { rate: number; achieved_rate: number } & LatencySummary & { meets_p99: boolean; server: ServerSide | null };
 }
 
@@ -87,7 +90,7 @@ async function heartbeatTargets(url: string, limit: number): Promise<Array<{ id:
  * Scenario 7, tasks: `tasks` open tasks of `users` users seeded straight into chat.tasks, the gateway in its own
  * process (relay off), loaded over HTTP by the paced open-loop generator: (a) `GET /v1/tasks/running` with a
  * filter and a sort, each query on its own at `listRate`; (b) heartbeats, `PATCH /v1/tasks/:id {progress}` at
- * `heartbeatRate`, each to the next task with a progress one higher than its last, so none is refused.
+ * `heartbeatLowRate` and then `heartbeatRate`, each to the next task with a progress one higher than its last, so none is refused.
  * Round trips as the client sees them, plus the gateway's own share from its /metrics histogram.
  */
 export async function tasksScenario(deps: BenchDeps, opts: TasksOptions & { quick: boolean }, log: (s: string) => void): Promise<TasksResult> {
@@ -126,35 +129,47 @@ export async function tasksScenario(deps: BenchDeps, opts: TasksOptions & { quic
         );
       }
 
-      // Heartbeats: one per target task in turn; the k-th round over the targets sets progress + k.
-      const total = Math.round(opts.heartbeatRate * (opts.heartbeatSeconds + 1));
-      const targets = await heartbeatTargets(url, total);
-      const requests: PacedHttpPlan['requests'] = [];
-      for (let i = 0; i < total; i++) {
-        const t = targets[i % targets.length]!;
-        requests.push({ method: 'PATCH', path: `/v1/tasks/${t.id}`, body: { progress: Math.min(100, t.progress + 1 + Math.floor(i / targets.length)) } });
-      }
-      const planFile = join(mkdtempSync(join(tmpdir(), 'bench-tasks-')), 'heartbeats.json');
-      const plan: PacedHttpPlan = {
-        baseUrl: gateway.baseUrl,
-        token: writer,
-        rate: opts.heartbeatRate,
-        seconds: opts.heartbeatSeconds,
-        warmupSeconds: 1,
-        requests,
-        expectStatus: 200,
-        histogram: { method: 'PATCH', route: '/v1/tasks/:task_id', status: '200' },
-      };
-      writeFileSync(planFile, JSON.stringify(plan));
-      const r = await runLoadProcess<PacedHttpResult>('paced-http.js', { planFile }).finally(() => rmSync(dirname(planFile), { recursive: true, force: true }));
-      if (r.failed > 0) throw new Error(`tasks heartbeat bench: ${r.failed} requests failed, first: ${r.firstError}`);
-      const server = r.server ?? null;
-      const s = summarizeLatency(r.latencies_ms);
-      const heartbeat = { rate: opts.heartbeatRate, achieved_rate: Math.round(r.achieved_rate), ...s, meets_p99: s.p99_ms <= TASKS_HEARTBEAT_P99_MS, server };
-      log(
-        `tasks: heartbeats at ${opts.heartbeatRate}/s (achieved ${heartbeat.achieved_rate}/s): p50 ${s.p50_ms} / p99 ${s.p99_ms} ms; server p99 ≈ ${server?.p99_ms_est} ms`,
+      // Heartbeats, first at a low rate (the cost of one on an idle gateway), then at the target's rate; each
+      // phase drives tasks of its own, one heartbeat per task in turn, the k-th round over them setting progress + k.
+      const rates = [opts.heartbeatLowRate, opts.heartbeatRate];
+      const totals = rates.map((rate) => Math.round(rate * (opts.heartbeatSeconds + 1)));
+      const targets = await heartbeatTargets(
+        url,
+        totals.reduce((a, n) => a + n, 0),
       );
-      return { tasks: opts.tasks, users: opts.users, stalled_seeded: stalled, quick: opts.quick, list, heartbeat };
+      const heartbeats: TasksResult['heartbeat'][] = [];
+      for (const [k, rate] of rates.entries()) {
+        const mine = targets.slice(totals.slice(0, k).reduce((a, n) => a + n, 0)).slice(0, totals[k]);
+        const requests: PacedHttpPlan['requests'] = [];
+        for (let i = 0; i < totals[k]!; i++) {
+          const t = mine[i % mine.length]!;
+          requests.push({ method: 'PATCH', path: `/v1/tasks/${t.id}`, body: { progress: Math.min(100, t.progress + 1 + Math.floor(i / mine.length)) } });
+        }
+        const planFile = join(mkdtempSync(join(tmpdir(), 'bench-tasks-')), 'heartbeats.json');
+        const plan: PacedHttpPlan = {
+          baseUrl: gateway.baseUrl,
+          token: writer,
+          rate,
+          seconds: opts.heartbeatSeconds,
+          warmupSeconds: 1,
+          requests,
+          expectStatus: 200,
+          histogram: { method: 'PATCH', route: '/v1/tasks/:task_id', status: '200' },
+        };
+        writeFileSync(planFile, JSON.stringify(plan));
+        const r = await runLoadProcess<PacedHttpResult>('paced-http.js', { planFile }).finally(() =>
+          rmSync(dirname(planFile), { recursive: true, force: true }),
+        );
+        if (r.failed > 0) throw new Error(`tasks heartbeat bench: ${r.failed} requests failed, first: ${r.firstError}`);
+        const server = r.server ?? null;
+        const s = summarizeLatency(r.latencies_ms);
+        heartbeats.push({ rate, achieved_rate: Math.round(r.achieved_rate), ...s, meets_p99: s.p99_ms <= TASKS_HEARTBEAT_P99_MS, server });
+        log(
+          `tasks: heartbeats at ${rate}/s (achieved ${Math.round(r.achieved_rate)}/s): p50 ${s.p50_ms} / p99 ${s.p99_ms} ms; server p50 ≈ ${server?.p50_ms_est} / p99 ≈ ${server?.p99_ms_est} ms`,
+        );
+      }
+      const [heartbeatLow, heartbeat] = heartbeats as [TasksResult['heartbeat'], TasksResult['heartbeat']];
+      return { tasks: opts.tasks, users: opts.users, stalled_seeded: stalled, quick: opts.quick, list, heartbeat_low_rate: heartbeatLow, heartbeat };
     } finally {
       await gateway.app.stop();
     }
