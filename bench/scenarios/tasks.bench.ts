@@ -42,7 +42,8 @@ export interface TasksResult {
 /**
  * The seed, one set-based statement: `n` open tasks of `users` users, created by the bench's service.
  * Kinds cycle through four, one in five is pending (no progress), the rest running with progress 0–89; one in ten
- * has had no heartbeat for longer than the stall window; the others heartbeat within the last minute.
+ * has had no heartbeat for longer than the stall window; the others heartbeat within the last minute. Plus ledger
+ * entries of earlier tasks and of some open ones.
  */
 export async function seed(url: string, n: number, users: number): Promise<number> {
   const db = new Client({ connectionString: url });
@@ -60,8 +61,25 @@ export async function seed(url: string, n: number, users: number): Promise<numbe
          FROM generate_series(1, $1::int) g, LATERAL (SELECT now() - interval '2 hours' + (g % 7200) * interval '1 second' AS created_at) c`,
       [n, users, SERVICE, KINDS],
     );
-    // What autovacuum would have done to a table of this size by now.
+    // The ledger's entries of tasks: three of each of 50,000 earlier (completed) tasks and of every tenth open one,
+    // so the list's per-task counts read a ledger that has history (a join that aggregates it all shows here).
+    await db.query(
+      `INSERT INTO ledger.entries (event_id, event_type, event_version, source, user_id, reason, tokens_delta, cost_micros, occurred_at, effective_at,
+                                   kafka_topic, kafka_partition, kafka_offset, task_id, task_kind)
+       SELECT gen_random_uuid(), 'chat.message.recorded', 1, 'bench', 'bench-user-' || (g % $1), 'task', 100, 50, now(), now(), 'bench', 0, g * 3 + k,
+              ('00000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid, 'agent_run'
+         FROM generate_series(1, 50000) g, generate_series(0, 2) k`,
+      [users],
+    );
+    await db.query(
+      `INSERT INTO ledger.entries (event_id, event_type, event_version, source, user_id, reason, tokens_delta, cost_micros, occurred_at, effective_at,
+                                   kafka_topic, kafka_partition, kafka_offset, task_id, task_kind)
+       SELECT gen_random_uuid(), 'chat.message.recorded', 1, 'bench', t.user_id, 'task', 100, 50, now(), now(), 'bench', 1, k, t.id, t.kind
+         FROM (SELECT id, user_id, kind FROM chat.tasks WHERE external_id LIKE '%0') t, generate_series(0, 2) k`,
+    );
+    // What autovacuum would have done to tables of this size by now.
     await db.query('ANALYZE chat.tasks');
+    await db.query('ANALYZE ledger.entries');
     const { rows } = await db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM chat.tasks WHERE last_update_at < now() - interval '${STALL_MINUTES} minutes'`,
     );
