@@ -11,9 +11,10 @@ import { growthScenario } from './scenarios/growth.bench';
 import { debeziumScenario } from './scenarios/debezium.bench';
 import { runPeerBench } from './scenarios/peer.bench';
 import { relayScenario } from './scenarios/relay.bench';
+import { tasksScenario } from './scenarios/tasks.bench';
 import { writeScenario } from './scenarios/write-path.bench';
 
-const SCENARIOS = ['write', 'relay', 'ledger', 'e2e', 'peer', 'growth', 'debezium'] as const;
+const SCENARIOS = ['write', 'relay', 'ledger', 'e2e', 'peer', 'growth', 'debezium', 'tasks'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 interface Flags {
@@ -124,6 +125,22 @@ async function main(): Promise<void> {
           rates: [200, 1_000],
           latencySeconds: flags.quick ? 2 : 5,
           serverUrl: stack.serverUrl,
+        },
+        log,
+      );
+    }
+    if (flags.only.has('tasks')) {
+      result.tasks = await tasksScenario(
+        deps,
+        {
+          tasks: 10_000,
+          users: 1_000,
+          listRate: 50,
+          listSeconds: flags.quick ? 2 : 10,
+          heartbeatRate: 500,
+          heartbeatLowRate: 50,
+          heartbeatSeconds: flags.quick ? 3 : 10,
+          quick: flags.quick,
         },
         log,
       );

@@ -98,6 +98,34 @@ export function printTable(r: Record<string, any>): void {
       ]);
     }
   }
+  if (r.tasks) {
+    const t = r.tasks;
+    const server = (x: any) => (x.server ? `gateway p50 ≈ ${x.server.p50_ms_est} / p99 ≈ ${x.server.p99_ms_est} ms` : '');
+    for (const q of t.list) {
+      rows.push([
+        `tasks: GET /v1/tasks/running${q.query} (${n(t.tasks)} open, ${n(q.total_tasks)} match), ${q.rate}/s`,
+        `p50 ${q.p50_ms} / p99 ${q.p99_ms} / max ${q.max_ms} ms`,
+        server(q),
+        `p99 ≤ 50 ms ${verdict(q.meets_p99)}`,
+      ]);
+    }
+    if (t.heartbeat_low_rate) {
+      const l = t.heartbeat_low_rate;
+      rows.push([
+        `tasks: heartbeat PATCH /v1/tasks/:id at ${l.rate}/s (cost of one, no queue)`,
+        `p50 ${l.p50_ms} / p99 ${l.p99_ms} / max ${l.max_ms} ms`,
+        server(l),
+        '',
+      ]);
+    }
+    const h = t.heartbeat;
+    rows.push([
+      `tasks: heartbeat PATCH /v1/tasks/:id at ${h.rate}/s`,
+      `p50 ${h.p50_ms} / p99 ${h.p99_ms} / max ${h.max_ms} ms`,
+      server(h),
+      `p99 ≤ 2 ms ${verdict(h.meets_p99)}`,
+    ]);
+  }
   const m = r.machine;
   console.log(
     `\nchat-ledger bench: ${m.cpus} × ${m.cpu_model}, Node ${m.node}, median of ${m.runs} run(s)${m.quick ? ', --quick' : ''}, ${r.duration_seconds} s\n`,

@@ -58,7 +58,16 @@ function columns(stall: string, withLedger: boolean): string {
     ${withLedger ? 'coalesce(u.unpriced_events, 0)::float8' : '0::float8'} AS unpriced_events`;
 }
 
-const ledgerJoin = (withLedger: boolean) => (withLedger ? 'LEFT JOIN ledger.task_usage_view u ON u.task_id = t.id' : '');
+/**
+ * The ledger's counts of each task shown. LATERAL with OFFSET 0 (which keeps the planner from flattening it back
+ * into a join), so the task's id reaches the view's GROUP BY and each task aggregates only its own entries
+ * (entries_task_idx); a plain join on the view had the planner aggregate every task's entries on each list page
+ * (200,000 entries of earlier tasks: ~240 ms per page, see README Performance).
+ */
+const ledgerJoin = (withLedger: boolean) =>
+  withLedger
+    ? 'LEFT JOIN LATERAL (SELECT v.task_id, v.tokens_total, v.cost_micros, v.unpriced_events FROM ledger.task_usage_view v WHERE v.task_id = t.id OFFSET 0) u ON true'
+    : '';
 
 const SORTS: Record<RunningSort, { key: string; direction: 'ASC' | 'DESC'; time: boolean }> = {
   '-started_at': { key: 'coalesce(t.started_at, t.created_at)', direction: 'DESC', time: true },
@@ -91,18 +100,47 @@ export class TasksRepository {
 
   async insert(
     manager: EntityManager,
-    t: { id: string; source: string; externalId: string; kind: string; userId: string; conversationId: string | null; clientId: string | null; totalItems: number | null; metadata: unknown; createdBy: string; digest: string },
+    t: {
+      id: string;
+      source: string;
+      externalId: string;
+      kind: string;
+      userId: string;
+      conversationId: string | null;
+      clientId: string | null;
+      totalItems: number | null;
+      metadata: unknown;
+      createdBy: string;
+      digest: string;
+    },
   ): Promise<boolean> {
     const rows = await manager.query(
       `INSERT INTO chat.tasks (id, source, external_id, kind, user_id, conversation_id, client_id, total_items, metadata, created_by, request_digest)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (source, external_id) DO NOTHING RETURNING 1`,
-      [t.id, t.source, t.externalId, t.kind, t.userId, t.conversationId, t.clientId, t.totalItems, t.metadata === null ? null : JSON.stringify(t.metadata), t.createdBy, t.digest],
+      [
+        t.id,
+        t.source,
+        t.externalId,
+        t.kind,
+        t.userId,
+        t.conversationId,
+        t.clientId,
+        t.totalItems,
+        t.metadata === null ? null : JSON.stringify(t.metadata),
+        t.createdBy,
+        t.digest,
+      ],
     );
     return rows.length > 0;
   }
 
-  async find(manager: EntityManager, where: { id: string } | { source: string; externalId: string }, stallMs: number, lock = false): Promise<TaskRow | undefined> {
+  async find(
+    manager: EntityManager,
+    where: { id: string } | { source: string; externalId: string },
+    stallMs: number,
+    lock = false,
+  ): Promise<TaskRow | undefined> {
     // FOR UPDATE locks the task row only (OF t): the ledger's view is an aggregate and cannot be locked.
     const withLedger = !lock && (await this.hasLedger(manager));
     const [condition, params] = 'id' in where ? ['t.id = $2', [where.id]] : ['t.source = $2 AND t.external_id = $3', [where.source, where.externalId]];
