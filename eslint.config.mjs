@@ -71,7 +71,10 @@ const boundaryRules = {
           // Exception: jest's globalSetup runs outside the test environment, where the @chat-ledger/* aliases are not
           // mapped, so libs/testing/src/global-setup.ts imports the embedded PostgreSQL and Kafka broker from their
           // libs' source by relative path (and those files must not use aliases either).
-          { from: { element: { captured: { lib: 'testing' }, fileInternalPath: 'src/global-setup.ts' } }, allow: { to: { element: { type: 'lib', captured: { lib: ['database', 'kafka-broker'] } } } } },
+          {
+            from: { element: { captured: { lib: 'testing' }, fileInternalPath: 'src/global-setup.ts' } },
+            allow: { to: { element: { type: 'lib', captured: { lib: ['database', 'kafka-broker'] } } } },
+          },
         ],
       },
     ],
@@ -106,7 +109,14 @@ export default defineConfig([
     files: ['libs/testing/src/global-setup.ts', 'libs/database/src/embedded-postgres-server.ts', 'libs/kafka-broker/src/**/*.ts'],
     ignores: ['**/*.spec.ts', '**/*.int-spec.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@chat-ledger/*'], message: 'loaded by jest globalSetup, where the @chat-ledger/* aliases are not mapped: import by relative path' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@chat-ledger/*'], message: 'loaded by jest globalSetup, where the @chat-ledger/* aliases are not mapped: import by relative path' },
+          ],
+        },
+      ],
     },
   },
   {

@@ -12,7 +12,13 @@ const moduleNameMapper = Object.fromEntries(
   Object.entries(tsconfig.compilerOptions.paths).map(([alias, [target]]) => [`^${alias}$`, `<rootDir>/${target.replace(/^\.\//, '')}`]),
 );
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { tsconfig: { ...tsconfig.compilerOptions, module: 'commonjs', moduleResolution: 'node10', isolatedModules: true, ignoreDeprecations: '6.0' }, diagnostics: false }],
+  '^.+\\.ts$': [
+    'ts-jest',
+    {
+      tsconfig: { ...tsconfig.compilerOptions, module: 'commonjs', moduleResolution: 'node10', isolatedModules: true, ignoreDeprecations: '6.0' },
+      diagnostics: false,
+    },
+  ],
 };
 const common = { rootDir: __dirname, moduleFileExtensions: ['ts', 'js', 'json'], transform, moduleNameMapper, testEnvironment: 'node' };
 

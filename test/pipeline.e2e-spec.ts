@@ -31,8 +31,13 @@ describe('pipeline end to end: gateway → outbox → relay → Kafka → ledger
     ledger = await startLedgerApp();
     // A price book before the first event: every assistant round is priced when the ledger applies it.
     const prices = ledger.http.as(token('finance', ['prices:admin']));
-    for (const [model, input, output] of [['gpt-4o', '2.50', '10.00'], ['gpt-4o-mini', '0.15', '0.60']] as const) {
-      await expect(prices.put(`/v1/admin/prices/${model}`, { effective_from: '2020-01-01T00:00:00Z', input_per_mtok: input, output_per_mtok: output })).resolves.toMatchObject({ status: 201 });
+    for (const [model, input, output] of [
+      ['gpt-4o', '2.50', '10.00'],
+      ['gpt-4o-mini', '0.15', '0.60'],
+    ] as const) {
+      await expect(
+        prices.put(`/v1/admin/prices/${model}`, { effective_from: '2020-01-01T00:00:00Z', input_per_mtok: input, output_per_mtok: output }),
+      ).resolves.toMatchObject({ status: 201 });
     }
   }, 60_000);
   afterAll(async () => {
@@ -73,7 +78,11 @@ describe('pipeline end to end: gateway → outbox → relay → Kafka → ledger
         for (let m = 0; m < 3; m++) {
           const usage = { prompt_tokens: 100 * (u + 1) + m, completion_tokens: 10 * (c + 1) + m };
           const model = m % 2 ? 'gpt-4o' : 'gpt-4o-mini';
-          const res = await api.post('/v1/conversations/{id}/messages', { role: 'assistant', content: 'answer', model, usage }, { path: { id: conversationId } });
+          const res = await api.post(
+            '/v1/conversations/{id}/messages',
+            { role: 'assistant', content: 'answer', model, usage },
+            { path: { id: conversationId } },
+          );
           expect(res.status).toBe(201);
           bump(expected.cost, user, costOf(model, usage));
           const tokens = usage.prompt_tokens + usage.completion_tokens;
@@ -82,7 +91,13 @@ describe('pipeline end to end: gateway → outbox → relay → Kafka → ledger
           bump(expected.messages, res.body.message_id, tokens);
           bump(expected.counted, user, 1);
           if (m === 0) {
-            const adj = await service.post('/v1/token-adjustments', { user_id: user, message_id: res.body.message_id, tokens_delta: -7, reason: 'refund', triggered_at: new Date().toISOString() });
+            const adj = await service.post('/v1/token-adjustments', {
+              user_id: user,
+              message_id: res.body.message_id,
+              tokens_delta: -7,
+              reason: 'refund',
+              triggered_at: new Date().toISOString(),
+            });
             expect(adj.status).toBe(202);
             bump(expected.users, user, -7);
             bump(expected.conversations, conversationId, -7);
@@ -91,33 +106,47 @@ describe('pipeline end to end: gateway → outbox → relay → Kafka → ledger
             bump(expected.unpriced, user, 1); // an adjustment without a model has no price: unpriced, not free
           }
         }
-        const title = await service.post('/v1/token-adjustments', { user_id: user, conversation_id: conversationId, tokens_delta: 33, reason: 'title_generation', triggered_at: new Date().toISOString() });
+        const title = await service.post('/v1/token-adjustments', {
+          user_id: user,
+          conversation_id: conversationId,
+          tokens_delta: 33,
+          reason: 'title_generation',
+          triggered_at: new Date().toISOString(),
+        });
         expect(title.status).toBe(202);
         bump(expected.users, user, 33);
         bump(expected.conversations, conversationId, 33);
         bump(expected.adjustments, user, 33);
         bump(expected.unpriced, user, 1);
       }
-      const plain = await service.post('/v1/token-adjustments', { user_id: user, tokens_delta: 5, reason: 'correction', triggered_at: new Date().toISOString() });
+      const plain = await service.post('/v1/token-adjustments', {
+        user_id: user,
+        tokens_delta: 5,
+        reason: 'correction',
+        triggered_at: new Date().toISOString(),
+      });
       expect(plain.status).toBe(202);
       bump(expected.users, user, 5);
       bump(expected.adjustments, user, 5);
       bump(expected.unpriced, user, 1);
     }
 
-    await eventually(async () => {
-      for (const [user, total] of expected.users) {
-        const res = await ledgerApi(user).get('/v1/users/{user_id}/usage', { path: { user_id: user } });
-        expect(res.body).toMatchObject({
-          user_id: user,
-          tokens_total: total,
-          messages_counted: expected.counted.get(user),
-          adjustments_total: expected.adjustments.get(user),
-          cost_micros: expected.cost.get(user),
-          unpriced_events: expected.unpriced.get(user),
-        });
-      }
-    }, { timeoutMs: 30_000, intervalMs: 200 });
+    await eventually(
+      async () => {
+        for (const [user, total] of expected.users) {
+          const res = await ledgerApi(user).get('/v1/users/{user_id}/usage', { path: { user_id: user } });
+          expect(res.body).toMatchObject({
+            user_id: user,
+            tokens_total: total,
+            messages_counted: expected.counted.get(user),
+            adjustments_total: expected.adjustments.get(user),
+            cost_micros: expected.cost.get(user),
+            unpriced_events: expected.unpriced.get(user),
+          });
+        }
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
     for (const [conversationId, total] of expected.conversations) {
       const owner = (await gw.db.query(`SELECT user_id FROM chat.conversations WHERE id = $1`, [conversationId])).rows[0].user_id;
       const path = { id: conversationId };
@@ -144,7 +173,9 @@ describe('pipeline end to end: gateway → outbox → relay → Kafka → ledger
     const snapshot = async () => {
       const q = (sql: string) => gw.db.query(sql).then((r) => r.rows);
       return {
-        users: await q(`SELECT user_id, tokens_total::text, messages_counted::text, adjustments_total::text, cost_micros::text, unpriced_events::text FROM ledger.user_totals ORDER BY 1`),
+        users: await q(
+          `SELECT user_id, tokens_total::text, messages_counted::text, adjustments_total::text, cost_micros::text, unpriced_events::text FROM ledger.user_totals ORDER BY 1`,
+        ),
         conversations: await q(`SELECT conversation_id, tokens_total::text, cost_micros::text FROM ledger.conversation_totals ORDER BY 1`),
         messages: await q(`SELECT message_id, tokens_total::text, cost_micros::text FROM ledger.message_totals ORDER BY 1`),
         entries: await q(`SELECT event_id, tokens_delta::text, user_id, cost_micros::text FROM ledger.entries ORDER BY 1`),

@@ -77,7 +77,11 @@ export class BenchStack {
     }
     const url = withDatabase(this.pg.url, name);
     if (migrate) {
-      for (const [schema, migrations] of [[CHAT_SCHEMA, CHAT_MIGRATIONS], [OUTBOX_SCHEMA, OUTBOX_MIGRATIONS], [LEDGER_SCHEMA, LEDGER_MIGRATIONS]] as const) {
+      for (const [schema, migrations] of [
+        [CHAT_SCHEMA, CHAT_MIGRATIONS],
+        [OUTBOX_SCHEMA, OUTBOX_MIGRATIONS],
+        [LEDGER_SCHEMA, LEDGER_MIGRATIONS],
+      ] as const) {
         const ds = new DataSource(buildDataSourceOptions({ url, schema, migrations: [...migrations], applicationName: 'bench-migrate' }));
         await ds.initialize();
         try {

@@ -58,7 +58,11 @@ export async function fillOutbox(url: string, rows: number, startAt = 0): Promis
 }
 
 /** One chat.message.recorded envelope as the gateway writes it (200 tokens), with the relay's headers. */
-export function gatewayEvent(userId: string, conversationId: string, messageId: string): { envelope: Record<string, unknown>; headers: Record<string, string> } {
+export function gatewayEvent(
+  userId: string,
+  conversationId: string,
+  messageId: string,
+): { envelope: Record<string, unknown>; headers: Record<string, string> } {
   const id = randomUUID();
   const usage = { prompt_tokens: 120, completion_tokens: 80, cached_tokens: 0, reasoning_tokens: 0, total_tokens: 200 };
   return {

@@ -105,7 +105,15 @@ async function main(): Promise<void> {
   await poller;
   await db.end();
   agent.destroy();
-  const result: E2eLoadResult = { sent, acknowledged, failed, latencies_ms: latencies, missing, achieved_rate: achievedRate, ...(firstError ? { firstError } : {}) };
+  const result: E2eLoadResult = {
+    sent,
+    acknowledged,
+    failed,
+    latencies_ms: latencies,
+    missing,
+    achieved_rate: achievedRate,
+    ...(firstError ? { firstError } : {}),
+  };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

@@ -46,15 +46,17 @@ async function main(): Promise<void> {
     warmup: { connections: plan.workers.length, duration: 1 },
     setupClient: (client) => {
       const w = plan.workers[opened++ % plan.workers.length]!;
-      client.setRequests([{
-        method: 'POST',
-        path: `/v1/conversations/${w.conversationId}/messages`,
-        headers: { authorization: `Bearer ${w.token}`, 'content-type': 'application/json' },
-        body,
-        onResponse: (status, text) => {
-          if (counting && status !== 201) firstError ??= `${status} ${text.slice(0, 300)}`;
+      client.setRequests([
+        {
+          method: 'POST',
+          path: `/v1/conversations/${w.conversationId}/messages`,
+          headers: { authorization: `Bearer ${w.token}`, 'content-type': 'application/json' },
+          body,
+          onResponse: (status, text) => {
+            if (counting && status !== 201) firstError ??= `${status} ${text.slice(0, 300)}`;
+          },
         },
-      }]);
+      ]);
     },
   };
   // The callback form would skip the warm-up: only the promise form runs it.

@@ -57,12 +57,16 @@ export async function e2eScenario(
           body: MESSAGE_BODY,
         } satisfies E2eLoadPlan);
         if (result.failed > 0 || result.missing > 0) {
-          throw new Error(`e2e at ${rate}/s: ${result.failed} failed requests, ${result.missing} events not in the ledger after 30 s; first error: ${result.firstError}`);
+          throw new Error(
+            `e2e at ${rate}/s: ${result.failed} failed requests, ${result.missing} events not in the ledger after 30 s; first error: ${result.firstError}`,
+          );
         }
         const summary = summarizeLatency(result.latencies_ms);
         runs.push(summary);
         achieved.push(Math.round(result.achieved_rate));
-        log(`e2e ${rate}/s run ${i + 1}/${opts.runs}: p50 ${summary.p50_ms} ms, p95 ${summary.p95_ms} ms, p99 ${summary.p99_ms} ms, max ${summary.max_ms} ms (${summary.samples} messages)`);
+        log(
+          `e2e ${rate}/s run ${i + 1}/${opts.runs}: p50 ${summary.p50_ms} ms, p95 ${summary.p95_ms} ms, p99 ${summary.p99_ms} ms, max ${summary.max_ms} ms (${summary.samples} messages)`,
+        );
       } finally {
         await gateway.app.stop();
         await ledger.app.stop();

@@ -115,7 +115,9 @@ export async function growthScenario(
         outbox_mib_after_retention: afterRetention,
         ...(afterSecond !== undefined ? { outbox_mib_after_second_cycle: afterSecond } : {}),
       });
-      log(`growth ${rows} rows: relay ${relayEps} ev/s, ledger ${ledgerEps} ev/s (on a journal of ${rows}), outbox ${afterDrain} MiB → ${afterRetention} MiB after retention${afterSecond !== undefined ? ` → ${afterSecond} MiB after a second cycle` : ''}`);
+      log(
+        `growth ${rows} rows: relay ${relayEps} ev/s, ledger ${ledgerEps} ev/s (on a journal of ${rows}), outbox ${afterDrain} MiB → ${afterRetention} MiB after retention${afterSecond !== undefined ? ` → ${afterSecond} MiB after a second cycle` : ''}`,
+      );
     } finally {
       await db.end();
       await deps.dropDatabase(url);

@@ -25,12 +25,7 @@ function kafkaClient(brokers: string, clientId: string): Kafka {
 }
 
 /** Runs a consumer group from the beginning of `topic` until `target` messages were handled; returns msg/s after the join. */
-async function consumeUntil(
-  brokers: string,
-  topic: string,
-  target: number,
-  handle: (payload: EachBatchPayload) => Promise<number>,
-): Promise<number> {
+async function consumeUntil(brokers: string, topic: string, target: number, handle: (payload: EachBatchPayload) => Promise<number>): Promise<number> {
   const consumer: Consumer = kafkaClient(brokers, 'bench-consumer').consumer({ groupId: `bench-${topic}-${Date.now()}`, ...CONSUMER });
   let joinedAt = 0;
   let handled = 0;
@@ -90,7 +85,15 @@ export async function naiveApplyEps(url: string, brokers: string, topic: string,
       try {
         for (const m of batch.messages) {
           if (applied >= events) break;
-          const record = { topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers, timestamp: m.timestamp };
+          const record = {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key,
+            value: m.value,
+            headers: m.headers,
+            timestamp: m.timestamp,
+          };
           const decoded = decodeTokenEvent(m.value);
           if (!decoded.ok) throw new Error(`bench event did not decode: ${decoded.error}`);
           await db.query('BEGIN');
@@ -115,7 +118,10 @@ export async function naiveApplyEps(url: string, brokers: string, topic: string,
 async function appliedSoFar(baseUrl: string): Promise<{ applied: number; dead: number }> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
   const sum = (metric: string) =>
-    text.split('\n').filter((l) => l.startsWith(metric)).reduce((a, l) => a + Number(l.split(' ').pop()), 0);
+    text
+      .split('\n')
+      .filter((l) => l.startsWith(metric))
+      .reduce((a, l) => a + Number(l.split(' ').pop()), 0);
   return { applied: sum('ledger_events_applied_total'), dead: sum('ledger_dead_letters_total') };
 }
 
@@ -125,7 +131,13 @@ async function appliedSoFar(baseUrl: string): Promise<{ applied: number; dead: n
  * from its own metrics (no count(*) competing with it); events applied before that moment are not counted.
  */
 export async function ledgerApplyEps(url: string, brokers: string, topic: string, partitions: number, events: number): Promise<number> {
-  const ledger = await startLedger({ DATABASE_URL: url, KAFKA_BROKERS: brokers, KAFKA_TOPIC: topic, KAFKA_TOPIC_PARTITIONS: String(partitions), KAFKA_GROUP_ID: `bench-${topic}` });
+  const ledger = await startLedger({
+    DATABASE_URL: url,
+    KAFKA_BROKERS: brokers,
+    KAFKA_TOPIC: topic,
+    KAFKA_TOPIC_PARTITIONS: String(partitions),
+    KAFKA_GROUP_ID: `bench-${topic}`,
+  });
   try {
     const t0 = Date.now();
     const n0 = (await appliedSoFar(ledger.baseUrl)).applied;
@@ -134,7 +146,8 @@ export async function ledgerApplyEps(url: string, brokers: string, topic: string
       const { applied, dead } = await appliedSoFar(ledger.baseUrl);
       if (dead > 0) throw new Error(`the ledger dead-lettered ${dead} bench events: the generator is wrong`);
       if (applied >= events) return (events - n0) / ((Date.now() - t0) / 1000);
-      if (Date.now() > deadline) throw new Error(`ledger applied ${applied}/${events} in ${APPLY_TIMEOUT_MS / 1000} s; its log: ${ledger.lines.slice(-8).join(' | ')}`);
+      if (Date.now() > deadline)
+        throw new Error(`ledger applied ${applied}/${events} in ${APPLY_TIMEOUT_MS / 1000} s; its log: ${ledger.lines.slice(-8).join(' | ')}`);
       await new Promise((r) => setTimeout(r, 25));
     }
   } finally {
@@ -171,7 +184,9 @@ export async function ledgerScenario(
     const naiveUrl = await deps.freshDatabase('bench_naive');
     runs.naive.push(Math.round(await naiveApplyEps(naiveUrl, deps.brokers, topic, opts.naiveEvents)));
     await deps.dropDatabase(naiveUrl);
-    log(`ledger run ${i + 1}/${opts.runs} (${messages.length} events): raw consumer ${runs.raw[i]} ev/s, ledger ${runs.ledger[i]} ev/s, naive ${runs.naive[i]} ev/s`);
+    log(
+      `ledger run ${i + 1}/${opts.runs} (${messages.length} events): raw consumer ${runs.raw[i]} ev/s, ledger ${runs.ledger[i]} ev/s, naive ${runs.naive[i]} ev/s`,
+    );
   }
   const raw = median(runs.raw);
   const ledger = median(runs.ledger);

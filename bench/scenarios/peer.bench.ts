@@ -86,7 +86,9 @@ const LATENCY_GRACE_MS = 30_000;
 /** Rows sent and acked before the latency clock starts: connections, topic metadata, the batch-size ramp-up. */
 const WARMUP_ROWS = 20;
 
-export async function runPeerBench(o: PeerOptions): Promise<{ package: string; version: string; polling: PeerVariantResult; logical_replication: PeerVariantResult }> {
+export async function runPeerBench(
+  o: PeerOptions,
+): Promise<{ package: string; version: string; polling: PeerVariantResult; logical_replication: PeerVariantResult }> {
   const { version } = JSON.parse(readFileSync(require.resolve(`${PACKAGE}/package.json`), 'utf8')) as { version: string };
   return { package: PACKAGE, version, polling: await runVariant(o, 'polling'), logical_replication: await runVariant(o, 'logical_replication') };
 }
@@ -140,7 +142,8 @@ async function measureLatency(o: PeerOptions, variant: Variant, notes: string[])
         return id!;
       };
       for (let i = 0; i < WARMUP_ROWS; i++) await insertOne(i);
-      if (!(await waitUntil(() => peer.acks.size >= WARMUP_ROWS, LATENCY_GRACE_MS))) throw new Error(`warm-up rows not acked within ${LATENCY_GRACE_MS / 1000} s`);
+      if (!(await waitUntil(() => peer.acks.size >= WARMUP_ROWS, LATENCY_GRACE_MS)))
+        throw new Error(`warm-up rows not acked within ${LATENCY_GRACE_MS / 1000} s`);
 
       const committed = new Map<string, number>();
       const total = Math.round(o.latencyRate * o.latencySeconds);
@@ -161,7 +164,8 @@ async function measureLatency(o: PeerOptions, variant: Variant, notes: string[])
         const acked = peer.acks.get(id);
         if (acked !== undefined) samples.push(acked - at);
       }
-      if (samples.length < total) notes.push(`latency: ${total - samples.length} of ${total} rows not acked within ${LATENCY_GRACE_MS / 1000} s of the last insert`);
+      if (samples.length < total)
+        notes.push(`latency: ${total - samples.length} of ${total} rows not acked within ${LATENCY_GRACE_MS / 1000} s of the last insert`);
       return samples.length ? summarizeLatency(samples) : null;
     } finally {
       await client.end();
@@ -197,11 +201,17 @@ async function withPeer<T>(o: PeerOptions, variant: Variant, notes: string[], ph
       acks: new Map(),
       lastAckAt: 0,
       start: async () => {
-        [shutdown] = startListener(variant, url, slot, publisher(producer, topic, (id, at) => {
-          if (peer.acks.has(id)) return void duplicates++;
-          peer.acks.set(id, at);
-          peer.lastAckAt = at;
-        }), logger);
+        [shutdown] = startListener(
+          variant,
+          url,
+          slot,
+          publisher(producer, topic, (id, at) => {
+            if (peer.acks.has(id)) return void duplicates++;
+            peer.acks.set(id, at);
+            peer.lastAckAt = at;
+          }),
+          logger,
+        );
       },
       topicSize: async () => {
         const admin = kafka.admin();
@@ -218,14 +228,22 @@ async function withPeer<T>(o: PeerOptions, variant: Variant, notes: string[], ph
     mute(); // what the peer logs while we pull its pools away mid-work is our doing, not its behaviour
     await shutdown?.().catch((e: Error) => problems.push(`shutdown: ${e.message}`));
     await producer.disconnect().catch(() => undefined);
-    await dropSlotAndDatabase(o.serverUrl, url, variant === 'logical_replication' ? slot : undefined).catch((e: Error) => problems.push(`cleanup: ${e.message}`));
+    await dropSlotAndDatabase(o.serverUrl, url, variant === 'logical_replication' ? slot : undefined).catch((e: Error) =>
+      problems.push(`cleanup: ${e.message}`),
+    );
     if (duplicates) notes.push(`${phase}: ${duplicates} duplicate sends`);
     if (problems.length) notes.push(`${phase}: the peer logged ${problems.length} warning(s)/error(s): ${summarizeProblems(problems)}`);
   }
 }
 
 async function setUpPeerSchema(url: string, variant: Variant, slot: string): Promise<void> {
-  const base = { outboxOrInbox: 'outbox' as const, database: new URL(url).pathname.slice(1), schema: SCHEMA, table: TABLE, listenerRole: decodeURIComponent(new URL(url).username) || 'postgres' };
+  const base = {
+    outboxOrInbox: 'outbox' as const,
+    database: new URL(url).pathname.slice(1),
+    schema: SCHEMA,
+    table: TABLE,
+    listenerRole: decodeURIComponent(new URL(url).username) || 'postgres',
+  };
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
@@ -246,8 +264,16 @@ function startListener(variant: Variant, url: string, slot: string, handler: Gen
   const dbListenerConfig = { connectionString: url };
   const settings = { dbSchema: SCHEMA, dbTable: TABLE, enableMaxAttemptsProtection: false, enablePoisonousMessageProtection: false };
   return variant === 'polling'
-    ? initializePollingMessageListener({ outboxOrInbox: 'outbox', dbListenerConfig, settings: { ...settings, nextMessagesFunctionName: NEXT_MESSAGES_FN } }, handler, logger)
-    : initializeReplicationMessageListener({ outboxOrInbox: 'outbox', dbListenerConfig, settings: { ...settings, dbPublication: PUBLICATION, dbReplicationSlot: slot } }, handler, logger);
+    ? initializePollingMessageListener(
+        { outboxOrInbox: 'outbox', dbListenerConfig, settings: { ...settings, nextMessagesFunctionName: NEXT_MESSAGES_FN } },
+        handler,
+        logger,
+      )
+    : initializeReplicationMessageListener(
+        { outboxOrInbox: 'outbox', dbListenerConfig, settings: { ...settings, dbPublication: PUBLICATION, dbReplicationSlot: slot } },
+        handler,
+        logger,
+      );
 }
 
 /** The peer's message handler: one Kafka send per message, as its README's publisher example does. */
@@ -313,7 +339,10 @@ function collectingLogger(): { logger: TransactionalLogger; problems: string[]; 
   let muted = false;
   const keep = (...args: unknown[]) => {
     if (muted) return;
-    const text = args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : '')).filter(Boolean).join(': ');
+    const text = args
+      .map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : ''))
+      .filter(Boolean)
+      .join(': ');
     problems.push(text.slice(0, 300));
   };
   const ignore = () => undefined;
@@ -328,7 +357,11 @@ function summarizeProblems(problems: string[]): string {
     const key = p.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<id>');
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([text, n]) => `${n}× "${text}"`).join(', ');
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([text, n]) => `${n}× "${text}"`)
+    .join(', ');
 }
 
 async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {

@@ -14,7 +14,12 @@ import { LatencySummary, median, ratio, summarizeLatency } from '../harness/stat
  */
 export const RELAY_BATCH_SIZE = 500;
 
-const quietLogger: RelayLogger = { log: () => undefined, debug: () => undefined, warn: (m) => console.error('relay warn', m), error: (m) => console.error('relay error', m) };
+const quietLogger: RelayLogger = {
+  log: () => undefined,
+  debug: () => undefined,
+  warn: (m) => console.error('relay warn', m),
+  error: (m) => console.error('relay error', m),
+};
 
 /**
  * Scenario 2a: the ceiling for the relay. A kafkajs producer configured like the relay's (acks = all,
@@ -23,7 +28,12 @@ const quietLogger: RelayLogger = { log: () => undefined, debug: () => undefined,
  */
 export async function rawProduceEps(brokers: string, topic: string, messages: OutboxMessage[], batchSize = RELAY_BATCH_SIZE): Promise<number> {
   const kafka = new Kafka({ clientId: 'bench-raw-producer', brokers: [brokers], logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: false, maxInFlightRequests: 1 });
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+    idempotent: false,
+    maxInFlightRequests: 1,
+  });
   await producer.connect();
   try {
     const started = process.hrtime.bigint();
@@ -85,7 +95,11 @@ export interface RelayResult {
 }
 
 /** Per run: a fresh database with `rows` pending rows, raw producer on one fresh topic, relay on another. */
-export async function relayScenario(deps: BenchDeps, opts: { runs: number; rows: number; partitions: number; latencyRate: number; latencySeconds: number }, log: (s: string) => void): Promise<RelayResult> {
+export async function relayScenario(
+  deps: BenchDeps,
+  opts: { runs: number; rows: number; partitions: number; latencyRate: number; latencySeconds: number },
+  log: (s: string) => void,
+): Promise<RelayResult> {
   const runs = { raw: [] as number[], relay: [] as number[] };
   for (let i = 0; i < opts.runs; i++) {
     const url = await deps.freshDatabase('bench_relay');
@@ -99,7 +113,14 @@ export async function relayScenario(deps: BenchDeps, opts: { runs: number; rows:
   const raw = median(runs.raw);
   const relay = median(runs.relay);
   const url = await deps.freshDatabase('bench_relay_latency');
-  const latency = await relayLatency(url, deps.brokers, await deps.newTopic('bench-relay-latency', opts.partitions), opts.partitions, opts.latencyRate, opts.latencySeconds);
+  const latency = await relayLatency(
+    url,
+    deps.brokers,
+    await deps.newTopic('bench-relay-latency', opts.partitions),
+    opts.partitions,
+    opts.latencyRate,
+    opts.latencySeconds,
+  );
   await deps.dropDatabase(url);
   log(`relay latency at ${opts.latencyRate}/s: p50 ${latency.p50_ms} ms, p95 ${latency.p95_ms} ms, p99 ${latency.p99_ms} ms, max ${latency.max_ms} ms`);
   return { rows: opts.rows, raw_produce_eps: raw, relay_eps: relay, ratio: ratio(relay, raw), latency: { ...latency, rate: opts.latencyRate }, runs };
@@ -146,7 +167,11 @@ export async function relayLatency(url: string, brokers: string, topic: string, 
       await writer.query('BEGIN');
       // The gateway's own statement (user lock, NOTIFY trigger), as OutboxWriter runs it.
       const { rows } = await writer.query<{ id: string }>(OUTBOX_INSERT_SQL, [
-        event.envelope.id, 'chat.message.recorded', user, JSON.stringify(event.envelope), JSON.stringify(event.headers),
+        event.envelope.id,
+        'chat.message.recorded',
+        user,
+        JSON.stringify(event.envelope),
+        JSON.stringify(event.headers),
       ]);
       await writer.query('COMMIT');
       committed.set(rows[0]!.id, performance.now());

@@ -28,23 +28,35 @@ export async function rawWriteTps(url: string, clients: number, seconds: number,
     }
     let done = 0;
     const deadline = Date.now() + seconds * 1000;
-    await Promise.all(convs.map(async (c) => {
-      const client = await pool.connect();
-      try {
-        while (Date.now() < deadline) {
-          const id = randomUUID();
-          const event = gatewayEvent(c.user, c.id, id);
-          await client.query('BEGIN');
-          await client.query(`INSERT INTO chat.messages (id, conversation_id, user_id, role, content, model,
+    await Promise.all(
+      convs.map(async (c) => {
+        const client = await pool.connect();
+        try {
+          while (Date.now() < deadline) {
+            const id = randomUUID();
+            const event = gatewayEvent(c.user, c.id, id);
+            await client.query('BEGIN');
+            await client.query(
+              `INSERT INTO chat.messages (id, conversation_id, user_id, role, content, model,
              prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, total_tokens, created_at)
-             VALUES ($1,$2,$3,'assistant',$4,'gpt-4o',120,80,0,0,200,now())`, [id, c.id, c.user, MESSAGE_CONTENT]);
-          await client.query(`INSERT INTO outbox.events (event_id, event_type, partition_key, payload, headers) VALUES ($1,$2,$3,$4,$5)`,
-            [event.envelope.id, 'chat.message.recorded', c.user, JSON.stringify(event.envelope), JSON.stringify(event.headers)]);
-          await client.query('COMMIT');
-          done++;
+             VALUES ($1,$2,$3,'assistant',$4,'gpt-4o',120,80,0,0,200,now())`,
+              [id, c.id, c.user, MESSAGE_CONTENT],
+            );
+            await client.query(`INSERT INTO outbox.events (event_id, event_type, partition_key, payload, headers) VALUES ($1,$2,$3,$4,$5)`, [
+              event.envelope.id,
+              'chat.message.recorded',
+              c.user,
+              JSON.stringify(event.envelope),
+              JSON.stringify(event.headers),
+            ]);
+            await client.query('COMMIT');
+            done++;
+          }
+        } finally {
+          client.release();
         }
-      } finally { client.release(); }
-    }));
+      }),
+    );
     return done / seconds;
   } finally {
     await pool.query('ALTER TABLE outbox.events ENABLE TRIGGER outbox_notify').catch(() => undefined);
@@ -69,7 +81,12 @@ export async function gatewayWriteTps(url: string, clients: number, seconds: num
       workers.push({ token, conversationId: (JSON.parse(res.text) as { conversation_id: string }).conversation_id });
     }
     agent.destroy();
-    const result = await runLoadProcess<HttpLoadResult>('http-load.js', { baseUrl: gateway.baseUrl, seconds, workers, body: MESSAGE_BODY } satisfies HttpLoadPlan);
+    const result = await runLoadProcess<HttpLoadResult>('http-load.js', {
+      baseUrl: gateway.baseUrl,
+      seconds,
+      workers,
+      body: MESSAGE_BODY,
+    } satisfies HttpLoadPlan);
     if (result.failed > 0) throw new Error(`gateway write bench: ${result.failed} requests failed, first: ${result.firstError}`);
     return result;
   } finally {
@@ -93,7 +110,9 @@ export async function writeScenario(url: string, opts: { runs: number; seconds: 
     runs.raw.push(Math.round(await rawWriteTps(url, opts.clients, opts.seconds)));
     runs.gateway.push(Math.round((await gatewayWriteTps(url, opts.clients, opts.seconds, false)).rps));
     runs.gateway_no_outbox.push(Math.round((await gatewayWriteTps(url, opts.clients, opts.seconds, true)).rps));
-    log(`write run ${i + 1}/${opts.runs}: raw ${runs.raw[i]} tx/s, gateway ${runs.gateway[i]} req/s, gateway without outbox ${runs.gateway_no_outbox[i]} req/s`);
+    log(
+      `write run ${i + 1}/${opts.runs}: raw ${runs.raw[i]} tx/s, gateway ${runs.gateway[i]} req/s, gateway without outbox ${runs.gateway_no_outbox[i]} req/s`,
+    );
   }
   const raw = median(runs.raw);
   const gw = median(runs.gateway);

@@ -33,7 +33,7 @@ const DURATIONS: Record<FaultKind, [base: number, extra: number]> = {
   // no row may die of it.
   'broker-outage': [60_000, 0],
   // Instant: records produced straight to the topic (a DLQ-refused poison record, a conflicting duplicate).
-  'poison': [0, 0],
+  poison: [0, 0],
 };
 
 /**

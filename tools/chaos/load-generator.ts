@@ -63,7 +63,15 @@ interface UserState {
 export class LoadGenerator {
   readonly messages = new Map<string, AckedMessage>();
   readonly adjustments = new Map<string, AckedAdjustment>();
-  readonly stats: LoadStats = { requestsSent: 0, acknowledged: 0, retriedAfterError: 0, deliberateDuplicates: 0, replayedResponses: 0, gaveUp: 0, rateLimited: 0 };
+  readonly stats: LoadStats = {
+    requestsSent: 0,
+    acknowledged: 0,
+    retriedAfterError: 0,
+    deliberateDuplicates: 0,
+    replayedResponses: 0,
+    gaveUp: 0,
+    rateLimited: 0,
+  };
   private readonly random: SeededRandom;
   private readonly users: UserState[];
   private sentMessages = 0;
@@ -98,7 +106,12 @@ export class LoadGenerator {
     const prompt = 1 + this.random.int(4000);
     const completion = this.random.int(2000);
     const body: Record<string, unknown> = assistant
-      ? { role: 'assistant', content: `answer ${randomUUID()}`, model: this.random.pick(['gpt-4o', 'gpt-4o-mini', 'claude-sonnet']), usage: { prompt_tokens: prompt, completion_tokens: completion, cached_tokens: this.random.int(prompt) } }
+      ? {
+          role: 'assistant',
+          content: `answer ${randomUUID()}`,
+          model: this.random.pick(['gpt-4o', 'gpt-4o-mini', 'claude-sonnet']),
+          usage: { prompt_tokens: prompt, completion_tokens: completion, cached_tokens: this.random.int(prompt) },
+        }
       : { role: 'user', content: `question ${randomUUID()}` };
     if (!newConversation) body.conversation_id = this.random.pick(user.conversations);
     const res = await this.send<MessageAck>('/v1/chat/messages', user.token, body, duplicate);

@@ -29,7 +29,12 @@ async function main(): Promise<number> {
   let pg: EmbeddedPostgresServer | undefined;
   let pgServerUrl = env.DATABASE_URL;
   if (!pgServerUrl) {
-    pg = await EmbeddedPostgresServer.start({ dataDir: join(workDir, 'pg'), port: await findFreePort(), persistent: false, postgresFlags: ['-c', 'max_connections=300'] });
+    pg = await EmbeddedPostgresServer.start({
+      dataDir: join(workDir, 'pg'),
+      port: await findFreePort(),
+      persistent: false,
+      postgresFlags: ['-c', 'max_connections=300'],
+    });
     pgServerUrl = pg.url;
   }
   const interrupt = async () => {
@@ -60,7 +65,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (error) => {
-  process.stderr.write(`chaos run failed: ${error?.stack ?? error}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`chaos run failed: ${error?.stack ?? error}\n`);
+    process.exit(1);
+  },
+);

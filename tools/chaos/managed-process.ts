@@ -99,7 +99,6 @@ export class ManagedProcess {
     await this.start();
   }
 
-
   async stop(timeoutMs = 15_000): Promise<void> {
     this.stopped = true;
     ManagedProcess.running.delete(this);

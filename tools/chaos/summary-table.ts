@@ -1,7 +1,9 @@
 import type { ChaosSummary } from './chaos-run';
 
 export function formatChaosSummary(s: ChaosSummary): string {
-  const faults = Object.entries(s.faults).map(([k, n]) => `${k} ×${n}`).join(', ');
+  const faults = Object.entries(s.faults)
+    .map(([k, n]) => `${k} ×${n}`)
+    .join(', ');
   const rows: Array<[string, string | number]> = [
     ['seed', s.seed],
     ['requests sent / acknowledged', `${s.requestsSent} / ${s.acknowledged}`],

@@ -10,7 +10,10 @@ import { GatewayConfig } from './config/gateway.config';
 import { GATEWAY_OPENAPI } from './openapi';
 
 /** Builds the gateway (used by main.ts and by tests, which listen on a free port). */
-export async function createGatewayApp(config: GatewayConfig, logger = new PinoLogger({ service: 'chat-gateway', level: config.LOG_LEVEL })): Promise<INestApplication> {
+export async function createGatewayApp(
+  config: GatewayConfig,
+  logger = new PinoLogger({ service: 'chat-gateway', level: config.LOG_LEVEL }),
+): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger, abortOnError: false });
   configureHttpApp(app, { ...GATEWAY_OPENAPI, bodyLimitBytes: config.BODY_LIMIT_BYTES });
   if (config.DB_MIGRATE) {

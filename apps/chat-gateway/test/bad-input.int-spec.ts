@@ -14,9 +14,11 @@ describe('bad input is rejected with a clear 4xx and changes nothing', () => {
   let before: string;
   const snapshot = async () =>
     JSON.stringify(
-      (await gw.db.query(`SELECT (SELECT count(*) FROM chat.conversations) c, (SELECT count(*) FROM chat.messages) m,
+      (
+        await gw.db.query(`SELECT (SELECT count(*) FROM chat.conversations) c, (SELECT count(*) FROM chat.messages) m,
         (SELECT count(*) FROM outbox.events) o, (SELECT count(*) FROM chat.idempotency_keys) k,
-        (SELECT string_agg(id::text || message_count || coalesce(title, '') || status, ',') FROM chat.conversations) s`)).rows,
+        (SELECT string_agg(id::text || message_count || coalesce(title, '') || status, ',') FROM chat.conversations) s`)
+      ).rows,
     );
 
   beforeAll(async () => {
@@ -71,7 +73,10 @@ describe('bad input is rejected with a clear 4xx and changes nothing', () => {
     expectRejected(await api().request('POST', path, '{"role":"user",', json), 'body');
     expectRejected(await api().request('POST', path, '[{"role":"user","content":"x"}]', json), 'body');
     expectRejected(await api().request('POST', path, '"just a string"', json));
-    expectRejected(await api().request('POST', path, '{"role":"assistant","content":"x","usage":{"prompt_tokens":1e309,"completion_tokens":1}}', json), 'usage.prompt_tokens');
+    expectRejected(
+      await api().request('POST', path, '{"role":"assistant","content":"x","usage":{"prompt_tokens":1e309,"completion_tokens":1}}', json),
+      'usage.prompt_tokens',
+    );
     expectRejected(await api().request('POST', path, '{"role":"user","content":"x","usage":{"prompt_tokens":NaN,"completion_tokens":1}}', json), 'body');
     expectRejected(await api().request('POST', path, '{"role":"user","content":"x","__proto__":{"admin":true}}', json), '__proto__');
     expectRejected(await api().request('POST', path, '{"role":"user","content":"x","constructor":{"prototype":{}}}', json));

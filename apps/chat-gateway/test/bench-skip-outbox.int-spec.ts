@@ -16,7 +16,10 @@ describe('BENCH_SKIP_OUTBOX_WRITE (benchmark-only flag)', () => {
     const conversation = await api.post('/v1/conversations', { title: 'bench' });
     await expect(conversation.status).toBe(201);
 
-    const res = await api.post(`/v1/conversations/${conversation.body.conversation_id}/messages`, anAssistantMessage({ prompt_tokens: 12, completion_tokens: 8 }));
+    const res = await api.post(
+      `/v1/conversations/${conversation.body.conversation_id}/messages`,
+      anAssistantMessage({ prompt_tokens: 12, completion_tokens: 8 }),
+    );
 
     await expect(res.status).toBe(201);
     const messages = await gw.db.query('SELECT count(*)::int AS n FROM chat.messages WHERE id = $1', [res.body.message_id]);

@@ -27,8 +27,12 @@ describe('budgets', () => {
     expect(question.status).toBe(201);
     const conversation = question.body.conversation_id;
     // What has been spent is never refused: the answer and the title generation pass the limit and are recorded.
-    await expect(api.post(`/v1/conversations/${conversation}/messages`, anAssistantMessage({ prompt_tokens: 600, completion_tokens: 500 }))).resolves.toMatchObject({ status: 201 });
-    await expect(service().post('/v1/token-adjustments', anAdjustment(user, { conversation_id: conversation, tokens_delta: 50 }))).resolves.toMatchObject({ status: 202 });
+    await expect(
+      api.post(`/v1/conversations/${conversation}/messages`, anAssistantMessage({ prompt_tokens: 600, completion_tokens: 500 })),
+    ).resolves.toMatchObject({ status: 201 });
+    await expect(service().post('/v1/token-adjustments', anAdjustment(user, { conversation_id: conversation, tokens_delta: 50 }))).resolves.toMatchObject({
+      status: 202,
+    });
 
     const messagesBefore = await count(`SELECT count(*)::int AS n FROM chat.messages WHERE user_id = $1`, [user]);
     const outboxBefore = await count(`SELECT count(*)::int AS n FROM outbox.events WHERE partition_key = $1`, [user]);
@@ -48,7 +52,9 @@ describe('budgets', () => {
     await expect(count(`SELECT count(*)::int AS n FROM outbox.events WHERE partition_key = $1`, [user])).resolves.toBe(outboxBefore);
     await expect(count(`SELECT count(*)::int AS n FROM chat.conversations WHERE user_id = $1`, [user])).resolves.toBe(1);
     // Assistant messages are still recorded over the limit.
-    await expect(api.post(`/v1/conversations/${conversation}/messages`, anAssistantMessage({ prompt_tokens: 1, completion_tokens: 1 }))).resolves.toMatchObject({ status: 201 });
+    await expect(api.post(`/v1/conversations/${conversation}/messages`, anAssistantMessage({ prompt_tokens: 1, completion_tokens: 1 }))).resolves.toMatchObject(
+      { status: 201 },
+    );
 
     const budget = await api.get(`/v1/users/${user}/budget`);
     expect(budget.status).toBe(200);
@@ -93,7 +99,8 @@ describe('budgets', () => {
     await admin().put(`/v1/admin/users/${user}/budget`, aBudget({ limit_tokens: 2000 }));
     const reporter = gw.http.as(gw.token('agents', ['usage:write']));
     const now = new Date().toISOString();
-    const record = (revision: number, prompt: number) => aUsageRecord(user, { revision, occurred_at: now, usage: { prompt_tokens: prompt, completion_tokens: 0 } });
+    const record = (revision: number, prompt: number) =>
+      aUsageRecord(user, { revision, occurred_at: now, usage: { prompt_tokens: prompt, completion_tokens: 0 } });
     await expect(reporter.put('/v1/usage-records/agents/run-1', record(1, 600))).resolves.toMatchObject({ status: 201 });
     await expect(api.get(`/v1/users/${user}/budget`)).resolves.toMatchObject({ body: { used_tokens: 600 } });
     // A corrected revision replaces the first: 900 in all, not 1500.
@@ -104,7 +111,10 @@ describe('budgets', () => {
     await worker.post(`/v1/tasks/${task.task_id}/complete`, { outcome: 'succeeded', usage: { prompt_tokens: 1100, completion_tokens: 0 } });
     await expect(api.get(`/v1/users/${user}/budget`)).resolves.toMatchObject({ body: { used_tokens: 2000, remaining_tokens: 0 } });
     await expect(api.post('/v1/chat/messages', aUserMessage())).resolves.toMatchObject({ status: 429 });
-    const { rows } = await gw.db.query(`SELECT (payload->'data'->>'threshold_percent')::int AS t FROM outbox.events WHERE partition_key = $1 AND event_type = 'ledger.budget.threshold_crossed' ORDER BY id`, [user]);
+    const { rows } = await gw.db.query(
+      `SELECT (payload->'data'->>'threshold_percent')::int AS t FROM outbox.events WHERE partition_key = $1 AND event_type = 'ledger.budget.threshold_crossed' ORDER BY id`,
+      [user],
+    );
     expect(rows.map((r: { t: number }) => r.t)).toEqual([80, 100]);
   });
 
@@ -135,27 +145,48 @@ describe('budgets', () => {
       return [s.period_start, s.period_end, s.period_start_local, s.period_end_local];
     };
     await expect(period('Asia/Kolkata', '2026-12-02T18:29:59Z')).resolves.toEqual([
-      '2026-12-01T18:30:00.000000Z', '2026-12-02T18:30:00.000000Z', '2026-12-02T00:00:00+05:30', '2026-12-03T00:00:00+05:30',
+      '2026-12-01T18:30:00.000000Z',
+      '2026-12-02T18:30:00.000000Z',
+      '2026-12-02T00:00:00+05:30',
+      '2026-12-03T00:00:00+05:30',
     ]);
     await expect(period('Asia/Kolkata', '2026-12-02T18:30:00Z')).resolves.toEqual([
-      '2026-12-02T18:30:00.000000Z', '2026-12-03T18:30:00.000000Z', '2026-12-03T00:00:00+05:30', '2026-12-04T00:00:00+05:30',
+      '2026-12-02T18:30:00.000000Z',
+      '2026-12-03T18:30:00.000000Z',
+      '2026-12-03T00:00:00+05:30',
+      '2026-12-04T00:00:00+05:30',
     ]);
     await expect(period('Asia/Kathmandu', '2026-12-02T12:00:00Z')).resolves.toEqual([
-      '2026-12-01T18:15:00.000000Z', '2026-12-02T18:15:00.000000Z', '2026-12-02T00:00:00+05:45', '2026-12-03T00:00:00+05:45',
+      '2026-12-01T18:15:00.000000Z',
+      '2026-12-02T18:15:00.000000Z',
+      '2026-12-02T00:00:00+05:45',
+      '2026-12-03T00:00:00+05:45',
     ]);
     // 29 March 2026 has 23 hours in Berlin, 25 October 25.
     await expect(period('Europe/Berlin', '2026-03-29T12:00:00Z')).resolves.toEqual([
-      '2026-03-28T23:00:00.000000Z', '2026-03-29T22:00:00.000000Z', '2026-03-29T00:00:00+01:00', '2026-03-30T00:00:00+02:00',
+      '2026-03-28T23:00:00.000000Z',
+      '2026-03-29T22:00:00.000000Z',
+      '2026-03-29T00:00:00+01:00',
+      '2026-03-30T00:00:00+02:00',
     ]);
     await expect(period('Europe/Berlin', '2026-10-25T12:00:00Z')).resolves.toEqual([
-      '2026-10-24T22:00:00.000000Z', '2026-10-25T23:00:00.000000Z', '2026-10-25T00:00:00+02:00', '2026-10-26T00:00:00+01:00',
+      '2026-10-24T22:00:00.000000Z',
+      '2026-10-25T23:00:00.000000Z',
+      '2026-10-25T00:00:00+02:00',
+      '2026-10-26T00:00:00+01:00',
     ]);
     // A week starts on Monday, a month on its first day, both at local midnight.
     await expect(period('Europe/Berlin', '2026-03-29T12:00:00Z', 'week')).resolves.toEqual([
-      '2026-03-22T23:00:00.000000Z', '2026-03-29T22:00:00.000000Z', '2026-03-23T00:00:00+01:00', '2026-03-30T00:00:00+02:00',
+      '2026-03-22T23:00:00.000000Z',
+      '2026-03-29T22:00:00.000000Z',
+      '2026-03-23T00:00:00+01:00',
+      '2026-03-30T00:00:00+02:00',
     ]);
     await expect(period('Asia/Kolkata', '2026-12-02T12:00:00Z', 'month')).resolves.toEqual([
-      '2026-11-30T18:30:00.000000Z', '2026-12-31T18:30:00.000000Z', '2026-12-01T00:00:00+05:30', '2027-01-01T00:00:00+05:30',
+      '2026-11-30T18:30:00.000000Z',
+      '2026-12-31T18:30:00.000000Z',
+      '2026-12-01T00:00:00+05:30',
+      '2027-01-01T00:00:00+05:30',
     ]);
 
     // Through the API: the current Kolkata day, whatever the time of the run.
@@ -173,7 +204,8 @@ describe('budgets', () => {
     const api = gw.http.as(gw.token(user));
     await admin().put(`/v1/admin/users/${user}/budget`, aBudget({ limit_tokens: 1000, mode: 'soft' }));
     const conversation = (await api.post('/v1/chat/messages', aUserMessage())).body.conversation_id;
-    const answer = (tokens: number) => api.post(`/v1/conversations/${conversation}/messages`, anAssistantMessage({ prompt_tokens: tokens, completion_tokens: 0 }));
+    const answer = (tokens: number) =>
+      api.post(`/v1/conversations/${conversation}/messages`, anAssistantMessage({ prompt_tokens: tokens, completion_tokens: 0 }));
     const thresholds = async () =>
       (
         await gw.db.query(
@@ -193,8 +225,17 @@ describe('budgets', () => {
       { metric: 'tokens', threshold: 80, used: 850 },
       { metric: 'tokens', threshold: 100, used: 1050 },
     ]);
-    const [event] = (await gw.db.query(`SELECT payload FROM outbox.events WHERE partition_key = $1 AND event_type = 'ledger.budget.threshold_crossed' ORDER BY id LIMIT 1`, [user])).rows;
-    expect(event.payload).toMatchObject({ type: 'ledger.budget.threshold_crossed', version: 1, user_seq: expect.any(Number), data: { user_id: user, limit: 1000, period: 'day', tz: 'UTC', mode: 'soft' } });
+    const [event] = (
+      await gw.db.query(`SELECT payload FROM outbox.events WHERE partition_key = $1 AND event_type = 'ledger.budget.threshold_crossed' ORDER BY id LIMIT 1`, [
+        user,
+      ])
+    ).rows;
+    expect(event.payload).toMatchObject({
+      type: 'ledger.budget.threshold_crossed',
+      version: 1,
+      user_seq: expect.any(Number),
+      data: { user_id: user, limit: 1000, period: 'day', tz: 'UTC', mode: 'soft' },
+    });
   });
 
   it('refuses bad budgets with the field named, and writes nothing', async () => {
@@ -213,12 +254,22 @@ describe('budgets', () => {
     ];
     for (const [body, field] of cases) {
       const res = await admin().put(`/v1/admin/users/${user}/budget`, body);
-      expect({ field, status: res.status, fields: res.body.error?.details?.map((d: { field: string }) => d.field) }).toEqual({ field, status: 400, fields: expect.arrayContaining([field]) });
+      expect({ field, status: res.status, fields: res.body.error?.details?.map((d: { field: string }) => d.field) }).toEqual({
+        field,
+        status: 400,
+        fields: expect.arrayContaining([field]),
+      });
     }
-    await expect(admin().put('/v1/admin/users/a%20b/budget', aBudget())).resolves.toMatchObject({ status: 400, body: { error: { details: [{ field: 'user_id' }] } } });
+    await expect(admin().put('/v1/admin/users/a%20b/budget', aBudget())).resolves.toMatchObject({
+      status: 400,
+      body: { error: { details: [{ field: 'user_id' }] } },
+    });
     await expect(gw.http.as(gw.token(user)).put(`/v1/admin/users/${user}/budget`, aBudget())).resolves.toMatchObject({ status: 403 });
     await expect(gw.http.as(gw.token(aUserId())).get(`/v1/users/${user}/budget`)).resolves.toMatchObject({ status: 403 });
-    await expect(gw.http.as(gw.token(user)).post('/v1/chat/messages', aUserMessage({ max_tokens: 0 }))).resolves.toMatchObject({ status: 400, body: { error: { details: [{ field: 'max_tokens' }] } } });
+    await expect(gw.http.as(gw.token(user)).post('/v1/chat/messages', aUserMessage({ max_tokens: 0 }))).resolves.toMatchObject({
+      status: 400,
+      body: { error: { details: [{ field: 'max_tokens' }] } },
+    });
     await expect(count(`SELECT count(*)::int AS n FROM chat.budgets WHERE user_id = $1`, [user])).resolves.toBe(0);
     await expect(count(`SELECT count(*)::int AS n FROM chat.budget_changes WHERE user_id = $1`, [user])).resolves.toBe(0);
   });

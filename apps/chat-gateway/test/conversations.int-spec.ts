@@ -66,7 +66,9 @@ describe('conversations API', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res: HttpResult<components['schemas']['ConversationPage']> = await api.get('/v1/conversations', { query: { sort: 'created', page_size: 3, cursor: cursor ?? undefined } });
+      const res: HttpResult<components['schemas']['ConversationPage']> = await api.get('/v1/conversations', {
+        query: { sort: 'created', page_size: 3, cursor: cursor ?? undefined },
+      });
       expect(res.status).toBe(200);
       seen.push(...res.body.list.map((c) => c.conversation_id));
       cursor = res.body.next_cursor;
@@ -79,7 +81,10 @@ describe('conversations API', () => {
     const bad = await api.get('/v1/conversations', { query: { sort: 'activity', cursor: createdCursor } });
     expect(bad.status).toBe(400);
     expect(errorOf(bad).details).toEqual([{ field: 'cursor', problem: 'was issued for sort=created, not sort=activity' }]);
-    await expect(api.get('/v1/conversations', { query: { cursor: 'garbage' } })).resolves.toMatchObject({ status: 400, body: { error: { details: [{ field: 'cursor' }] } } });
+    await expect(api.get('/v1/conversations', { query: { cursor: 'garbage' } })).resolves.toMatchObject({
+      status: 400,
+      body: { error: { details: [{ field: 'cursor' }] } },
+    });
     await expect(api.get('/v1/conversations', { query: { page: 2, cursor: 'abc' } })).resolves.toMatchObject({ status: 400 });
     // Not a documented sort: the untyped client sends what the typed one would refuse to compile.
     await expect(api.http.get('/v1/conversations?sort=newest')).resolves.toMatchObject({ status: 400, body: { error: { details: [{ field: 'sort' }] } } });

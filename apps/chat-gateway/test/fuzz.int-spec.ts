@@ -45,16 +45,42 @@ describe(`gateway HTTP fuzzing (seed ${SEED})`, () => {
     const random = new SeededRandom(SEED);
     const id = () => conversationId;
     const endpoints: EndpointSpec[] = [
-      { name: 'create conversation', method: 'POST', path: '/v1/conversations', emptyBodyValid: true, body: () => ({ title: 'x', model: 'gpt-4o', system_prompt: 'Be brief.' }),
-        fields: { title: { kind: 'text', maxLength: 200 }, model: { kind: 'text', maxLength: 100 }, system_prompt: { kind: 'text', maxLength: 65_536 } } },
+      {
+        name: 'create conversation',
+        method: 'POST',
+        path: '/v1/conversations',
+        emptyBodyValid: true,
+        body: () => ({ title: 'x', model: 'gpt-4o', system_prompt: 'Be brief.' }),
+        fields: { title: { kind: 'text', maxLength: 200 }, model: { kind: 'text', maxLength: 100 }, system_prompt: { kind: 'text', maxLength: 65_536 } },
+      },
       { name: 'list conversations', method: 'GET', path: '/v1/conversations', query: { page: 'int', page_size: 'int', status: 'enum' } },
       { name: 'get conversation', method: 'GET', path: '/v1/conversations/:id', params: { id: id() } },
-      { name: 'update conversation', method: 'PATCH', path: '/v1/conversations/:id', params: { id: id() }, body: () => ({ title: 'renamed', status: 'archived' }),
-        fields: { title: { kind: 'text', maxLength: 200 }, status: { kind: 'enum' } } },
+      {
+        name: 'update conversation',
+        method: 'PATCH',
+        path: '/v1/conversations/:id',
+        params: { id: id() },
+        body: () => ({ title: 'renamed', status: 'archived' }),
+        fields: { title: { kind: 'text', maxLength: 200 }, status: { kind: 'enum' } },
+      },
       { name: 'delete conversation', method: 'DELETE', path: '/v1/conversations/:id', params: { id: id() } },
-      { name: 'post message', method: 'POST', path: '/v1/conversations/:id/messages', params: { id: id() }, body: validMessage, fields: messageFields, idempotent: true },
-      { name: 'chat message', method: 'POST', path: '/v1/chat/messages', idempotent: true, body: () => ({ ...validMessage(), conversation_id: id() }),
-        fields: { ...messageFields, conversation_id: { kind: 'uuid' } } },
+      {
+        name: 'post message',
+        method: 'POST',
+        path: '/v1/conversations/:id/messages',
+        params: { id: id() },
+        body: validMessage,
+        fields: messageFields,
+        idempotent: true,
+      },
+      {
+        name: 'chat message',
+        method: 'POST',
+        path: '/v1/chat/messages',
+        idempotent: true,
+        body: () => ({ ...validMessage(), conversation_id: id() }),
+        fields: { ...messageFields, conversation_id: { kind: 'uuid' } },
+      },
       { name: 'history', method: 'GET', path: '/v1/conversations/:id/messages', params: { id: id() }, query: { limit: 'int', cursor: 'cursor' } },
     ];
     const userToken = await gw.token(user);
@@ -62,18 +88,30 @@ describe(`gateway HTTP fuzzing (seed ${SEED})`, () => {
       generateFuzzCases(e, { random, bodyLimitBytes: BODY_LIMIT, extra: 400 }).map((c) => ({ ...c, token: userToken })),
     );
     const adjustment: EndpointSpec = {
-      name: 'token adjustment', method: 'POST', path: '/v1/token-adjustments', idempotent: true,
+      name: 'token adjustment',
+      method: 'POST',
+      path: '/v1/token-adjustments',
+      idempotent: true,
       body: () => ({ user_id: user, message_id: messageId, tokens_delta: -3, reason: 'refund', triggered_at: '2026-11-23T10:00:00Z' }),
       fields: {
-        user_id: { kind: 'user-id', required: true }, conversation_id: { kind: 'uuid' }, message_id: { kind: 'uuid' },
-        tokens_delta: { kind: 'signed-int', required: true }, reason: { kind: 'slug', required: true }, triggered_at: { kind: 'time', required: true },
+        user_id: { kind: 'user-id', required: true },
+        conversation_id: { kind: 'uuid' },
+        message_id: { kind: 'uuid' },
+        tokens_delta: { kind: 'signed-int', required: true },
+        reason: { kind: 'slug', required: true },
+        triggered_at: { kind: 'time', required: true },
       },
     };
     const serviceToken = await gw.token('svc', ['tokens:adjust']);
     cases.push(...generateFuzzCases(adjustment, { random, bodyLimitBytes: BODY_LIMIT, extra: 400 }).map((c) => ({ ...c, token: serviceToken })));
     const operator = await gw.token('ops', ['outbox:admin']);
     const adminEndpoints: EndpointSpec[] = [
-      { name: 'outbox list', method: 'GET', path: '/v1/admin/outbox', query: { status: 'enum', user_id: 'user-id', from: 'time', to: 'time', sort: 'enum', limit: 'int', cursor: 'cursor' } },
+      {
+        name: 'outbox list',
+        method: 'GET',
+        path: '/v1/admin/outbox',
+        query: { status: 'enum', user_id: 'user-id', from: 'time', to: 'time', sort: 'enum', limit: 'int', cursor: 'cursor' },
+      },
       { name: 'outbox retry', method: 'POST', path: '/v1/admin/outbox/:id/retry', params: { id: '1' } },
     ];
     cases.push(...adminEndpoints.flatMap((e) => generateFuzzCases(e, { random, bodyLimitBytes: BODY_LIMIT })).map((c) => ({ ...c, token: operator })));
@@ -91,8 +129,13 @@ describe(`gateway HTTP fuzzing (seed ${SEED})`, () => {
           } catch {
             body = undefined;
           }
-          const ok = res.status >= 400 && res.status < 500 && res.contentType.startsWith('application/json')
-            && typeof body?.error?.code === 'string' && typeof body.error.message === 'string' && Array.isArray(body.error.details);
+          const ok =
+            res.status >= 400 &&
+            res.status < 500 &&
+            res.contentType.startsWith('application/json') &&
+            typeof body?.error?.code === 'string' &&
+            typeof body.error.message === 'string' &&
+            Array.isArray(body.error.details);
           if (!ok) failures.push(`${c.endpoint} | ${c.label} → ${res.status} ${res.text.slice(0, 200)}`);
         }),
       );

@@ -27,7 +27,9 @@ describe('recording messages (chat-gateway write path)', () => {
     const conversationId = await newConversation(user);
     const path = { id: conversationId };
 
-    const res = await api.post('/v1/conversations/{id}/messages', anAssistantMessage({ prompt_tokens: 120, completion_tokens: 80, cached_tokens: 10 }), { path });
+    const res = await api.post('/v1/conversations/{id}/messages', anAssistantMessage({ prompt_tokens: 120, completion_tokens: 80, cached_tokens: 10 }), {
+      path,
+    });
 
     expect(res.status).toBe(201);
     expect(res.body).toEqual<Schemas['RecordedMessageResponse']>({
@@ -72,7 +74,10 @@ describe('recording messages (chat-gateway write path)', () => {
     const res = await as(user).post('/v1/conversations/{id}/messages', aUserMessage(), { path: { id: conversationId } });
     expect(res.status).toBe(201);
     expect(res.body.tokens_consumed).toBe(0);
-    const { rows } = await gw.db.query(`SELECT payload FROM outbox.events WHERE event_id::text = (SELECT event_id::text FROM outbox.events WHERE payload->'data'->>'message_id' = $1)`, [res.body.message_id]);
+    const { rows } = await gw.db.query(
+      `SELECT payload FROM outbox.events WHERE event_id::text = (SELECT event_id::text FROM outbox.events WHERE payload->'data'->>'message_id' = $1)`,
+      [res.body.message_id],
+    );
     expect(rows[0].payload.data.tokens_delta).toBe(0);
   });
 
@@ -109,9 +114,7 @@ describe('recording messages (chat-gateway write path)', () => {
     const path = { id: conversationId };
     const headers = { 'Idempotency-Key': `retry-${user}` };
 
-    const responses = await Promise.all(
-      Array.from({ length: 10 }, () => api.post('/v1/conversations/{id}/messages', anAssistantMessage(), { path, headers })),
-    );
+    const responses = await Promise.all(Array.from({ length: 10 }, () => api.post('/v1/conversations/{id}/messages', anAssistantMessage(), { path, headers })));
 
     expect(responses.map((r) => r.status)).toEqual(Array(10).fill(201));
     const ids = new Set(responses.map((r) => r.body.message_id));
@@ -172,7 +175,10 @@ describe('recording messages (chat-gateway write path)', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: HttpResult<Schemas['MessagePage']> = await api.get('/v1/conversations/{id}/messages', { path, query: { limit: 2, cursor: cursor ?? undefined } });
+      const page: HttpResult<Schemas['MessagePage']> = await api.get('/v1/conversations/{id}/messages', {
+        path,
+        query: { limit: 2, cursor: cursor ?? undefined },
+      });
       expect(page.status).toBe(200);
       seen.push(...page.body.list.map((m) => m.message_id));
       cursor = page.body.next_cursor;

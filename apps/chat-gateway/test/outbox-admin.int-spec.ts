@@ -32,7 +32,9 @@ async function seed(db: Client, rows: SeedRow[]): Promise<Array<{ id: number; ev
     const eventId = randomUUID();
     const type = r.type ?? 'chat.message.recorded';
     const status = r.status ?? 'pending';
-    const { rows: [row] } = await db.query(
+    const {
+      rows: [row],
+    } = await db.query(
       `INSERT INTO outbox.events (event_id, event_type, partition_key, payload, headers, status, attempts, last_error,
                                 created_at, next_attempt_at, published_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, ${r.createdAt ?? 'now()'}, ${r.nextAttemptAt ?? 'now()'},
@@ -42,7 +44,14 @@ async function seed(db: Client, rows: SeedRow[]): Promise<Array<{ id: number; ev
         eventId,
         type,
         r.user,
-        JSON.stringify({ id: eventId, type, version: 1, source: 'seed', occurred_at: '2026-01-01T00:00:00.000000Z', data: { user_id: r.user, ...(r.padding ? { padding: 'p'.repeat(r.padding) } : {}) } }),
+        JSON.stringify({
+          id: eventId,
+          type,
+          version: 1,
+          source: 'seed',
+          occurred_at: '2026-01-01T00:00:00.000000Z',
+          data: { user_id: r.user, ...(r.padding ? { padding: 'p'.repeat(r.padding) } : {}) },
+        }),
         JSON.stringify({ 'event-id': eventId, 'event-type': type, 'content-type': 'application/json' }),
         status,
         r.attempts ?? 0,
@@ -284,7 +293,12 @@ describe('outbox admin API (chat-gateway)', () => {
     await eventually(async () => {
       const withRelay = await admin.get('/v1/admin/outbox/stats');
       expect(withRelay.body.relays).toEqual([
-        { instance_id: expect.any(String), pid: expect.any(Number), connected_at: expect.stringMatching(/Z$/), shards: Array.from({ length: 64 }, (_, i) => i) },
+        {
+          instance_id: expect.any(String),
+          pid: expect.any(Number),
+          connected_at: expect.stringMatching(/Z$/),
+          shards: Array.from({ length: 64 }, (_, i) => i),
+        },
       ]);
       expect(withRelay.body.unassigned_shards).toEqual([]);
     });
@@ -355,7 +369,9 @@ describe('outbox admin API (chat-gateway)', () => {
       timeoutMs: 15_000,
     });
     const dead = await admin.get(`/v1/admin/outbox?status=dead&user_id=${user}`);
-    expect(dead.body.list).toEqual([expect.objectContaining({ id: rows[0]!.id, status: 'dead', attempts: 2, last_error: expect.stringMatching(/larger than|too large/i) })]);
+    expect(dead.body.list).toEqual([
+      expect.objectContaining({ id: rows[0]!.id, status: 'dead', attempts: 2, last_error: expect.stringMatching(/larger than|too large/i) }),
+    ]);
     // The neighbour in the same shard went on; the user's own later rows wait and are listed as held.
     const [neighbourRow] = await outboxIds(gw.db, neighbour);
     await reader.waitFor([neighbourRow!.event_id]);
@@ -385,7 +401,10 @@ describe('outbox admin API (chat-gateway)', () => {
     const [big, after] = (await outboxIds(gw.db, user)).slice(5);
     await eventually(async () => expect((await outboxIds(gw.db, user)).slice(5).map((r) => r.status)).toEqual(['dead', 'pending']), { timeoutMs: 15_000 });
     await setTopicMaxBytes(1048576);
-    await expect(admin.post(`/v1/admin/outbox/${big!.id}/skip`, { reason: '' })).resolves.toMatchObject({ status: 400, body: { error: { details: expect.arrayContaining([expect.objectContaining({ field: 'reason' })]) } } });
+    await expect(admin.post(`/v1/admin/outbox/${big!.id}/skip`, { reason: '' })).resolves.toMatchObject({
+      status: 400,
+      body: { error: { details: expect.arrayContaining([expect.objectContaining({ field: 'reason' })]) } },
+    });
     const skipped = await admin.post(`/v1/admin/outbox/${big!.id}/skip`, { reason: 'content refused by the topic; refunded by support' });
     expect(skipped.status).toBe(200);
     expect(skipped.body).toMatchObject({ skip_id: expect.any(String), row: { id: big!.id, status: 'skipped' } });

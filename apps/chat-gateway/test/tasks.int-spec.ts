@@ -11,7 +11,13 @@ describe('tasks', () => {
 
   const worker = () => gw.http.as(gw.token('title-worker', ['tasks:write']));
   const reader = () => gw.http.as(gw.token('ops', ['tasks:read']));
-  const aTask = (user: string, overrides: Record<string, unknown> = {}) => ({ source: 'title-worker', external_id: `job-${randomUUID()}`, kind: 'title_generation', user_id: user, ...overrides });
+  const aTask = (user: string, overrides: Record<string, unknown> = {}) => ({
+    source: 'title-worker',
+    external_id: `job-${randomUUID()}`,
+    kind: 'title_generation',
+    user_id: user,
+    ...overrides,
+  });
   const completions = (taskId: string) =>
     gw.db.query(`SELECT payload FROM outbox.events WHERE event_type = 'task.completed' AND payload->'data'->>'task_id' = $1`, [taskId]).then((r) => r.rows);
 
@@ -21,28 +27,62 @@ describe('tasks', () => {
     const body = aTask(user, { conversation_id: conversation, client_id: 'worker-3', total_items: 10, metadata: { lang: 'fr' } });
     const created = await worker().post('/v1/tasks', body);
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ task_id: expect.any(String), status: 'pending', progress: 0, kind: 'title_generation', user_id: user, stalled: false, tokens: 0 });
+    expect(created.body).toMatchObject({
+      task_id: expect.any(String),
+      status: 'pending',
+      progress: 0,
+      kind: 'title_generation',
+      user_id: user,
+      stalled: false,
+      tokens: 0,
+    });
     await expect(worker().post('/v1/tasks', body)).resolves.toMatchObject({ status: 200, body: { task_id: created.body.task_id } });
-    await expect(worker().post('/v1/tasks', { ...body, kind: 'summarisation' })).resolves.toMatchObject({ status: 409, body: { error: { code: 'TASK_CONFLICT', details: [{ field: 'external_id' }] } } });
+    await expect(worker().post('/v1/tasks', { ...body, kind: 'summarisation' })).resolves.toMatchObject({
+      status: 409,
+      body: { error: { code: 'TASK_CONFLICT', details: [{ field: 'external_id' }] } },
+    });
     // The owning user reads it; another user does not see it.
-    await expect(gw.http.as(gw.token(user)).get(`/v1/tasks/${created.body.task_id}`)).resolves.toMatchObject({ status: 200, body: { metadata: { lang: 'fr' } } });
+    await expect(gw.http.as(gw.token(user)).get(`/v1/tasks/${created.body.task_id}`)).resolves.toMatchObject({
+      status: 200,
+      body: { metadata: { lang: 'fr' } },
+    });
     await expect(gw.http.as(gw.token(aUserId())).get(`/v1/tasks/${created.body.task_id}`)).resolves.toMatchObject({ status: 404 });
   });
 
   it('moves only forward, with progress that never decreases, and estimates its completion from its own rate', async () => {
     const task = (await worker().post('/v1/tasks', aTask(aUserId(), { total_items: 4 }))).body;
     const running = await worker().patch(`/v1/tasks/${task.task_id}`, { status: 'running', progress: 25, processed_items: 1 });
-    expect(running.body).toMatchObject({ status: 'running', progress: 25, processed_items: 1, started_at: expect.any(String), estimated_completion_at: expect.any(String) });
+    expect(running.body).toMatchObject({
+      status: 'running',
+      progress: 25,
+      processed_items: 1,
+      started_at: expect.any(String),
+      estimated_completion_at: expect.any(String),
+    });
     expect(Date.parse(running.body.estimated_completion_at)).toBeGreaterThanOrEqual(Date.parse(running.body.started_at));
-    await expect(worker().patch(`/v1/tasks/${task.task_id}`, { progress: 20 })).resolves.toMatchObject({ status: 400, body: { error: { details: [{ field: 'progress', problem: 'must not decrease (it is 25)' }] } } });
-    await expect(worker().patch(`/v1/tasks/${task.task_id}`, { processed_items: 5 })).resolves.toMatchObject({ status: 400, body: { error: { details: [{ field: 'processed_items' }] } } });
+    await expect(worker().patch(`/v1/tasks/${task.task_id}`, { progress: 20 })).resolves.toMatchObject({
+      status: 400,
+      body: { error: { details: [{ field: 'progress', problem: 'must not decrease (it is 25)' }] } },
+    });
+    await expect(worker().patch(`/v1/tasks/${task.task_id}`, { processed_items: 5 })).resolves.toMatchObject({
+      status: 400,
+      body: { error: { details: [{ field: 'processed_items' }] } },
+    });
     await expect(worker().patch(`/v1/tasks/${task.task_id}`, { progress: 101 })).resolves.toMatchObject({ status: 400 });
-    await expect(worker().patch(`/v1/tasks/${task.task_id}`, { status: 'pending' })).resolves.toMatchObject({ status: 400, body: { error: { details: [{ field: 'status' }] } } });
+    await expect(worker().patch(`/v1/tasks/${task.task_id}`, { status: 'pending' })).resolves.toMatchObject({
+      status: 400,
+      body: { error: { details: [{ field: 'status' }] } },
+    });
     await expect(worker().patch(`/v1/tasks/${task.task_id}`, { progress: 60 })).resolves.toMatchObject({ status: 200, body: { progress: 60 } });
     // Another source's worker may not touch it.
-    await expect(gw.http.as(gw.token('other-worker', ['tasks:write'])).patch(`/v1/tasks/${task.task_id}`, { progress: 70 })).resolves.toMatchObject({ status: 403 });
+    await expect(gw.http.as(gw.token('other-worker', ['tasks:write'])).patch(`/v1/tasks/${task.task_id}`, { progress: 70 })).resolves.toMatchObject({
+      status: 403,
+    });
     await worker().post(`/v1/tasks/${task.task_id}/complete`, { outcome: 'succeeded' });
-    await expect(worker().patch(`/v1/tasks/${task.task_id}`, { progress: 100 })).resolves.toMatchObject({ status: 409, body: { error: { code: 'TASK_CONFLICT' } } });
+    await expect(worker().patch(`/v1/tasks/${task.task_id}`, { progress: 100 })).resolves.toMatchObject({
+      status: 409,
+      body: { error: { code: 'TASK_CONFLICT' } },
+    });
   });
 
   it('a worker completing the same task three times at once makes one completion and one task.completed event', async () => {
@@ -58,11 +98,24 @@ describe('tasks', () => {
     expect(events[0].payload).toMatchObject({
       type: 'task.completed',
       version: 1,
-      data: { task_id: task.task_id, kind: 'title_generation', user_id: user, outcome: 'succeeded', model: 'gpt-4o-mini', tokens_delta: 412, usage: { prompt_tokens: 400, completion_tokens: 12, total_tokens: 412 } },
+      data: {
+        task_id: task.task_id,
+        kind: 'title_generation',
+        user_id: user,
+        outcome: 'succeeded',
+        model: 'gpt-4o-mini',
+        tokens_delta: 412,
+        usage: { prompt_tokens: 400, completion_tokens: 12, total_tokens: 412 },
+      },
     });
     // A different result for a completed task changes nothing.
-    await expect(worker().post(`/v1/tasks/${task.task_id}/complete`, { outcome: 'failed', error: 'late' })).resolves.toMatchObject({ status: 409, body: { error: { code: 'TASK_CONFLICT' } } });
-    await expect(worker().post(`/v1/tasks/${task.task_id}/complete`, { ...completion, usage: { prompt_tokens: 401, completion_tokens: 12 } })).resolves.toMatchObject({ status: 409 });
+    await expect(worker().post(`/v1/tasks/${task.task_id}/complete`, { outcome: 'failed', error: 'late' })).resolves.toMatchObject({
+      status: 409,
+      body: { error: { code: 'TASK_CONFLICT' } },
+    });
+    await expect(
+      worker().post(`/v1/tasks/${task.task_id}/complete`, { ...completion, usage: { prompt_tokens: 401, completion_tokens: 12 } }),
+    ).resolves.toMatchObject({ status: 409 });
     await expect(completions(task.task_id)).resolves.toHaveLength(1);
   });
 
@@ -78,15 +131,23 @@ describe('tasks', () => {
     const list = await reader().get(`/v1/tasks/running?user_id=${user}`);
     expect(list.status).toBe(200);
     expect(list.body).toMatchObject({ total_tasks: 2, by_status: { running: 2 }, by_kind: { indexing: 2 }, next_cursor: null });
-    expect(Object.fromEntries(list.body.tasks.map((t: { task_id: string; stalled: boolean }) => [t.task_id, t.stalled]))).toEqual({ [quiet.task_id]: true, [live.task_id]: false });
-    await expect(reader().get(`/v1/tasks/running?user_id=${user}&stalled=true`)).resolves.toMatchObject({ body: { total_tasks: 1, tasks: [{ task_id: quiet.task_id }] } });
+    expect(Object.fromEntries(list.body.tasks.map((t: { task_id: string; stalled: boolean }) => [t.task_id, t.stalled]))).toEqual({
+      [quiet.task_id]: true,
+      [live.task_id]: false,
+    });
+    await expect(reader().get(`/v1/tasks/running?user_id=${user}&stalled=true`)).resolves.toMatchObject({
+      body: { total_tasks: 1, tasks: [{ task_id: quiet.task_id }] },
+    });
     const metrics = await gw.http.get('/metrics');
     expect(metrics.body).toMatch(/^chat_tasks_stalled [1-9]\d*$/m);
 
     await expect(reader().post(`/v1/tasks/${quiet.task_id}/complete`, { outcome: 'failed' })).resolves.toMatchObject({ status: 403 });
     const operator = gw.http.as(gw.token('night-ops', ['tasks:admin']));
     await expect(operator.post(`/v1/tasks/${quiet.task_id}/complete`, { outcome: 'succeeded' })).resolves.toMatchObject({ status: 403 });
-    await expect(operator.post(`/v1/tasks/${quiet.task_id}/complete`, { outcome: 'failed', error: 'stalled: no heartbeat' })).resolves.toMatchObject({ status: 200, body: { status: 'failed' } });
+    await expect(operator.post(`/v1/tasks/${quiet.task_id}/complete`, { outcome: 'failed', error: 'stalled: no heartbeat' })).resolves.toMatchObject({
+      status: 200,
+      body: { status: 'failed' },
+    });
     const { rows } = await gw.db.query(`SELECT completed_by FROM chat.tasks WHERE id = $1`, [quiet.task_id]);
     expect(rows[0].completed_by).toBe('night-ops');
     await expect(reader().get(`/v1/tasks/running?user_id=${user}`)).resolves.toMatchObject({ body: { total_tasks: 1 } });
@@ -104,7 +165,9 @@ describe('tasks', () => {
       const seen: Array<{ task_id: string; progress: number }> = [];
       let cursor: string | null = null;
       do {
-        const page: { status: number; body: any } = await reader().get(`/v1/tasks/running?user_id=${user}&sort=${sort}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        const page: { status: number; body: any } = await reader().get(
+          `/v1/tasks/running?user_id=${user}&sort=${sort}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         expect(page.status).toBe(200);
         seen.push(...page.body.tasks);
         cursor = page.body.next_cursor;
@@ -115,7 +178,10 @@ describe('tasks', () => {
       if (sort === '-started_at') expect(seen.map((t) => t.task_id)).toEqual([...ids].reverse());
     }
     const first = (await reader().get(`/v1/tasks/running?user_id=${user}&sort=progress&limit=1`)).body.next_cursor;
-    await expect(reader().get(`/v1/tasks/running?user_id=${user}&sort=started_at&cursor=${first}`)).resolves.toMatchObject({ status: 400, body: { error: { details: [{ field: 'cursor' }] } } });
+    await expect(reader().get(`/v1/tasks/running?user_id=${user}&sort=started_at&cursor=${first}`)).resolves.toMatchObject({
+      status: 400,
+      body: { error: { details: [{ field: 'cursor' }] } },
+    });
   });
 
   it('refuses bad input with the field named, and writes nothing', async () => {
@@ -135,14 +201,29 @@ describe('tasks', () => {
     ];
     for (const [body, field] of cases) {
       const res = await worker().post('/v1/tasks', body);
-      expect({ field, status: res.status, fields: res.body.error?.details?.map((d: { field: string }) => d.field) }).toEqual({ field, status: 400, fields: expect.arrayContaining([field]) });
+      expect({ field, status: res.status, fields: res.body.error?.details?.map((d: { field: string }) => d.field) }).toEqual({
+        field,
+        status: 400,
+        fields: expect.arrayContaining([field]),
+      });
     }
     await expect(gw.db.query(`SELECT count(*)::int AS n FROM chat.tasks`).then((r) => r.rows[0].n)).resolves.toBe(before);
     const task = (await worker().post('/v1/tasks', aTask(user))).body;
-    await expect(worker().post(`/v1/tasks/${task.task_id}/complete`, { outcome: 'done' })).resolves.toMatchObject({ status: 400, body: { error: { details: [{ field: 'outcome' }] } } });
-    await expect(worker().post(`/v1/tasks/${task.task_id}/complete`, { outcome: 'succeeded', usage: { prompt_tokens: -1, completion_tokens: 0 } })).resolves.toMatchObject({ status: 400 });
-    await expect(worker().post('/v1/tasks/not-a-uuid/complete', { outcome: 'succeeded' })).resolves.toMatchObject({ status: 400, body: { error: { details: [{ field: 'task_id' }] } } });
-    await expect(worker().post(`/v1/tasks/${randomUUID()}/complete`, { outcome: 'succeeded' })).resolves.toMatchObject({ status: 404, body: { error: { code: 'TASK_NOT_FOUND' } } });
+    await expect(worker().post(`/v1/tasks/${task.task_id}/complete`, { outcome: 'done' })).resolves.toMatchObject({
+      status: 400,
+      body: { error: { details: [{ field: 'outcome' }] } },
+    });
+    await expect(
+      worker().post(`/v1/tasks/${task.task_id}/complete`, { outcome: 'succeeded', usage: { prompt_tokens: -1, completion_tokens: 0 } }),
+    ).resolves.toMatchObject({ status: 400 });
+    await expect(worker().post('/v1/tasks/not-a-uuid/complete', { outcome: 'succeeded' })).resolves.toMatchObject({
+      status: 400,
+      body: { error: { details: [{ field: 'task_id' }] } },
+    });
+    await expect(worker().post(`/v1/tasks/${randomUUID()}/complete`, { outcome: 'succeeded' })).resolves.toMatchObject({
+      status: 404,
+      body: { error: { code: 'TASK_NOT_FOUND' } },
+    });
     for (const query of ['sort=name', 'status=succeeded', 'stalled=maybe', 'limit=0', `cursor=${Buffer.from('["progress",101,"x"]').toString('base64url')}`]) {
       await expect(reader().get(`/v1/tasks/running?${query}`)).resolves.toMatchObject({ status: 400 });
     }

@@ -17,7 +17,10 @@ describe('token adjustments (internal services)', () => {
     const user = aUserId();
     const conversationId = (await as(user).post('/v1/conversations', {})).body.conversation_id;
 
-    const res = await service().post('/v1/token-adjustments', anAdjustment(user, { conversation_id: conversationId, tokens_delta: -15, triggered_at: '2026-11-23T10:00:00+01:00' }));
+    const res = await service().post(
+      '/v1/token-adjustments',
+      anAdjustment(user, { conversation_id: conversationId, tokens_delta: -15, triggered_at: '2026-11-23T10:00:00+01:00' }),
+    );
 
     expect(res.status).toBe(202);
     expect(res.body).toEqual<typeof res.body>({ event_id: expect.any(String) });

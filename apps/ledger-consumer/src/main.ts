@@ -13,7 +13,14 @@ async function main(): Promise<void> {
   const app = await createLedgerApp(config, logger);
   await app.listen(config.PORT, config.HOST);
   logger.log(
-    { msg: 'ledger-consumer listening', port: config.PORT, host: config.HOST, topic: config.KAFKA_TOPIC, group_id: config.KAFKA_GROUP_ID, consumer: config.KAFKA_CONSUMER_ENABLED },
+    {
+      msg: 'ledger-consumer listening',
+      port: config.PORT,
+      host: config.HOST,
+      topic: config.KAFKA_TOPIC,
+      group_id: config.KAFKA_GROUP_ID,
+      consumer: config.KAFKA_CONSUMER_ENABLED,
+    },
     'Bootstrap',
   );
 }

@@ -104,11 +104,16 @@ describe('ledger-consumer on Kafka', () => {
               role: m % 2 === 0 ? 'user' : 'assistant',
               model: m % 2 === 0 ? null : ['gpt-4o', 'gpt-4o-mini'][c]!,
               at: `2026-11-23T${String(8 + m + u).padStart(2, '0')}:${String(10 * c + m).padStart(2, '0')}:00.${String(m).padStart(6, '0')}Z`,
-              usage: m % 2 === 0 ? { prompt_tokens: 0, completion_tokens: 0 } : { prompt_tokens: 100 * (u + 1) + m, completion_tokens: 7 * m, cached_tokens: m, reasoning_tokens: c },
+              usage:
+                m % 2 === 0
+                  ? { prompt_tokens: 0, completion_tokens: 0 }
+                  : { prompt_tokens: 100 * (u + 1) + m, completion_tokens: 7 * m, cached_tokens: m, reasoning_tokens: c },
             }),
           );
         }
-        events.push(anAdjustmentEvent({ userId: user, conversationId, messageId: messageIds[1], delta: -(u + 3), reason: 'refund', at: '2026-11-23T12:30:00Z' }));
+        events.push(
+          anAdjustmentEvent({ userId: user, conversationId, messageId: messageIds[1], delta: -(u + 3), reason: 'refund', at: '2026-11-23T12:30:00Z' }),
+        );
         events.push(anAdjustmentEvent({ userId: user, conversationId, delta: 11 + c, reason: 'title_generation', at: '2026-11-23T08:59:59.999999Z' }));
       }
       events.push(anAdjustmentEvent({ userId: user, delta: 1000 - u, reason: 'correction', at: '2026-11-22T23:00:00+01:00' }));
@@ -153,7 +158,10 @@ describe('ledger-consumer on Kafka', () => {
     const events = mixedEvents(users).slice(0, 12);
     const databaseUrl = await createTestDatabase('ledger_redo');
     // Applied by an instance that "died" before committing offsets: same records, same coordinates.
-    const [sent] = await producer.sendRaw(T.redelivery, events.map((e) => ({ key: e.data.user_id, value: encode(e), partition: 0 })));
+    const [sent] = await producer.sendRaw(
+      T.redelivery,
+      events.map((e) => ({ key: e.data.user_id, value: encode(e), partition: 0 })),
+    );
     const first = await startLedger({ databaseUrl });
     await first.apply.execute(recordsOf(events, { topic: T.redelivery, partition: 0, firstOffset: Number(sent!.baseOffset) }));
     const before = await actualTotals(first.db, users);
@@ -197,9 +205,12 @@ describe('ledger-consumer on Kafka', () => {
         expect(sum(await committedOffsets(app.config.KAFKA_GROUP_ID, 'commit-fail', own.brokers))).toBe(first.length);
         await own.proxy.restore();
 
-        await eventually(async () => expect(sum(await committedOffsets(app.config.KAFKA_GROUP_ID, 'commit-fail', own.brokers))).toBe(first.length + second.length), {
-          timeoutMs: 40_000,
-        });
+        await eventually(
+          async () => expect(sum(await committedOffsets(app.config.KAFKA_GROUP_ID, 'commit-fail', own.brokers))).toBe(first.length + second.length),
+          {
+            timeoutMs: 40_000,
+          },
+        );
         await expect(app.metric('ledger_duplicates_skipped_total')).resolves.toBeGreaterThanOrEqual(second.length);
         await expect(actualTotals(app.db, users)).resolves.toEqual(expectedTotals([...first, ...second]));
         expect(app.fatal).toEqual([]);
@@ -232,7 +243,10 @@ describe('ledger-consumer on Kafka', () => {
       { value: withData(a(), { tokens_delta: 1e12 }), reason: 'invalid_data' },
       { value: withData(a(), { tokens_delta: '12' }), reason: 'invalid_data' },
       { value: Buffer.from(JSON.stringify(a()).replace('"tokens_delta":42', '"tokens_delta":NaN')), reason: 'not_json' },
-      { value: withData(m(), { usage: { prompt_tokens: -10, completion_tokens: 10, cached_tokens: 0, reasoning_tokens: 0, total_tokens: 0 }, tokens_delta: 0 }), reason: 'invalid_data' },
+      {
+        value: withData(m(), { usage: { prompt_tokens: -10, completion_tokens: 10, cached_tokens: 0, reasoning_tokens: 0, total_tokens: 0 }, tokens_delta: 0 }),
+        reason: 'invalid_data',
+      },
       { value: withData(a(), { user_id: undefined }), reason: 'invalid_data' },
       { value: withData(a(), { surprise: true }), reason: 'invalid_data' },
       { value: json({ ...m(), occurred_at: '2026-02-30T10:00:00Z' }), reason: 'invalid_envelope' },
@@ -242,7 +256,11 @@ describe('ledger-consumer on Kafka', () => {
 
     const messages = [
       { key: user, value: json(good[0]) },
-      ...poison.slice(0, 6).map((p, i) => ({ key: i === 0 ? Buffer.from([0xc3, 0x28]) : user, value: p.value, headers: { 'x-binary': Buffer.from([0, 1, 2]), 'x-text': 'hello' } })),
+      ...poison.slice(0, 6).map((p, i) => ({
+        key: i === 0 ? Buffer.from([0xc3, 0x28]) : user,
+        value: p.value,
+        headers: { 'x-binary': Buffer.from([0, 1, 2]), 'x-text': 'hello' },
+      })),
       { key: user, value: json(good[1]) },
       ...poison.slice(6).map((p) => ({ key: user, value: p.value })),
       { key: user, value: json(good[2]) },
@@ -272,7 +290,12 @@ describe('ledger-consumer on Kafka', () => {
 
     // The DLQ topic carries the raw record plus why and where from.
     const dlq: Array<{ value: Buffer | null; headers: Record<string, string> }> = [];
-    const reader = new Kafka({ brokers: [brokers()], logLevel: logLevel.NOTHING }).consumer({ groupId: `dlq-reader-${randomUUID()}`, maxWaitTimeInMs: 100, sessionTimeout: 6000, heartbeatInterval: 500 });
+    const reader = new Kafka({ brokers: [brokers()], logLevel: logLevel.NOTHING }).consumer({
+      groupId: `dlq-reader-${randomUUID()}`,
+      maxWaitTimeInMs: 100,
+      sessionTimeout: 6000,
+      heartbeatInterval: 500,
+    });
     await reader.connect();
     try {
       await reader.subscribe({ topic: T.poisonDlq, fromBeginning: true });
@@ -354,7 +377,10 @@ describe('ledger-consumer on Kafka', () => {
       await eventually(async () => expect((await app.http.get('/health/ready')).status).toBe(200));
       expect(app.fatal).toEqual([]);
       await own.broker.restart({ 'group.min.session.timeout.ms': '20000' });
-      const newcomer = new Kafka({ brokers: [own.brokers], logLevel: logLevel.NOTHING }).consumer({ groupId: app.config.KAFKA_GROUP_ID, sessionTimeout: 25_000 });
+      const newcomer = new Kafka({ brokers: [own.brokers], logLevel: logLevel.NOTHING }).consumer({
+        groupId: app.config.KAFKA_GROUP_ID,
+        sessionTimeout: 25_000,
+      });
       await newcomer.connect();
       await newcomer.subscribe({ topic: 'fatal', fromBeginning: true });
       await newcomer.run({ eachMessage: async () => undefined });
@@ -395,12 +421,17 @@ describe('ledger-consumer on Kafka', () => {
     for (let i = 0; i < events.length; i += 200) {
       await producer.sendRaw(
         T.backlog,
-        events.slice(i, i + 200).map((e) => ({ key: e.data.user_id, value: encode(e), headers: { 'event-id': e.id, 'event-type': e.type, 'x-padding': padding } })),
+        events
+          .slice(i, i + 200)
+          .map((e) => ({ key: e.data.user_id, value: encode(e), headers: { 'event-id': e.id, 'event-type': e.type, 'x-padding': padding } })),
       );
     }
 
     const caughtUp = await start(T.backlog, 1, env, databaseUrl);
-    await eventually(async () => expect(sum(await committedOffsets(env.KAFKA_GROUP_ID, T.backlog))).toBe(1 + events.length), { timeoutMs: 120_000, intervalMs: 500 });
+    await eventually(async () => expect(sum(await committedOffsets(env.KAFKA_GROUP_ID, T.backlog))).toBe(1 + events.length), {
+      timeoutMs: 120_000,
+      intervalMs: 500,
+    });
     await expect(count(caughtUp, `SELECT count(*) AS n FROM ledger.entries`)).resolves.toBe(1 + events.length);
     await expect(actualTotals(caughtUp.db, users)).resolves.toEqual(expectedTotals([...warmup, ...events]));
     process.stdout.write(`[ledger] backlog of ${events.length} events (${(bytes / 1048576).toFixed(1)} MiB) on one partition caught up\n`);
@@ -449,7 +480,10 @@ describe('ledger-consumer on Kafka', () => {
     const big = Buffer.from(JSON.stringify({ ...anAdjustmentEvent({ userId: user }), version: 9, padding: 'x'.repeat(4_000) }));
     const small = Buffer.from('not json');
     const after = [anAdjustmentEvent({ userId: user, delta: 5 }), anAdjustmentEvent({ userId: user, delta: 7 })];
-    await producer.sendRaw(T.refused, [{ key: user, value: big }, { key: user, value: small }]);
+    await producer.sendRaw(T.refused, [
+      { key: user, value: big },
+      { key: user, value: small },
+    ]);
     await producer.send(T.refused, after);
 
     await eventually(async () => expect(sum(await committedOffsets(app.config.KAFKA_GROUP_ID, T.refused))).toBe(4));
@@ -466,12 +500,19 @@ describe('ledger-consumer on Kafka', () => {
     const kafka = new Kafka({ brokers: [brokers()], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: T.refusedDlq, configEntries: [{ name: 'max.message.bytes', value: '1048576' }] }] });
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: T.refusedDlq, configEntries: [{ name: 'max.message.bytes', value: '1048576' }] }],
+    });
     await admin.disconnect();
     const redriver = kafka.producer();
     await redriver.connect();
     try {
-      await expect(redriveDeadLetters({ db: app.app.get(DataSource), producer: redriver, topic: T.refusedDlq })).resolves.toEqual({ pending: 1, published: 1, refused: [] });
+      await expect(redriveDeadLetters({ db: app.app.get(DataSource), producer: redriver, topic: T.refusedDlq })).resolves.toEqual({
+        pending: 1,
+        published: 1,
+        refused: [],
+      });
     } finally {
       await redriver.disconnect();
     }

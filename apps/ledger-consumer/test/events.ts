@@ -196,7 +196,10 @@ export function aUsageRecordEvent(o: {
 export const encode = (event: unknown) => Buffer.from(JSON.stringify(event));
 
 /** Records as if consumed from topic/partition starting at `firstOffset` (for applying without Kafka). */
-export function recordsOf(events: Array<AnyTokenEvent | Buffer>, position: { topic?: string; partition?: number; firstOffset?: number } = {}): ConsumedRecord[] {
+export function recordsOf(
+  events: Array<AnyTokenEvent | Buffer>,
+  position: { topic?: string; partition?: number; firstOffset?: number } = {},
+): ConsumedRecord[] {
   return events.map((e, i) => ({
     topic: position.topic ?? 'token-events',
     partition: position.partition ?? 0,
@@ -231,7 +234,10 @@ export class TestProducer {
     });
   }
 
-  async sendRaw(topic: string, messages: Array<{ key?: string | Buffer | null; value: Buffer | string | null; headers?: Record<string, string | Buffer>; partition?: number }>) {
+  async sendRaw(
+    topic: string,
+    messages: Array<{ key?: string | Buffer | null; value: Buffer | string | null; headers?: Record<string, string | Buffer>; partition?: number }>,
+  ) {
     return this.producer.send({ topic, acks: -1, messages });
   }
 

@@ -40,12 +40,17 @@ export function expectedTotals(events: TokenEvent[]) {
     bump(users, d.user_id, { user_id: d.user_id }, counts);
     if (d.conversation_id) bump(conversations, d.conversation_id, { conversation_id: d.conversation_id, user_id: d.user_id }, counts);
     if (d.message_id) {
-      bump(messages, d.message_id, { message_id: d.message_id, conversation_id: d.conversation_id ?? null, user_id: d.user_id }, {
-        tokens_total: d.tokens_delta,
-        events_count: 1,
-        adjustments_count: counts.adjustments_count,
-        adjustments_total: counts.adjustments_total,
-      });
+      bump(
+        messages,
+        d.message_id,
+        { message_id: d.message_id, conversation_id: d.conversation_id ?? null, user_id: d.user_id },
+        {
+          tokens_total: d.tokens_delta,
+          events_count: 1,
+          adjustments_count: counts.adjustments_count,
+          adjustments_total: counts.adjustments_total,
+        },
+      );
       const m = messages.get(d.message_id)!;
       if (m.conversation_id === null && d.conversation_id) m.conversation_id = d.conversation_id;
     }

@@ -22,7 +22,12 @@ describe(`ledger read API fuzzing (seed ${SEED})`, () => {
     const endpoints: EndpointSpec[] = [
       { name: 'user usage', method: 'GET', path: '/v1/users/:user_id/usage', params: { user_id: user } },
       { name: 'conversation usage', method: 'GET', path: '/v1/conversations/:id/usage', params: { id: conversationId } },
-      { name: 'entries', method: 'GET', path: '/v1/usage/entries', query: { user_id: 'user-id', conversation_id: 'uuid', from: 'time', to: 'time', reason: 'slug', limit: 'int', cursor: 'cursor' } },
+      {
+        name: 'entries',
+        method: 'GET',
+        path: '/v1/usage/entries',
+        query: { user_id: 'user-id', conversation_id: 'uuid', from: 'time', to: 'time', reason: 'slug', limit: 'int', cursor: 'cursor' },
+      },
       { name: 'summary', method: 'GET', path: '/v1/usage/summary', query: { group_by: 'enum', from: 'time', to: 'time', user_id: 'user-id', tz: 'tz' } },
       { name: 'timeline', method: 'GET', path: '/v1/usage/timeline', query: { interval: 'enum', from: 'time', to: 'time', user_id: 'user-id', tz: 'tz' } },
       { name: 'daily', method: 'GET', path: '/v1/usage/daily', query: { days: 'int', user_id: 'user-id', tz: 'tz' } },

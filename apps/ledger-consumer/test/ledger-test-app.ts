@@ -76,14 +76,12 @@ export async function startLedger(
     metric: async (name, labels = {}) => {
       const text: string = (await http.get('/metrics')).body;
       const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-      const line = text
-        .split('\n')
-        .find((l) => {
-          if (!l.startsWith(`${name}{`) && !l.startsWith(`${name} `)) return false;
-          const labelText = /\{(.*)\}/.exec(l)?.[1] ?? '';
-          const present = labelText ? labelText.split(',') : [];
-          return wanted.every((w) => present.includes(w)) && present.length === wanted.length;
-        });
+      const line = text.split('\n').find((l) => {
+        if (!l.startsWith(`${name}{`) && !l.startsWith(`${name} `)) return false;
+        const labelText = /\{(.*)\}/.exec(l)?.[1] ?? '';
+        const present = labelText ? labelText.split(',') : [];
+        return wanted.every((w) => present.includes(w)) && present.length === wanted.length;
+      });
       return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
     },
     close: async () => {

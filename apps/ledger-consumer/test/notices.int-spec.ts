@@ -49,7 +49,10 @@ describe('notices: valid events that count no tokens', () => {
     const again = await ledger.apply.execute(recordsOf(events, { firstOffset: 100 }));
     expect(again).toMatchObject({ applied: {}, duplicates: 4, anomalies: [], deadLetters: [] });
 
-    const { rows: notices } = await ledger.db.query(`SELECT event_type, user_seq::int, data->>'threshold_percent' AS threshold FROM ledger.notices WHERE user_id = $1 ORDER BY user_seq`, [user]);
+    const { rows: notices } = await ledger.db.query(
+      `SELECT event_type, user_seq::int, data->>'threshold_percent' AS threshold FROM ledger.notices WHERE user_id = $1 ORDER BY user_seq`,
+      [user],
+    );
     expect(notices).toEqual([
       { event_type: 'ledger.budget.threshold_crossed', user_seq: 2, threshold: '80' },
       { event_type: 'ledger.budget.threshold_crossed', user_seq: 4, threshold: '100' },
@@ -58,7 +61,9 @@ describe('notices: valid events that count no tokens', () => {
     expect(usage.body).toMatchObject({ tokens_total: 1050, messages_counted: 2 });
     const summary = await ledger.http.as(ledger.token(user)).get(`/v1/usage/summary?group_by=reason&user_id=${user}`);
     expect(summary.body.groups.map((g: { reason: string; events_count: number }) => [g.reason, g.events_count])).toEqual([['message', 2]]);
-    await expect(ledger.db.query(`SELECT count(*)::int AS n FROM ledger.sequence_anomalies WHERE user_id = $1`, [user]).then((r) => r.rows[0].n)).resolves.toBe(0);
+    await expect(ledger.db.query(`SELECT count(*)::int AS n FROM ledger.sequence_anomalies WHERE user_id = $1`, [user]).then((r) => r.rows[0].n)).resolves.toBe(
+      0,
+    );
   });
 
   it('a notice id seen again with another payload is a conflicting duplicate; an invalid one a dead letter', async () => {

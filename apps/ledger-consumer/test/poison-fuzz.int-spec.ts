@@ -59,7 +59,10 @@ describe(`Kafka poison fuzzing (seed ${SEED})`, () => {
     };
     for (let i = 0; i < 600; i++) {
       const user = random.pick(users);
-      const event = random.next() < 0.6 ? aMessageEvent({ userId: user, usage: { prompt_tokens: random.int(500), completion_tokens: random.int(500) } }) : anAdjustmentEvent({ userId: user, delta: random.int(200) - 100 });
+      const event =
+        random.next() < 0.6
+          ? aMessageEvent({ userId: user, usage: { prompt_tokens: random.int(500), completion_tokens: random.int(500) } })
+          : anAdjustmentEvent({ userId: user, delta: random.int(200) - 100 });
       const roll = random.next();
       if (roll < 0.5) {
         good.push(event);
@@ -76,8 +79,7 @@ describe(`Kafka poison fuzzing (seed ${SEED})`, () => {
       } else if (roll < 0.94) {
         const field = random.pick(Object.keys(invalidEnvelope));
         poison.push(encode({ ...event, [field]: random.pick(invalidEnvelope[field]!) }));
-      }
-      else if (roll < 0.97) poison.push(Buffer.from(text.replace('{', '{"__proto__":{"polluted":true},')));
+      } else if (roll < 0.97) poison.push(Buffer.from(text.replace('{', '{"__proto__":{"polluted":true},')));
       else poison.push(encode({ ...event, data: { ...event.data, padding: 'x'.repeat(100_000 + random.int(200_000)) } }));
     }
     // Interleave so poison sits between good events on every partition.
@@ -90,7 +92,9 @@ describe(`Kafka poison fuzzing (seed ${SEED})`, () => {
 
     await eventually(
       async () => {
-        const { rows } = await ledger.db.query(`SELECT (SELECT count(*) FROM ledger.entries)::int AS applied, (SELECT count(*) FROM ledger.dead_letters)::int AS dead`);
+        const { rows } = await ledger.db.query(
+          `SELECT (SELECT count(*) FROM ledger.entries)::int AS applied, (SELECT count(*) FROM ledger.dead_letters)::int AS dead`,
+        );
         expect(rows[0]).toEqual({ applied: good.length, dead: poison.length });
       },
       { timeoutMs: 30_000, intervalMs: 200 },

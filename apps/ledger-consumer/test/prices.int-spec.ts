@@ -23,9 +23,29 @@ describe('price book and cost', () => {
   const usage = { prompt_tokens: 1000, cached_tokens: 200, cache_write_tokens: 100, completion_tokens: 500, reasoning_tokens: 100 };
   const e1 = aMessageEventV2({ userId: user, conversationId: conversation, usage, channel: 'web', operation: 'chat', at: '2026-11-10T10:00:00.000000Z' });
   const e2 = aMessageEventV2({ userId: user, conversationId: conversation, usage, channel: 'mobile', operation: 'chat', at: '2026-11-20T10:00:00.000000Z' });
-  const e3 = anAdjustmentEventV2({ userId: user, conversationId: conversation, model: 'gpt-4o', delta: 1000, operation: 'title_generation', at: '2026-11-21T08:00:00.000000Z' });
-  const e4 = aMessageEventV2({ userId: user, model: 'mystery-model', usage: { prompt_tokens: 100, completion_tokens: 50 }, channel: 'api', at: '2026-11-22T10:00:00.000000Z' });
-  const e5 = aMessageEventV2({ userId: user, conversationId: conversation, role: 'user', model: null, usage: { prompt_tokens: 0, completion_tokens: 0 }, at: '2026-11-22T11:00:00.000000Z' });
+  const e3 = anAdjustmentEventV2({
+    userId: user,
+    conversationId: conversation,
+    model: 'gpt-4o',
+    delta: 1000,
+    operation: 'title_generation',
+    at: '2026-11-21T08:00:00.000000Z',
+  });
+  const e4 = aMessageEventV2({
+    userId: user,
+    model: 'mystery-model',
+    usage: { prompt_tokens: 100, completion_tokens: 50 },
+    channel: 'api',
+    at: '2026-11-22T10:00:00.000000Z',
+  });
+  const e5 = aMessageEventV2({
+    userId: user,
+    conversationId: conversation,
+    role: 'user',
+    model: null,
+    usage: { prompt_tokens: 0, completion_tokens: 0 },
+    at: '2026-11-22T11:00:00.000000Z',
+  });
   const events: TokenEvent[] = [e1, e2, e3, e4, e5];
   // 700 input × 2.5 + 200 cached × 1.25 + 100 cache write × 3.125 + 400 output × 10 + 100 reasoning × 10 = 7312.5 → 7313
   const E1 = 7313;
@@ -37,22 +57,30 @@ describe('price book and cost', () => {
   beforeAll(async () => {
     ledger = await startLedger();
     ops = ledger.http.as(ledger.token('finance-ops', [Scopes.pricesAdmin, Scopes.usageReadAll])).typed<paths>();
-    const v1 = await ops.put('/v1/admin/prices/{model}', {
-      effective_from: '2026-11-01T00:00:00Z',
-      input_per_mtok: '2.50',
-      cached_input_per_mtok: '1.25',
-      cache_write_per_mtok: '3.125',
-      output_per_mtok: '10.00',
-    }, gpt4o);
+    const v1 = await ops.put(
+      '/v1/admin/prices/{model}',
+      {
+        effective_from: '2026-11-01T00:00:00Z',
+        input_per_mtok: '2.50',
+        cached_input_per_mtok: '1.25',
+        cache_write_per_mtok: '3.125',
+        output_per_mtok: '10.00',
+      },
+      gpt4o,
+    );
     expect(v1.status).toBe(201);
-    const v2 = await ops.put('/v1/admin/prices/{model}', {
-      effective_from: '2026-11-16T00:00:00Z',
-      currency: 'USD',
-      input_per_mtok: '3',
-      cached_input_per_mtok: '1.5',
-      output_per_mtok: '12',
-      reasoning_per_mtok: '15.00',
-    }, gpt4o);
+    const v2 = await ops.put(
+      '/v1/admin/prices/{model}',
+      {
+        effective_from: '2026-11-16T00:00:00Z',
+        currency: 'USD',
+        input_per_mtok: '3',
+        cached_input_per_mtok: '1.5',
+        output_per_mtok: '12',
+        reasoning_per_mtok: '15.00',
+      },
+      gpt4o,
+    );
     expect(v2.status).toBe(201);
     await ledger.apply.execute(recordsOf(events));
   });
@@ -65,14 +93,25 @@ describe('price book and cost', () => {
   it('keeps every version and serves them newest first; the current one first in the list', async () => {
     const res = await ops.get('/v1/admin/prices/{model}', gpt4o);
     expect(res.status).toBe(200);
-    expect(res.body.versions.map((v) => [v.effective_from, v.input_per_mtok, v.cached_input_per_mtok, v.cache_write_per_mtok, v.output_per_mtok, v.reasoning_per_mtok])).toEqual([
+    expect(
+      res.body.versions.map((v) => [
+        v.effective_from,
+        v.input_per_mtok,
+        v.cached_input_per_mtok,
+        v.cache_write_per_mtok,
+        v.output_per_mtok,
+        v.reasoning_per_mtok,
+      ]),
+    ).toEqual([
       ['2026-11-16T00:00:00.000000Z', '3.00', '1.50', null, '12.00', '15.00'],
       ['2026-11-01T00:00:00.000000Z', '2.50', '1.25', '3.125', '10.00', null],
     ]);
     expect(res.body.versions[0]).toMatchObject({ currency: 'USD', created_by: 'finance-ops' });
     const all = await ops.get('/v1/admin/prices');
     expect(all.body.currency).toBe('USD');
-    expect(all.body.models).toEqual([expect.objectContaining({ model: 'gpt-4o', current: expect.objectContaining({ effective_from: '2026-11-16T00:00:00.000000Z' }) })]);
+    expect(all.body.models).toEqual([
+      expect.objectContaining({ model: 'gpt-4o', current: expect.objectContaining({ effective_from: '2026-11-16T00:00:00.000000Z' }) }),
+    ]);
   });
 
   it('prices every event with the price in effect when its tokens were spent: a mid-month change shows both prices', async () => {
@@ -96,8 +135,12 @@ describe('price book and cost', () => {
 
   it('an unpriced model is unpriced in every view, never free', async () => {
     const api: Api = ledger.http.as(ledger.token(user)).typed<paths>();
-    await expect(api.get('/v1/users/{user_id}/usage', { path: { user_id: user } })).resolves.toMatchObject({ body: { cost_micros: E1 + E2 + E3, unpriced_events: 1 } });
-    await expect(api.get('/v1/conversations/{id}/usage', { path: { id: conversation } })).resolves.toMatchObject({ body: { cost_micros: E1 + E2 + E3, unpriced_events: 0 } });
+    await expect(api.get('/v1/users/{user_id}/usage', { path: { user_id: user } })).resolves.toMatchObject({
+      body: { cost_micros: E1 + E2 + E3, unpriced_events: 1 },
+    });
+    await expect(api.get('/v1/conversations/{id}/usage', { path: { id: conversation } })).resolves.toMatchObject({
+      body: { cost_micros: E1 + E2 + E3, unpriced_events: 0 },
+    });
     const timeline = await api.get('/v1/usage/timeline', { query: { interval: 'day', from: '2026-11-22T00:00:00Z', to: '2026-11-23T00:00:00Z' } });
     expect(timeline.body.buckets).toEqual([expect.objectContaining({ events_count: 2, cost_micros: 0, unpriced_events: 1 })]);
     const onlyMystery = await api.get('/v1/usage/summary', { query: { group_by: 'day', model: 'mystery-model' } });
@@ -110,7 +153,11 @@ describe('price book and cost', () => {
     const byChannel = await summary({ group_by: 'channel' });
     expect(Object.fromEntries(byChannel.body.groups.map((g) => [String(g.channel), g.cost_micros]))).toEqual({ web: E1, mobile: E2, api: null, null: E3 });
     const byOperation = await summary({ group_by: 'operation' });
-    expect(Object.fromEntries(byOperation.body.groups.map((g) => [String(g.operation), g.cost_micros]))).toEqual({ chat: E1 + E2, title_generation: E3, null: 0 }); // e4 (unpriced) and e5 (0 tokens, priced at 0)
+    expect(Object.fromEntries(byOperation.body.groups.map((g) => [String(g.operation), g.cost_micros]))).toEqual({
+      chat: E1 + E2,
+      title_generation: E3,
+      null: 0,
+    }); // e4 (unpriced) and e5 (0 tokens, priced at 0)
     const bySource = await summary({ group_by: 'source' });
     expect(Object.fromEntries(bySource.body.groups.map((g) => [g.source, g.events_count]))).toEqual({ 'chat-gateway': 4, 'title-service': 1 });
     const titleOnly = await ops.get('/v1/usage/timeline', { query: { interval: 'month', ...november, operation: 'title_generation' } });
@@ -128,7 +175,14 @@ describe('price book and cost', () => {
     const columns = header!.split(',');
     expect(columns).toEqual(expect.arrayContaining(['channel', 'events_count', 'cost_micros', 'unpriced_events', 'cache_write_tokens']));
     const at = (line: string, column: string) => line.split(',')[columns.indexOf(column)];
-    expect(lines.map((l) => [at(l, 'channel'), at(l, 'cost_micros')]).sort()).toEqual([['', String(E3)], ['api', ''], ['mobile', String(E2)], ['web', String(E1)]].sort());
+    expect(lines.map((l) => [at(l, 'channel'), at(l, 'cost_micros')]).sort()).toEqual(
+      [
+        ['', String(E3)],
+        ['api', ''],
+        ['mobile', String(E2)],
+        ['web', String(E1)],
+      ].sort(),
+    );
 
     // The journal export is not one page: it streams every matching entry (here more than the API's page size).
     // They lie outside the months the other examples price and reprice.
@@ -144,7 +198,10 @@ describe('price book and cost', () => {
     expect(rows[1]).toContain(",'=cmd|calc,");
     const json = await ops.get('/v1/usage/entries', { query: { user_id: '=cmd|calc', limit: 5 } });
     expect(json.body.list).toHaveLength(5);
-    await expect(ops.http.get('/v1/usage/summary?group_by=nope', { accept: 'text/csv' })).resolves.toMatchObject({ status: 400, body: { error: { details: [{ field: 'group_by' }] } } });
+    await expect(ops.http.get('/v1/usage/summary?group_by=nope', { accept: 'text/csv' })).resolves.toMatchObject({
+      status: 400,
+      body: { error: { details: [{ field: 'group_by' }] } },
+    });
   });
 
   it('ledger.event_cost_micros (what the gateway calls for events not applied yet) prices exactly like the journal', async () => {
@@ -177,7 +234,10 @@ describe('price book and cost', () => {
       expect(errorOf(res).details).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
     }
     expect((await ops.get('/v1/admin/prices/{model}', gpt4o)).body.versions).toHaveLength(2);
-    await expect(ops.get('/v1/admin/prices/{model}', { path: { model: 'no-such-model' } })).resolves.toMatchObject({ status: 404, body: { error: { code: 'PRICE_NOT_FOUND' } } });
+    await expect(ops.get('/v1/admin/prices/{model}', { path: { model: 'no-such-model' } })).resolves.toMatchObject({
+      status: 404,
+      body: { error: { code: 'PRICE_NOT_FOUND' } },
+    });
     const plain: Api = ledger.http.as(ledger.token(user)).typed<paths>();
     await expect(plain.put('/v1/admin/prices/{model}', base, gpt4o)).resolves.toMatchObject({ status: 403 });
     await expect(plain.as(ledger.token('reader', [Scopes.usageReadAll])).get('/v1/admin/prices')).resolves.toMatchObject({ status: 403 });
@@ -195,11 +255,21 @@ describe('price book and cost', () => {
 
   it('repricing corrects through journal entries, changes totals by exactly the difference, and runs once', async () => {
     // The unknown model gets a price from the start of the month, gpt-4o a third version from the 18th.
-    await expect(ops.put('/v1/admin/prices/{model}', { effective_from: '2026-11-01T00:00:00Z', input_per_mtok: '1.00', output_per_mtok: '2.00' }, { path: { model: 'mystery-model' } })).resolves.toMatchObject({
+    await expect(
+      ops.put(
+        '/v1/admin/prices/{model}',
+        { effective_from: '2026-11-01T00:00:00Z', input_per_mtok: '1.00', output_per_mtok: '2.00' },
+        { path: { model: 'mystery-model' } },
+      ),
+    ).resolves.toMatchObject({
       status: 201,
       body: { applied_events_since: 1 },
     });
-    await ops.put('/v1/admin/prices/{model}', { effective_from: '2026-11-18T00:00:00Z', input_per_mtok: '4', cached_input_per_mtok: '2', output_per_mtok: '16', reasoning_per_mtok: '20' }, gpt4o);
+    await ops.put(
+      '/v1/admin/prices/{model}',
+      { effective_from: '2026-11-18T00:00:00Z', input_per_mtok: '4', cached_input_per_mtok: '2', output_per_mtok: '16', reasoning_per_mtok: '20' },
+      gpt4o,
+    );
     // e2 at the new version: 700 × 4 + 200 × 2 + 100 × 4 + 400 × 16 + 100 × 20 = 12000 (+3000); e3: 1000 × 4 = 4000 (+1000); e4: 100 × 1 + 50 × 2 = 200
     const range = { from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' };
     const dry = await ops.post('/v1/admin/prices/reprice', { ...range, dry_run: true });
@@ -220,13 +290,17 @@ describe('price book and cost', () => {
       null: [0, 0],
     });
     // The journal keeps the original rows; the corrections are rows of their own.
-    const { rows } = await ledger.db.query(`SELECT event_type, cost_micros::int, corrects_event_id FROM ledger.entries WHERE corrects_event_id IS NOT NULL ORDER BY cost_micros`);
+    const { rows } = await ledger.db.query(
+      `SELECT event_type, cost_micros::int, corrects_event_id FROM ledger.entries WHERE corrects_event_id IS NOT NULL ORDER BY cost_micros`,
+    );
     expect(rows).toEqual([
       { event_type: 'ledger.cost.corrected', cost_micros: 200, corrects_event_id: e4.id },
       { event_type: 'ledger.cost.corrected', cost_micros: 1000, corrects_event_id: e3.id },
       { event_type: 'ledger.cost.corrected', cost_micros: 3000, corrects_event_id: e2.id },
     ]);
-    await expect(ledger.db.query(`SELECT cost_micros::int FROM ledger.entries WHERE event_id = $1`, [e2.id])).resolves.toMatchObject({ rows: [{ cost_micros: E2 }] });
+    await expect(ledger.db.query(`SELECT cost_micros::int FROM ledger.entries WHERE event_id = $1`, [e2.id])).resolves.toMatchObject({
+      rows: [{ cost_micros: E2 }],
+    });
     await expect(ledger.db.query(`SELECT actor, entries_written, cost_delta_micros::int FROM ledger.reprices`)).resolves.toMatchObject({
       rows: [{ actor: 'finance-ops', entries_written: 3, cost_delta_micros: 4200 }],
     });
@@ -234,7 +308,9 @@ describe('price book and cost', () => {
     // Run again: nothing left to correct. Apply the same events again (a replay): no cost changes either.
     await expect(ops.post('/v1/admin/prices/reprice', range)).resolves.toMatchObject({ body: { events_corrected: 0, cost_delta_micros: 0 } });
     await ledger.apply.execute(recordsOf(events));
-    await expect(summary({ group_by: 'model' })).resolves.toMatchObject({ body: { totals: { cost_micros: E1 + 16_000 + 200, unpriced_events: 0, events_count: 5 } } });
+    await expect(summary({ group_by: 'model' })).resolves.toMatchObject({
+      body: { totals: { cost_micros: E1 + 16_000 + 200, unpriced_events: 0, events_count: 5 } },
+    });
     // Counts leave corrections out; totals and costs equal the journal.
     await expect(new ReconcileService(ledger.app.get(DataSource)).check(5)).resolves.toMatchObject({ drifted: 0 });
   });

@@ -18,16 +18,42 @@ describe('usage read API', () => {
   const as = (userId: string): Api => ledger.http.as(ledger.token(userId)).typed<paths>();
 
   const aliceEvents: TokenEvent[] = [
-    aMessageEvent({ userId: alice, conversationId: c1, messageId: m1, at: '2026-03-10T09:15:00.000000Z', usage: { prompt_tokens: 100, completion_tokens: 50 } }),
-    aMessageEvent({ userId: alice, conversationId: c1, role: 'user', model: null, at: '2026-03-10T09:45:00.500000Z', usage: { prompt_tokens: 0, completion_tokens: 0 } }),
-    aMessageEvent({ userId: alice, conversationId: c1, model: 'gpt-4o-mini', at: '2026-03-10T11:05:00.000000Z', usage: { prompt_tokens: 30, completion_tokens: 20, cached_tokens: 5, reasoning_tokens: 7 } }),
+    aMessageEvent({
+      userId: alice,
+      conversationId: c1,
+      messageId: m1,
+      at: '2026-03-10T09:15:00.000000Z',
+      usage: { prompt_tokens: 100, completion_tokens: 50 },
+    }),
+    aMessageEvent({
+      userId: alice,
+      conversationId: c1,
+      role: 'user',
+      model: null,
+      at: '2026-03-10T09:45:00.500000Z',
+      usage: { prompt_tokens: 0, completion_tokens: 0 },
+    }),
+    aMessageEvent({
+      userId: alice,
+      conversationId: c1,
+      model: 'gpt-4o-mini',
+      at: '2026-03-10T11:05:00.000000Z',
+      usage: { prompt_tokens: 30, completion_tokens: 20, cached_tokens: 5, reasoning_tokens: 7 },
+    }),
     anAdjustmentEvent({ userId: alice, conversationId: c1, messageId: m1, delta: -20, reason: 'refund', at: '2026-03-10T12:00:00.000000Z' }),
     anAdjustmentEvent({ userId: alice, conversationId: c1, delta: 15, reason: 'title_generation', at: '2026-03-10T09:50:00.000000Z' }),
     aMessageEvent({ userId: alice, conversationId: c2, at: '2026-03-11T08:00:00.000000Z', usage: { prompt_tokens: 10, completion_tokens: 10 } }),
     anAdjustmentEvent({ userId: alice, delta: 7, reason: 'correction', at: '2026-03-12T00:00:00.000000Z' }),
   ];
   const bobEvents: TokenEvent[] = [
-    aMessageEvent({ userId: bob, conversationId: c3, messageId: m5, model: 'claude-sonnet', at: '2026-03-10T10:00:00.000000Z', usage: { prompt_tokens: 40, completion_tokens: 60 } }),
+    aMessageEvent({
+      userId: bob,
+      conversationId: c3,
+      messageId: m5,
+      model: 'claude-sonnet',
+      at: '2026-03-10T10:00:00.000000Z',
+      usage: { prompt_tokens: 40, completion_tokens: 60 },
+    }),
     // names only the message: counts for the message (and bob), not for a conversation
     anAdjustmentEvent({ userId: bob, messageId: m5, delta: 5, reason: 'summarisation', at: '2026-03-10T10:10:00.000000Z' }),
   ];
@@ -102,8 +128,14 @@ describe('usage read API', () => {
       const forbidden = await api.alice.get('/v1/users/{user_id}/usage', { path: { user_id: bob } });
       expect(forbidden.status).toBe(403);
       expect(errorOf(forbidden)).toMatchObject({ code: 'FORBIDDEN', details: [{ field: 'user_id', problem: expect.stringContaining('usage:read_all') }] });
-      await expect(api.admin.get('/v1/users/{user_id}/usage', { path: { user_id: bob } })).resolves.toMatchObject({ status: 200, body: { user_id: bob, tokens_total: 105, messages_counted: 1 } });
-      await expect(api.anonymous.get('/v1/users/{user_id}/usage', { path: { user_id: alice } })).resolves.toMatchObject({ status: 401, body: { error: { code: 'UNAUTHENTICATED' } } });
+      await expect(api.admin.get('/v1/users/{user_id}/usage', { path: { user_id: bob } })).resolves.toMatchObject({
+        status: 200,
+        body: { user_id: bob, tokens_total: 105, messages_counted: 1 },
+      });
+      await expect(api.anonymous.get('/v1/users/{user_id}/usage', { path: { user_id: alice } })).resolves.toMatchObject({
+        status: 401,
+        body: { error: { code: 'UNAUTHENTICATED' } },
+      });
     });
 
     it('rejects a malformed user id with 400', async () => {
@@ -146,7 +178,10 @@ describe('usage read API', () => {
         expect(res.status).toBe(404);
         expect(errorOf(res).code).toBe('CONVERSATION_NOT_FOUND');
       }
-      await expect(api.admin.get('/v1/conversations/{id}/usage', { path: { id: c3 } })).resolves.toMatchObject({ status: 200, body: { user_id: bob, tokens_total: 100 } });
+      await expect(api.admin.get('/v1/conversations/{id}/usage', { path: { id: c3 } })).resolves.toMatchObject({
+        status: 200,
+        body: { user_id: bob, tokens_total: 100 },
+      });
       await expect(api.alice.get('/v1/conversations/{id}/usage', { path: { id: 'not-a-uuid' } })).resolves.toMatchObject({
         status: 400,
         body: { error: { details: [{ field: 'conversation_id', problem: 'must be a UUID' }] } },
@@ -243,9 +278,18 @@ describe('usage read API', () => {
       ]);
       const model = await summary(api.alice, { group_by: 'model' });
       expect(model.body.totals).toEqual<Schemas['UsageSumsResponse']>({
-        events_count: 7, messages_counted: 4, adjustments_count: 3, tokens_delta: 222,
-        prompt_tokens: 140, completion_tokens: 80, cached_tokens: 5, cache_write_tokens: 0, reasoning_tokens: 7, total_tokens: 220,
-        cost_micros: 0, unpriced_events: 6,
+        events_count: 7,
+        messages_counted: 4,
+        adjustments_count: 3,
+        tokens_delta: 222,
+        prompt_tokens: 140,
+        completion_tokens: 80,
+        cached_tokens: 5,
+        cache_write_tokens: 0,
+        reasoning_tokens: 7,
+        total_tokens: 220,
+        cost_micros: 0,
+        unpriced_events: 6,
       });
     });
 
@@ -262,7 +306,12 @@ describe('usage read API', () => {
       expect(groups(await summary(api.alice, { group_by: 'user' }), 'user_id')).toEqual([[alice, 222, 7]]);
       await expect(summary(api.alice, { group_by: 'user', user_id: bob })).resolves.toMatchObject({ status: 403 });
       const all = await summary(api.admin, { group_by: 'user' });
-      expect(groups(all, 'user_id')).toEqual(expect.arrayContaining([[alice, 222, 7], [bob, 105, 2]]));
+      expect(groups(all, 'user_id')).toEqual(
+        expect.arrayContaining([
+          [alice, 222, 7],
+          [bob, 105, 2],
+        ]),
+      );
     });
 
     it('group_by=day in a time zone lists the days with usage', async () => {
@@ -281,7 +330,8 @@ describe('usage read API', () => {
   });
 
   describe('GET /v1/usage/timeline', () => {
-    const timeline = (client: Api, query: NonNullable<paths['/v1/usage/timeline']['get']['parameters']['query']>) => client.get('/v1/usage/timeline', { query });
+    const timeline = (client: Api, query: NonNullable<paths['/v1/usage/timeline']['get']['parameters']['query']>) =>
+      client.get('/v1/usage/timeline', { query });
     const carolApi = () => as(carol);
 
     it('day buckets across the spring DST change in Europe/Berlin (a 23-hour day)', async () => {
@@ -312,7 +362,12 @@ describe('usage read API', () => {
     });
 
     it('hour buckets where the clocks move by 30 minutes (Australia/Lord_Howe): every bucket is one local hour at one offset', async () => {
-      const res = await timeline(as(frank), { interval: 'hour', tz: 'Australia/Lord_Howe', from: '2026-04-05T00:00:00+11:00', to: '2026-04-05T04:00:00+10:30' });
+      const res = await timeline(as(frank), {
+        interval: 'hour',
+        tz: 'Australia/Lord_Howe',
+        from: '2026-04-05T00:00:00+11:00',
+        to: '2026-04-05T04:00:00+10:30',
+      });
       expect(res.status).toBe(200);
       expect(res.body.buckets.map((b) => [b.local_start, b.start, b.end, b.tokens_delta])).toEqual([
         ['2026-04-05T00:00:00+11:00', '2026-04-04T13:00:00.000000Z', '2026-04-04T14:00:00.000000Z', 0],
@@ -430,7 +485,10 @@ describe('usage read API', () => {
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get('content-type')).toContain('text/plain');
     expect(metrics.body).toContain('ledger_events_applied_total{type="chat.message.recorded"}');
-    await expect(api.anonymous.http.get('/docs-json')).resolves.toMatchObject({ status: 200, body: { paths: expect.objectContaining({ '/v1/usage/timeline': expect.anything() }) } });
+    await expect(api.anonymous.http.get('/docs-json')).resolves.toMatchObject({
+      status: 200,
+      body: { paths: expect.objectContaining({ '/v1/usage/timeline': expect.anything() }) },
+    });
     await expect(api.anonymous.http.get('/docs')).resolves.toMatchObject({ status: 200 });
   });
 });

@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   const config = loadConfig(RelayConfig, process.env);
   const logger = new PinoLogger({ service: 'outbox-relay', level: config.LOG_LEVEL });
   // This process hosts the outbox; with several relays starting at once, an advisory lock lets one migrate.
-  if (config.DB_MIGRATE) await migrateSchema({ url: config.DATABASE_URL, schema: OUTBOX_SCHEMA, migrations: OUTBOX_MIGRATIONS, applicationName: 'outbox-relay-migrate' });
+  if (config.DB_MIGRATE)
+    await migrateSchema({ url: config.DATABASE_URL, schema: OUTBOX_SCHEMA, migrations: OUTBOX_MIGRATIONS, applicationName: 'outbox-relay-migrate' });
   const module = AppModule.forRoot(config);
   let app: INestApplicationContext;
   let metricsPort: number | undefined;
@@ -34,7 +35,12 @@ async function main(): Promise<void> {
   }
   const relay = app.get(OutboxRelayService).relay!;
   logger.log(
-    { msg: 'outbox relay running', instance_id: relay.instanceId, topic: config.KAFKA_TOPIC, ...(metricsPort !== undefined ? { metrics_port: metricsPort } : {}) },
+    {
+      msg: 'outbox relay running',
+      instance_id: relay.instanceId,
+      topic: config.KAFKA_TOPIC,
+      ...(metricsPort !== undefined ? { metrics_port: metricsPort } : {}),
+    },
     'Bootstrap',
   );
 }

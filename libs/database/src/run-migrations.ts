@@ -28,9 +28,9 @@ export async function runMigrations(dataSource: DataSource, schema: string): Pro
 
 export async function revertAllMigrations(dataSource: DataSource): Promise<void> {
   for (;;) {
-    const executed = await dataSource.query(
-      `SELECT 1 FROM ${dataSource.driver.escape(String(dataSource.options.migrationsTableName))} LIMIT 1`,
-    ).catch(() => []);
+    const executed = await dataSource
+      .query(`SELECT 1 FROM ${dataSource.driver.escape(String(dataSource.options.migrationsTableName))} LIMIT 1`)
+      .catch(() => []);
     if (executed.length === 0) return;
     await dataSource.undoLastMigration({ transaction: 'each' });
   }

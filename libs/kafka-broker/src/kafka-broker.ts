@@ -170,7 +170,9 @@ export class KafkaBroker {
         for (const t of present) {
           const partitions = metadata.find((m) => m.name === t.name)?.partitions.length ?? 0;
           if (partitions !== t.partitions) {
-            throw new Error(`kafka-broker: topic ${t.name} exists with ${partitions} partitions, expected ${t.partitions} (delete ${this.dataDir} to start over)`);
+            throw new Error(
+              `kafka-broker: topic ${t.name} exists with ${partitions} partitions, expected ${t.partitions} (delete ${this.dataDir} to start over)`,
+            );
           }
         }
       }
@@ -367,13 +369,21 @@ export class KafkaBroker {
     // The log line says the node runs; a metadata round trip says clients can use it.
     await this.waitForMetadata(deadline);
     ready = true;
-    log(`Apache Kafka ${KAFKA_VERSION} (KRaft, node 1) ready on ${this.bootstrapServers} in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${child.pid}, heap ${this.options.heapMb} MiB, data ${this.dataDir})`);
+    log(
+      `Apache Kafka ${KAFKA_VERSION} (KRaft, node 1) ready on ${this.bootstrapServers} in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${child.pid}, heap ${this.options.heapMb} MiB, data ${this.dataDir})`,
+    );
   }
 
   private async waitForMetadata(deadline: number): Promise<void> {
     let lastError: unknown;
     while (Date.now() < deadline) {
-      const admin = new Kafka({ brokers: [this.bootstrapServers], logLevel: logLevel.NOTHING, connectionTimeout: 1_000, requestTimeout: 2_000, retry: { retries: 0 } }).admin();
+      const admin = new Kafka({
+        brokers: [this.bootstrapServers],
+        logLevel: logLevel.NOTHING,
+        connectionTimeout: 1_000,
+        requestTimeout: 2_000,
+        retry: { retries: 0 },
+      }).admin();
       try {
         await admin.connect();
         const cluster = await admin.describeCluster();

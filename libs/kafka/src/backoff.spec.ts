@@ -5,7 +5,12 @@ describe('backoffDelayMs', () => {
   const max = 60_000;
 
   it('doubles per failed attempt, between half and all of the step', () => {
-    for (const [attempt, step] of [[1, 200], [2, 400], [3, 800], [6, 6_400]] as const) {
+    for (const [attempt, step] of [
+      [1, 200],
+      [2, 400],
+      [3, 800],
+      [6, 6_400],
+    ] as const) {
       expect(backoffDelayMs(attempt, base, max, () => 0)).toBe(step / 2);
       expect(backoffDelayMs(attempt, base, max, () => 1)).toBe(step);
       const random = backoffDelayMs(attempt, base, max);

@@ -13,12 +13,7 @@ export interface TopicCheckOptions {
  * embedded one alike. The kafkajs admin client asks with allowAutoTopicCreation=false, so the check
  * cannot create the topic by accident on a broker with auto.create.topics.enable.
  */
-export async function assertTopicReady(
-  kafka: Kafka,
-  topic: string,
-  expectedPartitions: number,
-  options: TopicCheckOptions = {},
-): Promise<void> {
+export async function assertTopicReady(kafka: Kafka, topic: string, expectedPartitions: number, options: TopicCheckOptions = {}): Promise<void> {
   const admin = kafka.admin();
   try {
     try {
@@ -41,8 +36,7 @@ export async function assertTopicReady(
 
     if (partitions === 0) {
       throw new Error(
-        `topic ${topic} does not exist on ${await brokersLabel(admin, options)}: ` +
-          `create it with ${expectedPartitions} partitions (see README)`,
+        `topic ${topic} does not exist on ${await brokersLabel(admin, options)}: ` + `create it with ${expectedPartitions} partitions (see README)`,
       );
     }
     if (partitions !== expectedPartitions) {
@@ -71,7 +65,10 @@ async function brokersLabel(admin: Admin, options: TopicCheckOptions): Promise<s
   if (options.brokers !== undefined) return formatBrokers(options.brokers);
   try {
     const cluster = await admin.describeCluster();
-    return cluster.brokers.map((b) => `${b.host}:${b.port}`).sort().join(',');
+    return cluster.brokers
+      .map((b) => `${b.host}:${b.port}`)
+      .sort()
+      .join(',');
   } catch {
     return 'the configured brokers';
   }

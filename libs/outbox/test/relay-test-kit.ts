@@ -201,9 +201,7 @@ export function kafkaOrderByKey(messages: ReadMessage[]): { order: Map<string, s
 
 /** For each user: event ids in outbox id order. */
 export async function outboxOrderByKey(dataSource: DataSource): Promise<Map<string, string[]>> {
-  const rows: Array<{ partition_key: string; event_id: string }> = await dataSource.query(
-    `SELECT partition_key, event_id FROM outbox.events ORDER BY id`,
-  );
+  const rows: Array<{ partition_key: string; event_id: string }> = await dataSource.query(`SELECT partition_key, event_id FROM outbox.events ORDER BY id`);
   const order = new Map<string, string[]>();
   for (const r of rows) {
     const list = order.get(r.partition_key) ?? [];

@@ -94,7 +94,9 @@ describe('OpenApiResponseValidator', () => {
       'GET /things → 200: body/note must match a schema in anyOf',
     ]);
     expect(check(200, { id, note: null, extra: true })).toEqual(['GET /things → 200: body must NOT have additional properties (extra)']);
-    expect(check(404, { error: { code: 'NOT_FOUND', message: 'm', details: [] } })).toEqual(['GET /things → 404: status not documented (documented: 200, 401, 500)']);
+    expect(check(404, { error: { code: 'NOT_FOUND', message: 'm', details: [] } })).toEqual([
+      'GET /things → 404: status not documented (documented: 200, 401, 500)',
+    ]);
     expect(check(200, 'id,note', 'text/csv')).toEqual(['GET /things → 200: answered text/csv, documented application/json']);
     expect(check(401, { error: { code: 'NOPE', message: 'm', details: [] } })[0]).toContain('body/error/code must be equal to one of the allowed values');
   });

@@ -28,7 +28,10 @@ export interface NestRoute {
 const ERROR_BODY_REF = '#/components/schemas/ErrorBodyDto';
 
 function joinPath(...parts: string[]): string {
-  const path = `/${parts.flatMap((p) => p.split('/')).filter(Boolean).join('/')}`;
+  const path = `/${parts
+    .flatMap((p) => p.split('/'))
+    .filter(Boolean)
+    .join('/')}`;
   return path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }
 
@@ -45,7 +48,8 @@ export function nestRoutes(app: INestApplication): NestRoute[] {
         const method: RequestMethod | undefined = Reflect.getMetadata(METHOD_METADATA, handler);
         if (method === undefined) continue;
         const paths: string[] = [Reflect.getMetadata(PATH_METADATA, handler) ?? '/'].flat();
-        for (const base of bases) for (const path of paths) routes.push({ method: RequestMethod[method].toLowerCase(), path: joinPath(base, path), controller, handler });
+        for (const base of bases)
+          for (const path of paths) routes.push({ method: RequestMethod[method].toLowerCase(), path: joinPath(base, path), controller, handler });
       }
     }
   }
@@ -153,14 +157,19 @@ export function openApiCompletenessProblems(app: INestApplication, document: Ope
     if (metadata(CSV_EXPORT, route) && !successes.some((s) => responses[s]!.content?.['text/csv'])) problem('@CsvExport without a text/csv response');
     const documented = parameters.filter((p) => p.in === 'path');
     const inPath = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
-    if (documented.map((p) => p.name).sort().join() !== [...inPath].sort().join()) problem(`path parameters ${documented.map((p) => p.name)} ≠ ${inPath}`);
+    if (
+      documented
+        .map((p) => p.name)
+        .sort()
+        .join() !== [...inPath].sort().join()
+    )
+      problem(`path parameters ${documented.map((p) => p.name)} ≠ ${inPath}`);
     if (documented.some((p) => !p.required)) problem('an optional path parameter');
     routes.delete(`${method} ${path}`);
   }
   for (const id of routes.keys()) problems.push(`${id.split(' ')[0]!.toUpperCase()} ${id.split(' ')[1]}: Nest route missing from the document`);
   return problems;
 }
-
 
 export interface OpenApiSuiteOptions {
   /** The app, started the way its tests start it (a real database; no Kafka needed). */

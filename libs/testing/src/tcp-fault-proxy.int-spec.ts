@@ -12,7 +12,14 @@ async function echoServer(): Promise<{ port: number; close(): Promise<void> }> {
     s.pipe(s);
   });
   const port = await new Promise<number>((done) => server.listen(0, '127.0.0.1', () => done((server.address() as net.AddressInfo).port)));
-  return { port, close: () => new Promise((done) => { sockets.forEach((s) => s.destroy()); server.close(() => done()); }) };
+  return {
+    port,
+    close: () =>
+      new Promise((done) => {
+        sockets.forEach((s) => s.destroy());
+        server.close(() => done());
+      }),
+  };
 }
 
 class Line {

@@ -31,7 +31,11 @@ export type SuccessBody<O> = O extends { responses: infer R } ? { [S in keyof R 
 
 type PathParams<O> = O extends { parameters: { path: infer X } } ? X : never;
 type QueryParams<O> = O extends { parameters: { query?: infer X } } ? X : never;
-export type RequestBody<O> = O extends { requestBody: { content: { 'application/json': infer B } } } ? B : O extends { requestBody?: { content: { 'application/json': infer B } } } ? B | undefined : never;
+export type RequestBody<O> = O extends { requestBody: { content: { 'application/json': infer B } } }
+  ? B
+  : O extends { requestBody?: { content: { 'application/json': infer B } } }
+    ? B | undefined
+    : never;
 
 export type RequestOptions<O> = ([PathParams<O>] extends [never] ? { path?: undefined } : { path: PathParams<O> }) & {
   query?: QueryParams<O>;
@@ -103,10 +107,13 @@ export class TypedHttpClient<P> {
     const root = this.http.root;
     let validator = VALIDATORS.get(root);
     if (!validator) {
-      validator = root.as(undefined).get(`/${OPENAPI_JSON_PATH}`).then((res) => {
-        if (res.status !== 200) throw new Error(`GET ${root.baseUrl}/${OPENAPI_JSON_PATH}: ${res.status}`);
-        return new OpenApiResponseValidator(res.body);
-      });
+      validator = root
+        .as(undefined)
+        .get(`/${OPENAPI_JSON_PATH}`)
+        .then((res) => {
+          if (res.status !== 200) throw new Error(`GET ${root.baseUrl}/${OPENAPI_JSON_PATH}: ${res.status}`);
+          return new OpenApiResponseValidator(res.body);
+        });
       VALIDATORS.set(root, validator);
     }
     return validator;

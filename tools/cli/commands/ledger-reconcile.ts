@@ -11,7 +11,9 @@ function print(report: ReconcileReport, env: CliEnv): void {
     env.out(`${t.table.padEnd(20)} ${String(t.rows).padStart(10)} rows  ${t.drifted === 0 ? 'no drift' : `${t.drifted} drifted${fixed}`}`);
   }
   for (const d of report.details) {
-    const key = Object.entries(d.key).map(([k, v]) => `${k}=${v ?? 'null'}`).join(' ');
+    const key = Object.entries(d.key)
+      .map(([k, v]) => `${k}=${v ?? 'null'}`)
+      .join(' ');
     const cols = Object.entries(d.columns).map(([c, { expected, actual }]) => `${c} expected ${JSON.stringify(expected)} actual ${JSON.stringify(actual)}`);
     env.out(`  drift ${d.table} ${key} (${d.kind}): ${cols.join('; ')}`);
   }
@@ -36,9 +38,7 @@ export const ledgerReconcileCommand: CliCommand<ReconcileOptions> = {
       env.err('--limit must be an integer between 1 and 10000');
       return 2;
     }
-    const dataSource = new DataSource(
-      buildDataSourceOptions({ url: env.databaseUrl(), schema: 'ledger', applicationName: 'ledger-reconcile', poolSize: 2 }),
-    );
+    const dataSource = new DataSource(buildDataSourceOptions({ url: env.databaseUrl(), schema: 'ledger', applicationName: 'ledger-reconcile', poolSize: 2 }));
     await dataSource.initialize();
     try {
       const [{ present }] = await dataSource.query(`SELECT to_regclass('ledger.entries') IS NOT NULL AS present`);
@@ -50,7 +50,9 @@ export const ledgerReconcileCommand: CliCommand<ReconcileOptions> = {
       if (!values.repair) {
         const report = await service.check(limit);
         print(report, env);
-        env.out(report.drifted === 0 ? 'ledger:reconcile: totals equal the journal' : `ledger:reconcile: DRIFT in ${report.drifted} rows (run with --repair to fix)`);
+        env.out(
+          report.drifted === 0 ? 'ledger:reconcile: totals equal the journal' : `ledger:reconcile: DRIFT in ${report.drifted} rows (run with --repair to fix)`,
+        );
         return report.drifted === 0 ? 0 : 1;
       }
       const repaired = await service.repair(limit);
@@ -60,7 +62,11 @@ export const ledgerReconcileCommand: CliCommand<ReconcileOptions> = {
         env.err(`ledger:reconcile: ${after.drifted} rows still drift after the repair`);
         return 1;
       }
-      env.out(repaired.drifted === 0 ? 'ledger:reconcile: totals equal the journal, nothing to repair' : `ledger:reconcile: repaired ${repaired.drifted} rows; totals equal the journal`);
+      env.out(
+        repaired.drifted === 0
+          ? 'ledger:reconcile: totals equal the journal, nothing to repair'
+          : `ledger:reconcile: repaired ${repaired.drifted} rows; totals equal the journal`,
+      );
       return 0;
     } finally {
       await dataSource.destroy();

@@ -29,7 +29,9 @@ export const outboxStatsCommand: CliCommand<{ json: boolean }> = {
       env.out(`dead                    ${s.dead}${s.dead ? '   (each holds back the later rows of its user: outbox:retry <id> or outbox:skip <id>)' : ''}`);
       env.out(`held users              ${s.held_users_count}${s.held_users_count ? '   (outbox:list --held)' : ''}`);
       for (const h of s.held_users) {
-        env.out(`  ${h.user_id}  behind ${h.blocking_status} row ${h.blocking_id} (${h.attempts} attempts): ${(h.last_error ?? '-').replace(/\s+/g, ' ').slice(0, 80)}`);
+        env.out(
+          `  ${h.user_id}  behind ${h.blocking_status} row ${h.blocking_id} (${h.attempts} attempts): ${(h.last_error ?? '-').replace(/\s+/g, ' ').slice(0, 80)}`,
+        );
       }
       env.out(`published last minute   ${s.published_last_minute}`);
       env.out(`relays                  ${s.relays.length}`);

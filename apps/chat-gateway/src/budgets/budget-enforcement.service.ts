@@ -50,16 +50,20 @@ export class BudgetEnforcementService {
       const now = Date.now();
       // Room comes back at the reset, or earlier when an open reservation expires and that is what blocks.
       const usedAlone = limitsPassed({ ...state, reserved_tokens: 0, reserved_cost_micros: 0 }, tokens, cost).length > 0;
-      const freeAt = !usedAlone && state.first_reservation_expiry ? Math.min(Date.parse(state.first_reservation_expiry), Date.parse(state.period_end)) : Date.parse(state.period_end);
+      const freeAt =
+        !usedAlone && state.first_reservation_expiry
+          ? Math.min(Date.parse(state.first_reservation_expiry), Date.parse(state.period_end))
+          : Date.parse(state.period_end);
       const retryAfter = Math.max(1, Math.ceil((freeAt - now) / 1000));
       throw new DomainError(
         ErrorCode.BudgetExceeded,
         `the ${ADJECTIVE[state.period]} ${passed.join(' and ')} budget of user ${round.userId} has no room for another round until ${state.period_end}`,
         passed.map((metric) => ({
           field: metric === 'tokens' ? 'limit_tokens' : 'limit_cost_micros',
-          problem: metric === 'tokens'
-            ? `used ${state.used_tokens} + reserved ${state.reserved_tokens} + this round ${tokens} would pass ${state.limit_tokens}`
-            : `used ${state.used_cost_micros} + reserved ${state.reserved_cost_micros} + this round ${cost} would pass ${state.limit_cost_micros}`,
+          problem:
+            metric === 'tokens'
+              ? `used ${state.used_tokens} + reserved ${state.reserved_tokens} + this round ${tokens} would pass ${state.limit_tokens}`
+              : `used ${state.used_cost_micros} + reserved ${state.reserved_cost_micros} + this round ${cost} would pass ${state.limit_cost_micros}`,
         })),
         { 'Retry-After': String(retryAfter) },
         { budget: toBudgetResponse(state) },
@@ -92,7 +96,10 @@ export class BudgetEnforcementService {
     if (!state) return;
     for (const reached of thresholdsReached(state)) {
       const eventId = uuidv7();
-      if (!(await this.budgets.markCrossed(manager, { userId, periodStart: state.period_start, metric: reached.metric, threshold: reached.threshold, eventId }))) continue;
+      if (
+        !(await this.budgets.markCrossed(manager, { userId, periodStart: state.period_start, metric: reached.metric, threshold: reached.threshold, eventId }))
+      )
+        continue;
       await this.outbox.append(manager, {
         envelope: buildEnvelope(budgetThresholdCrossedV1, {
           id: eventId,

@@ -214,7 +214,10 @@ export class BudgetsRepository {
   }
 
   /** Records a threshold as crossed in a period; false when it was announced before (once per threshold and period). */
-  async markCrossed(manager: EntityManager, t: { userId: string; periodStart: string; metric: 'tokens' | 'cost'; threshold: 80 | 100; eventId: string }): Promise<boolean> {
+  async markCrossed(
+    manager: EntityManager,
+    t: { userId: string; periodStart: string; metric: 'tokens' | 'cost'; threshold: 80 | 100; eventId: string },
+  ): Promise<boolean> {
     const rows = await manager.query(
       `INSERT INTO chat.budget_thresholds (user_id, period_start, metric, threshold, event_id) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT DO NOTHING RETURNING 1`,

@@ -82,11 +82,17 @@ export class GatewayConfig extends WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafk
   BUDGET_RESERVATION_TTL = 10 * 60_000;
 
   /** A running task without a heartbeat (PATCH) for this long is shown as stalled. */
-  @EnvDurationMs() @IsInt({ message: 'TASK_STALL_AFTER must be a duration such as 5m' }) @Min(1000) @Max(7 * 24 * 3_600_000)
+  @EnvDurationMs()
+  @IsInt({ message: 'TASK_STALL_AFTER must be a duration such as 5m' })
+  @Min(1000)
+  @Max(7 * 24 * 3_600_000)
   TASK_STALL_AFTER = 5 * 60_000;
 
   /** Largest task `metadata` object, in bytes of its JSON. */
-  @EnvInt() @IsInt() @Min(0) @Max(1024 * 1024)
+  @EnvInt()
+  @IsInt()
+  @Min(0)
+  @Max(1024 * 1024)
   TASK_METADATA_MAX_BYTES = 16 * 1024;
 
   /** Run the outbox relay inside the gateway (default). Set false when standalone relays (`npm run start:relay`) do it. */
@@ -111,6 +117,7 @@ export class GatewayConfig extends WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafk
   LEDGER_PUBLIC_URL = 'http://localhost:3001';
 
   /** The built console (index.html and assets/); default: dist/console of this checkout or image (`npm run build`). */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   CONSOLE_DIR?: string;
 }

@@ -1,6 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrorResponses, CsvExport, CsvExportInterceptor, CurrentPrincipal, DomainError, ErrorCode, Principal, RateLimitedWrite } from '@chat-ledger/platform';
+import {
+  ApiErrorResponses,
+  CsvExport,
+  CsvExportInterceptor,
+  CurrentPrincipal,
+  DomainError,
+  ErrorCode,
+  Principal,
+  RateLimitedWrite,
+} from '@chat-ledger/platform';
 import { ConversationsService } from './conversations.service';
 import { ConversationPage, ConversationResponse } from './dto/conversation.response';
 import { CreateConversationDto } from './dto/create-conversation.dto';
@@ -9,10 +18,7 @@ import { UpdateConversationDto } from './dto/update-conversation.dto';
 
 /** Path ids are UUIDs; anything else is a client error that names the parameter. */
 export const UuidParam = (name: string) =>
-  Param(
-    name,
-    new ParseUUIDPipe({ exceptionFactory: () => DomainError.invalidField(name === 'id' ? 'conversation_id' : name, 'must be a UUID') }),
-  );
+  Param(name, new ParseUUIDPipe({ exceptionFactory: () => DomainError.invalidField(name === 'id' ? 'conversation_id' : name, 'must be a UUID') }));
 
 @ApiTags('conversations')
 @ApiBearerAuth()

@@ -37,10 +37,7 @@ export class ConversationsRepository {
 
   /** A deleted conversation is gone for its owner; another user's conversation does not exist for them. */
   async findVisible(manager: EntityManager, userId: string, id: string): Promise<ConversationRow | undefined> {
-    const [row] = await manager.query(
-      `SELECT ${COLUMNS} FROM chat.conversations WHERE id = $1 AND user_id = $2 AND status <> 'deleted'`,
-      [id, userId],
-    );
+    const [row] = await manager.query(`SELECT ${COLUMNS} FROM chat.conversations WHERE id = $1 AND user_id = $2 AND status <> 'deleted'`, [id, userId]);
     return row;
   }
 
@@ -67,10 +64,7 @@ export class ConversationsRepository {
           LIMIT $3 OFFSET $4`,
         params,
       ),
-      manager.query(`SELECT count(*)::int AS total FROM chat.conversations WHERE user_id = $1 AND status = $2`, [
-        userId,
-        status,
-      ]),
+      manager.query(`SELECT count(*)::int AS total FROM chat.conversations WHERE user_id = $1 AND status = $2`, [userId, status]),
     ]);
     return { rows, total };
   }

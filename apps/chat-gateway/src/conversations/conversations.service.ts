@@ -10,9 +10,7 @@ import { CONVERSATION_SORTS, ConversationSort, ListConversationsQueryDto } from 
 import { UpdateConversationDto } from './dto/update-conversation.dto';
 
 export function conversationNotFound(id: string): DomainError {
-  return new DomainError(ErrorCode.ConversationNotFound, `conversation ${id} not found`, [
-    { field: 'conversation_id', problem: 'no such conversation' },
-  ]);
+  return new DomainError(ErrorCode.ConversationNotFound, `conversation ${id} not found`, [{ field: 'conversation_id', problem: 'no such conversation' }]);
 }
 
 @Injectable()
@@ -75,7 +73,10 @@ export class ConversationsService {
   }
 
   private async withTotals(manager: EntityManager, rows: ConversationRow[]): Promise<ConversationResponse[]> {
-    const totals = await this.ledgerTotals.conversationTotals(manager, rows.map((r) => r.id));
+    const totals = await this.ledgerTotals.conversationTotals(
+      manager,
+      rows.map((r) => r.id),
+    );
     return rows.map((row) => toResponse(row, totals.get(row.id) ?? 0));
   }
 }

@@ -24,18 +24,20 @@ export class IdempotencyRepository {
   }
 
   async find(manager: EntityManager, userId: string, key: string): Promise<StoredResponse | undefined> {
-    const [row] = await manager.query(
-      `SELECT request_hash, response_status, response_body FROM chat.idempotency_keys WHERE user_id = $1 AND key = $2`,
-      [userId, key],
-    );
+    const [row] = await manager.query(`SELECT request_hash, response_status, response_body FROM chat.idempotency_keys WHERE user_id = $1 AND key = $2`, [
+      userId,
+      key,
+    ]);
     return row;
   }
 
   async complete(manager: EntityManager, userId: string, key: string, status: number, body: unknown): Promise<void> {
-    await manager.query(
-      `UPDATE chat.idempotency_keys SET response_status = $3, response_body = $4 WHERE user_id = $1 AND key = $2`,
-      [userId, key, status, JSON.stringify(body)],
-    );
+    await manager.query(`UPDATE chat.idempotency_keys SET response_status = $3, response_body = $4 WHERE user_id = $1 AND key = $2`, [
+      userId,
+      key,
+      status,
+      JSON.stringify(body),
+    ]);
   }
 
   /** Deletes expired keys in small batches so the cleanup never holds long locks. */

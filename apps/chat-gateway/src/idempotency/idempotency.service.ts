@@ -44,12 +44,7 @@ export class IdempotencyService {
   constructor(private readonly keys: IdempotencyRepository) {}
 
   /** Runs `work` at most once per (user, key) inside the caller's transaction. */
-  async runOnce<T>(
-    manager: EntityManager,
-    scope: IdempotencyScope | undefined,
-    status: number,
-    work: () => Promise<T>,
-  ): Promise<IdempotentResult<T>> {
+  async runOnce<T>(manager: EntityManager, scope: IdempotencyScope | undefined, status: number, work: () => Promise<T>): Promise<IdempotentResult<T>> {
     if (!scope) return { status, body: await work(), replayed: false };
     const hash = createHash('sha256').update(canonicalJson(scope.fingerprint)).digest('hex');
     if (!(await this.keys.claim(manager, scope.userId, scope.key, hash))) {

@@ -43,7 +43,10 @@ export function ApiIdempotentWrite(type: Type, status: 201 | 202, description: s
       type,
       description,
       headers: {
-        'Idempotent-Replayed': { description: 'true when this is the stored response to an earlier request with the same key', schema: { type: 'string', enum: ['true'] } },
+        'Idempotent-Replayed': {
+          description: 'true when this is the stored response to an earlier request with the same key',
+          schema: { type: 'string', enum: ['true'] },
+        },
       },
     }),
     ApiErrorResponses(ErrorCode.IdempotencyKeyReused, ErrorCode.IdempotencyKeyInProgress),

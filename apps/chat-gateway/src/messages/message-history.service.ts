@@ -25,7 +25,10 @@ export class MessageHistoryService {
     // One row more than asked tells whether another page exists without a count query.
     const rows = await this.messages.history(manager, conversationId, after, query.limit + 1);
     const page = rows.slice(0, query.limit);
-    const totals = await this.ledgerTotals.messageTotals(manager, page.map((r) => r.id));
+    const totals = await this.ledgerTotals.messageTotals(
+      manager,
+      page.map((r) => r.id),
+    );
     const last = page[page.length - 1];
     return {
       list: page.map((r) => ({

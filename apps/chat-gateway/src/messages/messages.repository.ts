@@ -42,9 +42,21 @@ export class MessagesRepository {
          prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, total_tokens, channel, operation, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
       [
-        m.id, m.conversationId, m.userId, m.role, m.content, m.model,
-        m.usage.prompt_tokens, m.usage.completion_tokens, m.usage.cached_tokens, m.usage.cache_write_tokens, m.usage.reasoning_tokens,
-        m.usage.total_tokens, m.channel, m.operation, m.createdAt,
+        m.id,
+        m.conversationId,
+        m.userId,
+        m.role,
+        m.content,
+        m.model,
+        m.usage.prompt_tokens,
+        m.usage.completion_tokens,
+        m.usage.cached_tokens,
+        m.usage.cache_write_tokens,
+        m.usage.reasoning_tokens,
+        m.usage.total_tokens,
+        m.channel,
+        m.operation,
+        m.createdAt,
       ],
     );
   }
@@ -55,12 +67,7 @@ export class MessagesRepository {
   }
 
   /** Oldest first; keyset pagination on (created_at, id) so pages stay stable while messages are added. */
-  async history(
-    manager: EntityManager,
-    conversationId: string,
-    after: { createdAt: string; id: string } | undefined,
-    limit: number,
-  ): Promise<MessageRow[]> {
+  async history(manager: EntityManager, conversationId: string, after: { createdAt: string; id: string } | undefined, limit: number): Promise<MessageRow[]> {
     return manager.query(
       `SELECT id, conversation_id, user_id, role, content, model, prompt_tokens, completion_tokens, cached_tokens,
               cache_write_tokens, reasoning_tokens, total_tokens, channel, operation, ${rfc3339('created_at')} AS created_at

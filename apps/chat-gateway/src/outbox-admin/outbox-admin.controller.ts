@@ -65,7 +65,7 @@ export class OutboxAdminController {
   /** Gives up on a dead row, with a reason (audited): it is never published unless replayed; its user's later rows go on. */
   @Post(':id/skip')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Gives up on a dead row, with a reason (audited); its user\'s later rows go on' })
+  @ApiOperation({ summary: "Gives up on a dead row, with a reason (audited); its user's later rows go on" })
   @ApiOutboxId()
   @ApiOkResponse({ type: SkipResult })
   @ApiErrorResponses(400, ErrorCode.OutboxEventNotFound, ErrorCode.OutboxEventNotDead)

@@ -104,7 +104,10 @@ export class TasksService implements OnModuleInit {
   async update(principal: Principal, id: string, dto: UpdateTaskDto): Promise<TaskResponse> {
     return this.dataSource.transaction(async (manager) => {
       const task = await this.lockedForWriter(manager, principal, id);
-      if (FINAL.has(task.status)) throw new DomainError(ErrorCode.TaskConflict, `task ${id} is ${task.status}; it can no longer change`, [{ field: 'status', problem: `is ${task.status} already` }]);
+      if (FINAL.has(task.status))
+        throw new DomainError(ErrorCode.TaskConflict, `task ${id} is ${task.status}; it can no longer change`, [
+          { field: 'status', problem: `is ${task.status} already` },
+        ]);
       if (dto.progress !== undefined && dto.progress < task.progress) throw DomainError.invalidField('progress', `must not decrease (it is ${task.progress})`);
       if (dto.processed_items !== undefined && dto.processed_items < task.processed_items) {
         throw DomainError.invalidField('processed_items', `must not decrease (it is ${task.processed_items})`);
@@ -130,13 +133,22 @@ export class TasksService implements OnModuleInit {
     return this.dataSource.transaction(async (manager) => {
       const task = await this.lockedForWriter(manager, principal, id, { operatorMay: dto.outcome !== 'succeeded' && !usage });
       if (FINAL.has(task.status)) {
-        if (task.completion_digest === completion) return { task: toTaskResponse((await this.tasks.find(manager, { id }, this.config.TASK_STALL_AFTER))!), replayed: true };
+        if (task.completion_digest === completion)
+          return { task: toTaskResponse((await this.tasks.find(manager, { id }, this.config.TASK_STALL_AFTER))!), replayed: true };
         throw new DomainError(ErrorCode.TaskConflict, `task ${id} was completed before (${task.status}) with another result`, [
           { field: 'outcome', problem: `task is ${task.status} already; a completion cannot change` },
         ]);
       }
       const eventId = uuidv7();
-      await this.tasks.complete(manager, id, { outcome: dto.outcome, error: dto.error ?? null, model: dto.model ?? null, usage, digest: completion, eventId, actor: principal.userId });
+      await this.tasks.complete(manager, id, {
+        outcome: dto.outcome,
+        error: dto.error ?? null,
+        model: dto.model ?? null,
+        usage,
+        digest: completion,
+        eventId,
+        actor: principal.userId,
+      });
       const done = (await this.tasks.find(manager, { id }, this.config.TASK_STALL_AFTER, true))!;
       const spent = usage ?? { prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, total_tokens: 0 };
       await this.outbox.append(manager, {
@@ -177,8 +189,13 @@ export class TasksService implements OnModuleInit {
     }
     let after: { value: string | number; id: string } | undefined;
     if (q.cursor) {
-      const valueField = q.sort === 'progress' ? ((v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 100) : CursorFields.timestampMicros;
-      const [sort, value, taskId] = decodeKeysetCursor(q.cursor, [CursorFields.oneOf(...RUNNING_SORTS), valueField, CursorFields.uuid]) as [string, string | number, string];
+      const valueField =
+        q.sort === 'progress' ? (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 100 : CursorFields.timestampMicros;
+      const [sort, value, taskId] = decodeKeysetCursor(q.cursor, [CursorFields.oneOf(...RUNNING_SORTS), valueField, CursorFields.uuid]) as [
+        string,
+        string | number,
+        string,
+      ];
       if (sort !== q.sort) throw invalidCursor(`was issued for sort=${sort}, not sort=${q.sort}`);
       after = { value, id: taskId };
     }
@@ -217,6 +234,9 @@ export class TasksService implements OnModuleInit {
     if (!task) throw taskNotFound(id);
     if (task.created_by === principal.userId) return task;
     if (opts.operatorMay && principal.scopes.has(Scopes.tasksAdmin)) return task;
-    throw new DomainError(ErrorCode.Forbidden, `task ${id} belongs to source ${task.source} (created by ${task.created_by})${opts.operatorMay === false ? '' : '; operators with tasks:admin may fail or cancel it'}`);
+    throw new DomainError(
+      ErrorCode.Forbidden,
+      `task ${id} belongs to source ${task.source} (created by ${task.created_by})${opts.operatorMay === false ? '' : '; operators with tasks:admin may fail or cancel it'}`,
+    );
   }
 }

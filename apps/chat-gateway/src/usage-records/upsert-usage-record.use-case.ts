@@ -58,10 +58,13 @@ export class UpsertUsageRecordUseCase {
    * attributes it to the task like the usage reported at completion.
    */
   private async attributeToTask(manager: EntityManager, taskId: string, identity: UsageRecordIdentity): Promise<void> {
-    const task = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(taskId) ? await this.tasks.find(manager, { id: taskId.toLowerCase() }, 0) : undefined;
+    const task = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(taskId)
+      ? await this.tasks.find(manager, { id: taskId.toLowerCase() }, 0)
+      : undefined;
     if (!task) throw DomainError.invalidField('external_id', `is no task: usage records of source ${TASKS_USAGE_SOURCE} are named by a task id`);
     if (task.user_id !== identity.user_id) throw DomainError.invalidField('user_id', `task ${task.task_id} is not this user's`);
-    if (identity.operation !== null && identity.operation !== task.kind) throw DomainError.invalidField('operation', `must be the task's kind (${task.kind}) or absent`);
+    if (identity.operation !== null && identity.operation !== task.kind)
+      throw DomainError.invalidField('operation', `must be the task's kind (${task.kind}) or absent`);
     identity.operation = task.kind;
     identity.conversation_id ??= task.conversation_id;
   }

@@ -43,8 +43,17 @@ export async function redriveDeadLetters(o: RedriveOptions): Promise<RedriveRepo
   let after = '0';
   let seen = 0;
   while (seen < limit) {
-    const rows: Array<{ id: string; topic: string; partition: number; offset: string; key: Buffer | null; value: Buffer | null; headers: HeaderJson[]; reason: string; error: string }> =
-      await o.db.query(NEXT_SQL, [after, Math.min(batchSize, limit - seen)]);
+    const rows: Array<{
+      id: string;
+      topic: string;
+      partition: number;
+      offset: string;
+      key: Buffer | null;
+      value: Buffer | null;
+      headers: HeaderJson[];
+      reason: string;
+      error: string;
+    }> = await o.db.query(NEXT_SQL, [after, Math.min(batchSize, limit - seen)]);
     if (rows.length === 0) break;
     seen += rows.length;
     after = rows[rows.length - 1]!.id;

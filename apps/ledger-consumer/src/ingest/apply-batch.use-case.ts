@@ -9,9 +9,7 @@ import { UsageRecordsRepository } from './usage-records.repository';
 
 /** A record after decoding: a journal row to apply, a notice to keep, or a dead letter to store. */
 export type PreparedItem =
-  | { record: ConsumedRecord; journal: JournalRow }
-  | { record: ConsumedRecord; notice: NoticeRow }
-  | { record: ConsumedRecord; deadLetter: DeadLetterRow };
+  { record: ConsumedRecord; journal: JournalRow } | { record: ConsumedRecord; notice: NoticeRow } | { record: ConsumedRecord; deadLetter: DeadLetterRow };
 
 /** The event a prepared item carries (journal row or notice); undefined for a dead letter. */
 function eventOf(item: PreparedItem): JournalRow | NoticeRow | undefined {
@@ -80,7 +78,13 @@ export class ApplyBatchUseCase {
     this.metrics.conflictingDuplicates.inc(result.conflicts);
     for (const anomaly of result.anomalies) {
       this.metrics.sequenceAnomalies.inc({ kind: anomaly.kind });
-      this.logger.warn({ msg: `per-user sequence ${anomaly.kind}`, user_id: anomaly.user_id, expected_seq: anomaly.expected_seq, seen_seq: anomaly.seen_seq, event_id: anomaly.event.event_id });
+      this.logger.warn({
+        msg: `per-user sequence ${anomaly.kind}`,
+        user_id: anomaly.user_id,
+        expected_seq: anomaly.expected_seq,
+        seen_seq: anomaly.seen_seq,
+        event_id: anomaly.event.event_id,
+      });
     }
     return result;
   }
@@ -93,7 +97,13 @@ export class ApplyBatchUseCase {
       if (items.length === 1) {
         // The database refuses this one record although it passed validation: keep it, move on.
         const item = items[0]!;
-        this.logger.warn({ msg: 'record rejected by the database, dead-lettered', topic: item.record.topic, partition: item.record.partition, offset: item.record.offset, sqlstate: pgErrorCode(error) });
+        this.logger.warn({
+          msg: 'record rejected by the database, dead-lettered',
+          topic: item.record.topic,
+          partition: item.record.partition,
+          offset: item.record.offset,
+          sqlstate: pgErrorCode(error),
+        });
         const rejected: PreparedItem = {
           record: item.record,
           deadLetter: {
@@ -151,7 +161,12 @@ export class ApplyBatchUseCase {
       for (const [eventId, owner] of mismatches) {
         const { row, record } = byId.get(eventId)! as { row: JournalRow; record: ConsumedRecord };
         deadLetters.push(
-          rejectedEvent(record, row, 'conversation_owner_mismatch', `conversation ${row.conversation_id} belongs to user ${owner}, not ${row.user_id}: the event is not counted`),
+          rejectedEvent(
+            record,
+            row,
+            'conversation_owner_mismatch',
+            `conversation ${row.conversation_id} belongs to user ${owner}, not ${row.user_id}: the event is not counted`,
+          ),
         );
       }
       // After the owner check: a usage record's revision is rebased on the rows counted before it, so only
@@ -168,7 +183,9 @@ export class ApplyBatchUseCase {
         deadLetters.push(conflictingDuplicate(record, row));
       }
       // Notices carry their user's sequence numbers too: one Kafka-ordered list, or every notice would look like a gap.
-      const sequenced = [...result.sequenced, ...kept.sequenced].sort((a, b) => a.kafka_partition - b.kafka_partition || Number(BigInt(a.kafka_offset) - BigInt(b.kafka_offset)));
+      const sequenced = [...result.sequenced, ...kept.sequenced].sort(
+        (a, b) => a.kafka_partition - b.kafka_partition || Number(BigInt(a.kafka_offset) - BigInt(b.kafka_offset)),
+      );
       const anomalies = await this.ledger.recordSequences(manager, sequenced);
       deadLetters.sort((x, y) => x.partition - y.partition || Number(BigInt(x.offset) - BigInt(y.offset)));
       const deadLettersStored = await this.ledger.storeDeadLetters(manager, deadLetters);
@@ -193,7 +210,13 @@ function mergeCounts(a: Record<string, number>, b: Record<string, number>): Reco
 
 /** A valid event the ledger does not count, as a dead letter: its raw record, why, and which event it was. */
 function rejectedEvent(record: ConsumedRecord, row: JournalRow | NoticeRow, reason: string, error: string): DeadLetterRow {
-  return { ...toDeadLetterRow(record, { ok: false, reason: 'invalid_data', error: '' }), reason, error: toSafeText(error), event_id: row.event_id, event_type: row.event_type };
+  return {
+    ...toDeadLetterRow(record, { ok: false, reason: 'invalid_data', error: '' }),
+    reason,
+    error: toSafeText(error),
+    event_id: row.event_id,
+    event_type: row.event_type,
+  };
 }
 
 function conflictingDuplicate(record: ConsumedRecord, row: JournalRow | NoticeRow): DeadLetterRow {

@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { IHeaders } from 'kafkajs';
-import { TASKS_USAGE_SOURCE, BUDGET_THRESHOLD_CROSSED, CHAT_MESSAGE_RECORDED, DecodedTokenEvent, DecodeResult, TASK_COMPLETED, TOKENS_ADJUSTED, USAGE_UPSERTED } from '@chat-ledger/contracts';
+import {
+  TASKS_USAGE_SOURCE,
+  BUDGET_THRESHOLD_CROSSED,
+  CHAT_MESSAGE_RECORDED,
+  DecodedTokenEvent,
+  DecodeResult,
+  TASK_COMPLETED,
+  TOKENS_ADJUSTED,
+  USAGE_UPSERTED,
+} from '@chat-ledger/contracts';
 
 /** One Kafka record as the ledger sees it: where it came from and its raw bytes. */
 export interface ConsumedRecord {
@@ -222,7 +231,9 @@ const JOURNAL_MAPPERS: { [T in CountedEvent['type']]: MapperOf<T> } = {
  */
 export function eventDigest(event: DecodedTokenEvent): string {
   const { id, type, version, source, occurred_at, user_seq, data } = event;
-  return createHash('sha256').update(JSON.stringify([id, type, version, source, occurred_at, user_seq, data])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([id, type, version, source, occurred_at, user_seq, data]))
+    .digest('hex');
 }
 
 function isNotice(event: DecodedTokenEvent): event is Extract<DecodedTokenEvent, { type: NoticeType }> {

@@ -5,10 +5,35 @@ import { costSql, priceInEffectSql } from '../prices/cost-sql';
 import type { DeadLetterRow, JournalRow, NoticeRow } from './consumed-record';
 
 const JOURNAL_COLUMNS = [
-  'event_id', 'event_type', 'event_version', 'source', 'user_id', 'conversation_id', 'message_id', 'role', 'model', 'reason',
-  'tokens_delta', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cache_write_tokens', 'reasoning_tokens', 'total_tokens',
-  'occurred_at', 'effective_at', 'kafka_topic', 'kafka_partition', 'kafka_offset', 'user_seq', 'channel', 'operation',
-  'task_id', 'task_kind', 'external_id', 'revision',
+  'event_id',
+  'event_type',
+  'event_version',
+  'source',
+  'user_id',
+  'conversation_id',
+  'message_id',
+  'role',
+  'model',
+  'reason',
+  'tokens_delta',
+  'prompt_tokens',
+  'completion_tokens',
+  'cached_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'total_tokens',
+  'occurred_at',
+  'effective_at',
+  'kafka_topic',
+  'kafka_partition',
+  'kafka_offset',
+  'user_seq',
+  'channel',
+  'operation',
+  'task_id',
+  'task_kind',
+  'external_id',
+  'revision',
 ] as const;
 
 /**
@@ -151,7 +176,10 @@ export class LedgerWriteRepository {
   }
 
   /** Keeps the batch's new notices; says which were new (with their sequence numbers) and which conflicted. */
-  async storeNotices(manager: EntityManager, rows: NoticeRow[]): Promise<{ applied: Record<string, number>; stored: number; conflicts: string[]; sequenced: SequencedRow[] }> {
+  async storeNotices(
+    manager: EntityManager,
+    rows: NoticeRow[],
+  ): Promise<{ applied: Record<string, number>; stored: number; conflicts: string[]; sequenced: SequencedRow[] }> {
     if (rows.length === 0) return { applied: {}, stored: 0, conflicts: [], sequenced: [] };
     const [result] = await manager.query(NOTICES_SQL, [JSON.stringify(rows)]);
     return {
@@ -166,7 +194,15 @@ export class LedgerWriteRepository {
   async ownerMismatches(manager: EntityManager, rows: JournalRow[]): Promise<Map<string, string>> {
     const named = rows.filter((r) => r.conversation_id !== null);
     if (named.length === 0) return new Map();
-    const json = JSON.stringify(named.map(({ conversation_id, user_id, event_id, kafka_partition, kafka_offset }) => ({ conversation_id, user_id, event_id, kafka_partition, kafka_offset })));
+    const json = JSON.stringify(
+      named.map(({ conversation_id, user_id, event_id, kafka_partition, kafka_offset }) => ({
+        conversation_id,
+        user_id,
+        event_id,
+        kafka_partition,
+        kafka_offset,
+      })),
+    );
     await manager.query(FIX_OWNERS_SQL, [json]);
     const mismatched: Array<{ event_id: string; owner: string }> = await manager.query(OWNER_MISMATCH_SQL, [json]);
     return new Map(mismatched.map((m) => [m.event_id, m.owner]));

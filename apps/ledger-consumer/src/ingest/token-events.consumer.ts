@@ -248,7 +248,14 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
     this.metrics.batchSize.observe(records.length);
     this.metrics.batchDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
     const applied = Object.values(result.applied).reduce((a, b) => a + b, 0);
-    this.logger.debug({ msg: 'batch applied', ...position, records: records.length, applied, duplicates: result.duplicates, dead_letters: result.deadLetters.length });
+    this.logger.debug({
+      msg: 'batch applied',
+      ...position,
+      records: records.length,
+      applied,
+      duplicates: result.duplicates,
+      dead_letters: result.deadLetters.length,
+    });
     await heartbeat();
   }
 

@@ -22,9 +22,23 @@ export class LedgerMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.eventsApplied = new Counter({ name: 'ledger_events_applied_total', help: 'Events newly written to the journal and folded into the totals, by event type.', labelNames: ['type'], registers });
-    this.duplicatesSkipped = new Counter({ name: 'ledger_duplicates_skipped_total', help: 'Events whose id was already in the journal (redelivery or republish); nothing was changed.', registers });
-    this.deadLetters = new Counter({ name: 'ledger_dead_letters_total', help: 'Records rejected into ledger.dead_letters, by reason.', labelNames: ['reason'], registers });
+    this.eventsApplied = new Counter({
+      name: 'ledger_events_applied_total',
+      help: 'Events newly written to the journal and folded into the totals, by event type.',
+      labelNames: ['type'],
+      registers,
+    });
+    this.duplicatesSkipped = new Counter({
+      name: 'ledger_duplicates_skipped_total',
+      help: 'Events whose id was already in the journal (redelivery or republish); nothing was changed.',
+      registers,
+    });
+    this.deadLetters = new Counter({
+      name: 'ledger_dead_letters_total',
+      help: 'Records rejected into ledger.dead_letters, by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
     this.conflictingDuplicates = new Counter({
       name: 'ledger_conflicting_duplicates_total',
       help: 'Events whose id was already applied with another payload; dead-lettered as conflicting_duplicate, not counted.',
@@ -43,8 +57,18 @@ export class LedgerMetrics {
       registers,
     });
     this.batches = new Counter({ name: 'ledger_batches_total', help: 'Batches applied and committed.', registers });
-    this.batchRetries = new Counter({ name: 'ledger_batch_retries_total', help: 'Failed attempts to apply or finish a batch (database or DLQ unavailable), by step.', labelNames: ['step'], registers });
-    this.batchSize = new Histogram({ name: 'ledger_batch_size', help: 'Records per applied batch.', buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000], registers });
+    this.batchRetries = new Counter({
+      name: 'ledger_batch_retries_total',
+      help: 'Failed attempts to apply or finish a batch (database or DLQ unavailable), by step.',
+      labelNames: ['step'],
+      registers,
+    });
+    this.batchSize = new Histogram({
+      name: 'ledger_batch_size',
+      help: 'Records per applied batch.',
+      buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
+      registers,
+    });
     this.batchDuration = new Histogram({
       name: 'ledger_batch_duration_seconds',
       help: 'Time from receiving a batch to committing its offsets, retries included.',
@@ -57,7 +81,12 @@ export class LedgerMetrics {
       labelNames: ['topic', 'partition'],
       registers,
     });
-    this.committedOffset = new Gauge({ name: 'ledger_consumer_committed_offset', help: 'Offset committed for the partition (the next record to read).', labelNames: ['topic', 'partition'], registers });
+    this.committedOffset = new Gauge({
+      name: 'ledger_consumer_committed_offset',
+      help: 'Offset committed for the partition (the next record to read).',
+      labelNames: ['topic', 'partition'],
+      registers,
+    });
     this.consumerUp = new Gauge({ name: 'ledger_consumer_up', help: '1 while the consumer is a member of its group, else 0.', registers });
     this.consumerCrashes = new Counter({
       name: 'ledger_consumer_crashes_total',

@@ -52,9 +52,9 @@ export class PricesSeedService {
         continue;
       }
       const existing = (await this.repository.version(this.dataSource.manager, model, dto.effective_from))!;
-      const same = (['input_micros_per_mtok', 'cached_input_micros_per_mtok', 'cache_write_micros_per_mtok', 'output_micros_per_mtok', 'reasoning_micros_per_mtok'] as const).every(
-        (k) => existing[k] === price[k],
-      );
+      const same = (
+        ['input_micros_per_mtok', 'cached_input_micros_per_mtok', 'cache_write_micros_per_mtok', 'output_micros_per_mtok', 'reasoning_micros_per_mtok'] as const
+      ).every((k) => existing[k] === price[k]);
       if (!same) {
         throw new Error(
           `LEDGER_PRICES_FILE ${file}, entry ${i}: ${model} effective from ${dto.effective_from} differs from the price book; ` +

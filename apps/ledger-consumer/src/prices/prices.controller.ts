@@ -58,7 +58,11 @@ export class PricesController {
   @ApiModelParam()
   @ApiCreatedResponse({ type: PriceVersionCreatedResponse })
   @ApiErrorResponses(ErrorCode.PriceVersionExists)
-  put(@CurrentPrincipal() principal: Principal, @Param('model', new ModelPipe()) model: string, @Body() dto: PutPriceDto): Promise<PriceVersionCreatedResponse> {
+  put(
+    @CurrentPrincipal() principal: Principal,
+    @Param('model', new ModelPipe()) model: string,
+    @Body() dto: PutPriceDto,
+  ): Promise<PriceVersionCreatedResponse> {
     return this.prices.put(principal.userId, model, dto);
   }
 }

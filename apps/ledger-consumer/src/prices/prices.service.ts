@@ -46,7 +46,12 @@ export function priceResponse(row: PriceRow): PriceVersionResponse {
 }
 
 function changesResponse(changes: RepriceChange[]) {
-  const by_model: RepriceModelChange[] = changes.map((c) => ({ model: c.model, events: c.events, cost_delta_micros: Number(c.cost_delta_micros), newly_priced: c.newly_priced }));
+  const by_model: RepriceModelChange[] = changes.map((c) => ({
+    model: c.model,
+    events: c.events,
+    cost_delta_micros: Number(c.cost_delta_micros),
+    newly_priced: c.newly_priced,
+  }));
   return {
     events_corrected: by_model.reduce((n, c) => n + c.events, 0),
     cost_delta_micros: by_model.reduce((n, c) => n + c.cost_delta_micros, 0),
@@ -89,7 +94,10 @@ export class PricesService {
     const inserted = await this.repository.insert(this.dataSource.manager, price);
     if (!inserted) {
       throw new DomainError(ErrorCode.PriceVersionExists, `${model} already has a price version effective from ${dto.effective_from}`, [
-        { field: 'effective_from', problem: 'a version with this effective_from exists; price history is never overwritten: add a version with a later effective_from' },
+        {
+          field: 'effective_from',
+          problem: 'a version with this effective_from exists; price history is never overwritten: add a version with a later effective_from',
+        },
       ]);
     }
     const row = (await this.repository.version(this.dataSource.manager, model, dto.effective_from))!;
@@ -114,7 +122,13 @@ export class PricesService {
     const echo = { from: dto.from, to: dto.to, models, currency: this.config.LEDGER_CURRENCY };
     const examined = await this.repository.eventsIn(manager, dto.from, dto.to, models);
     if (dto.dry_run) {
-      return { reprice_id: null, dry_run: true, ...echo, events_examined: examined, ...changesResponse(await this.repository.previewReprice(manager, dto.from, dto.to, models)) };
+      return {
+        reprice_id: null,
+        dry_run: true,
+        ...echo,
+        events_examined: examined,
+        ...changesResponse(await this.repository.previewReprice(manager, dto.from, dto.to, models)),
+      };
     }
     const id = uuidv7();
     const changes = await this.dataSource.transaction(async (tx) => {
@@ -134,7 +148,16 @@ export class PricesService {
       return written;
     });
     const summary = changesResponse(changes);
-    this.logger.log({ msg: 'reprice', reprice_id: id, actor, from: dto.from, to: dto.to, models, events_corrected: summary.events_corrected, cost_delta_micros: summary.cost_delta_micros });
+    this.logger.log({
+      msg: 'reprice',
+      reprice_id: id,
+      actor,
+      from: dto.from,
+      to: dto.to,
+      models,
+      events_corrected: summary.events_corrected,
+      cost_delta_micros: summary.cost_delta_micros,
+    });
     return { reprice_id: id, dry_run: false, ...echo, events_examined: examined, ...summary };
   }
 

@@ -33,8 +33,7 @@ class UserIdPipe implements PipeTransform<string, string> {
   }
 }
 
-const ConversationIdParam = () =>
-  Param('id', new ParseUUIDPipe({ exceptionFactory: () => DomainError.invalidField('conversation_id', 'must be a UUID') }));
+const ConversationIdParam = () => Param('id', new ParseUUIDPipe({ exceptionFactory: () => DomainError.invalidField('conversation_id', 'must be a UUID') }));
 
 /**
  * The usage read API. A user reads their own usage: naming another user is 403, another user's

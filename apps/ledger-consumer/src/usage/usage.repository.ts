@@ -113,10 +113,9 @@ export class UsageReadRepository {
   }
 
   async conversationTotals(manager: EntityManager, conversationId: string): Promise<TotalsRow | undefined> {
-    const [row] = await manager.query(
-      `SELECT conversation_id, user_id, ${TOTAL_COLUMNS} FROM ledger.conversation_totals WHERE conversation_id = $1`,
-      [conversationId],
-    );
+    const [row] = await manager.query(`SELECT conversation_id, user_id, ${TOTAL_COLUMNS} FROM ledger.conversation_totals WHERE conversation_id = $1`, [
+      conversationId,
+    ]);
     return row;
   }
 
@@ -225,12 +224,7 @@ export class UsageReadRepository {
     return row;
   }
 
-  async sessions(
-    manager: EntityManager,
-    userId: string | null,
-    limit: number,
-    offset: number,
-  ): Promise<{ rows: TotalsRow[]; total: number }> {
+  async sessions(manager: EntityManager, userId: string | null, limit: number, offset: number): Promise<{ rows: TotalsRow[]; total: number }> {
     const where = userId !== null ? 'WHERE user_id = $1' : '';
     const base = userId !== null ? [userId] : [];
     const [rows, [{ total }]] = await Promise.all([

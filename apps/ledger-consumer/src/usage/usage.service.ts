@@ -76,7 +76,6 @@ function totalsOf(row: TotalsRow | undefined) {
   };
 }
 
-
 export function conversationNotFound(id: string): DomainError {
   return new DomainError(ErrorCode.ConversationNotFound, `conversation ${id} not found`, [
     { field: 'conversation_id', problem: 'no usage recorded for such a conversation of yours' },
@@ -187,16 +186,21 @@ export class UsageService {
       }
       if (!from || !to || epochMicros(from) >= epochMicros(to)) return { ...echo, groups: [], totals: addSums([]) };
       const buckets = await this.buckets(filter, 'day', from, to, q.tz);
-      const groups = buckets
-        .filter((b) => b.events_count > 0)
-        .map(({ local_start, ...b }) => ({ day: local_start.slice(0, 10), ...b }));
+      const groups = buckets.filter((b) => b.events_count > 0).map(({ local_start, ...b }) => ({ day: local_start.slice(0, 10), ...b }));
       return { ...echo, groups, totals: addSums(groups) };
     }
 
     const rows = await this.repo.summary(this.manager, filter, q.group_by, q.from, q.to);
-    const field = { model: 'model', reason: 'reason', conversation: 'conversation_id', user: 'user_id', source: 'source', channel: 'channel', operation: 'operation', task_kind: 'task_kind' }[
-      q.group_by
-    ];
+    const field = {
+      model: 'model',
+      reason: 'reason',
+      conversation: 'conversation_id',
+      user: 'user_id',
+      source: 'source',
+      channel: 'channel',
+      operation: 'operation',
+      task_kind: 'task_kind',
+    }[q.group_by];
     const groups = rows.map((r) => ({ [field]: r.key, ...toSums(r) }) as UsageSummaryGroup);
     return { ...echo, groups, totals: addSums(groups) };
   }
@@ -249,8 +253,7 @@ export class UsageService {
 
   private async buckets(filter: UsageFilter, interval: Interval, from: string, to: string, tz: string) {
     const cap = this.config.TIMELINE_MAX_BUCKETS;
-    const tooMany = () =>
-      DomainError.invalidField('from', `the range holds more than ${cap} ${interval} buckets: narrow from/to or use a larger interval`);
+    const tooMany = () => DomainError.invalidField('from', `the range holds more than ${cap} ${interval} buckets: narrow from/to or use a larger interval`);
     // Cheap guard before asking PostgreSQL to generate a huge series.
     const estimate = Number((epochMicros(to) - epochMicros(from)) / 1000n) / NOMINAL_MS[interval];
     if (estimate > cap + 2) throw tooMany();
@@ -313,8 +316,32 @@ function filterOf(
 
 /** The columns of an export without rows (a header line is still useful to a spreadsheet). */
 const EMPTY_ENTRY: EntryRow = {
-  event_id: '', event_type: '', event_version: 0, source: '', user_id: '', conversation_id: null, message_id: null, role: null, model: null,
-  reason: '', tokens_delta: '0', prompt_tokens: '0', completion_tokens: '0', cached_tokens: '0', cache_write_tokens: '0', reasoning_tokens: '0',
-  total_tokens: '0', cost_micros: null, unpriced: 0, price_effective_from: null, corrects_event_id: null, channel: null, operation: null,
-  task_id: null, task_kind: null, occurred_at: '', effective_at: '', applied_at: '',
+  event_id: '',
+  event_type: '',
+  event_version: 0,
+  source: '',
+  user_id: '',
+  conversation_id: null,
+  message_id: null,
+  role: null,
+  model: null,
+  reason: '',
+  tokens_delta: '0',
+  prompt_tokens: '0',
+  completion_tokens: '0',
+  cached_tokens: '0',
+  cache_write_tokens: '0',
+  reasoning_tokens: '0',
+  total_tokens: '0',
+  cost_micros: null,
+  unpriced: 0,
+  price_effective_from: null,
+  corrects_event_id: null,
+  channel: null,
+  operation: null,
+  task_id: null,
+  task_kind: null,
+  occurred_at: '',
+  effective_at: '',
+  applied_at: '',
 };

@@ -69,15 +69,27 @@ describe('decodeTokenEvent', () => {
   });
 
   it('accepts a user message without model (model null) and a valid adjustment', () => {
-    const userMessage = message({ role: 'user', model: undefined, usage: { prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, reasoning_tokens: 0, total_tokens: 0 }, tokens_delta: 0 });
+    const userMessage = message({
+      role: 'user',
+      model: undefined,
+      usage: { prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, reasoning_tokens: 0, total_tokens: 0 },
+      tokens_delta: 0,
+    });
     expect(decodeTokenEvent(bytes(userMessage))).toMatchObject({ ok: true, event: { data: { model: null, tokens_delta: 0 } } });
-    expect(decodeTokenEvent(bytes(adjustment()))).toMatchObject({ ok: true, event: { type: 'ledger.tokens.adjusted', data: { tokens_delta: -42, reason: 'refund', conversation_id: null } } });
+    expect(decodeTokenEvent(bytes(adjustment()))).toMatchObject({
+      ok: true,
+      event: { type: 'ledger.tokens.adjusted', data: { tokens_delta: -42, reason: 'refund', conversation_id: null } },
+    });
   });
 
-  it('carries the producer\'s per-user sequence number; one that is not a positive integer is an invalid envelope', () => {
+  it("carries the producer's per-user sequence number; one that is not a positive integer is an invalid envelope", () => {
     expect(decodeTokenEvent(bytes(message({}, { user_seq: 7 })))).toMatchObject({ ok: true, event: { user_seq: 7 } });
     for (const bad of [0, -1, 1.5, '7', 2 ** 60]) {
-      expect(decodeTokenEvent(bytes(message({}, { user_seq: bad })))).toMatchObject({ ok: false, reason: 'invalid_envelope', error: expect.stringContaining('user_seq') });
+      expect(decodeTokenEvent(bytes(message({}, { user_seq: bad })))).toMatchObject({
+        ok: false,
+        reason: 'invalid_envelope',
+        error: expect.stringContaining('user_seq'),
+      });
     }
   });
 
@@ -86,12 +98,19 @@ describe('decodeTokenEvent', () => {
     const v2 = message({ usage, tokens_delta: 150, channel: 'web', operation: 'chat' }, { version: 2 });
     expect(decodeTokenEvent(bytes(v2))).toMatchObject({ ok: true, event: { version: 2, data: { usage, channel: 'web', operation: 'chat' } } });
     const bad = (u: Partial<typeof usage>, extra: Record<string, unknown> = {}) =>
-      decodeTokenEvent(bytes(message({ usage: { ...usage, ...u }, tokens_delta: (u.total_tokens ?? 150), ...extra }, { version: 2 })));
-    expect(bad({ cached_tokens: 90 })).toMatchObject({ ok: false, reason: 'invalid_data', error: expect.stringContaining('cached_tokens + cache_write_tokens must not exceed') });
+      decodeTokenEvent(bytes(message({ usage: { ...usage, ...u }, tokens_delta: u.total_tokens ?? 150, ...extra }, { version: 2 })));
+    expect(bad({ cached_tokens: 90 })).toMatchObject({
+      ok: false,
+      reason: 'invalid_data',
+      error: expect.stringContaining('cached_tokens + cache_write_tokens must not exceed'),
+    });
     expect(bad({ reasoning_tokens: 60 })).toMatchObject({ ok: false, error: expect.stringContaining('data.usage.reasoning_tokens') });
     expect(bad({ total_tokens: 149 })).toMatchObject({ ok: false, error: expect.stringContaining('data.usage.total_tokens') });
     expect(bad({}, { channel: 'Web App' })).toMatchObject({ ok: false, error: expect.stringContaining('data.channel') });
-    expect(decodeTokenEvent(bytes(message({ usage }, { version: 1 })))).toMatchObject({ ok: false, error: expect.stringContaining('cache_write_tokens: is not an allowed field') });
+    expect(decodeTokenEvent(bytes(message({ usage }, { version: 1 })))).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('cache_write_tokens: is not an allowed field'),
+    });
   });
 
   it('tolerates extra envelope fields', () => {
@@ -154,10 +173,22 @@ describe('decodeTokenEvent', () => {
     ['reason not a slug', adjustment({ reason: 'Refund!' }), 'data.reason'],
     ['triggered_at impossible', adjustment({ triggered_at: '2026-13-01T00:00:00Z' }), 'data.triggered_at'],
     ['extra field in data', adjustment({ sneaky: 1 }), 'data.sneaky: is not an allowed field'],
-    ['negative usage', message({ usage: { prompt_tokens: -1, completion_tokens: 1, cached_tokens: 0, reasoning_tokens: 0, total_tokens: 0 }, tokens_delta: 0 }), 'data.usage.prompt_tokens'],
+    [
+      'negative usage',
+      message({ usage: { prompt_tokens: -1, completion_tokens: 1, cached_tokens: 0, reasoning_tokens: 0, total_tokens: 0 }, tokens_delta: 0 }),
+      'data.usage.prompt_tokens',
+    ],
     ['missing usage', message({ usage: undefined }), 'data.usage'],
-    ['usage as array', message({ usage: [{ prompt_tokens: 1, completion_tokens: 1, cached_tokens: 0, reasoning_tokens: 0, total_tokens: 2 }], tokens_delta: 2 }), 'data.usage'],
-    ['extra usage field', message({ usage: { prompt_tokens: 1, completion_tokens: 1, cached_tokens: 0, reasoning_tokens: 0, total_tokens: 2, audio_tokens: 3 }, tokens_delta: 2 }), 'data.usage.audio_tokens'],
+    [
+      'usage as array',
+      message({ usage: [{ prompt_tokens: 1, completion_tokens: 1, cached_tokens: 0, reasoning_tokens: 0, total_tokens: 2 }], tokens_delta: 2 }),
+      'data.usage',
+    ],
+    [
+      'extra usage field',
+      message({ usage: { prompt_tokens: 1, completion_tokens: 1, cached_tokens: 0, reasoning_tokens: 0, total_tokens: 2, audio_tokens: 3 }, tokens_delta: 2 }),
+      'data.usage.audio_tokens',
+    ],
     ['delta differs from total', message({ tokens_delta: 199 }), 'data.tokens_delta: must equal'],
     ['unknown role', message({ role: 'robot' }), 'data.role'],
     ['model with NUL', message({ model: 'gpt\u0000' }), 'data.model'],
@@ -183,9 +214,12 @@ describe('rfc3339Problem', () => {
   it.each(['2026-03-29T01:59:59Z', '2026-03-29T02:30:00.123456789+02:00', '2024-02-29T00:00:00-05:30', '2026-01-01t00:00:00z'])('accepts %s', (v) => {
     expect(rfc3339Problem(v)).toBeUndefined();
   });
-  it.each(['2026-03-29', '2026-03-29 01:00:00Z', '2025-02-29T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T00:00:60Z', '2026-01-01T00:00:00+16:00'])('rejects %s', (v) => {
-    expect(rfc3339Problem(v)).toBeDefined();
-  });
+  it.each(['2026-03-29', '2026-03-29 01:00:00Z', '2025-02-29T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T00:00:60Z', '2026-01-01T00:00:00+16:00'])(
+    'rejects %s',
+    (v) => {
+      expect(rfc3339Problem(v)).toBeDefined();
+    },
+  );
 });
 
 describe('toSafeText', () => {

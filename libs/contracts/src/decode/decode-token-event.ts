@@ -10,14 +10,7 @@ import { rfc3339Problem } from '../time/rfc3339';
  * `reason` column); the accompanying `error` text says which field and what was wrong.
  */
 export type RejectionReason =
-  | 'empty_value'
-  | 'not_utf8'
-  | 'not_json'
-  | 'forbidden_key'
-  | 'invalid_envelope'
-  | 'unknown_type'
-  | 'unknown_version'
-  | 'invalid_data';
+  'empty_value' | 'not_utf8' | 'not_json' | 'forbidden_key' | 'invalid_envelope' | 'unknown_type' | 'unknown_version' | 'invalid_data';
 
 export type DecodeResult =
   | { ok: true; event: DecodedTokenEvent }
@@ -159,11 +152,7 @@ function flatten(errors: ValidationError[], prefix = ''): string[] {
   });
 }
 
-function reject(
-  reason: RejectionReason,
-  error: string,
-  ids: { eventId?: string; eventType?: string } = {},
-): DecodeResult {
+function reject(reason: RejectionReason, error: string, ids: { eventId?: string; eventType?: string } = {}): DecodeResult {
   return {
     ok: false,
     reason,

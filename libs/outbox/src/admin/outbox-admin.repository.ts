@@ -85,7 +85,10 @@ export class OutboxAdminRepository {
     c.add((p) => `created_at >= ${p}::timestamptz`, filter.from);
     c.add((p) => `created_at <= ${p}::timestamptz`, filter.to);
     const extra = filter.held
-      ? [`status = 'pending'`, `EXISTS (SELECT 1 FROM outbox.events b WHERE b.partition_key = outbox.events.partition_key AND b.id < outbox.events.id AND ${BLOCKING})`]
+      ? [
+          `status = 'pending'`,
+          `EXISTS (SELECT 1 FROM outbox.events b WHERE b.partition_key = outbox.events.partition_key AND b.id < outbox.events.id AND ${BLOCKING})`,
+        ]
       : [];
     const ascending = filter.sort === 'id';
     c.add((p) => (ascending ? `id > ${p}::bigint` : `id < ${p}::bigint`), filter.afterId);
@@ -135,10 +138,7 @@ export class OutboxAdminRepository {
 
   /** Dead → skipped, audited; undefined when the row is not dead. Releases the later rows of its user. */
   async skipDead(manager: EntityManager, skip: { id: string; skipId: string; actor: string; reason: string }): Promise<OutboxRowRecord | undefined> {
-    const [rows] = await manager.query(
-      `UPDATE outbox.events SET status = 'skipped' WHERE id = $1::bigint AND status = 'dead' RETURNING ${COLUMNS}`,
-      [skip.id],
-    );
+    const [rows] = await manager.query(`UPDATE outbox.events SET status = 'skipped' WHERE id = $1::bigint AND status = 'dead' RETURNING ${COLUMNS}`, [skip.id]);
     const row = rows[0] as OutboxRowRecord | undefined;
     if (row) {
       await manager.query(`INSERT INTO outbox.skips (id, outbox_id, event_id, actor, reason) VALUES ($1, $2, $3, $4, $5)`, [
@@ -170,10 +170,7 @@ export class OutboxAdminRepository {
   /** Rows a replay would publish again: retained ones that are not pending anyway. */
   async countReplayable(manager: EntityManager, filter: OutboxReplayFilter): Promise<number> {
     const c = this.replayConditions(filter);
-    const [row] = await manager.query(
-      `SELECT count(*)::int AS n FROM outbox.events ${c.where([`status IN ('published', 'dead', 'skipped')`])}`,
-      c.params,
-    );
+    const [row] = await manager.query(`SELECT count(*)::int AS n FROM outbox.events ${c.where([`status IN ('published', 'dead', 'skipped')`])}`, c.params);
     return row.n;
   }
 
@@ -192,10 +189,7 @@ export class OutboxAdminRepository {
     return affected;
   }
 
-  async recordReplay(
-    manager: EntityManager,
-    replay: { id: string; actor: string; filter: Record<string, unknown>; matched: number },
-  ): Promise<void> {
+  async recordReplay(manager: EntityManager, replay: { id: string; actor: string; filter: Record<string, unknown>; matched: number }): Promise<void> {
     await manager.query(`INSERT INTO outbox.replays (id, actor, filter, matched) VALUES ($1, $2, $3, $4)`, [
       replay.id,
       replay.actor,

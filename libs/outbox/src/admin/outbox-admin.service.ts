@@ -24,7 +24,10 @@ export class OutboxAdminService {
   ) {}
 
   async list(query: ListOutboxQueryDto): Promise<OutboxPage> {
-    checkRange([{ field: 'from', value: query.from && Date.parse(query.from) }, { field: 'to', value: query.to && Date.parse(query.to) }]);
+    checkRange([
+      { field: 'from', value: query.from && Date.parse(query.from) },
+      { field: 'to', value: query.to && Date.parse(query.to) },
+    ]);
     const sort = query.sort ?? '-id';
     const limit = query.limit ?? 50;
     const afterId = query.cursor === undefined ? undefined : decodeOutboxCursor(query.cursor, sort);
@@ -62,8 +65,14 @@ export class OutboxAdminService {
   }
 
   async replay(actor: string, dto: ReplayOutboxDto): Promise<ReplayResult> {
-    checkRange([{ field: 'from_id', value: dto.from_id }, { field: 'to_id', value: dto.to_id }]);
-    checkRange([{ field: 'from', value: dto.from && Date.parse(dto.from) }, { field: 'to', value: dto.to && Date.parse(dto.to) }]);
+    checkRange([
+      { field: 'from_id', value: dto.from_id },
+      { field: 'to_id', value: dto.to_id },
+    ]);
+    checkRange([
+      { field: 'from', value: dto.from && Date.parse(dto.from) },
+      { field: 'to', value: dto.to && Date.parse(dto.to) },
+    ]);
     const filter: OutboxReplayFilter = {
       fromId: dto.from_id,
       toId: dto.to_id,
@@ -106,7 +115,9 @@ export class OutboxAdminService {
   private async notDead(id: string, action: 'retried' | 'skipped'): Promise<DomainError> {
     const existing = await this.repository.findById(this.dataSource.manager, id);
     if (!existing) {
-      return new DomainError(ErrorCode.OutboxEventNotFound, `outbox row ${id} not found`, [{ field: 'id', problem: 'no such outbox row (it may have expired)' }]);
+      return new DomainError(ErrorCode.OutboxEventNotFound, `outbox row ${id} not found`, [
+        { field: 'id', problem: 'no such outbox row (it may have expired)' },
+      ]);
     }
     return new DomainError(ErrorCode.OutboxEventNotDead, `outbox row ${id} is ${existing.status}, not dead`, [
       { field: 'id', problem: `only dead rows can be ${action}; this one is ${existing.status}` },

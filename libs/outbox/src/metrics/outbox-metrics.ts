@@ -22,11 +22,30 @@ export class OutboxMetrics {
     const registers = [registry];
     // prom-client runs each gauge's collect() at scrape time, all of them at once: they share one refresh.
     const collect = () => this.refresh();
-    this.pendingRows = new Gauge({ name: 'outbox_pending_rows', help: 'Rows in outbox.events waiting to be published (including retrying ones).', registers, collect });
-    this.oldestPendingAge = new Gauge({ name: 'outbox_oldest_pending_age_seconds', help: 'Age of the oldest pending row; 0 when none is pending.', registers, collect });
-    this.deadRows = new Gauge({ name: 'outbox_dead_rows', help: 'Rows that exhausted their publish attempts (each holds back the later rows of its user).', registers, collect });
+    this.pendingRows = new Gauge({
+      name: 'outbox_pending_rows',
+      help: 'Rows in outbox.events waiting to be published (including retrying ones).',
+      registers,
+      collect,
+    });
+    this.oldestPendingAge = new Gauge({
+      name: 'outbox_oldest_pending_age_seconds',
+      help: 'Age of the oldest pending row; 0 when none is pending.',
+      registers,
+      collect,
+    });
+    this.deadRows = new Gauge({
+      name: 'outbox_dead_rows',
+      help: 'Rows that exhausted their publish attempts (each holds back the later rows of its user).',
+      registers,
+      collect,
+    });
     this.published = new Counter({ name: 'outbox_published_total', help: 'Rows published to Kafka by this process.', registers });
-    this.publishErrors = new Counter({ name: 'outbox_publish_errors_total', help: 'Failed Kafka sends (each fails a whole batch) by this process.', registers });
+    this.publishErrors = new Counter({
+      name: 'outbox_publish_errors_total',
+      help: 'Failed Kafka sends (each fails a whole batch) by this process.',
+      registers,
+    });
     this.deadLettered = new Counter({ name: 'outbox_dead_lettered_total', help: 'Rows this process marked dead after the last allowed attempt.', registers });
     this.batchDuration = new Histogram({
       name: 'outbox_publish_batch_duration_seconds',
@@ -35,7 +54,12 @@ export class OutboxMetrics {
       registers,
     });
     this.shardsHeld = new Gauge({ name: 'outbox_relay_shards_held', help: 'Shard leases held by the relay in this process.', registers, collect });
-    this.kafkaUp = new Gauge({ name: 'outbox_relay_kafka_up', help: '1 when the relay producer is connected and its last send succeeded.', registers, collect });
+    this.kafkaUp = new Gauge({
+      name: 'outbox_relay_kafka_up',
+      help: '1 when the relay producer is connected and its last send succeeded.',
+      registers,
+      collect,
+    });
   }
 
   /** Set by the relay's host; without one the gauges keep what the relay last set. */

@@ -2,7 +2,6 @@ import { IHeaders, Kafka, KafkaConfig, Message, Partitioners, Producer } from 'k
 import { EVENT_CONTENT_TYPE, EventHeaders } from '@chat-ledger/contracts';
 import { withTimeout } from '@chat-ledger/kafka';
 
-
 export interface PublisherStatus {
   /** The producer is connected and the last send (if any) succeeded. */
   up: boolean;

@@ -1,16 +1,7 @@
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { createTopics, eventually, OwnKafka, startOwnKafka, TcpFaultProxy, testKafkaBrokers, uniqueTopicName } from '@chat-ledger/testing';
-import {
-  kafkaOrderByKey,
-  migratedDatabase,
-  outboxOrderByKey,
-  RelayHost,
-  startRelay,
-  statusCounts,
-  TopicReader,
-  writeEvents,
-} from '../../test/relay-test-kit';
+import { kafkaOrderByKey, migratedDatabase, outboxOrderByKey, RelayHost, startRelay, statusCounts, TopicReader, writeEvents } from '../../test/relay-test-kit';
 import { readRelayLeases } from '../outbox-locks';
 
 // Real PostgreSQL, real Apache Kafka, real kafkajs clients; no mocks. The suite's shared broker with topics
@@ -38,11 +29,13 @@ describe('outbox relay', () => {
     return db;
   }
 
-  const shardOf = async (ds: DataSource, key: string): Promise<number> =>
-    (await ds.query(`SELECT outbox.shard_of($1)::int AS shard`, [key]))[0].shard;
+  const shardOf = async (ds: DataSource, key: string): Promise<number> => (await ds.query(`SELECT outbox.shard_of($1)::int AS shard`, [key]))[0].shard;
 
   beforeAll(async () => {
-    await createTopics([{ name: TOPIC, partitions: PARTITIONS }, { name: FOUR, partitions: 4 }]);
+    await createTopics([
+      { name: TOPIC, partitions: PARTITIONS },
+      { name: FOUR, partitions: 4 },
+    ]);
     [reader, own] = await Promise.all([TopicReader.start(testKafkaBrokers(), TOPIC), startOwnKafka([{ name: TOPIC, partitions: PARTITIONS }])]);
   });
 
@@ -103,7 +96,10 @@ describe('outbox relay', () => {
     const started = Date.now();
     const events = await writeEvents(dataSource, users, 200, { perTx: 10, concurrency: 8 });
     const writtenMs = Date.now() - started;
-    await reader.waitFor(events.map((e) => e.eventId), 45_000);
+    await reader.waitFor(
+      events.map((e) => e.eventId),
+      45_000,
+    );
     const totalMs = Date.now() - started;
 
     expect(events).toHaveLength(10_000);
@@ -164,7 +160,10 @@ describe('outbox relay', () => {
     expect(killed.length).toBeGreaterThanOrEqual(2); // worker and LISTEN connections (and pooled ones)
 
     const events = await writeEvents(dataSource, ['reconnect-a', 'reconnect-b'], 5);
-    await reader.waitFor(events.map((e) => e.eventId), 10_000);
+    await reader.waitFor(
+      events.map((e) => e.eventId),
+      10_000,
+    );
     await eventually(async () => expect((await readRelayLeases(dataSource)).map((l) => l.shards.length)).toEqual([64]));
     await eventually(() => expect(host.relay.status().listening).toBe(true));
     expect(host.logLines.some((l) => l.includes('reconnecting'))).toBe(true);
@@ -189,7 +188,11 @@ describe('outbox relay', () => {
       expect(leases).toEqual([expect.objectContaining({ instance_id: b.relay.instanceId, shards: Array.from({ length: 64 }, (_, i) => i) })]);
     });
     // The survivor publishes for every user.
-    const events = await writeEvents(dataSource, Array.from({ length: 20 }, (_, i) => `handover-${i}`), 3);
+    const events = await writeEvents(
+      dataSource,
+      Array.from({ length: 20 }, (_, i) => `handover-${i}`),
+      3,
+    );
     await reader.waitFor(events.map((e) => e.eventId));
   });
 
@@ -224,7 +227,10 @@ describe('outbox relay', () => {
 
       const admin = new Kafka({ brokers: [testKafkaBrokers()], logLevel: logLevel.NOTHING }).admin();
       await admin.connect();
-      await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: small, configEntries: [{ name: 'max.message.bytes', value: '1048576' }] }] });
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: small, configEntries: [{ name: 'max.message.bytes', value: '1048576' }] }],
+      });
       await admin.disconnect();
       await smallReader.waitFor([first!.eventId, second!.eventId], 15_000);
       const { order } = kafkaOrderByKey(smallReader.forEvents([first!.eventId, second!.eventId]));
@@ -260,14 +266,20 @@ describe('outbox relay', () => {
     try {
       const { url, dataSource } = await database();
       // Hours compressed into seconds: ~40 backoff rounds of at most 200 ms while the broker is away.
-      const host = await relay(url, { OUTBOX_RETRY_BASE: '50ms', OUTBOX_RETRY_MAX: '200ms', OUTBOX_SEND_TIMEOUT: '1s', OUTBOX_MAX_ATTEMPTS: '2' }, own.faultyBrokers);
+      const host = await relay(
+        url,
+        { OUTBOX_RETRY_BASE: '50ms', OUTBOX_RETRY_MAX: '200ms', OUTBOX_SEND_TIMEOUT: '1s', OUTBOX_MAX_ATTEMPTS: '2' },
+        own.faultyBrokers,
+      );
       await eventually(() => expect(host.relay.status().shards).toHaveLength(64));
 
       await own.proxy.cut();
       const users = Array.from({ length: 10 }, (_, i) => `outage-${i}`);
       const events = await writeEvents(dataSource, users, 20);
       // Failed sends (the error kept for operators), nothing published, no attempt spent.
-      await eventually(async () => expect((await host.service.metrics.publishErrors.get()).values[0]?.value ?? 0).toBeGreaterThanOrEqual(10), { timeoutMs: 30_000 });
+      await eventually(async () => expect((await host.service.metrics.publishErrors.get()).values[0]?.value ?? 0).toBeGreaterThanOrEqual(10), {
+        timeoutMs: 30_000,
+      });
       const [row] = await dataSource.query(
         `SELECT max(attempts)::int AS attempts, count(*) FILTER (WHERE status <> 'pending')::int AS not_pending,
                 bool_or(last_error IS NOT NULL) AS has_error FROM outbox.events`,
@@ -277,7 +289,10 @@ describe('outbox relay', () => {
 
       await own.proxy.restore();
       ownReader = await TopicReader.start(own.brokers, TOPIC);
-      await ownReader.waitFor(events.map((e) => e.eventId), 30_000);
+      await ownReader.waitFor(
+        events.map((e) => e.eventId),
+        30_000,
+      );
       await eventually(async () => expect(await statusCounts(dataSource)).toEqual({ published: 200 }));
       const { order, duplicates } = kafkaOrderByKey(ownReader.forEvents(events.map((e) => e.eventId)));
       const expected = await outboxOrderByKey(dataSource);
@@ -318,12 +333,18 @@ describe('outbox relay', () => {
         { timeoutMs: 20_000, intervalMs: 200 },
       );
       const takenOverMs = Date.now() - frozenAt;
-      await reader.waitFor(during.map((e) => e.eventId), 20_000);
+      await reader.waitFor(
+        during.map((e) => e.eventId),
+        20_000,
+      );
 
       await pgProxy.restore();
       const after = await writeEvents(dataSource, users, 5);
       await eventually(async () => expect((await readRelayLeases(dataSource)).map((l) => l.shards.length).sort()).toEqual([32, 32]), { timeoutMs: 30_000 });
-      await reader.waitFor(after.map((e) => e.eventId), 20_000);
+      await reader.waitFor(
+        after.map((e) => e.eventId),
+        20_000,
+      );
       const all = [...before, ...during, ...after];
       const { order } = kafkaOrderByKey(reader.forEvents(all.map((e) => e.eventId)));
       const expected = await outboxOrderByKey(dataSource);
@@ -345,10 +366,9 @@ describe('outbox relay', () => {
     const old = events.slice(0, 5).map((e) => e.eventId);
     await dataSource.query(`UPDATE outbox.events SET published_at = now() - interval '25 hours' WHERE event_id = ANY($1)`, [old]);
     // An old row that is not published is never deleted.
-    await dataSource.query(
-      `UPDATE outbox.events SET status = 'dead', published_at = NULL, created_at = now() - interval '30 days' WHERE event_id = $1`,
-      [events[6]!.eventId],
-    );
+    await dataSource.query(`UPDATE outbox.events SET status = 'dead', published_at = NULL, created_at = now() - interval '30 days' WHERE event_id = $1`, [
+      events[6]!.eventId,
+    ]);
 
     await expect(host.relay.runRetentionOnce()).resolves.toBe(5);
 
@@ -362,6 +382,8 @@ describe('outbox relay', () => {
     await expect(startRelay(url, testKafkaBrokers(), { KAFKA_TOPIC: missing })).rejects.toThrow(
       `outbox relay cannot start: topic ${missing} does not exist on ${testKafkaBrokers()}: create it with 16 partitions`,
     );
-    await expect(startRelay(url, testKafkaBrokers(), { KAFKA_TOPIC: FOUR })).rejects.toThrow(`topic ${FOUR} on ${testKafkaBrokers()} has 4 partitions, expected 16`);
+    await expect(startRelay(url, testKafkaBrokers(), { KAFKA_TOPIC: FOUR })).rejects.toThrow(
+      `topic ${FOUR} on ${testKafkaBrokers()} has 4 partitions, expected 16`,
+    );
   });
 });

@@ -124,7 +124,13 @@ export class OutboxRelay {
     this.ownsPool = !pool;
     this.pool =
       pool ??
-      new Pool({ connectionString: options.databaseUrl, max: 2, application_name: 'outbox-relay-maintenance', connectionTimeoutMillis: 5_000, query_timeout: this.leaseTimeoutMs });
+      new Pool({
+        connectionString: options.databaseUrl,
+        max: 2,
+        application_name: 'outbox-relay-maintenance',
+        connectionTimeoutMillis: 5_000,
+        query_timeout: this.leaseTimeoutMs,
+      });
     // A pooled idle connection that breaks (database restart) must not crash the process.
     if (this.ownsPool) this.pool.on('error', () => undefined);
   }
@@ -363,10 +369,10 @@ export class OutboxRelay {
       changed = true;
     }
     if (plan.acquire.length > 0) {
-      const { rows: got } = await client.query<{ s: number }>(
-        'SELECT s FROM unnest($2::int[]) AS s WHERE pg_try_advisory_lock($1, s)',
-        [OutboxLock.shardLease, plan.acquire],
-      );
+      const { rows: got } = await client.query<{ s: number }>('SELECT s FROM unnest($2::int[]) AS s WHERE pg_try_advisory_lock($1, s)', [
+        OutboxLock.shardLease,
+        plan.acquire,
+      ]);
       if (got.length > 0) {
         this.held = [...this.held, ...got.map((r) => r.s)].sort((a, b) => a - b);
         changed = true;
@@ -375,7 +381,14 @@ export class OutboxRelay {
     this.metrics?.shardsHeld.set(this.held.length);
     if (changed) {
       this.logger.log(
-        { msg: 'shard leases changed', instance_id: this.instanceId, relays: members.length, target: plan.target, held: this.held.length, released: plan.release.length },
+        {
+          msg: 'shard leases changed',
+          instance_id: this.instanceId,
+          relays: members.length,
+          target: plan.target,
+          held: this.held.length,
+          released: plan.release.length,
+        },
         CONTEXT,
       );
       // Newly taken shards may have a backlog.
@@ -411,7 +424,11 @@ export class OutboxRelay {
       if (!isRecordError(error)) {
         // The broker's fault (down, slow, cut off, a leader moving): no attempt is spent, however long it
         // lasts; the whole relay backs off and sends the same rows again.
-        await noteBrokerError(client, rows.map((r) => r.id), message);
+        await noteBrokerError(
+          client,
+          rows.map((r) => r.id),
+          message,
+        );
         await client.query('COMMIT');
         this.brokerFailures += 1;
         this.metrics?.kafkaUp.set(0);
@@ -436,9 +453,13 @@ export class OutboxRelay {
       return { kind: 'failed', retryInMs: delayMs };
     }
 
-    await markPublished(client, rows.map((r) => r.id));
+    await markPublished(
+      client,
+      rows.map((r) => r.id),
+    );
     await client.query('COMMIT');
-    if (this.probing || this.brokerFailures > 0) this.logger.log({ msg: 'kafka send succeeded again, back to full batches', instance_id: this.instanceId }, CONTEXT);
+    if (this.probing || this.brokerFailures > 0)
+      this.logger.log({ msg: 'kafka send succeeded again, back to full batches', instance_id: this.instanceId }, CONTEXT);
     this.probing = false;
     this.brokerFailures = 0;
     this.lastBatchAt = new Date();
@@ -457,7 +478,10 @@ export class OutboxRelay {
     }
     this.logger.warn(
       {
-        msg: cause === 'broker' ? 'kafka send failed (broker); the relay backs off, no attempt is counted' : 'kafka send refused a record; it is retried alone with backoff',
+        msg:
+          cause === 'broker'
+            ? 'kafka send failed (broker); the relay backs off, no attempt is counted'
+            : 'kafka send refused a record; it is retried alone with backoff',
         error,
         rows,
         dead,

@@ -1,4 +1,3 @@
-
 /**
  * How many shards member `rank` (0-based position among live relays sorted by id) should hold so that
  * the shards are spread as evenly as possible: the first `total % members` members take one extra.
@@ -37,8 +36,7 @@ export function planRebalance(input: {
   const { total, members, rank } = input;
   const target = fairShare(total, members, rank);
   const held = [...new Set(input.held)].sort((a, b) => a - b);
-  const preferHome = (a: number, b: number) =>
-    Number(isHomeShard(b, members, rank)) - Number(isHomeShard(a, members, rank)) || a - b;
+  const preferHome = (a: number, b: number) => Number(isHomeShard(b, members, rank)) - Number(isHomeShard(a, members, rank)) || a - b;
 
   if (held.length > target) {
     // Give up non-home shards first, highest numbers first among equals.
@@ -47,5 +45,12 @@ export function planRebalance(input: {
   }
   const taken = new Set([...held, ...input.heldByOthers]);
   const free = Array.from({ length: total }, (_, s) => s).filter((s) => !taken.has(s));
-  return { release: [], acquire: free.sort(preferHome).slice(0, target - held.length).sort((a, b) => a - b), target };
+  return {
+    release: [],
+    acquire: free
+      .sort(preferHome)
+      .slice(0, target - held.length)
+      .sort((a, b) => a - b),
+    target,
+  };
 }

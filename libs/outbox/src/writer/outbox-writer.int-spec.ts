@@ -60,12 +60,21 @@ describe('OutboxWriter', () => {
   it('stores the envelope, key and headers (traceparent when given)', async () => {
     const envelope = anEnvelope('header-user', 1);
     await dataSource.transaction((m) => writer.append(m, { envelope, partitionKey: 'header-user', traceparent: '00-abc-def-01' }));
-    const [row] = await dataSource.query(`SELECT event_type, partition_key, payload, headers, status, attempts, user_seq::int FROM outbox.events WHERE event_id = $1`, [envelope.id]);
+    const [row] = await dataSource.query(
+      `SELECT event_type, partition_key, payload, headers, status, attempts, user_seq::int FROM outbox.events WHERE event_id = $1`,
+      [envelope.id],
+    );
     expect(row).toEqual({
       event_type: 'ledger.tokens.adjusted',
       partition_key: 'header-user',
       payload: { ...envelope, user_seq: 1 },
-      headers: { 'event-id': envelope.id, 'event-type': 'ledger.tokens.adjusted', 'content-type': 'application/json', traceparent: '00-abc-def-01', 'user-seq': '1' },
+      headers: {
+        'event-id': envelope.id,
+        'event-type': 'ledger.tokens.adjusted',
+        'content-type': 'application/json',
+        traceparent: '00-abc-def-01',
+        'user-seq': '1',
+      },
       status: 'pending',
       attempts: 0,
       user_seq: 1,

@@ -21,9 +21,12 @@ export class AuthGuard implements CanActivate {
     const header = request.headers['authorization'];
     const match = header ? /^Bearer ([^\s]+)$/i.exec(header) : null;
     if (!match) {
-      throw new DomainError(ErrorCode.Unauthenticated, 'missing bearer token', [
-        { field: 'authorization', problem: 'expected "Authorization: Bearer <token>"' },
-      ], { 'WWW-Authenticate': 'Bearer' });
+      throw new DomainError(
+        ErrorCode.Unauthenticated,
+        'missing bearer token',
+        [{ field: 'authorization', problem: 'expected "Authorization: Bearer <token>"' }],
+        { 'WWW-Authenticate': 'Bearer' },
+      );
     }
     let principal: Principal;
     try {
@@ -42,9 +45,7 @@ export class AuthGuard implements CanActivate {
     const required = this.reflector.getAllAndMerge<string[]>(REQUIRED_SCOPES, targets) ?? [];
     const missing = required.filter((scope) => !principal.scopes.has(scope));
     if (missing.length > 0) {
-      throw new DomainError(ErrorCode.Forbidden, `missing scope: ${missing.join(' ')}`, [
-        { field: 'scope', problem: `requires ${missing.join(' ')}` },
-      ]);
+      throw new DomainError(ErrorCode.Forbidden, `missing scope: ${missing.join(' ')}`, [{ field: 'scope', problem: `requires ${missing.join(' ')}` }]);
     }
     return true;
   }

@@ -22,7 +22,11 @@ describe('JwtVerifier', () => {
   it.each([
     ['a bad signature', () => issueToken({ userId: 'a', nowSeconds: now }, 'x'.repeat(32)), 'bad token signature'],
     ['alg none', async () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'a', exp: now + 60 })}.`, 'unsupported token algorithm'],
-    ['alg HS512', async () => `${b64({ alg: 'HS512' })}.${b64({ sub: 'a', exp: now + 60 })}.${createHmac('sha512', secret).update('x').digest('base64url')}`, 'unsupported token algorithm'],
+    [
+      'alg HS512',
+      async () => `${b64({ alg: 'HS512' })}.${b64({ sub: 'a', exp: now + 60 })}.${createHmac('sha512', secret).update('x').digest('base64url')}`,
+      'unsupported token algorithm',
+    ],
     ['an expired token', () => issueToken({ userId: 'a', nowSeconds: now - 100_000, ttlSeconds: 60 }, secret), 'token expired'],
     ['a missing sub', () => sign({ scope: '', exp: now + 60 }), 'token subject'],
     ['a sub over 64 chars', () => sign({ sub: 'u'.repeat(65), exp: now + 60 }), 'token subject'],
@@ -43,7 +47,9 @@ describe('JwtVerifier', () => {
   });
 
   it('accepts the longest allowed lifetime (the 30-day demo tokens of npm start) and clocks within the skew', async () => {
-    await expect(verifier.verify(await issueToken({ userId: 'a', nowSeconds: now, ttlSeconds: 30 * 86_400 }, secret), at(now))).resolves.toMatchObject({ userId: 'a' });
+    await expect(verifier.verify(await issueToken({ userId: 'a', nowSeconds: now, ttlSeconds: 30 * 86_400 }, secret), at(now))).resolves.toMatchObject({
+      userId: 'a',
+    });
     await expect(verifier.verify(await sign({ sub: 'a', exp: now - 29 }), at(now))).resolves.toMatchObject({ userId: 'a' });
     await expect(verifier.verify(await sign({ sub: 'a', iat: now + 29, nbf: now + 29, exp: now + 60 }), at(now))).resolves.toMatchObject({ userId: 'a' });
   });

@@ -102,10 +102,7 @@ export function jwtVerifierFromEnv(env: { JWT_SECRET: string; JWT_MAX_LIFETIME: 
 }
 
 /** Tokens for development, tests, the bench and `npm run token`: HS256, `sub`, `scope`, `iat` and `exp`. */
-export async function issueToken(
-  opts: { userId: string; scopes?: string[]; ttlSeconds?: number; nowSeconds?: number },
-  secret: string,
-): Promise<string> {
+export async function issueToken(opts: { userId: string; scopes?: string[]; ttlSeconds?: number; nowSeconds?: number }, secret: string): Promise<string> {
   const now = opts.nowSeconds ?? Math.floor(Date.now() / 1000);
   return new SignJWT({ scope: (opts.scopes ?? []).join(' ') })
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })

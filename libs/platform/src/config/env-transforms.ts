@@ -1,8 +1,7 @@
 import { Transform } from 'class-transformer';
 
 /** Env values are strings; a number that does not parse stays a string so validation names the key. */
-export const EnvInt = () =>
-  Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value));
+export const EnvInt = () => Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value));
 
 export const EnvBool = () =>
   Transform(({ value }) => {

@@ -24,7 +24,11 @@ export class ErrorDto {
   @ApiProperty({ type: [ErrorDetailDto], description: 'one entry per problem; may be empty' })
   details!: ErrorDetailDto[];
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'BUDGET_EXCEEDED only: the budget as GET /v1/users/:user_id/budget shows it' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'BUDGET_EXCEEDED only: the budget as GET /v1/users/:user_id/budget shows it',
+  })
   budget?: Record<string, unknown>;
 
   /** Some codes carry more context beside the three fields every error has (BUDGET_EXCEEDED: `budget`). */

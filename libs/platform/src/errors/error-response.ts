@@ -55,17 +55,11 @@ export function toErrorResponse(error: unknown): ErrorResponse {
   if (parserError && typeof parserError === 'object' && typeof parserError.type === 'string') {
     switch (parserError.type) {
       case 'entity.parse.failed':
-        return response(ErrorCode.MalformedJson, 'request body is not valid JSON', [
-          { field: 'body', problem: 'must be a valid JSON object' },
-        ]);
+        return response(ErrorCode.MalformedJson, 'request body is not valid JSON', [{ field: 'body', problem: 'must be a valid JSON object' }]);
       case 'encoding.invalid_utf8':
-        return response(ErrorCode.MalformedJson, 'request body is not valid UTF-8', [
-          { field: 'body', problem: 'must be UTF-8 encoded JSON' },
-        ]);
+        return response(ErrorCode.MalformedJson, 'request body is not valid UTF-8', [{ field: 'body', problem: 'must be UTF-8 encoded JSON' }]);
       case 'entity.too.large':
-        return response(ErrorCode.PayloadTooLarge, 'request body is too large', [
-          { field: 'body', problem: 'exceeds the configured size limit' },
-        ]);
+        return response(ErrorCode.PayloadTooLarge, 'request body is too large', [{ field: 'body', problem: 'exceeds the configured size limit' }]);
       case 'encoding.unsupported':
       case 'charset.unsupported':
         return response(ErrorCode.UnsupportedMediaType, 'unsupported body encoding or charset', [
@@ -74,9 +68,7 @@ export function toErrorResponse(error: unknown): ErrorResponse {
       case 'request.aborted':
       case 'request.size.invalid':
       case 'stream.encoding.set':
-        return response(ErrorCode.ValidationFailed, 'request body could not be read', [
-          { field: 'body', problem: parserError.message ?? 'unreadable body' },
-        ]);
+        return response(ErrorCode.ValidationFailed, 'request body could not be read', [{ field: 'body', problem: parserError.message ?? 'unreadable body' }]);
       default:
         break;
     }

@@ -11,7 +11,11 @@ const READINESS_STATUSES: ReadinessStatus[] = ['ok', 'degraded', 'unavailable', 
 
 /** What /health/ready answers, 200 and 503 alike: the status and terminus' details of every check. */
 export class ReadinessResponse implements ReadinessBody {
-  @ApiProperty({ enum: READINESS_STATUSES, enumName: 'ReadinessStatus', description: 'ok, degraded (only optional checks down; 200), unavailable or shutting_down (503)' })
+  @ApiProperty({
+    enum: READINESS_STATUSES,
+    enumName: 'ReadinessStatus',
+    description: 'ok, degraded (only optional checks down; 200), unavailable or shutting_down (503)',
+  })
   status!: ReadinessStatus;
 
   @ApiProperty({

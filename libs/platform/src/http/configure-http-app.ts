@@ -58,12 +58,13 @@ export function configureHttpApp(app: INestApplication, options: HttpAppOptions)
   });
 
   server.use((req: Request, _res: Response, next: NextFunction) => {
-    const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0'
-      || req.headers['transfer-encoding'] !== undefined;
+    const hasBody = (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
     if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is('application/json')) {
-      return next(new DomainError(ErrorCode.UnsupportedMediaType, 'request body must be application/json', [
-        { field: 'content-type', problem: 'must be application/json' },
-      ]));
+      return next(
+        new DomainError(ErrorCode.UnsupportedMediaType, 'request body must be application/json', [
+          { field: 'content-type', problem: 'must be application/json' },
+        ]),
+      );
     }
     next();
   });
@@ -80,10 +81,12 @@ export function configureHttpApp(app: INestApplication, options: HttpAppOptions)
   );
   server.use((req: Request, _res: Response, next: NextFunction) => {
     // A JSON array or scalar is valid JSON but never a valid request body here.
-    if (['POST', 'PUT', 'PATCH'].includes(req.method) && req.body !== undefined && (typeof req.body !== 'object' || Array.isArray(req.body) || req.body === null)) {
-      return next(new DomainError(ErrorCode.ValidationFailed, 'request body must be a JSON object', [
-        { field: 'body', problem: 'must be a JSON object' },
-      ]));
+    if (
+      ['POST', 'PUT', 'PATCH'].includes(req.method) &&
+      req.body !== undefined &&
+      (typeof req.body !== 'object' || Array.isArray(req.body) || req.body === null)
+    ) {
+      return next(new DomainError(ErrorCode.ValidationFailed, 'request body must be a JSON object', [{ field: 'body', problem: 'must be a JSON object' }]));
     }
     next();
   });
@@ -91,9 +94,7 @@ export function configureHttpApp(app: INestApplication, options: HttpAppOptions)
     if (res.headersSent) return next(error);
     // body-parser rewraps the reviver's error and keeps only its message.
     const forbidden = /^forbidden key "(.+)"$/.exec((error as { message?: string })?.message ?? '');
-    const out = forbidden
-      ? toErrorResponse(DomainError.invalidField(forbidden[1]!, 'is a forbidden key'))
-      : toErrorResponse(error);
+    const out = forbidden ? toErrorResponse(DomainError.invalidField(forbidden[1]!, 'is a forbidden key')) : toErrorResponse(error);
     if (out.unexpected) new Logger('Http').error(`body parser error: ${(error as Error)?.message}`);
     for (const [name, value] of Object.entries(out.headers)) res.setHeader(name, value);
     res.status(out.status).json(out.body);

@@ -64,7 +64,8 @@ export function completeOpenApiDocument(document: OpenAPIObject): OpenAPIObject 
       addError(operation, 415, [ErrorCode.UnsupportedMediaType]);
     }
     if (parameters.some((p) => p.in === 'query')) addError(operation, 400, [ErrorCode.ValidationFailed]);
-    if ((operation.security ?? []).some((requirement: Record<string, string[]>) => BEARER_SCHEME in requirement)) addError(operation, 401, [ErrorCode.Unauthenticated]);
+    if ((operation.security ?? []).some((requirement: Record<string, string[]>) => BEARER_SCHEME in requirement))
+      addError(operation, 401, [ErrorCode.Unauthenticated]);
     addError(operation, 500, [ErrorCode.Internal]);
 
     const extensions = operation as unknown as Record<string, unknown>;
@@ -83,7 +84,12 @@ export function completeOpenApiDocument(document: OpenAPIObject): OpenAPIObject 
 
 /** The app's OpenAPI document: what configureHttpApp serves and what the generated test types come from. */
 export function createOpenApiDocument(app: INestApplication, info: OpenApiInfo): OpenAPIObject {
-  const config = new DocumentBuilder().setTitle(info.title).setDescription(info.description).setVersion(info.version).addBearerAuth(undefined, BEARER_SCHEME).build();
+  const config = new DocumentBuilder()
+    .setTitle(info.title)
+    .setDescription(info.description)
+    .setVersion(info.version)
+    .addBearerAuth(undefined, BEARER_SCHEME)
+    .build();
   return completeOpenApiDocument(SwaggerModule.createDocument(app, config, { extraModels: [ErrorBodyDto] }));
 }
 

@@ -14,20 +14,32 @@ const FRAMEWORK_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesReso
  */
 const REDACTED_KEYS = [
   // message contents and usage
-  'content', 'prompt', 'completion', 'messages', 'usage',
-  'prompt_tokens', 'completion_tokens', 'cached_tokens', 'reasoning_tokens', 'total_tokens',
+  'content',
+  'prompt',
+  'completion',
+  'messages',
+  'usage',
+  'prompt_tokens',
+  'completion_tokens',
+  'cached_tokens',
+  'reasoning_tokens',
+  'total_tokens',
   // bearer tokens and headers that carry them
-  'token', 'access_token', 'refresh_token', 'authorization', 'Authorization', 'cookie',
+  'token',
+  'access_token',
+  'refresh_token',
+  'authorization',
+  'Authorization',
+  'cookie',
   // secrets and passwords
-  'JWT_SECRET', 'secret', 'password', 'KAFKA_SASL_PASSWORD',
+  'JWT_SECRET',
+  'secret',
+  'password',
+  'KAFKA_SASL_PASSWORD',
 ];
 /** Connection strings keep their host and database (useful when debugging) but lose the credentials. */
 const URL_KEYS = ['DATABASE_URL', 'databaseUrl', 'connectionString'];
-const REDACT_PATHS = [
-  ...[...REDACTED_KEYS, ...URL_KEYS].flatMap((key) => [key, `*.${key}`]),
-  'req.headers.authorization',
-  'req.headers.cookie',
-];
+const REDACT_PATHS = [...[...REDACTED_KEYS, ...URL_KEYS].flatMap((key) => [key, `*.${key}`]), 'req.headers.authorization', 'req.headers.cookie'];
 const URL_KEY_SET = new Set(URL_KEYS);
 
 function censor(value: unknown, path: string[]): unknown {

@@ -16,7 +16,10 @@ export const CursorFields = {
   uuid: ((v) => typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v)) as CursorField,
   /** A positive bigint id carried as a decimal string. */
   bigintId: ((v) => typeof v === 'string' && /^[1-9]\d{0,17}$/.test(v)) as CursorField,
-  oneOf: (...allowed: string[]): CursorField => (v) => typeof v === 'string' && allowed.includes(v),
+  oneOf:
+    (...allowed: string[]): CursorField =>
+    (v) =>
+      typeof v === 'string' && allowed.includes(v),
 };
 
 export function invalidCursor(problem = 'is not a cursor returned by this API'): DomainError {

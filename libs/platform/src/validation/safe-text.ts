@@ -12,8 +12,7 @@ export function IsSafeText(options?: ValidationOptions): PropertyDecorator {
       propertyName: String(propertyName),
       options: { message: 'must be well-formed text without NUL characters', ...options },
       validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' && (value as string & { isWellFormed(): boolean }).isWellFormed() && !value.includes('\u0000'),
+        validate: (value: unknown) => typeof value === 'string' && (value as string & { isWellFormed(): boolean }).isWellFormed() && !value.includes('\u0000'),
       },
     });
   };

@@ -38,7 +38,16 @@ export interface FuzzCase {
   body?: string | Buffer;
 }
 
-const BAD_PATH_IDS = ['not-a-uuid', '123', "1' OR '1'='1", '%00', '..%2F..%2Fetc%2Fpasswd', 'a'.repeat(300), '01a20848-1152-7135-9c0b-7609ced7df8', '01a20848-1152-7135-9c0b-7609ced7df88x'];
+const BAD_PATH_IDS = [
+  'not-a-uuid',
+  '123',
+  "1' OR '1'='1",
+  '%00',
+  '..%2F..%2Fetc%2Fpasswd',
+  'a'.repeat(300),
+  '01a20848-1152-7135-9c0b-7609ced7df8',
+  '01a20848-1152-7135-9c0b-7609ced7df88x',
+];
 const UNKNOWN_KEYS = ['__proto__', 'constructor', 'prototype', 'admin', 'is_admin', '$where', 'user', 'x-extra'];
 
 function fillPath(spec: EndpointSpec, override?: [string, string]): string {
@@ -87,7 +96,12 @@ export function generateFuzzCases(spec: EndpointSpec, opts: { random: SeededRand
     cases.push({ endpoint: spec.name, label, method: spec.method, path, headers, body });
 
   for (const name of Object.keys(spec.params ?? {})) {
-    for (const bad of BAD_PATH_IDS) add(`path ${name}=${bad.slice(0, 40)}`, withQuery(fillPath(spec, [name, bad]), spec.validQuery ?? {}), spec.body ? JSON.stringify(spec.body()) : undefined);
+    for (const bad of BAD_PATH_IDS)
+      add(
+        `path ${name}=${bad.slice(0, 40)}`,
+        withQuery(fillPath(spec, [name, bad]), spec.validQuery ?? {}),
+        spec.body ? JSON.stringify(spec.body()) : undefined,
+      );
   }
 
   for (const [param, kind] of Object.entries(spec.query ?? {})) {

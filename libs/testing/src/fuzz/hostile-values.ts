@@ -21,13 +21,7 @@ const deep = (depth: number): unknown => {
 };
 
 /** Wrong types: invalid for every field kind (objects are handled separately). */
-const WRONG_TYPES: HostileValue[] = [
-  v('true', true),
-  v('array', [1, 2]),
-  v('empty array', []),
-  v('mongo operator', { $gt: '' }),
-  v('deep object', deep(200)),
-];
+const WRONG_TYPES: HostileValue[] = [v('true', true), v('array', [1, 2]), v('empty array', []), v('mongo operator', { $gt: '' }), v('deep object', deep(200))];
 
 /**
  * Well-formed but impossible: each passes a format check (RFC 3339 shape, digits, base64url JSON) and names
@@ -77,7 +71,15 @@ export function hostileValuesFor(kind: FieldKind, opts: { maxLength?: number; re
         ...(opts.maxLength ? [v('oversized string', 'x'.repeat(over)), v('oversized multibyte string', 'é'.repeat(over))] : []),
       ];
     case 'enum':
-      return [...common, ...required, v('unknown value', 'bot'), v('upper case', 'USER'), v('empty string', ''), v('number', 1), ...SQLISH.map((s) => v(`sql ${s}`, s))];
+      return [
+        ...common,
+        ...required,
+        v('unknown value', 'bot'),
+        v('upper case', 'USER'),
+        v('empty string', ''),
+        v('number', 1),
+        ...SQLISH.map((s) => v(`sql ${s}`, s)),
+      ];
     case 'count':
       return [
         ...common,
@@ -91,11 +93,37 @@ export function hostileValuesFor(kind: FieldKind, opts: { maxLength?: number; re
         raw('-1e309', '-1e309'),
       ];
     case 'signed-int':
-      return [...common, ...required, v('fractional', -1.5), v('absurd', -2_000_000_000), v('numeric string', '5'), raw('1e309', '1e309'), v('beyond safe integers', -(2 ** 60))];
+      return [
+        ...common,
+        ...required,
+        v('fractional', -1.5),
+        v('absurd', -2_000_000_000),
+        v('numeric string', '5'),
+        raw('1e309', '1e309'),
+        v('beyond safe integers', -(2 ** 60)),
+      ];
     case 'uuid':
-      return [...common, ...required, v('not a uuid', 'not-a-uuid'), v('empty string', ''), v('long', 'a'.repeat(1000)), v('number', 123), ...SQLISH.map((s) => v(`sql ${s}`, s))];
+      return [
+        ...common,
+        ...required,
+        v('not a uuid', 'not-a-uuid'),
+        v('empty string', ''),
+        v('long', 'a'.repeat(1000)),
+        v('number', 123),
+        ...SQLISH.map((s) => v(`sql ${s}`, s)),
+      ];
     case 'time':
-      return [...common, ...required, v('words', 'yesterday'), v('bad month', '2026-13-01T00:00:00Z'), v('no zone', '2026-11-23T10:00:00'), v('far future', '2999-01-01T00:00:00Z'), v('number', 0), v('sql', SQLISH[0]), ...IMPOSSIBLE_TIMES.map((t) => v(`impossible ${t}`, t))];
+      return [
+        ...common,
+        ...required,
+        v('words', 'yesterday'),
+        v('bad month', '2026-13-01T00:00:00Z'),
+        v('no zone', '2026-11-23T10:00:00'),
+        v('far future', '2999-01-01T00:00:00Z'),
+        v('number', 0),
+        v('sql', SQLISH[0]),
+        ...IMPOSSIBLE_TIMES.map((t) => v(`impossible ${t}`, t)),
+      ];
     case 'slug':
       return [...common, ...required, v('sql', 'DROP TABLE'), v('empty', ''), v('upper', 'REFUND'), v('long', 'x'.repeat(100)), v('number', 7)];
     case 'user-id':
@@ -120,7 +148,14 @@ export function hostileQueryValuesFor(kind: 'int' | 'offset' | 'enum' | 'uuid' |
     case 'time':
       return ['', 'yesterday', '2026-13-01T00:00:00Z', '2026-11-23T10:00:00', '1e309', ...IMPOSSIBLE_TIMES, ...sql];
     case 'cursor':
-      return ['', 'abc', Buffer.from('["x","y"]').toString('base64url'), Buffer.from('{}').toString('base64url'), ...IMPOSSIBLE_CURSORS, ...sql.map((s) => Buffer.from(s).toString('base64url'))];
+      return [
+        '',
+        'abc',
+        Buffer.from('["x","y"]').toString('base64url'),
+        Buffer.from('{}').toString('base64url'),
+        ...IMPOSSIBLE_CURSORS,
+        ...sql.map((s) => Buffer.from(s).toString('base64url')),
+      ];
     case 'user-id':
       return ['', 'a b', 'u'.repeat(65)];
     case 'slug':

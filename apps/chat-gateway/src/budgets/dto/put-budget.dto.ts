@@ -12,22 +12,39 @@ export class PutBudgetDto {
   period!: (typeof BUDGET_PERIODS)[number];
 
   @ApiProperty({ example: 'Europe/Berlin', description: "IANA time zone of the period's boundaries (the user's zone)" })
-  @IsString() @IsTimeZoneName()
+  @IsString()
+  @IsTimeZoneName()
   tz!: string;
 
   @ApiPropertyOptional({ minimum: 0, description: 'tokens per period' })
-  @IsOptional() @IsInt({ message: 'must be an integer' }) @Min(0) @Max(MAX_LIMIT)
+  @IsOptional()
+  @IsInt({ message: 'must be an integer' })
+  @Min(0)
+  @Max(MAX_LIMIT)
   limit_tokens?: number;
 
   @ApiPropertyOptional({ minimum: 0, description: "cost per period in integer micro-units of the ledger's currency (1 USD = 1000000)" })
-  @IsOptional() @IsInt({ message: 'must be an integer (micro-units)' }) @Min(0) @Max(MAX_LIMIT)
+  @IsOptional()
+  @IsInt({ message: 'must be an integer (micro-units)' })
+  @Min(0)
+  @Max(MAX_LIMIT)
   limit_cost_micros?: number;
 
-  @ApiProperty({ enum: BUDGET_MODES, description: 'hard: a round that would pass a limit is refused (429 BUDGET_EXCEEDED); soft: it is admitted and only announced' })
+  @ApiProperty({
+    enum: BUDGET_MODES,
+    description: 'hard: a round that would pass a limit is refused (429 BUDGET_EXCEEDED); soft: it is admitted and only announced',
+  })
   @IsIn(BUDGET_MODES as unknown as string[], { message: `must be one of ${BUDGET_MODES.join(', ')}` })
   mode!: (typeof BUDGET_MODES)[number];
 
-  @ApiPropertyOptional({ minimum: 0, default: 0, description: "tokens a round reserves when its user message gives no max_tokens; 0: a round only needs the budget not to be used up" })
-  @IsOptional() @IsInt({ message: 'must be an integer' }) @Min(0) @Max(10_000_000)
+  @ApiPropertyOptional({
+    minimum: 0,
+    default: 0,
+    description: 'tokens a round reserves when its user message gives no max_tokens; 0: a round only needs the budget not to be used up',
+  })
+  @IsOptional()
+  @IsInt({ message: 'must be an integer' })
+  @Min(0)
+  @Max(10_000_000)
   round_reservation_tokens?: number;
 }

@@ -4,14 +4,24 @@ import { IsSafeText, MaxUtf8Bytes } from '@chat-ledger/platform';
 
 export class CreateConversationDto {
   @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional() @IsString() @Length(1, 200) @IsSafeText()
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  @IsSafeText()
   title?: string;
 
   @ApiPropertyOptional({ maxLength: 100, example: 'gpt-4o' })
-  @IsOptional() @IsString() @Length(1, 100) @IsSafeText()
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  @IsSafeText()
   model?: string;
 
   @ApiPropertyOptional({ description: 'up to 64 KiB of UTF-8' })
-  @IsOptional() @IsString() @Length(1, 65_536) @MaxUtf8Bytes(65_536) @IsSafeText()
+  @IsOptional()
+  @IsString()
+  @Length(1, 65_536)
+  @MaxUtf8Bytes(65_536)
+  @IsSafeText()
   system_prompt?: string;
 }

@@ -4,10 +4,16 @@ import { QueryInt } from '../../conversations/dto/list-conversations.query.dto';
 
 export class ListMessagesQueryDto {
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
-  @IsOptional() @QueryInt() @IsInt() @Min(1) @Max(200)
+  @IsOptional()
+  @QueryInt()
+  @IsInt()
+  @Min(1)
+  @Max(200)
   limit: number = 50;
 
   @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
-  @IsOptional() @IsString() @Length(1, 200)
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
   cursor?: string;
 }

@@ -20,19 +20,27 @@ export class UsageDto {
   completion_tokens!: number;
 
   @ApiPropertyOptional({ minimum: 0, default: 0 })
-  @IsOptional() @TokenCount()
+  @IsOptional()
+  @TokenCount()
   cached_tokens?: number;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0, description: 'prompt tokens written to the provider\'s prompt cache (part of prompt_tokens, like cached_tokens)' })
-  @IsOptional() @TokenCount()
+  @ApiPropertyOptional({
+    minimum: 0,
+    default: 0,
+    description: "prompt tokens written to the provider's prompt cache (part of prompt_tokens, like cached_tokens)",
+  })
+  @IsOptional()
+  @TokenCount()
   cache_write_tokens?: number;
 
   @ApiPropertyOptional({ minimum: 0, default: 0, description: 'part of completion_tokens' })
-  @IsOptional() @TokenCount()
+  @IsOptional()
+  @TokenCount()
   reasoning_tokens?: number;
 
   @ApiPropertyOptional({ description: 'defaults to prompt_tokens + completion_tokens; must equal it when given' })
-  @IsOptional() @TokenCount()
+  @IsOptional()
+  @TokenCount()
   total_tokens?: number;
 }
 
@@ -42,32 +50,53 @@ export class RecordMessageDto {
   role!: MessageRole;
 
   @ApiProperty({ description: 'message text; size limit MESSAGE_MAX_BYTES (default 256 KiB)' })
-  @IsString() @IsNotEmpty() @IsSafeText()
+  @IsString()
+  @IsNotEmpty()
+  @IsSafeText()
   content!: string;
 
   @ApiPropertyOptional({ maxLength: 100, example: 'gpt-4o' })
-  @IsOptional() @IsString() @Length(1, 100) @IsSafeText()
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  @IsSafeText()
   model?: string;
 
   @ApiPropertyOptional({ type: UsageDto, nullable: true, description: 'absent or null: the message counts 0 tokens' })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => UsageDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => UsageDto)
   usage?: UsageDto | null;
 
   @ApiPropertyOptional({ example: 'web', description: 'where the message came from: a lower-case slug (web, mobile, api, …)' })
-  @IsOptional() @IsString() @IsChannel()
+  @IsOptional()
+  @IsString()
+  @IsChannel()
   channel?: string;
 
   @ApiPropertyOptional({ example: 'chat', description: 'what kind of work: a lower-case slug (chat, title_generation, agent_step, …)' })
-  @IsOptional() @IsString() @IsOperation()
+  @IsOptional()
+  @IsString()
+  @IsOperation()
   operation?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 10_000_000, description: "a user message opens a round: the tokens its answer may spend, reserved against the user's budget (default: the budget's round_reservation_tokens)" })
-  @IsOptional() @IsInt({ message: 'must be an integer' }) @Min(1) @Max(10_000_000)
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 10_000_000,
+    description:
+      "a user message opens a round: the tokens its answer may spend, reserved against the user's budget (default: the budget's round_reservation_tokens)",
+  })
+  @IsOptional()
+  @IsInt({ message: 'must be an integer' })
+  @Min(1)
+  @Max(10_000_000)
   max_tokens?: number;
 }
 
 export class ChatMessageDto extends RecordMessageDto {
   @ApiPropertyOptional({ description: 'absent: a new conversation is created' })
-  @IsOptional() @IsUUID('all')
+  @IsOptional()
+  @IsUUID('all')
   conversation_id?: string;
 }

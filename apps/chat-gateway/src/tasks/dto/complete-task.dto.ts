@@ -11,14 +11,23 @@ export class CompleteTaskDto {
   outcome!: TaskOutcome;
 
   @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptional() @IsString() @Length(1, 2000) @IsSafeText()
+  @IsOptional()
+  @IsString()
+  @Length(1, 2000)
+  @IsSafeText()
   error?: string;
 
   @ApiPropertyOptional({ type: UsageDto, description: 'what the task spent; counted once, priced like a message' })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => UsageDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => UsageDto)
   usage?: UsageDto;
 
   @ApiPropertyOptional({ maxLength: 100, example: 'gpt-4o-mini' })
-  @IsOptional() @IsString() @Length(1, 100) @IsSafeText()
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  @IsSafeText()
   model?: string;
 }

@@ -8,34 +8,46 @@ export const TASK_EXTERNAL_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
 
 export class CreateTaskDto {
   @ApiProperty({ example: 'title-worker', description: 'the system that runs the task; with external_id its idempotency key' })
-  @IsString() @Matches(TASK_SOURCE_PATTERN, { message: 'must be 1 to 64 of [A-Za-z0-9_.:-], starting with a letter or digit' })
+  @IsString()
+  @Matches(TASK_SOURCE_PATTERN, { message: 'must be 1 to 64 of [A-Za-z0-9_.:-], starting with a letter or digit' })
   source!: string;
 
   @ApiProperty({ example: 'job-8f3a', description: "the task's id in that system" })
-  @IsString() @Matches(TASK_EXTERNAL_ID_PATTERN, { message: 'must be 1 to 128 printable ASCII characters without spaces' })
+  @IsString()
+  @Matches(TASK_EXTERNAL_ID_PATTERN, { message: 'must be 1 to 128 printable ASCII characters without spaces' })
   external_id!: string;
 
   @ApiProperty({ example: 'title_generation', description: 'open text, lower-case slug: title_generation, summarisation, agent_run, indexing, …' })
-  @IsString() @Matches(TASK_KIND_PATTERN, { message: 'must be a lower-case slug of at most 64 characters, such as title_generation' })
+  @IsString()
+  @Matches(TASK_KIND_PATTERN, { message: 'must be a lower-case slug of at most 64 characters, such as title_generation' })
   kind!: string;
 
   @ApiProperty({ maxLength: 64, description: 'whose work it is (their usage and budget)' })
-  @IsString() @Matches(USER_ID_PATTERN, { message: 'must be 1 to 64 printable ASCII characters without spaces' })
+  @IsString()
+  @Matches(USER_ID_PATTERN, { message: 'must be 1 to 64 printable ASCII characters without spaces' })
   user_id!: string;
 
   @ApiPropertyOptional()
-  @IsOptional() @IsUUID('all')
+  @IsOptional()
+  @IsUUID('all')
   conversation_id?: string;
 
   @ApiPropertyOptional({ example: 'worker-3', description: 'which worker runs it' })
-  @IsOptional() @IsString() @Length(1, 128) @IsSafeText()
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  @IsSafeText()
   client_id?: string;
 
   @ApiPropertyOptional({ minimum: 0 })
-  @IsOptional() @IsInt({ message: 'must be an integer' }) @Min(0) @Max(1_000_000_000_000)
+  @IsOptional()
+  @IsInt({ message: 'must be an integer' })
+  @Min(0)
+  @Max(1_000_000_000_000)
   total_items?: number;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'free JSON, at most TASK_METADATA_MAX_BYTES' })
-  @IsOptional() @IsObject()
+  @IsOptional()
+  @IsObject()
   metadata?: Record<string, unknown>;
 }

@@ -14,7 +14,10 @@ export class TaskResponse {
   @ApiProperty(nullable(String)) client_id!: string | null;
   @ApiProperty(nullable(Number)) total_items!: number | null;
   @ApiProperty() processed_items!: number;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, description: 'GET of one task only' }) metadata?: Record<string, unknown> | null;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, description: 'GET of one task only' }) metadata?: Record<
+    string,
+    unknown
+  > | null;
   @ApiProperty({ enum: STATUSES }) status!: 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
   @ApiProperty({ minimum: 0, maximum: 100 }) progress!: number;
   @ApiProperty(nullable(String)) message!: string | null;
@@ -23,7 +26,8 @@ export class TaskResponse {
   @ApiProperty(nullable(String, { format: 'date-time' })) started_at!: string | null;
   @ApiProperty({ format: 'date-time', description: 'the last heartbeat' }) last_update_at!: string;
   @ApiProperty(nullable(String, { format: 'date-time' })) completed_at!: string | null;
-  @ApiProperty(nullable(String, { format: 'date-time', description: "from the task's own rate: started_at + elapsed × 100 / progress" })) estimated_completion_at!: string | null;
+  @ApiProperty(nullable(String, { format: 'date-time', description: "from the task's own rate: started_at + elapsed × 100 / progress" }))
+  estimated_completion_at!: string | null;
   @ApiProperty({ description: 'open and without a heartbeat for TASK_STALL_AFTER' }) stalled!: boolean;
   @ApiProperty(nullable(String)) error!: string | null;
   @ApiProperty(nullable(String)) model!: string | null;

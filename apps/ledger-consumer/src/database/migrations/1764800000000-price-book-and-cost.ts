@@ -81,7 +81,11 @@ export class PriceBookAndCost1764800000000 implements MigrationInterface {
     // Existing balances: nothing was priced before, so cost stays 0 and the unpriced events are counted. The
     // rollup gets its new keys by being recomputed from the journal (written out here, not taken from the
     // aggregate definitions, which later migrations may extend).
-    for (const [table, key] of [['user_totals', 'user_id'], ['conversation_totals', 'conversation_id'], ['message_totals', 'message_id']] as const) {
+    for (const [table, key] of [
+      ['user_totals', 'user_id'],
+      ['conversation_totals', 'conversation_id'],
+      ['message_totals', 'message_id'],
+    ] as const) {
       await q.query(`
         UPDATE ledger.${table} t SET unpriced_events = e.n
           FROM (SELECT ${key} AS k, sum(unpriced)::bigint AS n FROM ledger.entries WHERE ${key} IS NOT NULL GROUP BY 1) e
@@ -102,8 +106,12 @@ export class PriceBookAndCost1764800000000 implements MigrationInterface {
     await q.query(`DELETE FROM ledger.entries WHERE event_type = 'ledger.cost.corrected'`);
     await q.query(`ALTER TABLE ledger.usage_hourly DROP CONSTRAINT usage_hourly_key`);
     await q.query(`TRUNCATE ledger.usage_hourly`);
-    await q.query(`ALTER TABLE ledger.usage_hourly DROP COLUMN source, DROP COLUMN channel, DROP COLUMN operation, DROP COLUMN cache_write_tokens, DROP COLUMN cost_micros, DROP COLUMN unpriced_events`);
-    await q.query(`ALTER TABLE ledger.usage_hourly ADD CONSTRAINT usage_hourly_key UNIQUE NULLS NOT DISTINCT (user_id, bucket, conversation_id, model, reason)`);
+    await q.query(
+      `ALTER TABLE ledger.usage_hourly DROP COLUMN source, DROP COLUMN channel, DROP COLUMN operation, DROP COLUMN cache_write_tokens, DROP COLUMN cost_micros, DROP COLUMN unpriced_events`,
+    );
+    await q.query(
+      `ALTER TABLE ledger.usage_hourly ADD CONSTRAINT usage_hourly_key UNIQUE NULLS NOT DISTINCT (user_id, bucket, conversation_id, model, reason)`,
+    );
     await q.query(`
       INSERT INTO ledger.usage_hourly (user_id, bucket, conversation_id, model, reason, events_count, messages_counted, adjustments_count,
                                        tokens_delta, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, total_tokens)
@@ -121,7 +129,9 @@ export class PriceBookAndCost1764800000000 implements MigrationInterface {
       ALTER TABLE ledger.entries DROP COLUMN cache_write_tokens, DROP COLUMN channel, DROP COLUMN operation, DROP COLUMN cost_micros,
         DROP COLUMN unpriced, DROP COLUMN price_effective_from, DROP COLUMN corrects_event_id`);
     await q.query(`ALTER TABLE ledger.entries DROP CONSTRAINT entries_event_type_check`);
-    await q.query(`ALTER TABLE ledger.entries ADD CONSTRAINT entries_event_type_check CHECK (event_type IN ('chat.message.recorded', 'ledger.tokens.adjusted'))`);
+    await q.query(
+      `ALTER TABLE ledger.entries ADD CONSTRAINT entries_event_type_check CHECK (event_type IN ('chat.message.recorded', 'ledger.tokens.adjusted'))`,
+    );
     await q.query(`DROP TABLE ledger.reprices`);
     await q.query(`DROP TABLE ledger.prices`);
   }

@@ -57,7 +57,9 @@ export class NoticesAndBudgetViews1765000000000 implements MigrationInterface {
           SELECT * FROM ledger.prices pp WHERE pp.model = event_cost_micros.model AND pp.effective_from <= event_cost_micros.effective_at
            ORDER BY pp.effective_from DESC LIMIT 1) p ON true
       $$`);
-    await q.query(`COMMENT ON FUNCTION ledger.event_cost_micros IS 'Called by chat-gateway (budgets: cost of events not applied yet); owned by ledger-consumer.'`);
+    await q.query(
+      `COMMENT ON FUNCTION ledger.event_cost_micros IS 'Called by chat-gateway (budgets: cost of events not applied yet); owned by ledger-consumer.'`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -37,7 +37,10 @@ export class PriceVersionResponse {
 }
 
 export class PriceVersionCreatedResponse extends PriceVersionResponse {
-  @ApiProperty({ type: 'integer', description: 'events of this model applied already since effective_from: they keep their price until a reprice corrects them' })
+  @ApiProperty({
+    type: 'integer',
+    description: 'events of this model applied already since effective_from: they keep their price until a reprice corrects them',
+  })
   applied_events_since!: number;
 }
 

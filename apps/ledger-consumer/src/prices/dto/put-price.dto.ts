@@ -23,11 +23,14 @@ const PRICE_DOC = 'currency units per 1,000,000 tokens as a decimal string, at m
 /** One version of a model's prices, in effect from `effective_from` until the next version. */
 export class PutPriceDto {
   @ApiProperty({ example: '2026-12-01T00:00:00Z', description: 'RFC 3339 with a zone: events whose tokens were spent from then on get these prices' })
-  @IsString() @IsRfc3339()
+  @IsString()
+  @IsRfc3339()
   effective_from!: string;
 
   @ApiPropertyOptional({ example: 'USD', description: "the deployment's currency (LEDGER_CURRENCY); another one is refused" })
-  @IsOptional() @IsString() @Matches(/^[A-Z]{3}$/, { message: 'must be an ISO 4217 code such as USD' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Z]{3}$/, { message: 'must be an ISO 4217 code such as USD' })
   currency?: string;
 
   @ApiProperty({ example: '2.50', description: `input (prompt) tokens: ${PRICE_DOC}` })
@@ -35,11 +38,13 @@ export class PutPriceDto {
   input_per_mtok!: string;
 
   @ApiPropertyOptional({ example: '1.25', description: `cached input (cache read) tokens: ${PRICE_DOC}; default the input price` })
-  @IsOptional() @IsPrice()
+  @IsOptional()
+  @IsPrice()
   cached_input_per_mtok?: string;
 
   @ApiPropertyOptional({ example: '3.125', description: `cache write tokens: ${PRICE_DOC}; default the input price` })
-  @IsOptional() @IsPrice()
+  @IsOptional()
+  @IsPrice()
   cache_write_per_mtok?: string;
 
   @ApiProperty({ example: '10.00', description: `output (completion) tokens: ${PRICE_DOC}` })
@@ -47,7 +52,8 @@ export class PutPriceDto {
   output_per_mtok!: string;
 
   @ApiPropertyOptional({ example: '10.00', description: `reasoning tokens: ${PRICE_DOC}; default the output price` })
-  @IsOptional() @IsPrice()
+  @IsOptional()
+  @IsPrice()
   reasoning_per_mtok?: string;
 }
 

@@ -5,7 +5,7 @@ import { INTERVALS, SUMMARY_GROUPS, type SummaryGroupBy } from './usage-queries.
 
 const COST_MICROS_DOC =
   "integer micro-units of the deployment's currency (currency); null when there are events and none of them is priced (never counted as free)";
-const CURRENCY = { example: 'USD', description: "ISO 4217 code of every cost (LEDGER_CURRENCY)" };
+const CURRENCY = { example: 'USD', description: 'ISO 4217 code of every cost (LEDGER_CURRENCY)' };
 const USER_SCOPE_DOC = 'whose usage: the user asked for, your own, or null for everybody (scope usage:read_all without user_id)';
 
 /** Token counts of an event or a sum of them. */

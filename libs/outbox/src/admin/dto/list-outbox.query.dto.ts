@@ -22,38 +22,54 @@ export const USER_ID_MESSAGE = 'must be 1 to 64 printable ASCII characters witho
 
 export class ListOutboxQueryDto {
   @ApiPropertyOptional({ enum: OUTBOX_STATUSES })
-  @IsOptional() @IsIn(OUTBOX_STATUSES as unknown as string[])
+  @IsOptional()
+  @IsIn(OUTBOX_STATUSES as unknown as string[])
   status?: OutboxStatus;
 
   @ApiPropertyOptional({ example: 'chat.message.recorded' })
-  @IsOptional() @IsString() @Length(1, 100)
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
   event_type?: string;
 
   @ApiPropertyOptional({ description: 'the partition key (user id)' })
-  @IsOptional() @IsString() @Matches(USER_ID_PATTERN, { message: USER_ID_MESSAGE })
+  @IsOptional()
+  @IsString()
+  @Matches(USER_ID_PATTERN, { message: USER_ID_MESSAGE })
   user_id?: string;
 
   @ApiPropertyOptional({ description: 'created at or after (RFC 3339)' })
-  @IsOptional() @IsTimestamp()
+  @IsOptional()
+  @IsTimestamp()
   from?: string;
 
   @ApiPropertyOptional({ description: 'created at or before (RFC 3339)' })
-  @IsOptional() @IsTimestamp()
+  @IsOptional()
+  @IsTimestamp()
   to?: string;
 
   @ApiPropertyOptional({ description: 'true: only pending rows held back behind a dead or retrying row of their user' })
-  @IsOptional() @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value)) @IsBoolean({ message: 'must be true or false' })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'must be true or false' })
   held?: boolean;
 
   @ApiPropertyOptional({ enum: OUTBOX_SORTS, default: '-id', description: '-id = newest first' })
-  @IsOptional() @IsIn(OUTBOX_SORTS as unknown as string[])
+  @IsOptional()
+  @IsIn(OUTBOX_SORTS as unknown as string[])
   sort: OutboxSort = '-id';
 
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
-  @IsOptional() @QueryInt() @IsInt({ message: 'must be an integer' }) @Min(1) @Max(500)
+  @IsOptional()
+  @QueryInt()
+  @IsInt({ message: 'must be an integer' })
+  @Min(1)
+  @Max(500)
   limit: number = 50;
 
   @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
-  @IsOptional() @IsString() @Length(1, 200)
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
   cursor?: string;
 }

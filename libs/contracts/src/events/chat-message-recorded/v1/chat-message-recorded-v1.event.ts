@@ -1,15 +1,5 @@
 import { Type } from 'class-transformer';
-import {
-  IsDefined,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Max,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { IsDefined, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
 import { EventEnvelope, IsMessageRole, MessageRole } from '../../../envelope/event-envelope';
 import { defineContract } from '../../../registry/event-contract';
 import { isSafeText, USER_ID, USER_ID_PROBLEM } from '../../../text/safe-text';
@@ -71,7 +61,8 @@ export const chatMessageRecordedV1 = defineContract<typeof CHAT_MESSAGE_RECORDED
   check(data) {
     const problems: string[] = [];
     if (!USER_ID.test(data.user_id)) problems.push(`data.user_id: ${USER_ID_PROBLEM}`);
-    if (data.model !== undefined && data.model !== null && !isSafeText(data.model)) problems.push('data.model: must be well-formed text without NUL characters');
+    if (data.model !== undefined && data.model !== null && !isSafeText(data.model))
+      problems.push('data.model: must be well-formed text without NUL characters');
     if (data.tokens_delta !== data.usage.total_tokens) problems.push(`data.tokens_delta: must equal data.usage.total_tokens (${data.usage.total_tokens})`);
     return problems;
   },

@@ -79,7 +79,8 @@ export const chatMessageRecordedV2 = defineContract<typeof CHAT_MESSAGE_RECORDED
   check(data) {
     const problems: string[] = [];
     if (!USER_ID.test(data.user_id)) problems.push(`data.user_id: ${USER_ID_PROBLEM}`);
-    if (data.model !== undefined && data.model !== null && !isSafeText(data.model)) problems.push('data.model: must be well-formed text without NUL characters');
+    if (data.model !== undefined && data.model !== null && !isSafeText(data.model))
+      problems.push('data.model: must be well-formed text without NUL characters');
     if (data.tokens_delta !== data.usage.total_tokens) problems.push(`data.tokens_delta: must equal data.usage.total_tokens (${data.usage.total_tokens})`);
     problems.push(...usageProblems(data.usage));
     return problems;

@@ -1,14 +1,4 @@
-import {
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Matches,
-  Max,
-  Min,
-} from 'class-validator';
+import { IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
 import { EventEnvelope } from '../../../envelope/event-envelope';
 import { defineContract } from '../../../registry/event-contract';
 import { rfc3339Problem } from '../../../time/rfc3339';

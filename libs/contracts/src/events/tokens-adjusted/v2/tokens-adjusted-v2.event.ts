@@ -44,7 +44,8 @@ export const tokensAdjustedV2 = defineContract<typeof TOKENS_ADJUSTED, TokensAdj
     if (!USER_ID.test(data.user_id)) problems.push(`data.user_id: ${USER_ID_PROBLEM}`);
     const triggered = rfc3339Problem(data.triggered_at);
     if (triggered) problems.push(`data.triggered_at: ${triggered}`);
-    if (data.model !== undefined && data.model !== null && !isSafeText(data.model)) problems.push('data.model: must be well-formed text without NUL characters');
+    if (data.model !== undefined && data.model !== null && !isSafeText(data.model))
+      problems.push('data.model: must be well-formed text without NUL characters');
     return problems;
   },
   normalise(data) {
