@@ -5,3373 +5,3347 @@
 // Generated from the app's OpenAPI document by `npm run openapi:types`; test/openapi.int-spec.ts fails when it is stale.
 
 export interface paths {
-  '/health': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process answers */
+        get: operations["HealthController_live"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Liveness: the process answers */
-    get: operations['HealthController_live'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/health/ready': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: the database; with the relay, its Kafka producer (down: degraded, still 200) */
+        get: operations["HealthController_ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Readiness: the database; with the relay, its Kafka producer (down: degraded, still 200) */
-    get: operations['HealthController_ready'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/conversations': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your conversations with one status, newest activity (or creation) first; page or keyset cursor */
+        get: operations["ConversationsController_list"];
+        put?: never;
+        /** Starts a conversation */
+        post: operations["ConversationsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Your conversations with one status, newest activity (or creation) first; page or keyset cursor */
-    get: operations['ConversationsController_list'];
-    put?: never;
-    /** Starts a conversation */
-    post: operations['ConversationsController_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/conversations/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/conversations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of your conversations, with the tokens the ledger counted for it */
+        get: operations["ConversationsController_get"];
+        put?: never;
+        post?: never;
+        /** Soft-deletes a conversation: hidden everywhere from then on */
+        delete: operations["ConversationsController_delete"];
+        options?: never;
+        head?: never;
+        /** Renames (title: null clears it), archives or unarchives a conversation */
+        patch: operations["ConversationsController_update"];
+        trace?: never;
     };
-    /** One of your conversations, with the tokens the ledger counted for it */
-    get: operations['ConversationsController_get'];
-    put?: never;
-    post?: never;
-    /** Soft-deletes a conversation: hidden everywhere from then on */
-    delete: operations['ConversationsController_delete'];
-    options?: never;
-    head?: never;
-    /** Renames (title: null clears it), archives or unarchives a conversation */
-    patch: operations['ConversationsController_update'];
-    trace?: never;
-  };
-  '/v1/conversations/{id}/messages': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/conversations/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A conversation's messages, oldest first, keyset-paginated */
+        get: operations["MessagesController_list"];
+        put?: never;
+        /** Records a message with its token usage in one of your conversations (and its event in the outbox) */
+        post: operations["MessagesController_record"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** A conversation's messages, oldest first, keyset-paginated */
-    get: operations['MessagesController_list'];
-    put?: never;
-    /** Records a message with its token usage in one of your conversations (and its event in the outbox) */
-    post: operations['MessagesController_record'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/chat/messages': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/chat/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Records a message; without conversation_id in a new conversation */
+        post: operations["MessagesController_chat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Records a message; without conversation_id in a new conversation */
-    post: operations['MessagesController_chat'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/users/{user_id}/budget': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/users/{user_id}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The user's budget in its current period (the user, or scope usage:read_all / budgets:admin) */
+        get: operations["BudgetsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The user's budget in its current period (the user, or scope usage:read_all / budgets:admin) */
-    get: operations['BudgetsController_get'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/admin/users/{user_id}/budget': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/admin/users/{user_id}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets a user's budget (replaces the previous one; audited) */
+        put: operations["BudgetsController_put"];
+        post?: never;
+        /** Removes a user's budget (audited) */
+        delete: operations["BudgetsController_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    /** Sets a user's budget (replaces the previous one; audited) */
-    put: operations['BudgetsController_put'];
-    post?: never;
-    /** Removes a user's budget (audited) */
-    delete: operations['BudgetsController_delete'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/token-adjustments': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/token-adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Adds a signed token delta for a user (scope tokens:adjust), optionally attached to a conversation or message */
+        post: operations["TokenAdjustmentsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Adds a signed token delta for a user (scope tokens:adjust), optionally attached to a conversation or message */
-    post: operations['TokenAdjustmentsController_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/tasks': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Registers a task, idempotent on (source, external_id) */
+        post: operations["TasksController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Registers a task, idempotent on (source, external_id) */
-    post: operations['TasksController_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/tasks/running': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/tasks/running": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open tasks (scope tasks:read): counts by status and kind, one page by the sort, stalled ones flagged */
+        get: operations["TasksController_running"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Open tasks (scope tasks:read): counts by status and kind, one page by the sort, stalled ones flagged */
-    get: operations['TasksController_running'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/tasks/{task_id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/tasks/{task_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A task with its progress, usage and cost so far (tasks:read, its service, or its user) */
+        get: operations["TasksController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Progress and heartbeat; only forward */
+        patch: operations["TasksController_update"];
+        trace?: never;
     };
-    /** A task with its progress, usage and cost so far (tasks:read, its service, or its user) */
-    get: operations['TasksController_get'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    /** Progress and heartbeat; only forward */
-    patch: operations['TasksController_update'];
-    trace?: never;
-  };
-  '/v1/tasks/{task_id}/complete': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/tasks/{task_id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Completes the task exactly once (tasks:write; tasks:admin may fail or cancel another source’s task) */
+        post: operations["TasksController_complete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Completes the task exactly once (tasks:write; tasks:admin may fail or cancel another source’s task) */
-    post: operations['TasksController_complete'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/usage-records/{source}/{external_id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/usage-records/{source}/{external_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** a usage record: its latest revision and every accepted one */
+        get: operations["UsageRecordsController_get"];
+        /** sync one revision of a usage record (idempotent upsert) */
+        put: operations["UsageRecordsController_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** a usage record: its latest revision and every accepted one */
-    get: operations['UsageRecordsController_get'];
-    /** sync one revision of a usage record (idempotent upsert) */
-    put: operations['UsageRecordsController_put'];
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/metrics': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics of the app and the process (text exposition format) */
+        get: operations["MetricsController_metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Prometheus metrics of the app and the process (text exposition format) */
-    get: operations['MetricsController_metrics'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/admin/outbox': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/admin/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Outbox rows by status, type, user and creation time, keyset-paginated on id */
+        get: operations["OutboxAdminController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Outbox rows by status, type, user and creation time, keyset-paginated on id */
-    get: operations['OutboxAdminController_list'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/admin/outbox/stats': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/admin/outbox/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Backlog, lag, dead rows, throughput of the last minute, held users and the relays with their shards */
+        get: operations["OutboxAdminController_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Backlog, lag, dead rows, throughput of the last minute, held users and the relays with their shards */
-    get: operations['OutboxAdminController_stats'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/admin/outbox/replay': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/admin/outbox/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publishes matched rows again with their original event ids (audited); dry_run only counts */
+        post: operations["OutboxAdminController_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Publishes matched rows again with their original event ids (audited); dry_run only counts */
-    post: operations['OutboxAdminController_replay'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/admin/outbox/{id}/skip': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/admin/outbox/{id}/skip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Gives up on a dead row, with a reason (audited); its user's later rows go on */
+        post: operations["OutboxAdminController_skip"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Gives up on a dead row, with a reason (audited); its user's later rows go on */
-    post: operations['OutboxAdminController_skip'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/admin/outbox/{id}/retry': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/admin/outbox/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A dead row back to pending */
+        post: operations["OutboxAdminController_retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** A dead row back to pending */
-    post: operations['OutboxAdminController_retry'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/console': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/console": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The operators' console (a single-page app); /console redirects to /console/ */
+        get: operations["ConsoleController_index"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The operators' console (a single-page app); /console redirects to /console/ */
-    get: operations['ConsoleController_index'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/console/config.json': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/console/config.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The console's settings: where the page finds the ledger-consumer */
+        get: operations["ConsoleController_settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The console's settings: where the page finds the ledger-consumer */
-    get: operations['ConsoleController_settings'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/console/assets/{file}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/console/assets/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A file of the console's build (scripts, styles, icons), by its content-hashed name */
+        get: operations["ConsoleController_asset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** A file of the console's build (scripts, styles, icons), by its content-hashed name */
-    get: operations['ConsoleController_asset'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    LivenessResponse: {
-      /** @enum {string} */
-      status: 'ok';
-    };
-    /**
-     * @description ok, degraded (only optional checks down; 200), unavailable or shutting_down (503)
-     * @enum {string}
-     */
-    ReadinessStatus: 'ok' | 'degraded' | 'unavailable' | 'shutting_down';
-    ReadinessResponse: {
-      /** @description ok, degraded (only optional checks down; 200), unavailable or shutting_down (503) */
-      status: components['schemas']['ReadinessStatus'];
-      /**
-       * @description one entry per check (database, kafka, …): its status and what the check reports
-       * @example {
-       *       "database": {
-       *         "status": "up"
-       *       },
-       *       "kafka": {
-       *         "status": "down",
-       *         "error": "not connected"
-       *       }
-       *     }
-       */
-      checks: {
-        [key: string]: {
-          /** @enum {string} */
-          status: 'up' | 'down';
-        } & {
-          [key: string]: unknown;
+    schemas: {
+        LivenessResponse: {
+            /** @enum {string} */
+            status: "ok";
         };
-      };
+        /**
+         * @description ok, degraded (only optional checks down; 200), unavailable or shutting_down (503)
+         * @enum {string}
+         */
+        ReadinessStatus: "ok" | "degraded" | "unavailable" | "shutting_down";
+        ReadinessResponse: {
+            /** @description ok, degraded (only optional checks down; 200), unavailable or shutting_down (503) */
+            status: components["schemas"]["ReadinessStatus"];
+            /**
+             * @description one entry per check (database, kafka, …): its status and what the check reports
+             * @example {
+             *       "database": {
+             *         "status": "up"
+             *       },
+             *       "kafka": {
+             *         "status": "down",
+             *         "error": "not connected"
+             *       }
+             *     }
+             */
+            checks: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        CreateConversationDto: {
+            title?: string;
+            /** @example gpt-4o */
+            model?: string;
+            /** @description up to 64 KiB of UTF-8 */
+            system_prompt?: string;
+        };
+        /** @enum {string} */
+        ConversationStatus: "active" | "archived";
+        ConversationResponse: {
+            /** Format: uuid */
+            conversation_id: string;
+            title: string | null;
+            /** @description title is set and not empty */
+            has_title: boolean;
+            /** @example gpt-4o */
+            model: string | null;
+            system_prompt: string | null;
+            message_count: number;
+            /** Format: date-time */
+            last_message_at: string | null;
+            status: components["schemas"]["ConversationStatus"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description tokens the ledger has counted for this conversation (messages and adjustments) */
+            tokens_total: number;
+        };
+        /**
+         * @description stable, machine-readable; the status of each code is fixed (ERROR_HTTP_STATUS)
+         * @enum {string}
+         */
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONVERSATION_NOT_FOUND" | "CONVERSATION_DELETED" | "OUTBOX_EVENT_NOT_FOUND" | "OUTBOX_EVENT_NOT_DEAD" | "PRICE_NOT_FOUND" | "PRICE_VERSION_EXISTS" | "BUDGET_NOT_FOUND" | "BUDGET_EXCEEDED" | "USAGE_RECORD_NOT_FOUND" | "USAGE_RECORD_CONFLICT" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "TASK_NOT_FOUND" | "TASK_CONFLICT" | "INTERNAL";
+        ErrorDetailDto: {
+            /**
+             * @description the field, parameter or header the problem is about (`body` for the body as a whole)
+             * @example usage.prompt_tokens
+             */
+            field: string;
+            /** @example must be a non-negative integer */
+            problem: string;
+        };
+        ErrorDto: {
+            /** @description stable, machine-readable; the status of each code is fixed (ERROR_HTTP_STATUS) */
+            code: components["schemas"]["ErrorCode"];
+            /**
+             * @description for people; wording may change
+             * @example usage.prompt_tokens: must be a non-negative integer
+             */
+            message: string;
+            /** @description one entry per problem; may be empty */
+            details: components["schemas"]["ErrorDetailDto"][];
+            /** @description BUDGET_EXCEEDED only: the budget as GET /v1/users/:user_id/budget shows it */
+            budget?: {
+                [key: string]: unknown;
+            };
+        };
+        ErrorBodyDto: {
+            error: components["schemas"]["ErrorDto"];
+        };
+        ConversationPage: {
+            list: components["schemas"]["ConversationResponse"][];
+            page: number;
+            page_size: number;
+            /** @description conversations with this status */
+            total: number;
+            has_more: boolean;
+            /** @description keyset cursor of the next page (pass it as `cursor`); null on the last page */
+            next_cursor: string | null;
+        };
+        UpdateConversationDto: {
+            /** @description null clears the title */
+            title?: string | null;
+            /** @enum {string} */
+            status?: "active" | "archived";
+        };
+        UsageDto: {
+            prompt_tokens: number;
+            completion_tokens: number;
+            /** @default 0 */
+            cached_tokens?: number;
+            /**
+             * @description prompt tokens written to the provider's prompt cache (part of prompt_tokens, like cached_tokens)
+             * @default 0
+             */
+            cache_write_tokens?: number;
+            /**
+             * @description part of completion_tokens
+             * @default 0
+             */
+            reasoning_tokens?: number;
+            /** @description defaults to prompt_tokens + completion_tokens; must equal it when given */
+            total_tokens?: number;
+        };
+        RecordMessageDto: {
+            /** @enum {string} */
+            role: "user" | "assistant" | "system" | "tool";
+            /** @description message text; size limit MESSAGE_MAX_BYTES (default 256 KiB) */
+            content: string;
+            /** @example gpt-4o */
+            model?: string;
+            /** @description absent or null: the message counts 0 tokens */
+            usage?: components["schemas"]["UsageDto"] | null;
+            /**
+             * @description where the message came from: a lower-case slug (web, mobile, api, …)
+             * @example web
+             */
+            channel?: string;
+            /**
+             * @description what kind of work: a lower-case slug (chat, title_generation, agent_step, …)
+             * @example chat
+             */
+            operation?: string;
+            /** @description a user message opens a round: the tokens its answer may spend, reserved against the user's budget (default: the budget's round_reservation_tokens) */
+            max_tokens?: number;
+        };
+        /** @enum {string} */
+        MessageRole: "user" | "assistant" | "system" | "tool";
+        RecordedMessageResponse: {
+            /** Format: uuid */
+            message_id: string;
+            /**
+             * Format: uuid
+             * @description the conversation the message was recorded in (a new one for POST /v1/chat/messages without conversation_id)
+             */
+            conversation_id: string;
+            role: components["schemas"]["MessageRole"];
+            /** @description the normalized usage.total_tokens */
+            tokens_consumed: number;
+            /** Format: date-time */
+            created_at: string;
+        };
+        ChatMessageDto: {
+            /** @enum {string} */
+            role: "user" | "assistant" | "system" | "tool";
+            /** @description message text; size limit MESSAGE_MAX_BYTES (default 256 KiB) */
+            content: string;
+            /** @example gpt-4o */
+            model?: string;
+            /** @description absent or null: the message counts 0 tokens */
+            usage?: components["schemas"]["UsageDto"] | null;
+            /**
+             * @description where the message came from: a lower-case slug (web, mobile, api, …)
+             * @example web
+             */
+            channel?: string;
+            /**
+             * @description what kind of work: a lower-case slug (chat, title_generation, agent_step, …)
+             * @example chat
+             */
+            operation?: string;
+            /** @description a user message opens a round: the tokens its answer may spend, reserved against the user's budget (default: the budget's round_reservation_tokens) */
+            max_tokens?: number;
+            /** @description absent: a new conversation is created */
+            conversation_id?: string;
+        };
+        MessageUsageResponse: {
+            prompt_tokens: number;
+            completion_tokens: number;
+            cached_tokens: number;
+            cache_write_tokens: number;
+            reasoning_tokens: number;
+            /** @description prompt_tokens + completion_tokens */
+            total_tokens: number;
+        };
+        HistoryMessageResponse: {
+            /** Format: uuid */
+            message_id: string;
+            /** Format: uuid */
+            conversation_id: string;
+            role: components["schemas"]["MessageRole"];
+            content: string;
+            model: string | null;
+            usage: components["schemas"]["MessageUsageResponse"];
+            /** @example web */
+            channel: string | null;
+            /** @example chat */
+            operation: string | null;
+            /** @description the ledger's count for the message (its usage plus adjustments attached to it); until the ledger has applied it, usage.total_tokens */
+            tokens_consumed: number;
+            /** @description whether tokens_consumed comes from the ledger yet */
+            ledger_applied: boolean;
+            /** Format: date-time */
+            created_at: string;
+        };
+        MessagePage: {
+            /** @description oldest first */
+            list: components["schemas"]["HistoryMessageResponse"][];
+            /** @description cursor of the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        BudgetResponse: {
+            user_id: string;
+            /** @enum {string} */
+            period: "day" | "week" | "month";
+            /** @example Europe/Berlin */
+            tz: string;
+            /** @enum {string} */
+            mode: "hard" | "soft";
+            /** @description tokens per period; null: no token limit */
+            limit_tokens: number | null;
+            /** @description micro-units of the currency per period; null: no cost limit */
+            limit_cost_micros: number | null;
+            round_reservation_tokens: number;
+            /** @description spent in the current period: applied by the ledger or committed and on its way (exact at the time of the answer) */
+            used_tokens: number;
+            /** @description the cost of it in micro-units (unpriced events count 0) */
+            used_cost_micros: number;
+            /** @description open reservations of rounds whose assistant message has not arrived yet */
+            reserved_tokens: number;
+            reserved_cost_micros: number;
+            /** @description limit - used - reserved, never below 0; null without that limit */
+            remaining_tokens: number | null;
+            /** @description limit - used - reserved, never below 0; null without that limit */
+            remaining_cost_micros: number | null;
+            /**
+             * Format: date-time
+             * @description the current period in UTC
+             */
+            period_start: string;
+            /** Format: date-time */
+            period_end: string;
+            /**
+             * @description the same instants in the budget zone, with their offsets
+             * @example 2026-03-29T00:00:00+01:00
+             */
+            period_start_local: string;
+            /** @example 2026-03-30T00:00:00+02:00 */
+            period_end_local: string;
+            /**
+             * Format: date-time
+             * @description when the next period starts (= period_end)
+             */
+            resets_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        PutBudgetDto: {
+            /**
+             * @description the period the limits apply to; it starts at local midnight in `tz` (weeks on Monday)
+             * @enum {string}
+             */
+            period: "day" | "week" | "month";
+            /**
+             * @description IANA time zone of the period's boundaries (the user's zone)
+             * @example Europe/Berlin
+             */
+            tz: string;
+            /** @description tokens per period */
+            limit_tokens?: number;
+            /** @description cost per period in integer micro-units of the ledger's currency (1 USD = 1000000) */
+            limit_cost_micros?: number;
+            /**
+             * @description hard: a round that would pass a limit is refused (429 BUDGET_EXCEEDED); soft: it is admitted and only announced
+             * @enum {string}
+             */
+            mode: "hard" | "soft";
+            /**
+             * @description tokens a round reserves when its user message gives no max_tokens; 0: a round only needs the budget not to be used up
+             * @default 0
+             */
+            round_reservation_tokens?: number;
+        };
+        CreateTokenAdjustmentDto: {
+            user_id: string;
+            conversation_id?: string;
+            /** @description attaches the adjustment to one message (its conversation is implied) */
+            message_id?: string;
+            /** @description signed token delta */
+            tokens_delta: number;
+            /**
+             * @description lower-case slug: title_generation, summarisation, refund, correction, …
+             * @example title_generation
+             */
+            reason: string;
+            /**
+             * @description the model whose tokens these are: the ledger prices them at its input price; without one the adjustment is unpriced
+             * @example gpt-4o-mini
+             */
+            model?: string;
+            /**
+             * @description where the usage came from: a lower-case slug (web, mobile, api, …)
+             * @example api
+             */
+            channel?: string;
+            /**
+             * @description what kind of work: a lower-case slug
+             * @example title_generation
+             */
+            operation?: string;
+            /**
+             * @description RFC 3339 with a time zone
+             * @example 2026-11-23T10:00:00Z
+             */
+            triggered_at: string;
+        };
+        TokenAdjustmentAccepted: {
+            /**
+             * Format: uuid
+             * @description id of the ledger.tokens.adjusted event (the ledger applies each event id once)
+             */
+            event_id: string;
+        };
+        CreateTaskDto: {
+            /**
+             * @description the system that runs the task; with external_id its idempotency key
+             * @example title-worker
+             */
+            source: string;
+            /**
+             * @description the task's id in that system
+             * @example job-8f3a
+             */
+            external_id: string;
+            /**
+             * @description open text, lower-case slug: title_generation, summarisation, agent_run, indexing, …
+             * @example title_generation
+             */
+            kind: string;
+            /** @description whose work it is (their usage and budget) */
+            user_id: string;
+            conversation_id?: string;
+            /**
+             * @description which worker runs it
+             * @example worker-3
+             */
+            client_id?: string;
+            total_items?: number;
+            /** @description free JSON, at most TASK_METADATA_MAX_BYTES */
+            metadata?: {
+                [key: string]: unknown;
+            };
+        };
+        TaskResponse: {
+            /** Format: uuid */
+            task_id: string;
+            source: string;
+            external_id: string;
+            /** @example title_generation */
+            kind: string;
+            user_id: string;
+            /** Format: uuid */
+            conversation_id: string | null;
+            client_id: string | null;
+            total_items: number | null;
+            processed_items: number;
+            /** @description GET of one task only */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /** @enum {string} */
+            status: "pending" | "running" | "succeeded" | "failed" | "cancelled";
+            progress: number;
+            message: string | null;
+            /** @description who completed it (the creating service, or an operator) */
+            completed_by: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            started_at: string | null;
+            /**
+             * Format: date-time
+             * @description the last heartbeat
+             */
+            last_update_at: string;
+            /** Format: date-time */
+            completed_at: string | null;
+            /**
+             * Format: date-time
+             * @description from the task's own rate: started_at + elapsed × 100 / progress
+             */
+            estimated_completion_at: string | null;
+            /** @description open and without a heartbeat for TASK_STALL_AFTER */
+            stalled: boolean;
+            error: string | null;
+            model: string | null;
+            /** @description the usage reported at completion */
+            usage: components["schemas"]["UsageDto"] | null;
+            /** @description tokens the ledger has counted for the task so far */
+            tokens: number;
+            /** @description their cost in micro-units; null while nothing of it is priced */
+            cost_micros: number | null;
+            unpriced_events: number;
+        };
+        Object: Record<string, never>;
+        RunningTasksPage: {
+            /** @description open tasks the filter matches (all pages) */
+            total_tasks: number;
+            /**
+             * @example {
+             *       "running": 3,
+             *       "pending": 1
+             *     }
+             */
+            by_status: {
+                [key: string]: number;
+            };
+            /**
+             * @example {
+             *       "title_generation": 4
+             *     }
+             */
+            by_kind: {
+                [key: string]: number;
+            };
+            tasks: components["schemas"]["TaskResponse"][];
+            /** @description cursor of the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        UpdateTaskDto: {
+            /**
+             * @description pending → running (a final state only through /complete)
+             * @enum {string}
+             */
+            status?: "running";
+            /** @description percent; never decreases */
+            progress?: number;
+            /** @description never decreases */
+            processed_items?: number;
+            message?: string;
+        };
+        CompleteTaskDto: {
+            /** @enum {string} */
+            outcome: "succeeded" | "failed" | "cancelled";
+            error?: string;
+            /** @description what the task spent; counted once, priced like a message */
+            usage?: components["schemas"]["UsageDto"];
+            /** @example gpt-4o-mini */
+            model?: string;
+        };
+        UpsertUsageRecordDto: {
+            /** @description whose usage it is; fixed by the record's first revision */
+            user_id: string;
+            /** @description a conversation of that user the usage belongs to; fixed by the first revision */
+            conversation_id?: string;
+            /**
+             * @description priced like a message of this model; without one the usage is unpriced. Fixed by the first revision
+             * @example gpt-4o
+             */
+            model?: string;
+            /** @description this revision's full usage (not a difference): the ledger counts the difference to the revision it counted before */
+            usage: components["schemas"]["UsageDto"];
+            /**
+             * @description when the usage happened: RFC 3339 with a zone (Z or ±hh:mm, converted to UTC), at most microseconds. Priced at the price in effect then
+             * @example 2026-11-23T10:00:00.123456Z
+             */
+            occurred_at: string;
+            /**
+             * @description the reporter's revision, a positive integer: a higher one replaces the record's numbers, a lower or equal one arriving late changes nothing, the same one with other numbers is a 409
+             * @example 1
+             */
+            revision: number;
+            /**
+             * @description where the usage came from: a lower-case slug; fixed by the first revision
+             * @example api
+             */
+            channel?: string;
+            /**
+             * @description what kind of work: a lower-case slug (agent_step, indexing, batch_job, …); fixed by the first revision
+             * @example agent_step
+             */
+            operation?: string;
+        };
+        TokenUsageResponse: {
+            prompt_tokens: number;
+            completion_tokens: number;
+            cached_tokens: number;
+            cache_write_tokens: number;
+            reasoning_tokens: number;
+            total_tokens: number;
+        };
+        UsageRecordUpsertResponse: {
+            /** @example agents */
+            source: string;
+            /** @example run-42 */
+            external_id: string;
+            user_id: string;
+            /** Format: uuid */
+            conversation_id: string | null;
+            model: string | null;
+            channel: string | null;
+            operation: string | null;
+            /** @description the latest accepted revision: what the record counts */
+            revision: number;
+            /**
+             * Format: date-time
+             * @description when the latest revision's usage happened (RFC 3339, UTC, microseconds)
+             */
+            occurred_at: string;
+            /** @description the latest revision's usage */
+            usage: components["schemas"]["TokenUsageResponse"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * @description created: first revision, counted in full (201); revised: a higher revision, its difference counted; unchanged: this revision with these numbers was accepted before; stale: a lower revision than the latest, changes nothing
+             * @enum {string}
+             */
+            result: "created" | "revised" | "unchanged" | "stale";
+            /** @description false when the request changed nothing (unchanged, stale): no event was written */
+            changed: boolean;
+            /**
+             * Format: uuid
+             * @description the ledger.usage.upserted event of the revision this request sent; null when that revision was stale and never accepted
+             */
+            event_id: string | null;
+        };
+        UsageRecordRevisionResponse: {
+            revision: number;
+            /** @description the revision counted before this one; null for the first */
+            previous_revision: number | null;
+            /** Format: date-time */
+            occurred_at: string;
+            usage: components["schemas"]["TokenUsageResponse"];
+            /** @description usage minus the previous revision's (signed): what this revision changed */
+            delta: components["schemas"]["TokenUsageResponse"];
+            /**
+             * Format: uuid
+             * @description its ledger.usage.upserted event
+             */
+            event_id: string;
+            /**
+             * Format: date-time
+             * @description when the gateway accepted it
+             */
+            received_at: string;
+        };
+        UsageRecordHistoryResponse: {
+            /** @example agents */
+            source: string;
+            /** @example run-42 */
+            external_id: string;
+            user_id: string;
+            /** Format: uuid */
+            conversation_id: string | null;
+            model: string | null;
+            channel: string | null;
+            operation: string | null;
+            /** @description the latest accepted revision: what the record counts */
+            revision: number;
+            /**
+             * Format: date-time
+             * @description when the latest revision's usage happened (RFC 3339, UTC, microseconds)
+             */
+            occurred_at: string;
+            /** @description the latest revision's usage */
+            usage: components["schemas"]["TokenUsageResponse"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            history: components["schemas"]["UsageRecordRevisionResponse"][];
+        };
+        /** @enum {string} */
+        OutboxStatus: "pending" | "published" | "dead" | "skipped";
+        OutboxRowResponse: {
+            id: number;
+            /** Format: uuid */
+            event_id: string;
+            /** @example chat.message.recorded */
+            event_type: string;
+            /** @description the partition key */
+            user_id: string;
+            shard: number;
+            status: components["schemas"]["OutboxStatus"];
+            attempts: number;
+            /** Format: date-time */
+            next_attempt_at: string;
+            last_error: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            published_at: string | null;
+            /** @description the Kafka headers the row is published with */
+            headers: {
+                [key: string]: unknown;
+            };
+            /** @description the event envelope */
+            payload: {
+                [key: string]: unknown;
+            };
+        };
+        OutboxPage: {
+            list: components["schemas"]["OutboxRowResponse"][];
+            /** @description cursor of the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        RelayLeaseResponse: {
+            /** @description relay instance id (from the connection's application_name) */
+            instance_id: string;
+            /** @description PostgreSQL backend pid of the relay's worker connection */
+            pid: number;
+            /** Format: date-time */
+            connected_at: string | null;
+            /** @description the shards it holds */
+            shards: number[];
+        };
+        HeldUser: {
+            user_id: string;
+            /** @description the row that holds the others back */
+            blocking_id: number;
+            /** Format: uuid */
+            blocking_event_id: string;
+            /** @enum {string} */
+            blocking_status: "dead" | "pending";
+            attempts: number;
+            last_error: string | null;
+            /** Format: date-time */
+            next_attempt_at: string;
+            /** @description pending rows of this user behind it */
+            waiting: number;
+        };
+        OutboxStats: {
+            pending: number;
+            /** @description pending rows that failed at least once (each holds back the later rows of its user) */
+            retrying: number;
+            /** @description seconds, millisecond precision; null without pending rows */
+            oldest_pending_age_seconds: number | null;
+            dead: number;
+            published_last_minute: number;
+            relays: components["schemas"]["RelayLeaseResponse"][];
+            /** @description shards no live relay holds (their rows wait) */
+            unassigned_shards: number[];
+            /** @description users whose later events wait behind a dead or retrying row of theirs */
+            held_users_count: number;
+            /** @description the first 50 of them, oldest blocking row first */
+            held_users: components["schemas"]["HeldUser"][];
+        };
+        ReplayOutboxDto: {
+            from_id?: number;
+            to_id?: number;
+            /** @description created at or after (RFC 3339) */
+            from?: string;
+            /** @description created at or before (RFC 3339) */
+            to?: string;
+            /** @description omit to match every type */
+            event_types?: string[];
+            /** @description omit to match every user */
+            user_ids?: string[];
+            /**
+             * @description only count the rows that would be replayed
+             * @default false
+             */
+            dry_run?: boolean;
+        };
+        ReplayResult: {
+            /**
+             * Format: uuid
+             * @description id of the audit record in outbox.replays; null for a dry run (nothing recorded)
+             */
+            replay_id: string | null;
+            /** @description rows marked for publishing again (dry run: that would be) */
+            matched: number;
+            dry_run: boolean;
+        };
+        SkipOutboxDto: {
+            /** @example payload rejected by the topic; the user was refunded by hand */
+            reason: string;
+        };
+        SkipResult: {
+            /**
+             * Format: uuid
+             * @description id of the audit record in outbox.skips
+             */
+            skip_id: string;
+            /** @description the row, now skipped */
+            row: components["schemas"]["OutboxRowResponse"];
+        };
+        ConsoleSettingsResponse: {
+            /**
+             * @description where the page calls the ledger-consumer's API (LEDGER_PUBLIC_URL)
+             * @example http://localhost:3001
+             */
+            ledger_url: string;
+        };
     };
-    CreateConversationDto: {
-      title?: string;
-      /** @example gpt-4o */
-      model?: string;
-      /** @description up to 64 KiB of UTF-8 */
-      system_prompt?: string;
-    };
-    /** @enum {string} */
-    ConversationStatus: 'active' | 'archived';
-    ConversationResponse: {
-      /** Format: uuid */
-      conversation_id: string;
-      title: string | null;
-      /** @description title is set and not empty */
-      has_title: boolean;
-      /** @example gpt-4o */
-      model: string | null;
-      system_prompt: string | null;
-      message_count: number;
-      /** Format: date-time */
-      last_message_at: string | null;
-      status: components['schemas']['ConversationStatus'];
-      /** Format: date-time */
-      created_at: string;
-      /** Format: date-time */
-      updated_at: string;
-      /** @description tokens the ledger has counted for this conversation (messages and adjustments) */
-      tokens_total: number;
-    };
-    /**
-     * @description stable, machine-readable; the status of each code is fixed (ERROR_HTTP_STATUS)
-     * @enum {string}
-     */
-    ErrorCode:
-      | 'VALIDATION_FAILED'
-      | 'MALFORMED_JSON'
-      | 'UNSUPPORTED_MEDIA_TYPE'
-      | 'PAYLOAD_TOO_LARGE'
-      | 'UNAUTHENTICATED'
-      | 'FORBIDDEN'
-      | 'NOT_FOUND'
-      | 'CONVERSATION_NOT_FOUND'
-      | 'CONVERSATION_DELETED'
-      | 'OUTBOX_EVENT_NOT_FOUND'
-      | 'OUTBOX_EVENT_NOT_DEAD'
-      | 'PRICE_NOT_FOUND'
-      | 'PRICE_VERSION_EXISTS'
-      | 'BUDGET_NOT_FOUND'
-      | 'BUDGET_EXCEEDED'
-      | 'USAGE_RECORD_NOT_FOUND'
-      | 'USAGE_RECORD_CONFLICT'
-      | 'IDEMPOTENCY_KEY_REUSED'
-      | 'IDEMPOTENCY_KEY_IN_PROGRESS'
-      | 'METHOD_NOT_ALLOWED'
-      | 'RATE_LIMITED'
-      | 'SERVICE_UNAVAILABLE'
-      | 'DATABASE_UNAVAILABLE'
-      | 'TASK_NOT_FOUND'
-      | 'TASK_CONFLICT'
-      | 'INTERNAL';
-    ErrorDetailDto: {
-      /**
-       * @description the field, parameter or header the problem is about (`body` for the body as a whole)
-       * @example usage.prompt_tokens
-       */
-      field: string;
-      /** @example must be a non-negative integer */
-      problem: string;
-    };
-    ErrorDto: {
-      /** @description stable, machine-readable; the status of each code is fixed (ERROR_HTTP_STATUS) */
-      code: components['schemas']['ErrorCode'];
-      /**
-       * @description for people; wording may change
-       * @example usage.prompt_tokens: must be a non-negative integer
-       */
-      message: string;
-      /** @description one entry per problem; may be empty */
-      details: components['schemas']['ErrorDetailDto'][];
-      /** @description BUDGET_EXCEEDED only: the budget as GET /v1/users/:user_id/budget shows it */
-      budget?: {
-        [key: string]: unknown;
-      };
-    };
-    ErrorBodyDto: {
-      error: components['schemas']['ErrorDto'];
-    };
-    ConversationPage: {
-      list: components['schemas']['ConversationResponse'][];
-      page: number;
-      page_size: number;
-      /** @description conversations with this status */
-      total: number;
-      has_more: boolean;
-      /** @description keyset cursor of the next page (pass it as `cursor`); null on the last page */
-      next_cursor: string | null;
-    };
-    UpdateConversationDto: {
-      /** @description null clears the title */
-      title?: string | null;
-      /** @enum {string} */
-      status?: 'active' | 'archived';
-    };
-    UsageDto: {
-      prompt_tokens: number;
-      completion_tokens: number;
-      /** @default 0 */
-      cached_tokens?: number;
-      /**
-       * @description prompt tokens written to the provider's prompt cache (part of prompt_tokens, like cached_tokens)
-       * @default 0
-       */
-      cache_write_tokens?: number;
-      /**
-       * @description part of completion_tokens
-       * @default 0
-       */
-      reasoning_tokens?: number;
-      /** @description defaults to prompt_tokens + completion_tokens; must equal it when given */
-      total_tokens?: number;
-    };
-    RecordMessageDto: {
-      /** @enum {string} */
-      role: 'user' | 'assistant' | 'system' | 'tool';
-      /** @description message text; size limit MESSAGE_MAX_BYTES (default 256 KiB) */
-      content: string;
-      /** @example gpt-4o */
-      model?: string;
-      /** @description absent or null: the message counts 0 tokens */
-      usage?: components['schemas']['UsageDto'] | null;
-      /**
-       * @description where the message came from: a lower-case slug (web, mobile, api, …)
-       * @example web
-       */
-      channel?: string;
-      /**
-       * @description what kind of work: a lower-case slug (chat, title_generation, agent_step, …)
-       * @example chat
-       */
-      operation?: string;
-      /** @description a user message opens a round: the tokens its answer may spend, reserved against the user's budget (default: the budget's round_reservation_tokens) */
-      max_tokens?: number;
-    };
-    /** @enum {string} */
-    MessageRole: 'user' | 'assistant' | 'system' | 'tool';
-    RecordedMessageResponse: {
-      /** Format: uuid */
-      message_id: string;
-      /**
-       * Format: uuid
-       * @description the conversation the message was recorded in (a new one for POST /v1/chat/messages without conversation_id)
-       */
-      conversation_id: string;
-      role: components['schemas']['MessageRole'];
-      /** @description the normalized usage.total_tokens */
-      tokens_consumed: number;
-      /** Format: date-time */
-      created_at: string;
-    };
-    ChatMessageDto: {
-      /** @enum {string} */
-      role: 'user' | 'assistant' | 'system' | 'tool';
-      /** @description message text; size limit MESSAGE_MAX_BYTES (default 256 KiB) */
-      content: string;
-      /** @example gpt-4o */
-      model?: string;
-      /** @description absent or null: the message counts 0 tokens */
-      usage?: components['schemas']['UsageDto'] | null;
-      /**
-       * @description where the message came from: a lower-case slug (web, mobile, api, …)
-       * @example web
-       */
-      channel?: string;
-      /**
-       * @description what kind of work: a lower-case slug (chat, title_generation, agent_step, …)
-       * @example chat
-       */
-      operation?: string;
-      /** @description a user message opens a round: the tokens its answer may spend, reserved against the user's budget (default: the budget's round_reservation_tokens) */
-      max_tokens?: number;
-      /** @description absent: a new conversation is created */
-      conversation_id?: string;
-    };
-    MessageUsageResponse: {
-      prompt_tokens: number;
-      completion_tokens: number;
-      cached_tokens: number;
-      cache_write_tokens: number;
-      reasoning_tokens: number;
-      /** @description prompt_tokens + completion_tokens */
-      total_tokens: number;
-    };
-    HistoryMessageResponse: {
-      /** Format: uuid */
-      message_id: string;
-      /** Format: uuid */
-      conversation_id: string;
-      role: components['schemas']['MessageRole'];
-      content: string;
-      model: string | null;
-      usage: components['schemas']['MessageUsageResponse'];
-      /** @example web */
-      channel: string | null;
-      /** @example chat */
-      operation: string | null;
-      /** @description the ledger's count for the message (its usage plus adjustments attached to it); until the ledger has applied it, usage.total_tokens */
-      tokens_consumed: number;
-      /** @description whether tokens_consumed comes from the ledger yet */
-      ledger_applied: boolean;
-      /** Format: date-time */
-      created_at: string;
-    };
-    MessagePage: {
-      /** @description oldest first */
-      list: components['schemas']['HistoryMessageResponse'][];
-      /** @description cursor of the next page; null on the last page */
-      next_cursor: string | null;
-    };
-    BudgetResponse: {
-      user_id: string;
-      /** @enum {string} */
-      period: 'day' | 'week' | 'month';
-      /** @example Europe/Berlin */
-      tz: string;
-      /** @enum {string} */
-      mode: 'hard' | 'soft';
-      /** @description tokens per period; null: no token limit */
-      limit_tokens: number | null;
-      /** @description micro-units of the currency per period; null: no cost limit */
-      limit_cost_micros: number | null;
-      round_reservation_tokens: number;
-      /** @description spent in the current period: applied by the ledger or committed and on its way (exact at the time of the answer) */
-      used_tokens: number;
-      /** @description the cost of it in micro-units (unpriced events count 0) */
-      used_cost_micros: number;
-      /** @description open reservations of rounds whose assistant message has not arrived yet */
-      reserved_tokens: number;
-      reserved_cost_micros: number;
-      /** @description limit - used - reserved, never below 0; null without that limit */
-      remaining_tokens: number | null;
-      /** @description limit - used - reserved, never below 0; null without that limit */
-      remaining_cost_micros: number | null;
-      /**
-       * Format: date-time
-       * @description the current period in UTC
-       */
-      period_start: string;
-      /** Format: date-time */
-      period_end: string;
-      /**
-       * @description the same instants in the budget zone, with their offsets
-       * @example 2026-03-29T00:00:00+01:00
-       */
-      period_start_local: string;
-      /** @example 2026-03-30T00:00:00+02:00 */
-      period_end_local: string;
-      /**
-       * Format: date-time
-       * @description when the next period starts (= period_end)
-       */
-      resets_at: string;
-      /** Format: date-time */
-      updated_at: string;
-    };
-    PutBudgetDto: {
-      /**
-       * @description the period the limits apply to; it starts at local midnight in `tz` (weeks on Monday)
-       * @enum {string}
-       */
-      period: 'day' | 'week' | 'month';
-      /**
-       * @description IANA time zone of the period's boundaries (the user's zone)
-       * @example Europe/Berlin
-       */
-      tz: string;
-      /** @description tokens per period */
-      limit_tokens?: number;
-      /** @description cost per period in integer micro-units of the ledger's currency (1 USD = 1000000) */
-      limit_cost_micros?: number;
-      /**
-       * @description hard: a round that would pass a limit is refused (429 BUDGET_EXCEEDED); soft: it is admitted and only announced
-       * @enum {string}
-       */
-      mode: 'hard' | 'soft';
-      /**
-       * @description tokens a round reserves when its user message gives no max_tokens; 0: a round only needs the budget not to be used up
-       * @default 0
-       */
-      round_reservation_tokens?: number;
-    };
-    CreateTokenAdjustmentDto: {
-      user_id: string;
-      conversation_id?: string;
-      /** @description attaches the adjustment to one message (its conversation is implied) */
-      message_id?: string;
-      /** @description signed token delta */
-      tokens_delta: number;
-      /**
-       * @description lower-case slug: title_generation, summarisation, refund, correction, …
-       * @example title_generation
-       */
-      reason: string;
-      /**
-       * @description the model whose tokens these are: the ledger prices them at its input price; without one the adjustment is unpriced
-       * @example gpt-4o-mini
-       */
-      model?: string;
-      /**
-       * @description where the usage came from: a lower-case slug (web, mobile, api, …)
-       * @example api
-       */
-      channel?: string;
-      /**
-       * @description what kind of work: a lower-case slug
-       * @example title_generation
-       */
-      operation?: string;
-      /**
-       * @description RFC 3339 with a time zone
-       * @example 2026-11-23T10:00:00Z
-       */
-      triggered_at: string;
-    };
-    TokenAdjustmentAccepted: {
-      /**
-       * Format: uuid
-       * @description id of the ledger.tokens.adjusted event (the ledger applies each event id once)
-       */
-      event_id: string;
-    };
-    CreateTaskDto: {
-      /**
-       * @description the system that runs the task; with external_id its idempotency key
-       * @example title-worker
-       */
-      source: string;
-      /**
-       * @description the task's id in that system
-       * @example job-8f3a
-       */
-      external_id: string;
-      /**
-       * @description open text, lower-case slug: title_generation, summarisation, agent_run, indexing, …
-       * @example title_generation
-       */
-      kind: string;
-      /** @description whose work it is (their usage and budget) */
-      user_id: string;
-      conversation_id?: string;
-      /**
-       * @description which worker runs it
-       * @example worker-3
-       */
-      client_id?: string;
-      total_items?: number;
-      /** @description free JSON, at most TASK_METADATA_MAX_BYTES */
-      metadata?: {
-        [key: string]: unknown;
-      };
-    };
-    TaskResponse: {
-      /** Format: uuid */
-      task_id: string;
-      source: string;
-      external_id: string;
-      /** @example title_generation */
-      kind: string;
-      user_id: string;
-      /** Format: uuid */
-      conversation_id: string | null;
-      client_id: string | null;
-      total_items: number | null;
-      processed_items: number;
-      /** @description GET of one task only */
-      metadata?: {
-        [key: string]: unknown;
-      } | null;
-      /** @enum {string} */
-      status: 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-      progress: number;
-      message: string | null;
-      /** @description who completed it (the creating service, or an operator) */
-      completed_by: string | null;
-      /** Format: date-time */
-      created_at: string;
-      /** Format: date-time */
-      started_at: string | null;
-      /**
-       * Format: date-time
-       * @description the last heartbeat
-       */
-      last_update_at: string;
-      /** Format: date-time */
-      completed_at: string | null;
-      /**
-       * Format: date-time
-       * @description from the task's own rate: started_at + elapsed × 100 / progress
-       */
-      estimated_completion_at: string | null;
-      /** @description open and without a heartbeat for TASK_STALL_AFTER */
-      stalled: boolean;
-      error: string | null;
-      model: string | null;
-      /** @description the usage reported at completion */
-      usage: components['schemas']['UsageDto'] | null;
-      /** @description tokens the ledger has counted for the task so far */
-      tokens: number;
-      /** @description their cost in micro-units; null while nothing of it is priced */
-      cost_micros: number | null;
-      unpriced_events: number;
-    };
-    Object: Record<string, never>;
-    RunningTasksPage: {
-      /** @description open tasks the filter matches (all pages) */
-      total_tasks: number;
-      /**
-       * @example {
-       *       "running": 3,
-       *       "pending": 1
-       *     }
-       */
-      by_status: {
-        [key: string]: number;
-      };
-      /**
-       * @example {
-       *       "title_generation": 4
-       *     }
-       */
-      by_kind: {
-        [key: string]: number;
-      };
-      tasks: components['schemas']['TaskResponse'][];
-      /** @description cursor of the next page; null on the last page */
-      next_cursor: string | null;
-    };
-    UpdateTaskDto: {
-      /**
-       * @description pending → running (a final state only through /complete)
-       * @enum {string}
-       */
-      status?: 'running';
-      /** @description percent; never decreases */
-      progress?: number;
-      /** @description never decreases */
-      processed_items?: number;
-      message?: string;
-    };
-    CompleteTaskDto: {
-      /** @enum {string} */
-      outcome: 'succeeded' | 'failed' | 'cancelled';
-      error?: string;
-      /** @description what the task spent; counted once, priced like a message */
-      usage?: components['schemas']['UsageDto'];
-      /** @example gpt-4o-mini */
-      model?: string;
-    };
-    UpsertUsageRecordDto: {
-      /** @description whose usage it is; fixed by the record's first revision */
-      user_id: string;
-      /** @description a conversation of that user the usage belongs to; fixed by the first revision */
-      conversation_id?: string;
-      /**
-       * @description priced like a message of this model; without one the usage is unpriced. Fixed by the first revision
-       * @example gpt-4o
-       */
-      model?: string;
-      /** @description this revision's full usage (not a difference): the ledger counts the difference to the revision it counted before */
-      usage: components['schemas']['UsageDto'];
-      /**
-       * @description when the usage happened: RFC 3339 with a zone (Z or ±hh:mm, converted to UTC), at most microseconds. Priced at the price in effect then
-       * @example 2026-11-23T10:00:00.123456Z
-       */
-      occurred_at: string;
-      /**
-       * @description the reporter's revision, a positive integer: a higher one replaces the record's numbers, a lower or equal one arriving late changes nothing, the same one with other numbers is a 409
-       * @example 1
-       */
-      revision: number;
-      /**
-       * @description where the usage came from: a lower-case slug; fixed by the first revision
-       * @example api
-       */
-      channel?: string;
-      /**
-       * @description what kind of work: a lower-case slug (agent_step, indexing, batch_job, …); fixed by the first revision
-       * @example agent_step
-       */
-      operation?: string;
-    };
-    TokenUsageResponse: {
-      prompt_tokens: number;
-      completion_tokens: number;
-      cached_tokens: number;
-      cache_write_tokens: number;
-      reasoning_tokens: number;
-      total_tokens: number;
-    };
-    UsageRecordUpsertResponse: {
-      /** @example agents */
-      source: string;
-      /** @example run-42 */
-      external_id: string;
-      user_id: string;
-      /** Format: uuid */
-      conversation_id: string | null;
-      model: string | null;
-      channel: string | null;
-      operation: string | null;
-      /** @description the latest accepted revision: what the record counts */
-      revision: number;
-      /**
-       * Format: date-time
-       * @description when the latest revision's usage happened (RFC 3339, UTC, microseconds)
-       */
-      occurred_at: string;
-      /** @description the latest revision's usage */
-      usage: components['schemas']['TokenUsageResponse'];
-      /** Format: date-time */
-      created_at: string;
-      /** Format: date-time */
-      updated_at: string;
-      /**
-       * @description created: first revision, counted in full (201); revised: a higher revision, its difference counted; unchanged: this revision with these numbers was accepted before; stale: a lower revision than the latest, changes nothing
-       * @enum {string}
-       */
-      result: 'created' | 'revised' | 'unchanged' | 'stale';
-      /** @description false when the request changed nothing (unchanged, stale): no event was written */
-      changed: boolean;
-      /**
-       * Format: uuid
-       * @description the ledger.usage.upserted event of the revision this request sent; null when that revision was stale and never accepted
-       */
-      event_id: string | null;
-    };
-    UsageRecordRevisionResponse: {
-      revision: number;
-      /** @description the revision counted before this one; null for the first */
-      previous_revision: number | null;
-      /** Format: date-time */
-      occurred_at: string;
-      usage: components['schemas']['TokenUsageResponse'];
-      /** @description usage minus the previous revision's (signed): what this revision changed */
-      delta: components['schemas']['TokenUsageResponse'];
-      /**
-       * Format: uuid
-       * @description its ledger.usage.upserted event
-       */
-      event_id: string;
-      /**
-       * Format: date-time
-       * @description when the gateway accepted it
-       */
-      received_at: string;
-    };
-    UsageRecordHistoryResponse: {
-      /** @example agents */
-      source: string;
-      /** @example run-42 */
-      external_id: string;
-      user_id: string;
-      /** Format: uuid */
-      conversation_id: string | null;
-      model: string | null;
-      channel: string | null;
-      operation: string | null;
-      /** @description the latest accepted revision: what the record counts */
-      revision: number;
-      /**
-       * Format: date-time
-       * @description when the latest revision's usage happened (RFC 3339, UTC, microseconds)
-       */
-      occurred_at: string;
-      /** @description the latest revision's usage */
-      usage: components['schemas']['TokenUsageResponse'];
-      /** Format: date-time */
-      created_at: string;
-      /** Format: date-time */
-      updated_at: string;
-      history: components['schemas']['UsageRecordRevisionResponse'][];
-    };
-    /** @enum {string} */
-    OutboxStatus: 'pending' | 'published' | 'dead' | 'skipped';
-    OutboxRowResponse: {
-      id: number;
-      /** Format: uuid */
-      event_id: string;
-      /** @example chat.message.recorded */
-      event_type: string;
-      /** @description the partition key */
-      user_id: string;
-      shard: number;
-      status: components['schemas']['OutboxStatus'];
-      attempts: number;
-      /** Format: date-time */
-      next_attempt_at: string;
-      last_error: string | null;
-      /** Format: date-time */
-      created_at: string;
-      /** Format: date-time */
-      published_at: string | null;
-      /** @description the Kafka headers the row is published with */
-      headers: {
-        [key: string]: unknown;
-      };
-      /** @description the event envelope */
-      payload: {
-        [key: string]: unknown;
-      };
-    };
-    OutboxPage: {
-      list: components['schemas']['OutboxRowResponse'][];
-      /** @description cursor of the next page; null on the last page */
-      next_cursor: string | null;
-    };
-    RelayLeaseResponse: {
-      /** @description relay instance id (from the connection's application_name) */
-      instance_id: string;
-      /** @description PostgreSQL backend pid of the relay's worker connection */
-      pid: number;
-      /** Format: date-time */
-      connected_at: string | null;
-      /** @description the shards it holds */
-      shards: number[];
-    };
-    HeldUser: {
-      user_id: string;
-      /** @description the row that holds the others back */
-      blocking_id: number;
-      /** Format: uuid */
-      blocking_event_id: string;
-      /** @enum {string} */
-      blocking_status: 'dead' | 'pending';
-      attempts: number;
-      last_error: string | null;
-      /** Format: date-time */
-      next_attempt_at: string;
-      /** @description pending rows of this user behind it */
-      waiting: number;
-    };
-    OutboxStats: {
-      pending: number;
-      /** @description pending rows that failed at least once (each holds back the later rows of its user) */
-      retrying: number;
-      /** @description seconds, millisecond precision; null without pending rows */
-      oldest_pending_age_seconds: number | null;
-      dead: number;
-      published_last_minute: number;
-      relays: components['schemas']['RelayLeaseResponse'][];
-      /** @description shards no live relay holds (their rows wait) */
-      unassigned_shards: number[];
-      /** @description users whose later events wait behind a dead or retrying row of theirs */
-      held_users_count: number;
-      /** @description the first 50 of them, oldest blocking row first */
-      held_users: components['schemas']['HeldUser'][];
-    };
-    ReplayOutboxDto: {
-      from_id?: number;
-      to_id?: number;
-      /** @description created at or after (RFC 3339) */
-      from?: string;
-      /** @description created at or before (RFC 3339) */
-      to?: string;
-      /** @description omit to match every type */
-      event_types?: string[];
-      /** @description omit to match every user */
-      user_ids?: string[];
-      /**
-       * @description only count the rows that would be replayed
-       * @default false
-       */
-      dry_run?: boolean;
-    };
-    ReplayResult: {
-      /**
-       * Format: uuid
-       * @description id of the audit record in outbox.replays; null for a dry run (nothing recorded)
-       */
-      replay_id: string | null;
-      /** @description rows marked for publishing again (dry run: that would be) */
-      matched: number;
-      dry_run: boolean;
-    };
-    SkipOutboxDto: {
-      /** @example payload rejected by the topic; the user was refunded by hand */
-      reason: string;
-    };
-    SkipResult: {
-      /**
-       * Format: uuid
-       * @description id of the audit record in outbox.skips
-       */
-      skip_id: string;
-      /** @description the row, now skipped */
-      row: components['schemas']['OutboxRowResponse'];
-    };
-    ConsoleSettingsResponse: {
-      /**
-       * @description where the page calls the ledger-consumer's API (LEDGER_PUBLIC_URL)
-       * @example http://localhost:3001
-       */
-      ledger_url: string;
-    };
-  };
-  responses: never;
-  parameters: never;
-  requestBodies: never;
-  headers: never;
-  pathItems: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  HealthController_live: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['LivenessResponse'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  HealthController_ready: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description ready: ok, or degraded when only Kafka is down */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ReadinessResponse'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description not ready (unavailable, shutting_down), with the checks */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ReadinessResponse'];
-        };
-      };
-    };
-  };
-  ConversationsController_list: {
-    parameters: {
-      query?: {
-        page?: number;
-        page_size?: number;
-        status?: 'active' | 'archived';
-        /** @description activity: newest activity first (a conversation moves to the top when a message arrives); created: newest first by creation, an order that never moves */
-        sort?: 'activity' | 'created';
-        /** @description next_cursor of the previous page (instead of page): keyset paging, with sort=created stable while messages arrive */
-        cursor?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ConversationPage'];
-          'text/csv': string;
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  ConversationsController_create: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['CreateConversationDto'];
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ConversationResponse'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
-      429: {
-        headers: {
-          /** @description seconds until a write is accepted again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  ConversationsController_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ConversationResponse'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Not found (or not yours). error.code: CONVERSATION_NOT_FOUND */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  ConversationsController_delete: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description deleted */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Not found (or not yours). error.code: CONVERSATION_NOT_FOUND */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
-      429: {
-        headers: {
-          /** @description seconds until a write is accepted again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  ConversationsController_update: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['UpdateConversationDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ConversationResponse'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Not found (or not yours). error.code: CONVERSATION_NOT_FOUND */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
-      429: {
-        headers: {
-          /** @description seconds until a write is accepted again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  MessagesController_list: {
-    parameters: {
-      query?: {
-        limit?: number;
-        /** @description next_cursor of the previous page */
-        cursor?: string;
-      };
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['MessagePage'];
-          'text/csv': string;
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Not found (or not yours). error.code: CONVERSATION_NOT_FOUND */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  MessagesController_record: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description the same key with the same body returns the first response and writes nothing; kept per caller for IDEMPOTENCY_TTL */
-        'Idempotency-Key'?: string;
-      };
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['RecordMessageDto'];
-      };
-    };
-    responses: {
-      /** @description recorded */
-      201: {
-        headers: {
-          /** @description true when this is the stored response to an earlier request with the same key */
-          'Idempotent-Replayed'?: 'true';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RecordedMessageResponse'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Not found (or not yours). error.code: CONVERSATION_NOT_FOUND */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Conflicts with the current state. error.code: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
-      429: {
-        headers: {
-          /** @description seconds until a write is accepted again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  MessagesController_chat: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description the same key with the same body returns the first response and writes nothing; kept per caller for IDEMPOTENCY_TTL */
-        'Idempotency-Key'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['ChatMessageDto'];
-      };
-    };
-    responses: {
-      /** @description recorded */
-      201: {
-        headers: {
-          /** @description true when this is the stored response to an earlier request with the same key */
-          'Idempotent-Replayed'?: 'true';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RecordedMessageResponse'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Not found (or not yours). error.code: CONVERSATION_NOT_FOUND */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Conflicts with the current state. error.code: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
-      429: {
-        headers: {
-          /** @description seconds until a write is accepted again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  BudgetsController_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        user_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['BudgetResponse'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Not found (or not yours). error.code: BUDGET_NOT_FOUND */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  BudgetsController_put: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        user_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['PutBudgetDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['BudgetResponse'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  BudgetsController_delete: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        user_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description removed */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Not found (or not yours). error.code: BUDGET_NOT_FOUND */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  TokenAdjustmentsController_create: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description the same key with the same body returns the first response and writes nothing; kept per caller for IDEMPOTENCY_TTL */
-        'Idempotency-Key'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['CreateTokenAdjustmentDto'];
-      };
-    };
-    responses: {
-      /** @description in the outbox; the ledger applies it once its event arrives */
-      202: {
-        headers: {
-          /** @description true when this is the stored response to an earlier request with the same key */
-          'Idempotent-Replayed'?: 'true';
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['TokenAdjustmentAccepted'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Conflicts with the current state. error.code: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
-      429: {
-        headers: {
-          /** @description seconds until a write is accepted again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  TasksController_create: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['CreateTaskDto'];
-      };
-    };
-    responses: {
-      /** @description the same body named an existing task */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['TaskResponse'];
-        };
-      };
-      /** @description a new task */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['TaskResponse'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Conflicts with the current state. error.code: TASK_CONFLICT */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
-      429: {
-        headers: {
-          /** @description seconds until a write is accepted again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  TasksController_running: {
-    parameters: {
-      query?: {
-        /** @description comma-separated open statuses (default both) */
-        status?: string[];
-        kind?: string;
-        user_id?: string;
-        client_id?: string;
-        /** @description true: only stalled tasks (no heartbeat for TASK_STALL_AFTER); false: only live ones */
-        stalled?: boolean;
-        sort?: '-started_at' | 'started_at' | '-last_update_at' | 'progress';
-        limit?: components['schemas']['Object'];
-        /** @description next_cursor of the previous page */
-        cursor?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RunningTasksPage'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  TasksController_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        task_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['TaskResponse'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Not found (or not yours). error.code: TASK_NOT_FOUND */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  TasksController_update: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        task_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['UpdateTaskDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['TaskResponse'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Not found (or not yours). error.code: TASK_NOT_FOUND */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Conflicts with the current state. error.code: TASK_CONFLICT */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
-      429: {
-        headers: {
-          /** @description seconds until a write is accepted again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  TasksController_complete: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description response header: true when this was the same completion again */
-        'Idempotent-Replayed'?: string;
-      };
-      path: {
-        task_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['CompleteTaskDto'];
-      };
-    };
-    responses: {
-      /** @description completed now, or the first completion again (Idempotent-Replayed: true) */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['TaskResponse'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Not found (or not yours). error.code: TASK_NOT_FOUND */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Conflicts with the current state. error.code: TASK_CONFLICT */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
-      429: {
-        headers: {
-          /** @description seconds until a write is accepted again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  UsageRecordsController_get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description the system that metered the usage (agents, indexer, batch-jobs, …) */
-        source: string;
-        /** @description that system's own id for the record */
-        external_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['UsageRecordHistoryResponse'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Not found (or not yours). error.code: USAGE_RECORD_NOT_FOUND */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  UsageRecordsController_put: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description the system that metered the usage (agents, indexer, batch-jobs, …) */
-        source: string;
-        /** @description that system's own id for the record */
-        external_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['UpsertUsageRecordDto'];
-      };
-    };
-    responses: {
-      /** @description a later revision (counted as the difference), or one that changed nothing (changed: false) */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['UsageRecordUpsertResponse'];
-        };
-      };
-      /** @description the first revision: counted in full */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['UsageRecordUpsertResponse'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Conflicts with the current state. error.code: USAGE_RECORD_CONFLICT */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
-      429: {
-        headers: {
-          /** @description seconds until a write is accepted again */
-          'Retry-After'?: number;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  MetricsController_metrics: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Prometheus text format 0.0.4 */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'text/plain': string;
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  OutboxAdminController_list: {
-    parameters: {
-      query?: {
-        status?: 'pending' | 'published' | 'dead' | 'skipped';
-        event_type?: string;
-        /** @description the partition key (user id) */
-        user_id?: string;
-        /** @description created at or after (RFC 3339) */
-        from?: string;
-        /** @description created at or before (RFC 3339) */
-        to?: string;
-        /** @description true: only pending rows held back behind a dead or retrying row of their user */
-        held?: boolean;
-        /** @description -id = newest first */
-        sort?: 'id' | '-id';
-        limit?: number;
-        /** @description next_cursor of the previous page */
-        cursor?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['OutboxPage'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  OutboxAdminController_stats: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['OutboxStats'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  OutboxAdminController_replay: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['ReplayOutboxDto'];
-      };
-    };
-    responses: {
-      /** @description dry run: the rows that would be replayed, counted */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ReplayResult'];
-        };
-      };
-      /** @description marked for publishing; the relay publishes them shortly */
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ReplayResult'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  OutboxAdminController_skip: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description the outbox row id */
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['SkipOutboxDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['SkipResult'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Not found (or not yours). error.code: OUTBOX_EVENT_NOT_FOUND */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Conflicts with the current state. error.code: OUTBOX_EVENT_NOT_DEAD */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  OutboxAdminController_retry: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description the outbox row id */
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description the row, pending again */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['OutboxRowResponse'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Not found (or not yours). error.code: OUTBOX_EVENT_NOT_FOUND */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Conflicts with the current state. error.code: OUTBOX_EVENT_NOT_DEAD */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  ConsoleController_index: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description index.html (Cache-Control: no-cache, an ETag, a Content-Security-Policy) */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'text/html': string;
-        };
-      };
-      /** @description /console → /console/ */
-      308: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Service unavailable. error.code: SERVICE_UNAVAILABLE */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  ConsoleController_settings: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ConsoleSettingsResponse'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Service unavailable. error.code: SERVICE_UNAVAILABLE */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  ConsoleController_asset: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        file: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Cache-Control: public, max-age=31536000, immutable */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'text/javascript': string;
-          'text/css': string;
-          'image/svg+xml': string;
-          'application/json': string;
-        };
-      };
-      /** @description Not found (or not yours). error.code: NOT_FOUND */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'text/javascript': components['schemas']['ErrorBodyDto'];
-          'text/css': components['schemas']['ErrorBodyDto'];
-          'image/svg+xml': components['schemas']['ErrorBodyDto'];
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Service unavailable. error.code: SERVICE_UNAVAILABLE */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
+    HealthController_live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LivenessResponse"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    HealthController_ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ready: ok, or degraded when only Kafka is down */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessResponse"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description not ready (unavailable, shutting_down), with the checks */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessResponse"];
+                };
+            };
+        };
+    };
+    ConversationsController_list: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                status?: "active" | "archived";
+                /** @description activity: newest activity first (a conversation moves to the top when a message arrives); created: newest first by creation, an order that never moves */
+                sort?: "activity" | "created";
+                /** @description next_cursor of the previous page (instead of page): keyset paging, with sort=created stable while messages arrive */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationPage"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    ConversationsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateConversationDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until a write is accepted again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    ConversationsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: CONVERSATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    ConversationsController_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: CONVERSATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until a write is accepted again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    ConversationsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateConversationDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: CONVERSATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until a write is accepted again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    MessagesController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagePage"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: CONVERSATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    MessagesController_record: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the same key with the same body returns the first response and writes nothing; kept per caller for IDEMPOTENCY_TTL */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordMessageDto"];
+            };
+        };
+        responses: {
+            /** @description recorded */
+            201: {
+                headers: {
+                    /** @description true when this is the stored response to an earlier request with the same key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordedMessageResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: CONVERSATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Conflicts with the current state. error.code: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until a write is accepted again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    MessagesController_chat: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the same key with the same body returns the first response and writes nothing; kept per caller for IDEMPOTENCY_TTL */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatMessageDto"];
+            };
+        };
+        responses: {
+            /** @description recorded */
+            201: {
+                headers: {
+                    /** @description true when this is the stored response to an earlier request with the same key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordedMessageResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: CONVERSATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Conflicts with the current state. error.code: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until a write is accepted again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    BudgetsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BudgetResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: BUDGET_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    BudgetsController_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutBudgetDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BudgetResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    BudgetsController_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: BUDGET_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    TokenAdjustmentsController_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the same key with the same body returns the first response and writes nothing; kept per caller for IDEMPOTENCY_TTL */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTokenAdjustmentDto"];
+            };
+        };
+        responses: {
+            /** @description in the outbox; the ledger applies it once its event arrives */
+            202: {
+                headers: {
+                    /** @description true when this is the stored response to an earlier request with the same key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenAdjustmentAccepted"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Conflicts with the current state. error.code: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_PROGRESS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until a write is accepted again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    TasksController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTaskDto"];
+            };
+        };
+        responses: {
+            /** @description the same body named an existing task */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskResponse"];
+                };
+            };
+            /** @description a new task */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Conflicts with the current state. error.code: TASK_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until a write is accepted again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    TasksController_running: {
+        parameters: {
+            query?: {
+                /** @description comma-separated open statuses (default both) */
+                status?: string[];
+                kind?: string;
+                user_id?: string;
+                client_id?: string;
+                /** @description true: only stalled tasks (no heartbeat for TASK_STALL_AFTER); false: only live ones */
+                stalled?: boolean;
+                sort?: "-started_at" | "started_at" | "-last_update_at" | "progress";
+                limit?: components["schemas"]["Object"];
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunningTasksPage"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    TasksController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: TASK_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    TasksController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTaskDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: TASK_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Conflicts with the current state. error.code: TASK_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until a write is accepted again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    TasksController_complete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description response header: true when this was the same completion again */
+                "Idempotent-Replayed"?: string;
+            };
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompleteTaskDto"];
+            };
+        };
+        responses: {
+            /** @description completed now, or the first completion again (Idempotent-Replayed: true) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: TASK_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Conflicts with the current state. error.code: TASK_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until a write is accepted again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    UsageRecordsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the system that metered the usage (agents, indexer, batch-jobs, …) */
+                source: string;
+                /** @description that system's own id for the record */
+                external_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageRecordHistoryResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: USAGE_RECORD_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    UsageRecordsController_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the system that metered the usage (agents, indexer, batch-jobs, …) */
+                source: string;
+                /** @description that system's own id for the record */
+                external_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpsertUsageRecordDto"];
+            };
+        };
+        responses: {
+            /** @description a later revision (counted as the difference), or one that changed nothing (changed: false) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageRecordUpsertResponse"];
+                };
+            };
+            /** @description the first revision: counted in full */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageRecordUpsertResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Conflicts with the current state. error.code: USAGE_RECORD_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Write rate limit of this user exceeded; retry after Retry-After seconds. error.code: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds until a write is accepted again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    MetricsController_metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text format 0.0.4 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    OutboxAdminController_list: {
+        parameters: {
+            query?: {
+                status?: "pending" | "published" | "dead" | "skipped";
+                event_type?: string;
+                /** @description the partition key (user id) */
+                user_id?: string;
+                /** @description created at or after (RFC 3339) */
+                from?: string;
+                /** @description created at or before (RFC 3339) */
+                to?: string;
+                /** @description true: only pending rows held back behind a dead or retrying row of their user */
+                held?: boolean;
+                /** @description -id = newest first */
+                sort?: "id" | "-id";
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxPage"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    OutboxAdminController_stats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxStats"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    OutboxAdminController_replay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplayOutboxDto"];
+            };
+        };
+        responses: {
+            /** @description dry run: the rows that would be replayed, counted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayResult"];
+                };
+            };
+            /** @description marked for publishing; the relay publishes them shortly */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayResult"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    OutboxAdminController_skip: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the outbox row id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SkipOutboxDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SkipResult"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: OUTBOX_EVENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Conflicts with the current state. error.code: OUTBOX_EVENT_NOT_DEAD */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    OutboxAdminController_retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the outbox row id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the row, pending again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxRowResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: OUTBOX_EVENT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Conflicts with the current state. error.code: OUTBOX_EVENT_NOT_DEAD */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    ConsoleController_index: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description index.html (Cache-Control: no-cache, an ETag, a Content-Security-Policy) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description /console → /console/ */
+            308: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Service unavailable. error.code: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    ConsoleController_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleSettingsResponse"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Service unavailable. error.code: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    ConsoleController_asset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cache-Control: public, max-age=31536000, immutable */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                    "text/css": string;
+                    "image/svg+xml": string;
+                    "application/json": string;
+                };
+            };
+            /** @description Not found (or not yours). error.code: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": components["schemas"]["ErrorBodyDto"];
+                    "text/css": components["schemas"]["ErrorBodyDto"];
+                    "image/svg+xml": components["schemas"]["ErrorBodyDto"];
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Service unavailable. error.code: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
     };
-  };
 }

@@ -5,2089 +5,2063 @@
 // Generated from the app's OpenAPI document by `npm run openapi:types`; test/openapi.int-spec.ts fails when it is stale.
 
 export interface paths {
-  '/metrics': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics of the app and the process (text exposition format) */
+        get: operations["MetricsController_metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Prometheus metrics of the app and the process (text exposition format) */
-    get: operations['MetricsController_metrics'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/health': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process answers */
+        get: operations["HealthController_live"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Liveness: the process answers */
-    get: operations['HealthController_live'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/health/ready': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: the database, and the Kafka consumer in its group */
+        get: operations["HealthController_ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Readiness: the database, and the Kafka consumer in its group */
-    get: operations['HealthController_ready'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/users/{user_id}/usage': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/users/{user_id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user's balance: tokens, messages counted, adjustments (zeros before any event) */
+        get: operations["UsageController_user"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** A user's balance: tokens, messages counted, adjustments (zeros before any event) */
-    get: operations['UsageController_user'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/conversations/{id}/usage': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/conversations/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A conversation's totals with the breakdown by reason and by model */
+        get: operations["UsageController_conversation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** A conversation's totals with the breakdown by reason and by model */
-    get: operations['UsageController_conversation'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/usage/entries': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/usage/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The journal as consumption records, newest first, keyset-paginated; with Accept: text/csv every matching entry, streamed */
+        get: operations["UsageController_entries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The journal as consumption records, newest first, keyset-paginated; with Accept: text/csv every matching entry, streamed */
-    get: operations['UsageController_entries'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/usage/summary': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/usage/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Token sums and counts per model, reason, conversation, user or day */
+        get: operations["UsageController_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Token sums and counts per model, reason, conversation, user or day */
-    get: operations['UsageController_summary'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/usage/timeline': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/usage/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sums per hour, day, week or month in a time zone, empty buckets included */
+        get: operations["UsageController_timeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Sums per hour, day, week or month in a time zone, empty buckets included */
-    get: operations['UsageController_timeline'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/usage/daily': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/usage/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sums of the last N local days, today included */
+        get: operations["UsageController_daily"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Sums of the last N local days, today included */
-    get: operations['UsageController_daily'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/usage/sessions': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/usage/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per conversation: tokens, messages, first and last activity; most recent first */
+        get: operations["UsageController_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Per conversation: tokens, messages, first and last activity; most recent first */
-    get: operations['UsageController_sessions'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/admin/ledger/sequence-gaps': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/admin/ledger/sequence-gaps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per-user sequence gaps and reorders seen by the ledger, newest first */
+        get: operations["SequenceGapsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Per-user sequence gaps and reorders seen by the ledger, newest first */
-    get: operations['SequenceGapsController_list'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/admin/ledger/dead-letters': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/admin/ledger/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dead letters (rejected Kafka records) with reason, error and an escaped preview of the raw bytes, newest first */
+        get: operations["DeadLettersController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Dead letters (rejected Kafka records) with reason, error and an escaped preview of the raw bytes, newest first */
-    get: operations['DeadLettersController_list'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/admin/prices': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/admin/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every model with its current price and all its versions */
+        get: operations["PricesController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Every model with its current price and all its versions */
-    get: operations['PricesController_list'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/admin/prices/reprice': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/admin/prices/reprice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Price applied events of [from, to) again with the current price book: correcting journal entries, never rewrites */
+        post: operations["PricesController_reprice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Price applied events of [from, to) again with the current price book: correcting journal entries, never rewrites */
-    post: operations['PricesController_reprice'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/admin/prices/{model}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/admin/prices/{model}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A model's price versions, newest first (404 without any) */
+        get: operations["PricesController_model"];
+        /** Adds a price version effective from a time; an existing effective_from is a 409 */
+        put: operations["PricesController_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** A model's price versions, newest first (404 without any) */
-    get: operations['PricesController_model'];
-    /** Adds a price version effective from a time; an existing effective_from is a 409 */
-    put: operations['PricesController_put'];
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    LivenessResponse: {
-      /** @enum {string} */
-      status: 'ok';
-    };
-    /**
-     * @description ok, degraded (only optional checks down; 200), unavailable or shutting_down (503)
-     * @enum {string}
-     */
-    ReadinessStatus: 'ok' | 'degraded' | 'unavailable' | 'shutting_down';
-    ReadinessResponse: {
-      /** @description ok, degraded (only optional checks down; 200), unavailable or shutting_down (503) */
-      status: components['schemas']['ReadinessStatus'];
-      /**
-       * @description one entry per check (database, kafka, …): its status and what the check reports
-       * @example {
-       *       "database": {
-       *         "status": "up"
-       *       },
-       *       "kafka": {
-       *         "status": "down",
-       *         "error": "not connected"
-       *       }
-       *     }
-       */
-      checks: {
-        [key: string]: {
-          /** @enum {string} */
-          status: 'up' | 'down';
-        } & {
-          [key: string]: unknown;
+    schemas: {
+        LivenessResponse: {
+            /** @enum {string} */
+            status: "ok";
         };
-      };
+        /**
+         * @description ok, degraded (only optional checks down; 200), unavailable or shutting_down (503)
+         * @enum {string}
+         */
+        ReadinessStatus: "ok" | "degraded" | "unavailable" | "shutting_down";
+        ReadinessResponse: {
+            /** @description ok, degraded (only optional checks down; 200), unavailable or shutting_down (503) */
+            status: components["schemas"]["ReadinessStatus"];
+            /**
+             * @description one entry per check (database, kafka, …): its status and what the check reports
+             * @example {
+             *       "database": {
+             *         "status": "up"
+             *       },
+             *       "kafka": {
+             *         "status": "down",
+             *         "error": "not connected"
+             *       }
+             *     }
+             */
+            checks: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        TokenUsageResponse: {
+            prompt_tokens: number;
+            completion_tokens: number;
+            cached_tokens: number;
+            cache_write_tokens: number;
+            reasoning_tokens: number;
+            total_tokens: number;
+        };
+        UserUsageResponse: {
+            /** @description signed sum of every tokens_delta */
+            tokens_total: number;
+            messages_counted: number;
+            adjustments_count: number;
+            /** @description signed sum of the adjustments */
+            adjustments_total: number;
+            events_count: number;
+            usage: components["schemas"]["TokenUsageResponse"];
+            /** @description integer micro-units of the deployment's currency (currency); null when there are events and none of them is priced (never counted as free) */
+            cost_micros: number | null;
+            unpriced_events: number;
+            /** Format: date-time */
+            first_activity_at: string | null;
+            /** Format: date-time */
+            last_activity_at: string | null;
+            /**
+             * Format: date-time
+             * @description when the balance last changed; null before any event
+             */
+            updated_at: string | null;
+            user_id: string;
+            /**
+             * @description ISO 4217 code of every cost (LEDGER_CURRENCY)
+             * @example USD
+             */
+            currency: string;
+        };
+        /**
+         * @description stable, machine-readable; the status of each code is fixed (ERROR_HTTP_STATUS)
+         * @enum {string}
+         */
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONVERSATION_NOT_FOUND" | "CONVERSATION_DELETED" | "OUTBOX_EVENT_NOT_FOUND" | "OUTBOX_EVENT_NOT_DEAD" | "PRICE_NOT_FOUND" | "PRICE_VERSION_EXISTS" | "BUDGET_NOT_FOUND" | "BUDGET_EXCEEDED" | "USAGE_RECORD_NOT_FOUND" | "USAGE_RECORD_CONFLICT" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "TASK_NOT_FOUND" | "TASK_CONFLICT" | "INTERNAL";
+        ErrorDetailDto: {
+            /**
+             * @description the field, parameter or header the problem is about (`body` for the body as a whole)
+             * @example usage.prompt_tokens
+             */
+            field: string;
+            /** @example must be a non-negative integer */
+            problem: string;
+        };
+        ErrorDto: {
+            /** @description stable, machine-readable; the status of each code is fixed (ERROR_HTTP_STATUS) */
+            code: components["schemas"]["ErrorCode"];
+            /**
+             * @description for people; wording may change
+             * @example usage.prompt_tokens: must be a non-negative integer
+             */
+            message: string;
+            /** @description one entry per problem; may be empty */
+            details: components["schemas"]["ErrorDetailDto"][];
+            /** @description BUDGET_EXCEEDED only: the budget as GET /v1/users/:user_id/budget shows it */
+            budget?: {
+                [key: string]: unknown;
+            };
+        };
+        ErrorBodyDto: {
+            error: components["schemas"]["ErrorDto"];
+        };
+        ReasonSumsResponse: {
+            /** @description events: messages and adjustments (cost corrections are not events) */
+            events_count: number;
+            messages_counted: number;
+            adjustments_count: number;
+            /** @description signed sum of tokens_delta (messages and adjustments): what the balances count */
+            tokens_delta: number;
+            prompt_tokens: number;
+            completion_tokens: number;
+            cached_tokens: number;
+            cache_write_tokens: number;
+            reasoning_tokens: number;
+            total_tokens: number;
+            /** @description integer micro-units of the deployment's currency (currency); null when there are events and none of them is priced (never counted as free) */
+            cost_micros: number | null;
+            /** @description events counted without a price (their model had none when they were applied) */
+            unpriced_events: number;
+            /**
+             * @description 'message' for messages, the adjustment's reason otherwise
+             * @example message
+             */
+            reason: string;
+        };
+        ModelSumsResponse: {
+            /** @description events: messages and adjustments (cost corrections are not events) */
+            events_count: number;
+            messages_counted: number;
+            adjustments_count: number;
+            /** @description signed sum of tokens_delta (messages and adjustments): what the balances count */
+            tokens_delta: number;
+            prompt_tokens: number;
+            completion_tokens: number;
+            cached_tokens: number;
+            cache_write_tokens: number;
+            reasoning_tokens: number;
+            total_tokens: number;
+            /** @description integer micro-units of the deployment's currency (currency); null when there are events and none of them is priced (never counted as free) */
+            cost_micros: number | null;
+            /** @description events counted without a price (their model had none when they were applied) */
+            unpriced_events: number;
+            /** @description null: events without a model (e.g. adjustments without one) */
+            model: string | null;
+        };
+        ConversationUsageResponse: {
+            /** @description signed sum of every tokens_delta */
+            tokens_total: number;
+            messages_counted: number;
+            adjustments_count: number;
+            /** @description signed sum of the adjustments */
+            adjustments_total: number;
+            events_count: number;
+            usage: components["schemas"]["TokenUsageResponse"];
+            /** @description integer micro-units of the deployment's currency (currency); null when there are events and none of them is priced (never counted as free) */
+            cost_micros: number | null;
+            unpriced_events: number;
+            /** Format: date-time */
+            first_activity_at: string | null;
+            /** Format: date-time */
+            last_activity_at: string | null;
+            /**
+             * Format: date-time
+             * @description when the balance last changed; null before any event
+             */
+            updated_at: string | null;
+            /** Format: uuid */
+            conversation_id: string;
+            user_id: string;
+            /**
+             * @description ISO 4217 code of every cost (LEDGER_CURRENCY)
+             * @example USD
+             */
+            currency: string;
+            /** @description all time, most tokens first */
+            by_reason: components["schemas"]["ReasonSumsResponse"][];
+            /** @description all time, most tokens first */
+            by_model: components["schemas"]["ModelSumsResponse"][];
+        };
+        /**
+         * @description ledger.cost.corrected: a reprice correcting the cost of corrects_event_id; ledger.usage.upserted: a revision of a usage record (reason usage_record), counting the difference to the revision counted before it, so its token counts may be negative
+         * @enum {string}
+         */
+        EntryType: "chat.message.recorded" | "ledger.tokens.adjusted" | "task.completed" | "ledger.cost.corrected" | "ledger.usage.upserted";
+        /** @enum {string} */
+        MessageRole: "user" | "assistant" | "system" | "tool";
+        UsageEntryResponse: {
+            /** Format: uuid */
+            event_id: string;
+            /** @description ledger.cost.corrected: a reprice correcting the cost of corrects_event_id; ledger.usage.upserted: a revision of a usage record (reason usage_record), counting the difference to the revision counted before it, so its token counts may be negative */
+            event_type: components["schemas"]["EntryType"];
+            user_id: string;
+            /** Format: uuid */
+            conversation_id: string | null;
+            /** Format: uuid */
+            message_id: string | null;
+            role: components["schemas"]["MessageRole"] | null;
+            model: string | null;
+            /** @example message */
+            reason: string;
+            tokens_delta: number;
+            usage: components["schemas"]["TokenUsageResponse"];
+            /** @description null: unpriced; a correction carries the difference it makes to the event it corrects */
+            cost_micros: number | null;
+            /**
+             * Format: date-time
+             * @description effective_from of the price version it was priced with
+             */
+            priced_with: string | null;
+            /** Format: uuid */
+            corrects_event_id: string | null;
+            channel: string | null;
+            operation: string | null;
+            /**
+             * Format: uuid
+             * @description the task whose usage this is (task.completed)
+             */
+            task_id: string | null;
+            /** @description the task's kind */
+            task_kind: string | null;
+            /**
+             * Format: date-time
+             * @description when the producer says it happened
+             */
+            occurred_at: string;
+            /**
+             * Format: date-time
+             * @description when the tokens count (messages: occurred_at; adjustments: triggered_at)
+             */
+            effective_at: string;
+            /**
+             * Format: date-time
+             * @description when the ledger applied it
+             */
+            applied_at: string;
+            /**
+             * @description the envelope's source
+             * @example chat-gateway
+             */
+            source: string;
+        };
+        UsageEntriesPage: {
+            /**
+             * @description ISO 4217 code of every cost (LEDGER_CURRENCY)
+             * @example USD
+             */
+            currency: string;
+            /** @description newest first */
+            list: components["schemas"]["UsageEntryResponse"][];
+            /** @description cursor of the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        UsageSummaryGroup: {
+            /** @description events: messages and adjustments (cost corrections are not events) */
+            events_count: number;
+            messages_counted: number;
+            adjustments_count: number;
+            /** @description signed sum of tokens_delta (messages and adjustments): what the balances count */
+            tokens_delta: number;
+            prompt_tokens: number;
+            completion_tokens: number;
+            cached_tokens: number;
+            cache_write_tokens: number;
+            reasoning_tokens: number;
+            total_tokens: number;
+            /** @description integer micro-units of the deployment's currency (currency); null when there are events and none of them is priced (never counted as free) */
+            cost_micros: number | null;
+            /** @description events counted without a price (their model had none when they were applied) */
+            unpriced_events: number;
+            /** @description group_by=model */
+            model?: string | null;
+            /** @description group_by=reason */
+            reason?: string;
+            /**
+             * Format: uuid
+             * @description group_by=conversation (null: events without a conversation)
+             */
+            conversation_id?: string | null;
+            /** @description group_by=user */
+            user_id?: string;
+            /** @description group_by=source */
+            source?: string;
+            /** @description group_by=channel */
+            channel?: string | null;
+            /** @description group_by=operation */
+            operation?: string | null;
+            /** @description group_by=task_kind (null: usage outside tasks) */
+            task_kind?: string | null;
+            /**
+             * Format: date
+             * @description group_by=day: the local date in tz (days without events are left out)
+             */
+            day?: string;
+            /**
+             * Format: date-time
+             * @description group_by=day: the start of the local day
+             */
+            start?: string;
+            /**
+             * Format: date-time
+             * @description group_by=day: the end of the local day (exclusive)
+             */
+            end?: string;
+        };
+        UsageSumsResponse: {
+            /** @description events: messages and adjustments (cost corrections are not events) */
+            events_count: number;
+            messages_counted: number;
+            adjustments_count: number;
+            /** @description signed sum of tokens_delta (messages and adjustments): what the balances count */
+            tokens_delta: number;
+            prompt_tokens: number;
+            completion_tokens: number;
+            cached_tokens: number;
+            cache_write_tokens: number;
+            reasoning_tokens: number;
+            total_tokens: number;
+            /** @description integer micro-units of the deployment's currency (currency); null when there are events and none of them is priced (never counted as free) */
+            cost_micros: number | null;
+            /** @description events counted without a price (their model had none when they were applied) */
+            unpriced_events: number;
+        };
+        UsageSummaryResponse: {
+            /** @enum {string} */
+            group_by: "model" | "reason" | "conversation" | "user" | "day" | "source" | "channel" | "operation" | "task_kind";
+            /**
+             * Format: date-time
+             * @description as asked
+             */
+            from: string | null;
+            /**
+             * Format: date-time
+             * @description as asked
+             */
+            to: string | null;
+            /** @description whose usage: the user asked for, your own, or null for everybody (scope usage:read_all without user_id) */
+            user_id: string | null;
+            /** @example UTC */
+            tz: string;
+            /**
+             * @description ISO 4217 code of every cost (LEDGER_CURRENCY)
+             * @example USD
+             */
+            currency: string;
+            /** @description most tokens first (by day: oldest first) */
+            groups: components["schemas"]["UsageSummaryGroup"][];
+            totals: components["schemas"]["UsageSumsResponse"];
+        };
+        UsageBucket: {
+            /** @description events: messages and adjustments (cost corrections are not events) */
+            events_count: number;
+            messages_counted: number;
+            adjustments_count: number;
+            /** @description signed sum of tokens_delta (messages and adjustments): what the balances count */
+            tokens_delta: number;
+            prompt_tokens: number;
+            completion_tokens: number;
+            cached_tokens: number;
+            cache_write_tokens: number;
+            reasoning_tokens: number;
+            total_tokens: number;
+            /** @description integer micro-units of the deployment's currency (currency); null when there are events and none of them is priced (never counted as free) */
+            cost_micros: number | null;
+            /** @description events counted without a price (their model had none when they were applied) */
+            unpriced_events: number;
+            /** Format: date-time */
+            start: string;
+            /**
+             * Format: date-time
+             * @description exclusive
+             */
+            end: string;
+            /**
+             * Format: date-time
+             * @description start of the local interval, with its UTC offset
+             * @example 2026-03-29T00:00:00+01:00
+             */
+            local_start: string;
+        };
+        UsageTimelineResponse: {
+            /** @enum {string} */
+            interval: "hour" | "day" | "week" | "month";
+            /** @example Europe/Berlin */
+            tz: string;
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @description whose usage: the user asked for, your own, or null for everybody (scope usage:read_all without user_id) */
+            user_id: string | null;
+            /**
+             * @description ISO 4217 code of every cost (LEDGER_CURRENCY)
+             * @example USD
+             */
+            currency: string;
+            /** @description every bucket of the range, empty ones included, oldest first */
+            buckets: components["schemas"]["UsageBucket"][];
+            totals: components["schemas"]["UsageSumsResponse"];
+        };
+        UsageDay: {
+            /** @description events: messages and adjustments (cost corrections are not events) */
+            events_count: number;
+            messages_counted: number;
+            adjustments_count: number;
+            /** @description signed sum of tokens_delta (messages and adjustments): what the balances count */
+            tokens_delta: number;
+            prompt_tokens: number;
+            completion_tokens: number;
+            cached_tokens: number;
+            cache_write_tokens: number;
+            reasoning_tokens: number;
+            total_tokens: number;
+            /** @description integer micro-units of the deployment's currency (currency); null when there are events and none of them is priced (never counted as free) */
+            cost_micros: number | null;
+            /** @description events counted without a price (their model had none when they were applied) */
+            unpriced_events: number;
+            /**
+             * Format: date
+             * @description the local date in tz
+             */
+            date: string;
+            /** Format: date-time */
+            start: string;
+            /**
+             * Format: date-time
+             * @description exclusive
+             */
+            end: string;
+        };
+        DailyUsageResponse: {
+            days: number;
+            /** @example UTC */
+            tz: string;
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @description whose usage: the user asked for, your own, or null for everybody (scope usage:read_all without user_id) */
+            user_id: string | null;
+            /**
+             * @description ISO 4217 code of every cost (LEDGER_CURRENCY)
+             * @example USD
+             */
+            currency: string;
+            /** @description every day, oldest first, today last */
+            list: components["schemas"]["UsageDay"][];
+            totals: components["schemas"]["UsageSumsResponse"];
+        };
+        UsageSession: {
+            /** Format: uuid */
+            conversation_id: string;
+            user_id: string;
+            tokens_total: number;
+            messages_counted: number;
+            adjustments_total: number;
+            usage: components["schemas"]["TokenUsageResponse"];
+            /** @description integer micro-units of the deployment's currency (currency); null when there are events and none of them is priced (never counted as free) */
+            cost_micros: number | null;
+            unpriced_events: number;
+            /** Format: date-time */
+            first_activity_at: string | null;
+            /** Format: date-time */
+            last_activity_at: string | null;
+        };
+        UsageSessionsPage: {
+            /** @description most recent activity first */
+            list: components["schemas"]["UsageSession"][];
+            limit: number;
+            offset: number;
+            /** @description conversations in scope */
+            total: number;
+            has_more: boolean;
+        };
+        SequenceGapTotals: {
+            gaps: number;
+            reorders: number;
+            /** @description users with at least one anomaly */
+            users: number;
+        };
+        KafkaPosition: {
+            topic: string;
+            partition: number;
+            /**
+             * @description a decimal string (Kafka offsets are 64-bit)
+             * @example 1234
+             */
+            offset: string;
+        };
+        SequenceAnomaly: {
+            id: number;
+            user_id: string;
+            /**
+             * @description gap: seen_seq skipped expected_seq; reorder: seen_seq arrived after a later one
+             * @enum {string}
+             */
+            kind: "gap" | "reorder";
+            expected_seq: number;
+            seen_seq: number;
+            /**
+             * Format: uuid
+             * @description the event that showed it
+             */
+            event_id: string;
+            kafka: components["schemas"]["KafkaPosition"];
+            /** Format: date-time */
+            detected_at: string;
+        };
+        SequenceGapsPage: {
+            /** @description over every anomaly, not only this page */
+            totals: components["schemas"]["SequenceGapTotals"];
+            /** @description newest first */
+            list: components["schemas"]["SequenceAnomaly"][];
+            /** @description cursor of the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        DeadLetterTotals: {
+            /** @description every dead letter kept, not only this page */
+            total: number;
+            /** @description dead letters whose copy to the DLQ topic has not been published (ledger:dlq-redrive) */
+            dlq_unpublished: number;
+            /**
+             * @description count per reason
+             * @example {
+             *       "not_json": 2,
+             *       "invalid_data": 1
+             *     }
+             */
+            by_reason: {
+                [key: string]: number;
+            };
+        };
+        DeadLetterPosition: {
+            topic: string;
+            partition: number;
+            /**
+             * @description a decimal string (Kafka offsets are 64-bit)
+             * @example 1234
+             */
+            offset: string;
+            /**
+             * Format: date-time
+             * @description the record's Kafka timestamp
+             */
+            timestamp: string | null;
+        };
+        BytePreviewResponse: {
+            /** @description length of the whole key or value in bytes; null: the record had none */
+            bytes: number | null;
+            /**
+             * @description the first 512 bytes as text: printable ASCII and UTF-8 as they are, tab, newline, carriage return and backslash as \t \n \r \\, other bytes of invalid UTF-8 as \xNN, controls and invisible or reordering code points as \u{NNNN}; null: no bytes
+             * @example {"type":"chat.message.recorded",\x00\xff
+             */
+            preview: string | null;
+            /** @description true when the bytes go on past the preview */
+            truncated: boolean;
+        };
+        DeadLetterResponse: {
+            id: number;
+            /**
+             * @description not_json, not_utf8, invalid_envelope, unknown_type, unknown_version, invalid_data, conflicting_duplicate, rejected_by_database, …
+             * @example invalid_data
+             */
+            reason: string;
+            /** @description what was wrong, naming the field */
+            error: string;
+            /**
+             * Format: uuid
+             * @description the envelope's id when it could be read
+             */
+            event_id: string | null;
+            /** @description the envelope's type when it could be read */
+            event_type: string | null;
+            kafka: components["schemas"]["DeadLetterPosition"];
+            key: components["schemas"]["BytePreviewResponse"];
+            value: components["schemas"]["BytePreviewResponse"];
+            /** @description the record's headers as [{"key": …, "value": …}], each value a string when it is clean UTF-8, else {"base64": …} */
+            headers: Record<string, never>[];
+            /** Format: date-time */
+            received_at: string;
+            /**
+             * Format: date-time
+             * @description when its copy reached the DLQ topic; null: not (yet)
+             */
+            dlq_published_at: string | null;
+        };
+        DeadLettersPage: {
+            totals: components["schemas"]["DeadLetterTotals"];
+            /** @description newest first */
+            list: components["schemas"]["DeadLetterResponse"][];
+            /** @description cursor of the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        PriceVersionResponse: {
+            /** @example gpt-4o */
+            model: string;
+            /** Format: date-time */
+            effective_from: string;
+            /** @example USD */
+            currency: string;
+            /**
+             * @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals)
+             * @example 2.50
+             */
+            input_per_mtok: string;
+            /**
+             * @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals); null: the input price applies
+             * @example 1.25
+             */
+            cached_input_per_mtok: string | null;
+            /** @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals); null: the input price applies */
+            cache_write_per_mtok: string | null;
+            /**
+             * @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals)
+             * @example 10.00
+             */
+            output_per_mtok: string;
+            /** @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals); null: the output price applies */
+            reasoning_per_mtok: string | null;
+            /** @description who added it (the token subject, or the seed file) */
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        ModelPricesSummary: {
+            model: string;
+            /** @description the newest version */
+            current: components["schemas"]["PriceVersionResponse"];
+            /** @description newest first */
+            versions: components["schemas"]["PriceVersionResponse"][];
+        };
+        PriceBookResponse: {
+            /** @example USD */
+            currency: string;
+            models: components["schemas"]["ModelPricesSummary"][];
+        };
+        RepriceDto: {
+            /**
+             * @description inclusive, RFC 3339 with a zone
+             * @example 2026-11-01T00:00:00Z
+             */
+            from: string;
+            /**
+             * @description exclusive, RFC 3339 with a zone
+             * @example 2026-12-01T00:00:00Z
+             */
+            to: string;
+            /** @description only these models (each must have prices); default: every model */
+            models?: string[];
+            /**
+             * @description true: only report what would change
+             * @default false
+             */
+            dry_run?: boolean;
+        };
+        RepriceModelChange: {
+            model: string | null;
+            /** @description events whose cost changes */
+            events: number;
+            /** @description signed, integer micro-units */
+            cost_delta_micros: number;
+            /** @description events unpriced until now */
+            newly_priced: number;
+        };
+        RepriceResponse: {
+            /**
+             * Format: uuid
+             * @description null for a dry run (nothing written)
+             */
+            reprice_id: string | null;
+            dry_run: boolean;
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @description null: every model */
+            models: string[] | null;
+            /** @example USD */
+            currency: string;
+            /** @description events in [from, to) of the models */
+            events_examined: number;
+            /** @description correcting journal entries written (dry run: that would be) */
+            events_corrected: number;
+            /** @description signed, integer micro-units */
+            cost_delta_micros: number;
+            newly_priced: number;
+            by_model: components["schemas"]["RepriceModelChange"][];
+        };
+        ModelPricesResponse: {
+            model: string;
+            /** @example USD */
+            currency: string;
+            /** @description newest first */
+            versions: components["schemas"]["PriceVersionResponse"][];
+        };
+        PutPriceDto: {
+            /**
+             * @description RFC 3339 with a zone: events whose tokens were spent from then on get these prices
+             * @example 2026-12-01T00:00:00Z
+             */
+            effective_from: string;
+            /**
+             * @description the deployment's currency (LEDGER_CURRENCY); another one is refused
+             * @example USD
+             */
+            currency?: string;
+            /**
+             * @description input (prompt) tokens: currency units per 1,000,000 tokens as a decimal string, at most 6 decimals
+             * @example 2.50
+             */
+            input_per_mtok: string;
+            /**
+             * @description cached input (cache read) tokens: currency units per 1,000,000 tokens as a decimal string, at most 6 decimals; default the input price
+             * @example 1.25
+             */
+            cached_input_per_mtok?: string;
+            /**
+             * @description cache write tokens: currency units per 1,000,000 tokens as a decimal string, at most 6 decimals; default the input price
+             * @example 3.125
+             */
+            cache_write_per_mtok?: string;
+            /**
+             * @description output (completion) tokens: currency units per 1,000,000 tokens as a decimal string, at most 6 decimals
+             * @example 10.00
+             */
+            output_per_mtok: string;
+            /**
+             * @description reasoning tokens: currency units per 1,000,000 tokens as a decimal string, at most 6 decimals; default the output price
+             * @example 10.00
+             */
+            reasoning_per_mtok?: string;
+        };
+        PriceVersionCreatedResponse: {
+            /** @example gpt-4o */
+            model: string;
+            /** Format: date-time */
+            effective_from: string;
+            /** @example USD */
+            currency: string;
+            /**
+             * @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals)
+             * @example 2.50
+             */
+            input_per_mtok: string;
+            /**
+             * @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals); null: the input price applies
+             * @example 1.25
+             */
+            cached_input_per_mtok: string | null;
+            /** @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals); null: the input price applies */
+            cache_write_per_mtok: string | null;
+            /**
+             * @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals)
+             * @example 10.00
+             */
+            output_per_mtok: string;
+            /** @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals); null: the output price applies */
+            reasoning_per_mtok: string | null;
+            /** @description who added it (the token subject, or the seed file) */
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description events of this model applied already since effective_from: they keep their price until a reprice corrects them */
+            applied_events_since: number;
+        };
     };
-    TokenUsageResponse: {
-      prompt_tokens: number;
-      completion_tokens: number;
-      cached_tokens: number;
-      cache_write_tokens: number;
-      reasoning_tokens: number;
-      total_tokens: number;
-    };
-    UserUsageResponse: {
-      /** @description signed sum of every tokens_delta */
-      tokens_total: number;
-      messages_counted: number;
-      adjustments_count: number;
-      /** @description signed sum of the adjustments */
-      adjustments_total: number;
-      events_count: number;
-      usage: components['schemas']['TokenUsageResponse'];
-      /** @description integer micro-units of the deployment's currency (currency); null when there are events and none of them is priced (never counted as free) */
-      cost_micros: number | null;
-      unpriced_events: number;
-      /** Format: date-time */
-      first_activity_at: string | null;
-      /** Format: date-time */
-      last_activity_at: string | null;
-      /**
-       * Format: date-time
-       * @description when the balance last changed; null before any event
-       */
-      updated_at: string | null;
-      user_id: string;
-      /**
-       * @description ISO 4217 code of every cost (LEDGER_CURRENCY)
-       * @example USD
-       */
-      currency: string;
-    };
-    /**
-     * @description stable, machine-readable; the status of each code is fixed (ERROR_HTTP_STATUS)
-     * @enum {string}
-     */
-    ErrorCode:
-      | 'VALIDATION_FAILED'
-      | 'MALFORMED_JSON'
-      | 'UNSUPPORTED_MEDIA_TYPE'
-      | 'PAYLOAD_TOO_LARGE'
-      | 'UNAUTHENTICATED'
-      | 'FORBIDDEN'
-      | 'NOT_FOUND'
-      | 'CONVERSATION_NOT_FOUND'
-      | 'CONVERSATION_DELETED'
-      | 'OUTBOX_EVENT_NOT_FOUND'
-      | 'OUTBOX_EVENT_NOT_DEAD'
-      | 'PRICE_NOT_FOUND'
-      | 'PRICE_VERSION_EXISTS'
-      | 'BUDGET_NOT_FOUND'
-      | 'BUDGET_EXCEEDED'
-      | 'USAGE_RECORD_NOT_FOUND'
-      | 'USAGE_RECORD_CONFLICT'
-      | 'IDEMPOTENCY_KEY_REUSED'
-      | 'IDEMPOTENCY_KEY_IN_PROGRESS'
-      | 'METHOD_NOT_ALLOWED'
-      | 'RATE_LIMITED'
-      | 'SERVICE_UNAVAILABLE'
-      | 'DATABASE_UNAVAILABLE'
-      | 'TASK_NOT_FOUND'
-      | 'TASK_CONFLICT'
-      | 'INTERNAL';
-    ErrorDetailDto: {
-      /**
-       * @description the field, parameter or header the problem is about (`body` for the body as a whole)
-       * @example usage.prompt_tokens
-       */
-      field: string;
-      /** @example must be a non-negative integer */
-      problem: string;
-    };
-    ErrorDto: {
-      /** @description stable, machine-readable; the status of each code is fixed (ERROR_HTTP_STATUS) */
-      code: components['schemas']['ErrorCode'];
-      /**
-       * @description for people; wording may change
-       * @example usage.prompt_tokens: must be a non-negative integer
-       */
-      message: string;
-      /** @description one entry per problem; may be empty */
-      details: components['schemas']['ErrorDetailDto'][];
-      /** @description BUDGET_EXCEEDED only: the budget as GET /v1/users/:user_id/budget shows it */
-      budget?: {
-        [key: string]: unknown;
-      };
-    };
-    ErrorBodyDto: {
-      error: components['schemas']['ErrorDto'];
-    };
-    ReasonSumsResponse: {
-      /** @description events: messages and adjustments (cost corrections are not events) */
-      events_count: number;
-      messages_counted: number;
-      adjustments_count: number;
-      /** @description signed sum of tokens_delta (messages and adjustments): what the balances count */
-      tokens_delta: number;
-      prompt_tokens: number;
-      completion_tokens: number;
-      cached_tokens: number;
-      cache_write_tokens: number;
-      reasoning_tokens: number;
-      total_tokens: number;
-      /** @description integer micro-units of the deployment's currency (currency); null when there are events and none of them is priced (never counted as free) */
-      cost_micros: number | null;
-      /** @description events counted without a price (their model had none when they were applied) */
-      unpriced_events: number;
-      /**
-       * @description 'message' for messages, the adjustment's reason otherwise
-       * @example message
-       */
-      reason: string;
-    };
-    ModelSumsResponse: {
-      /** @description events: messages and adjustments (cost corrections are not events) */
-      events_count: number;
-      messages_counted: number;
-      adjustments_count: number;
-      /** @description signed sum of tokens_delta (messages and adjustments): what the balances count */
-      tokens_delta: number;
-      prompt_tokens: number;
-      completion_tokens: number;
-      cached_tokens: number;
-      cache_write_tokens: number;
-      reasoning_tokens: number;
-      total_tokens: number;
-      /** @description integer micro-units of the deployment's currency (currency); null when there are events and none of them is priced (never counted as free) */
-      cost_micros: number | null;
-      /** @description events counted without a price (their model had none when they were applied) */
-      unpriced_events: number;
-      /** @description null: events without a model (e.g. adjustments without one) */
-      model: string | null;
-    };
-    ConversationUsageResponse: {
-      /** @description signed sum of every tokens_delta */
-      tokens_total: number;
-      messages_counted: number;
-      adjustments_count: number;
-      /** @description signed sum of the adjustments */
-      adjustments_total: number;
-      events_count: number;
-      usage: components['schemas']['TokenUsageResponse'];
-      /** @description integer micro-units of the deployment's currency (currency); null when there are events and none of them is priced (never counted as free) */
-      cost_micros: number | null;
-      unpriced_events: number;
-      /** Format: date-time */
-      first_activity_at: string | null;
-      /** Format: date-time */
-      last_activity_at: string | null;
-      /**
-       * Format: date-time
-       * @description when the balance last changed; null before any event
-       */
-      updated_at: string | null;
-      /** Format: uuid */
-      conversation_id: string;
-      user_id: string;
-      /**
-       * @description ISO 4217 code of every cost (LEDGER_CURRENCY)
-       * @example USD
-       */
-      currency: string;
-      /** @description all time, most tokens first */
-      by_reason: components['schemas']['ReasonSumsResponse'][];
-      /** @description all time, most tokens first */
-      by_model: components['schemas']['ModelSumsResponse'][];
-    };
-    /**
-     * @description ledger.cost.corrected: a reprice correcting the cost of corrects_event_id; ledger.usage.upserted: a revision of a usage record (reason usage_record), counting the difference to the revision counted before it, so its token counts may be negative
-     * @enum {string}
-     */
-    EntryType: 'chat.message.recorded' | 'ledger.tokens.adjusted' | 'task.completed' | 'ledger.cost.corrected' | 'ledger.usage.upserted';
-    /** @enum {string} */
-    MessageRole: 'user' | 'assistant' | 'system' | 'tool';
-    UsageEntryResponse: {
-      /** Format: uuid */
-      event_id: string;
-      /** @description ledger.cost.corrected: a reprice correcting the cost of corrects_event_id; ledger.usage.upserted: a revision of a usage record (reason usage_record), counting the difference to the revision counted before it, so its token counts may be negative */
-      event_type: components['schemas']['EntryType'];
-      user_id: string;
-      /** Format: uuid */
-      conversation_id: string | null;
-      /** Format: uuid */
-      message_id: string | null;
-      role: components['schemas']['MessageRole'] | null;
-      model: string | null;
-      /** @example message */
-      reason: string;
-      tokens_delta: number;
-      usage: components['schemas']['TokenUsageResponse'];
-      /** @description null: unpriced; a correction carries the difference it makes to the event it corrects */
-      cost_micros: number | null;
-      /**
-       * Format: date-time
-       * @description effective_from of the price version it was priced with
-       */
-      priced_with: string | null;
-      /** Format: uuid */
-      corrects_event_id: string | null;
-      channel: string | null;
-      operation: string | null;
-      /**
-       * Format: uuid
-       * @description the task whose usage this is (task.completed)
-       */
-      task_id: string | null;
-      /** @description the task's kind */
-      task_kind: string | null;
-      /**
-       * Format: date-time
-       * @description when the producer says it happened
-       */
-      occurred_at: string;
-      /**
-       * Format: date-time
-       * @description when the tokens count (messages: occurred_at; adjustments: triggered_at)
-       */
-      effective_at: string;
-      /**
-       * Format: date-time
-       * @description when the ledger applied it
-       */
-      applied_at: string;
-      /**
-       * @description the envelope's source
-       * @example chat-gateway
-       */
-      source: string;
-    };
-    UsageEntriesPage: {
-      /**
-       * @description ISO 4217 code of every cost (LEDGER_CURRENCY)
-       * @example USD
-       */
-      currency: string;
-      /** @description newest first */
-      list: components['schemas']['UsageEntryResponse'][];
-      /** @description cursor of the next page; null on the last page */
-      next_cursor: string | null;
-    };
-    UsageSummaryGroup: {
-      /** @description events: messages and adjustments (cost corrections are not events) */
-      events_count: number;
-      messages_counted: number;
-      adjustments_count: number;
-      /** @description signed sum of tokens_delta (messages and adjustments): what the balances count */
-      tokens_delta: number;
-      prompt_tokens: number;
-      completion_tokens: number;
-      cached_tokens: number;
-      cache_write_tokens: number;
-      reasoning_tokens: number;
-      total_tokens: number;
-      /** @description integer micro-units of the deployment's currency (currency); null when there are events and none of them is priced (never counted as free) */
-      cost_micros: number | null;
-      /** @description events counted without a price (their model had none when they were applied) */
-      unpriced_events: number;
-      /** @description group_by=model */
-      model?: string | null;
-      /** @description group_by=reason */
-      reason?: string;
-      /**
-       * Format: uuid
-       * @description group_by=conversation (null: events without a conversation)
-       */
-      conversation_id?: string | null;
-      /** @description group_by=user */
-      user_id?: string;
-      /** @description group_by=source */
-      source?: string;
-      /** @description group_by=channel */
-      channel?: string | null;
-      /** @description group_by=operation */
-      operation?: string | null;
-      /** @description group_by=task_kind (null: usage outside tasks) */
-      task_kind?: string | null;
-      /**
-       * Format: date
-       * @description group_by=day: the local date in tz (days without events are left out)
-       */
-      day?: string;
-      /**
-       * Format: date-time
-       * @description group_by=day: the start of the local day
-       */
-      start?: string;
-      /**
-       * Format: date-time
-       * @description group_by=day: the end of the local day (exclusive)
-       */
-      end?: string;
-    };
-    UsageSumsResponse: {
-      /** @description events: messages and adjustments (cost corrections are not events) */
-      events_count: number;
-      messages_counted: number;
-      adjustments_count: number;
-      /** @description signed sum of tokens_delta (messages and adjustments): what the balances count */
-      tokens_delta: number;
-      prompt_tokens: number;
-      completion_tokens: number;
-      cached_tokens: number;
-      cache_write_tokens: number;
-      reasoning_tokens: number;
-      total_tokens: number;
-      /** @description integer micro-units of the deployment's currency (currency); null when there are events and none of them is priced (never counted as free) */
-      cost_micros: number | null;
-      /** @description events counted without a price (their model had none when they were applied) */
-      unpriced_events: number;
-    };
-    UsageSummaryResponse: {
-      /** @enum {string} */
-      group_by: 'model' | 'reason' | 'conversation' | 'user' | 'day' | 'source' | 'channel' | 'operation' | 'task_kind';
-      /**
-       * Format: date-time
-       * @description as asked
-       */
-      from: string | null;
-      /**
-       * Format: date-time
-       * @description as asked
-       */
-      to: string | null;
-      /** @description whose usage: the user asked for, your own, or null for everybody (scope usage:read_all without user_id) */
-      user_id: string | null;
-      /** @example UTC */
-      tz: string;
-      /**
-       * @description ISO 4217 code of every cost (LEDGER_CURRENCY)
-       * @example USD
-       */
-      currency: string;
-      /** @description most tokens first (by day: oldest first) */
-      groups: components['schemas']['UsageSummaryGroup'][];
-      totals: components['schemas']['UsageSumsResponse'];
-    };
-    UsageBucket: {
-      /** @description events: messages and adjustments (cost corrections are not events) */
-      events_count: number;
-      messages_counted: number;
-      adjustments_count: number;
-      /** @description signed sum of tokens_delta (messages and adjustments): what the balances count */
-      tokens_delta: number;
-      prompt_tokens: number;
-      completion_tokens: number;
-      cached_tokens: number;
-      cache_write_tokens: number;
-      reasoning_tokens: number;
-      total_tokens: number;
-      /** @description integer micro-units of the deployment's currency (currency); null when there are events and none of them is priced (never counted as free) */
-      cost_micros: number | null;
-      /** @description events counted without a price (their model had none when they were applied) */
-      unpriced_events: number;
-      /** Format: date-time */
-      start: string;
-      /**
-       * Format: date-time
-       * @description exclusive
-       */
-      end: string;
-      /**
-       * Format: date-time
-       * @description start of the local interval, with its UTC offset
-       * @example 2026-03-29T00:00:00+01:00
-       */
-      local_start: string;
-    };
-    UsageTimelineResponse: {
-      /** @enum {string} */
-      interval: 'hour' | 'day' | 'week' | 'month';
-      /** @example Europe/Berlin */
-      tz: string;
-      /** Format: date-time */
-      from: string;
-      /** Format: date-time */
-      to: string;
-      /** @description whose usage: the user asked for, your own, or null for everybody (scope usage:read_all without user_id) */
-      user_id: string | null;
-      /**
-       * @description ISO 4217 code of every cost (LEDGER_CURRENCY)
-       * @example USD
-       */
-      currency: string;
-      /** @description every bucket of the range, empty ones included, oldest first */
-      buckets: components['schemas']['UsageBucket'][];
-      totals: components['schemas']['UsageSumsResponse'];
-    };
-    UsageDay: {
-      /** @description events: messages and adjustments (cost corrections are not events) */
-      events_count: number;
-      messages_counted: number;
-      adjustments_count: number;
-      /** @description signed sum of tokens_delta (messages and adjustments): what the balances count */
-      tokens_delta: number;
-      prompt_tokens: number;
-      completion_tokens: number;
-      cached_tokens: number;
-      cache_write_tokens: number;
-      reasoning_tokens: number;
-      total_tokens: number;
-      /** @description integer micro-units of the deployment's currency (currency); null when there are events and none of them is priced (never counted as free) */
-      cost_micros: number | null;
-      /** @description events counted without a price (their model had none when they were applied) */
-      unpriced_events: number;
-      /**
-       * Format: date
-       * @description the local date in tz
-       */
-      date: string;
-      /** Format: date-time */
-      start: string;
-      /**
-       * Format: date-time
-       * @description exclusive
-       */
-      end: string;
-    };
-    DailyUsageResponse: {
-      days: number;
-      /** @example UTC */
-      tz: string;
-      /** Format: date-time */
-      from: string;
-      /** Format: date-time */
-      to: string;
-      /** @description whose usage: the user asked for, your own, or null for everybody (scope usage:read_all without user_id) */
-      user_id: string | null;
-      /**
-       * @description ISO 4217 code of every cost (LEDGER_CURRENCY)
-       * @example USD
-       */
-      currency: string;
-      /** @description every day, oldest first, today last */
-      list: components['schemas']['UsageDay'][];
-      totals: components['schemas']['UsageSumsResponse'];
-    };
-    UsageSession: {
-      /** Format: uuid */
-      conversation_id: string;
-      user_id: string;
-      tokens_total: number;
-      messages_counted: number;
-      adjustments_total: number;
-      usage: components['schemas']['TokenUsageResponse'];
-      /** @description integer micro-units of the deployment's currency (currency); null when there are events and none of them is priced (never counted as free) */
-      cost_micros: number | null;
-      unpriced_events: number;
-      /** Format: date-time */
-      first_activity_at: string | null;
-      /** Format: date-time */
-      last_activity_at: string | null;
-    };
-    UsageSessionsPage: {
-      /** @description most recent activity first */
-      list: components['schemas']['UsageSession'][];
-      limit: number;
-      offset: number;
-      /** @description conversations in scope */
-      total: number;
-      has_more: boolean;
-    };
-    SequenceGapTotals: {
-      gaps: number;
-      reorders: number;
-      /** @description users with at least one anomaly */
-      users: number;
-    };
-    KafkaPosition: {
-      topic: string;
-      partition: number;
-      /**
-       * @description a decimal string (Kafka offsets are 64-bit)
-       * @example 1234
-       */
-      offset: string;
-    };
-    SequenceAnomaly: {
-      id: number;
-      user_id: string;
-      /**
-       * @description gap: seen_seq skipped expected_seq; reorder: seen_seq arrived after a later one
-       * @enum {string}
-       */
-      kind: 'gap' | 'reorder';
-      expected_seq: number;
-      seen_seq: number;
-      /**
-       * Format: uuid
-       * @description the event that showed it
-       */
-      event_id: string;
-      kafka: components['schemas']['KafkaPosition'];
-      /** Format: date-time */
-      detected_at: string;
-    };
-    SequenceGapsPage: {
-      /** @description over every anomaly, not only this page */
-      totals: components['schemas']['SequenceGapTotals'];
-      /** @description newest first */
-      list: components['schemas']['SequenceAnomaly'][];
-      /** @description cursor of the next page; null on the last page */
-      next_cursor: string | null;
-    };
-    DeadLetterTotals: {
-      /** @description every dead letter kept, not only this page */
-      total: number;
-      /** @description dead letters whose copy to the DLQ topic has not been published (ledger:dlq-redrive) */
-      dlq_unpublished: number;
-      /**
-       * @description count per reason
-       * @example {
-       *       "not_json": 2,
-       *       "invalid_data": 1
-       *     }
-       */
-      by_reason: {
-        [key: string]: number;
-      };
-    };
-    DeadLetterPosition: {
-      topic: string;
-      partition: number;
-      /**
-       * @description a decimal string (Kafka offsets are 64-bit)
-       * @example 1234
-       */
-      offset: string;
-      /**
-       * Format: date-time
-       * @description the record's Kafka timestamp
-       */
-      timestamp: string | null;
-    };
-    BytePreviewResponse: {
-      /** @description length of the whole key or value in bytes; null: the record had none */
-      bytes: number | null;
-      /**
-       * @description the first 512 bytes as text: printable ASCII and UTF-8 as they are, tab, newline, carriage return and backslash as \t \n \r \\, other bytes of invalid UTF-8 as \xNN, controls and invisible or reordering code points as \u{NNNN}; null: no bytes
-       * @example {"type":"chat.message.recorded",\x00\xff
-       */
-      preview: string | null;
-      /** @description true when the bytes go on past the preview */
-      truncated: boolean;
-    };
-    DeadLetterResponse: {
-      id: number;
-      /**
-       * @description not_json, not_utf8, invalid_envelope, unknown_type, unknown_version, invalid_data, conflicting_duplicate, rejected_by_database, …
-       * @example invalid_data
-       */
-      reason: string;
-      /** @description what was wrong, naming the field */
-      error: string;
-      /**
-       * Format: uuid
-       * @description the envelope's id when it could be read
-       */
-      event_id: string | null;
-      /** @description the envelope's type when it could be read */
-      event_type: string | null;
-      kafka: components['schemas']['DeadLetterPosition'];
-      key: components['schemas']['BytePreviewResponse'];
-      value: components['schemas']['BytePreviewResponse'];
-      /** @description the record's headers as [{"key": …, "value": …}], each value a string when it is clean UTF-8, else {"base64": …} */
-      headers: Record<string, never>[];
-      /** Format: date-time */
-      received_at: string;
-      /**
-       * Format: date-time
-       * @description when its copy reached the DLQ topic; null: not (yet)
-       */
-      dlq_published_at: string | null;
-    };
-    DeadLettersPage: {
-      totals: components['schemas']['DeadLetterTotals'];
-      /** @description newest first */
-      list: components['schemas']['DeadLetterResponse'][];
-      /** @description cursor of the next page; null on the last page */
-      next_cursor: string | null;
-    };
-    PriceVersionResponse: {
-      /** @example gpt-4o */
-      model: string;
-      /** Format: date-time */
-      effective_from: string;
-      /** @example USD */
-      currency: string;
-      /**
-       * @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals)
-       * @example 2.50
-       */
-      input_per_mtok: string;
-      /**
-       * @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals); null: the input price applies
-       * @example 1.25
-       */
-      cached_input_per_mtok: string | null;
-      /** @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals); null: the input price applies */
-      cache_write_per_mtok: string | null;
-      /**
-       * @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals)
-       * @example 10.00
-       */
-      output_per_mtok: string;
-      /** @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals); null: the output price applies */
-      reasoning_per_mtok: string | null;
-      /** @description who added it (the token subject, or the seed file) */
-      created_by: string;
-      /** Format: date-time */
-      created_at: string;
-    };
-    ModelPricesSummary: {
-      model: string;
-      /** @description the newest version */
-      current: components['schemas']['PriceVersionResponse'];
-      /** @description newest first */
-      versions: components['schemas']['PriceVersionResponse'][];
-    };
-    PriceBookResponse: {
-      /** @example USD */
-      currency: string;
-      models: components['schemas']['ModelPricesSummary'][];
-    };
-    RepriceDto: {
-      /**
-       * @description inclusive, RFC 3339 with a zone
-       * @example 2026-11-01T00:00:00Z
-       */
-      from: string;
-      /**
-       * @description exclusive, RFC 3339 with a zone
-       * @example 2026-12-01T00:00:00Z
-       */
-      to: string;
-      /** @description only these models (each must have prices); default: every model */
-      models?: string[];
-      /**
-       * @description true: only report what would change
-       * @default false
-       */
-      dry_run?: boolean;
-    };
-    RepriceModelChange: {
-      model: string | null;
-      /** @description events whose cost changes */
-      events: number;
-      /** @description signed, integer micro-units */
-      cost_delta_micros: number;
-      /** @description events unpriced until now */
-      newly_priced: number;
-    };
-    RepriceResponse: {
-      /**
-       * Format: uuid
-       * @description null for a dry run (nothing written)
-       */
-      reprice_id: string | null;
-      dry_run: boolean;
-      /** Format: date-time */
-      from: string;
-      /** Format: date-time */
-      to: string;
-      /** @description null: every model */
-      models: string[] | null;
-      /** @example USD */
-      currency: string;
-      /** @description events in [from, to) of the models */
-      events_examined: number;
-      /** @description correcting journal entries written (dry run: that would be) */
-      events_corrected: number;
-      /** @description signed, integer micro-units */
-      cost_delta_micros: number;
-      newly_priced: number;
-      by_model: components['schemas']['RepriceModelChange'][];
-    };
-    ModelPricesResponse: {
-      model: string;
-      /** @example USD */
-      currency: string;
-      /** @description newest first */
-      versions: components['schemas']['PriceVersionResponse'][];
-    };
-    PutPriceDto: {
-      /**
-       * @description RFC 3339 with a zone: events whose tokens were spent from then on get these prices
-       * @example 2026-12-01T00:00:00Z
-       */
-      effective_from: string;
-      /**
-       * @description the deployment's currency (LEDGER_CURRENCY); another one is refused
-       * @example USD
-       */
-      currency?: string;
-      /**
-       * @description input (prompt) tokens: currency units per 1,000,000 tokens as a decimal string, at most 6 decimals
-       * @example 2.50
-       */
-      input_per_mtok: string;
-      /**
-       * @description cached input (cache read) tokens: currency units per 1,000,000 tokens as a decimal string, at most 6 decimals; default the input price
-       * @example 1.25
-       */
-      cached_input_per_mtok?: string;
-      /**
-       * @description cache write tokens: currency units per 1,000,000 tokens as a decimal string, at most 6 decimals; default the input price
-       * @example 3.125
-       */
-      cache_write_per_mtok?: string;
-      /**
-       * @description output (completion) tokens: currency units per 1,000,000 tokens as a decimal string, at most 6 decimals
-       * @example 10.00
-       */
-      output_per_mtok: string;
-      /**
-       * @description reasoning tokens: currency units per 1,000,000 tokens as a decimal string, at most 6 decimals; default the output price
-       * @example 10.00
-       */
-      reasoning_per_mtok?: string;
-    };
-    PriceVersionCreatedResponse: {
-      /** @example gpt-4o */
-      model: string;
-      /** Format: date-time */
-      effective_from: string;
-      /** @example USD */
-      currency: string;
-      /**
-       * @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals)
-       * @example 2.50
-       */
-      input_per_mtok: string;
-      /**
-       * @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals); null: the input price applies
-       * @example 1.25
-       */
-      cached_input_per_mtok: string | null;
-      /** @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals); null: the input price applies */
-      cache_write_per_mtok: string | null;
-      /**
-       * @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals)
-       * @example 10.00
-       */
-      output_per_mtok: string;
-      /** @description currency units per 1,000,000 tokens, a decimal string (at least 2, at most 6 decimals); null: the output price applies */
-      reasoning_per_mtok: string | null;
-      /** @description who added it (the token subject, or the seed file) */
-      created_by: string;
-      /** Format: date-time */
-      created_at: string;
-      /** @description events of this model applied already since effective_from: they keep their price until a reprice corrects them */
-      applied_events_since: number;
-    };
-  };
-  responses: never;
-  parameters: never;
-  requestBodies: never;
-  headers: never;
-  pathItems: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  MetricsController_metrics: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    MetricsController_metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text format 0.0.4 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Prometheus text format 0.0.4 */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    HealthController_live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'text/plain': string;
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LivenessResponse"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
         };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
     };
-  };
-  HealthController_live: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    HealthController_ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ready */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessResponse"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description not ready (unavailable, shutting_down), with the checks */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessResponse"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
+    UsageController_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a user id (the JWT sub): 1 to 64 printable ASCII characters without spaces */
+                user_id: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['LivenessResponse'];
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserUsageResponse"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
         };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
     };
-  };
-  HealthController_ready: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    UsageController_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the conversation id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV: the totals, without the breakdowns */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationUsageResponse"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: CONVERSATION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description ready */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    UsageController_entries: {
+        parameters: {
+            query?: {
+                /** @description only this model (as the events name it) */
+                model?: string;
+                /** @description only this reason: 'message', 'usage_record' or an adjustment reason such as refund */
+                reason?: string;
+                /** @description only events of this producer (the envelope's source, e.g. chat-gateway; for usage records the system that reported them, e.g. agents) */
+                source?: string;
+                /** @description only this channel (web, mobile, api, …) */
+                channel?: string;
+                /** @description only this operation (chat, title_generation, summarisation, agent_step, …) */
+                operation?: string;
+                /** @description only the usage of this task (task.completed and its usage records) */
+                task_id?: string;
+                /** @description only tasks of this kind (title_generation, summarisation, agent_run, indexing, …) */
+                task_kind?: string;
+                /** @description whose usage; default: your own (with scope usage:read_all: everybody) */
+                user_id?: string;
+                conversation_id?: string;
+                /** @description inclusive lower bound, RFC 3339 with zone */
+                from?: string;
+                /** @description exclusive upper bound, RFC 3339 with zone */
+                to?: string;
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header: {
+                accept: string;
+            };
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['ReadinessResponse'];
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageEntriesPage"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
         };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description not ready (unavailable, shutting_down), with the checks */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ReadinessResponse'];
-        };
-      };
     };
-  };
-  UsageController_user: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description a user id (the JWT sub): 1 to 64 printable ASCII characters without spaces */
-        user_id: string;
-      };
-      cookie?: never;
+    UsageController_summary: {
+        parameters: {
+            query?: {
+                /** @description only this model (as the events name it) */
+                model?: string;
+                /** @description only this reason: 'message', 'usage_record' or an adjustment reason such as refund */
+                reason?: string;
+                /** @description only events of this producer (the envelope's source, e.g. chat-gateway; for usage records the system that reported them, e.g. agents) */
+                source?: string;
+                /** @description only this channel (web, mobile, api, …) */
+                channel?: string;
+                /** @description only this operation (chat, title_generation, summarisation, agent_step, …) */
+                operation?: string;
+                /** @description only the usage of this task (task.completed and its usage records) */
+                task_id?: string;
+                /** @description only tasks of this kind (title_generation, summarisation, agent_run, indexing, …) */
+                task_kind?: string;
+                group_by?: "model" | "reason" | "conversation" | "user" | "day" | "source" | "channel" | "operation" | "task_kind";
+                /** @description inclusive lower bound, RFC 3339 with zone */
+                from?: string;
+                /** @description exclusive upper bound, RFC 3339 with zone */
+                to?: string;
+                /** @description whose usage; default: your own (with scope usage:read_all: everybody) */
+                user_id?: string;
+                /** @description IANA time zone for day/week/month boundaries (default UTC); used by group_by=day */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV: one line per group */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageSummaryResponse"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
+    UsageController_timeline: {
+        parameters: {
+            query?: {
+                /** @description only this model (as the events name it) */
+                model?: string;
+                /** @description only this reason: 'message', 'usage_record' or an adjustment reason such as refund */
+                reason?: string;
+                /** @description only events of this producer (the envelope's source, e.g. chat-gateway; for usage records the system that reported them, e.g. agents) */
+                source?: string;
+                /** @description only this channel (web, mobile, api, …) */
+                channel?: string;
+                /** @description only this operation (chat, title_generation, summarisation, agent_step, …) */
+                operation?: string;
+                /** @description only the usage of this task (task.completed and its usage records) */
+                task_id?: string;
+                /** @description only tasks of this kind (title_generation, summarisation, agent_run, indexing, …) */
+                task_kind?: string;
+                interval?: "hour" | "day" | "week" | "month";
+                /** @description inclusive lower bound, RFC 3339 with zone; default: to minus 24 hours / 30 days / 12 weeks / 12 months */
+                from?: string;
+                /** @description exclusive upper bound, RFC 3339 with zone; default: now */
+                to?: string;
+                /** @description whose usage; default: your own (with scope usage:read_all: everybody) */
+                user_id?: string;
+                /** @description IANA time zone for day/week/month boundaries (default UTC) */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['UserUsageResponse'];
-          'text/csv': string;
+        requestBody?: never;
+        responses: {
+            /** @description CSV: one line per bucket */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageTimelineResponse"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
         };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
     };
-  };
-  UsageController_conversation: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description the conversation id */
-        id: string;
-      };
-      cookie?: never;
+    UsageController_daily: {
+        parameters: {
+            query?: {
+                /** @description only this model (as the events name it) */
+                model?: string;
+                /** @description only this reason: 'message', 'usage_record' or an adjustment reason such as refund */
+                reason?: string;
+                /** @description only events of this producer (the envelope's source, e.g. chat-gateway; for usage records the system that reported them, e.g. agents) */
+                source?: string;
+                /** @description only this channel (web, mobile, api, …) */
+                channel?: string;
+                /** @description only this operation (chat, title_generation, summarisation, agent_step, …) */
+                operation?: string;
+                /** @description only the usage of this task (task.completed and its usage records) */
+                task_id?: string;
+                /** @description only tasks of this kind (title_generation, summarisation, agent_run, indexing, …) */
+                task_kind?: string;
+                /** @description the last N local days, today included */
+                days?: number;
+                /** @description whose usage; default: your own (with scope usage:read_all: everybody) */
+                user_id?: string;
+                /** @description IANA time zone for day/week/month boundaries (default UTC) */
+                tz?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV: one line per day */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DailyUsageResponse"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description CSV: the totals, without the breakdowns */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    UsageController_sessions: {
+        parameters: {
+            query?: {
+                /** @description whose usage; default: your own (with scope usage:read_all: everybody) */
+                user_id?: string;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['ConversationUsageResponse'];
-          'text/csv': string;
+        requestBody?: never;
+        responses: {
+            /** @description CSV: one line per conversation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageSessionsPage"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
         };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Not found (or not yours). error.code: CONVERSATION_NOT_FOUND */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
     };
-  };
-  UsageController_entries: {
-    parameters: {
-      query?: {
-        /** @description only this model (as the events name it) */
-        model?: string;
-        /** @description only this reason: 'message', 'usage_record' or an adjustment reason such as refund */
-        reason?: string;
-        /** @description only events of this producer (the envelope's source, e.g. chat-gateway; for usage records the system that reported them, e.g. agents) */
-        source?: string;
-        /** @description only this channel (web, mobile, api, …) */
-        channel?: string;
-        /** @description only this operation (chat, title_generation, summarisation, agent_step, …) */
-        operation?: string;
-        /** @description only the usage of this task (task.completed and its usage records) */
-        task_id?: string;
-        /** @description only tasks of this kind (title_generation, summarisation, agent_run, indexing, …) */
-        task_kind?: string;
-        /** @description whose usage; default: your own (with scope usage:read_all: everybody) */
-        user_id?: string;
-        conversation_id?: string;
-        /** @description inclusive lower bound, RFC 3339 with zone */
-        from?: string;
-        /** @description exclusive upper bound, RFC 3339 with zone */
-        to?: string;
-        limit?: number;
-        /** @description next_cursor of the previous page */
-        cursor?: string;
-      };
-      header: {
-        accept: string;
-      };
-      path?: never;
-      cookie?: never;
+    SequenceGapsController_list: {
+        parameters: {
+            query?: {
+                /** @description only this user */
+                user_id?: string;
+                kind?: "gap" | "reorder";
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SequenceGapsPage"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
+    DeadLettersController_list: {
+        parameters: {
+            query?: {
+                /** @description only this reason (not_json, invalid_data, unknown_type, rejected_by_database, …) */
+                reason?: string;
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['UsageEntriesPage'];
-          'text/csv': string;
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLettersPage"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
         };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
     };
-  };
-  UsageController_summary: {
-    parameters: {
-      query?: {
-        /** @description only this model (as the events name it) */
-        model?: string;
-        /** @description only this reason: 'message', 'usage_record' or an adjustment reason such as refund */
-        reason?: string;
-        /** @description only events of this producer (the envelope's source, e.g. chat-gateway; for usage records the system that reported them, e.g. agents) */
-        source?: string;
-        /** @description only this channel (web, mobile, api, …) */
-        channel?: string;
-        /** @description only this operation (chat, title_generation, summarisation, agent_step, …) */
-        operation?: string;
-        /** @description only the usage of this task (task.completed and its usage records) */
-        task_id?: string;
-        /** @description only tasks of this kind (title_generation, summarisation, agent_run, indexing, …) */
-        task_kind?: string;
-        group_by?: 'model' | 'reason' | 'conversation' | 'user' | 'day' | 'source' | 'channel' | 'operation' | 'task_kind';
-        /** @description inclusive lower bound, RFC 3339 with zone */
-        from?: string;
-        /** @description exclusive upper bound, RFC 3339 with zone */
-        to?: string;
-        /** @description whose usage; default: your own (with scope usage:read_all: everybody) */
-        user_id?: string;
-        /** @description IANA time zone for day/week/month boundaries (default UTC); used by group_by=day */
-        tz?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
+    PricesController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceBookResponse"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description CSV: one line per group */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    PricesController_reprice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['UsageSummaryResponse'];
-          'text/csv': string;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RepriceDto"];
+            };
         };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
-      400: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RepriceResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
         };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
     };
-  };
-  UsageController_timeline: {
-    parameters: {
-      query?: {
-        /** @description only this model (as the events name it) */
-        model?: string;
-        /** @description only this reason: 'message', 'usage_record' or an adjustment reason such as refund */
-        reason?: string;
-        /** @description only events of this producer (the envelope's source, e.g. chat-gateway; for usage records the system that reported them, e.g. agents) */
-        source?: string;
-        /** @description only this channel (web, mobile, api, …) */
-        channel?: string;
-        /** @description only this operation (chat, title_generation, summarisation, agent_step, …) */
-        operation?: string;
-        /** @description only the usage of this task (task.completed and its usage records) */
-        task_id?: string;
-        /** @description only tasks of this kind (title_generation, summarisation, agent_run, indexing, …) */
-        task_kind?: string;
-        interval?: 'hour' | 'day' | 'week' | 'month';
-        /** @description inclusive lower bound, RFC 3339 with zone; default: to minus 24 hours / 30 days / 12 weeks / 12 months */
-        from?: string;
-        /** @description exclusive upper bound, RFC 3339 with zone; default: now */
-        to?: string;
-        /** @description whose usage; default: your own (with scope usage:read_all: everybody) */
-        user_id?: string;
-        /** @description IANA time zone for day/week/month boundaries (default UTC) */
-        tz?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
+    PricesController_model: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the model as events name it: 1 to 100 characters without leading or trailing spaces */
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelPricesResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: PRICE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description CSV: one line per bucket */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    PricesController_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the model as events name it: 1 to 100 characters without leading or trailing spaces */
+                model: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['UsageTimelineResponse'];
-          'text/csv': string;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutPriceDto"];
+            };
         };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
-      400: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceVersionCreatedResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Conflicts with the current state. error.code: PRICE_VERSION_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
         };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
     };
-  };
-  UsageController_daily: {
-    parameters: {
-      query?: {
-        /** @description only this model (as the events name it) */
-        model?: string;
-        /** @description only this reason: 'message', 'usage_record' or an adjustment reason such as refund */
-        reason?: string;
-        /** @description only events of this producer (the envelope's source, e.g. chat-gateway; for usage records the system that reported them, e.g. agents) */
-        source?: string;
-        /** @description only this channel (web, mobile, api, …) */
-        channel?: string;
-        /** @description only this operation (chat, title_generation, summarisation, agent_step, …) */
-        operation?: string;
-        /** @description only the usage of this task (task.completed and its usage records) */
-        task_id?: string;
-        /** @description only tasks of this kind (title_generation, summarisation, agent_run, indexing, …) */
-        task_kind?: string;
-        /** @description the last N local days, today included */
-        days?: number;
-        /** @description whose usage; default: your own (with scope usage:read_all: everybody) */
-        user_id?: string;
-        /** @description IANA time zone for day/week/month boundaries (default UTC) */
-        tz?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description CSV: one line per day */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['DailyUsageResponse'];
-          'text/csv': string;
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  UsageController_sessions: {
-    parameters: {
-      query?: {
-        /** @description whose usage; default: your own (with scope usage:read_all: everybody) */
-        user_id?: string;
-        limit?: number;
-        offset?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description CSV: one line per conversation */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['UsageSessionsPage'];
-          'text/csv': string;
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  SequenceGapsController_list: {
-    parameters: {
-      query?: {
-        /** @description only this user */
-        user_id?: string;
-        kind?: 'gap' | 'reorder';
-        limit?: number;
-        /** @description next_cursor of the previous page */
-        cursor?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['SequenceGapsPage'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  DeadLettersController_list: {
-    parameters: {
-      query?: {
-        /** @description only this reason (not_json, invalid_data, unknown_type, rejected_by_database, …) */
-        reason?: string;
-        limit?: number;
-        /** @description next_cursor of the previous page */
-        cursor?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['DeadLettersPage'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  PricesController_list: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['PriceBookResponse'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  PricesController_reprice: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['RepriceDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['RepriceResponse'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  PricesController_model: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description the model as events name it: 1 to 100 characters without leading or trailing spaces */
-        model: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ModelPricesResponse'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Not found (or not yours). error.code: PRICE_NOT_FOUND */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
-  PricesController_put: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description the model as events name it: 1 to 100 characters without leading or trailing spaces */
-        model: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['PutPriceDto'];
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['PriceVersionCreatedResponse'];
-        };
-      };
-      /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
-      401: {
-        headers: {
-          /** @description Bearer challenge */
-          'WWW-Authenticate'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Conflicts with the current state. error.code: PRICE_VERSION_EXISTS */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-      /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorBodyDto'];
-        };
-      };
-    };
-  };
 }
