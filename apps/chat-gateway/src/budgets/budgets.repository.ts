@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { CHAT_MESSAGE_RECORDED, TASK_COMPLETED, TOKENS_ADJUSTED, USAGE_UPSERTED } from '@chat-ledger/contracts';
 import { rfc3339 } from '@chat-ledger/database';
 import { OUTBOX_USER_EVENTS_SQL, OutboxLock } from '@chat-ledger/outbox';
+import { LedgerPresence } from '../ledger-totals/ledger-presence';
 import type { PutBudgetDto } from './dto/put-budget.dto';
 
 export interface BudgetRow {
@@ -111,8 +112,10 @@ SELECT bounds.user_id, bounds.period, bounds.tz, bounds.mode, bounds.limit_token
 
 @Injectable()
 export class BudgetsRepository {
-  private ledgerPresent = false;
-  private ledgerCheckedUntil = 0;
+  private readonly ledger = new LedgerPresence(
+    `to_regclass('ledger.user_spend_view') IS NOT NULL
+     AND to_regprocedure('ledger.event_cost_micros(text,text,timestamptz,bigint,bigint,bigint,bigint,bigint,bigint)') IS NOT NULL`,
+  );
 
   /**
    * Serialises every spend decision of one user: the outbox writer's per-user lock (taken again by the
@@ -132,21 +135,9 @@ export class BudgetsRepository {
     return row.budgeted === true;
   }
 
-  /** The ledger's schema may be migrated after the gateway started, or be rebuilt. */
-  private async hasLedger(manager: EntityManager): Promise<boolean> {
-    if (Date.now() < this.ledgerCheckedUntil) return this.ledgerPresent;
-    const [row] = await manager.query(
-      `SELECT to_regclass('ledger.user_spend_view') IS NOT NULL
-              AND to_regprocedure('ledger.event_cost_micros(text,text,timestamptz,bigint,bigint,bigint,bigint,bigint,bigint)') IS NOT NULL AS present`,
-    );
-    this.ledgerPresent = row.present === true;
-    this.ledgerCheckedUntil = Date.now() + 5_000;
-    return this.ledgerPresent;
-  }
-
   /** The budget in the period around `at` (default: now, the transaction's time). */
   async state(manager: EntityManager, userId: string, at?: string): Promise<BudgetState | undefined> {
-    const [row] = await manager.query(stateSql(await this.hasLedger(manager)), [userId, at ?? null]);
+    const [row] = await manager.query(stateSql(await this.ledger.has(manager)), [userId, at ?? null]);
     return row;
   }
 
@@ -183,7 +174,7 @@ export class BudgetsRepository {
 
   /** What reserving `tokens` output tokens of `model` costs now (0 when unpriced or without the ledger). */
   async reservationCost(manager: EntityManager, model: string | null, tokens: number): Promise<number> {
-    if (tokens === 0 || !model || !(await this.hasLedger(manager))) return 0;
+    if (tokens === 0 || !model || !(await this.ledger.has(manager))) return 0;
     const [row] = await manager.query(
       `SELECT coalesce(ledger.event_cost_micros('${CHAT_MESSAGE_RECORDED}', $1, now(), $2::bigint, 0, $2::bigint, 0, 0, 0), 0)::float8 AS cost`,
       [model, tokens],

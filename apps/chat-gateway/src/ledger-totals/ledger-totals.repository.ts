@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { pgErrorCode } from '@chat-ledger/database';
+import { LedgerPresence } from './ledger-presence';
 
 /**
  * The ledger's balances as the ledger-consumer offers them to the gateway: the views
@@ -10,19 +11,9 @@ import { pgErrorCode } from '@chat-ledger/database';
  */
 @Injectable()
 export class LedgerTotalsRepository {
-  private ledgerPresentUntil = 0;
-  private ledgerPresent = false;
-
-  /** The ledger schema may be migrated after the gateway started (or live in another database). */
-  private async hasLedger(manager: EntityManager): Promise<boolean> {
-    if (this.ledgerPresent || Date.now() < this.ledgerPresentUntil) return this.ledgerPresent;
-    const [row] = await manager.query(
-      `SELECT to_regclass('ledger.conversation_tokens_view') IS NOT NULL AND to_regclass('ledger.message_tokens_view') IS NOT NULL AS present`,
-    );
-    this.ledgerPresent = row.present === true;
-    this.ledgerPresentUntil = Date.now() + 5_000;
-    return this.ledgerPresent;
-  }
+  private readonly ledger = new LedgerPresence(
+    `to_regclass('ledger.conversation_tokens_view') IS NOT NULL AND to_regclass('ledger.message_tokens_view') IS NOT NULL`,
+  );
 
   conversationTotals(manager: EntityManager, conversationIds: string[]): Promise<Map<string, number>> {
     return this.totals(
@@ -41,15 +32,14 @@ export class LedgerTotalsRepository {
   }
 
   private async totals(manager: EntityManager, sql: string, ids: string[]): Promise<Map<string, number>> {
-    if (ids.length === 0 || !(await this.hasLedger(manager))) return new Map();
+    if (ids.length === 0 || !(await this.ledger.has(manager))) return new Map();
     try {
       const rows: Array<{ id: string; total: string }> = await manager.query(sql, [ids]);
       return new Map(rows.map((r) => [r.id, Number(r.total)]));
     } catch (error) {
       if (pgErrorCode(error) !== '42P01') throw error;
       // The ledger schema was dropped (a rebuild): show nothing counted until it is back.
-      this.ledgerPresent = false;
-      this.ledgerPresentUntil = 0;
+      this.ledger.forget();
       return new Map();
     }
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { TokenUsageV2 } from '@chat-ledger/contracts';
 import { rfc3339 } from '@chat-ledger/database';
+import { LedgerPresence } from '../ledger-totals/ledger-presence';
 import type { RunningSort } from './dto/list-running-tasks.query.dto';
 
 export type TaskStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -86,17 +87,7 @@ export interface RunningFilter {
 
 @Injectable()
 export class TasksRepository {
-  private ledgerPresent = false;
-  private ledgerCheckedUntil = 0;
-
-  /** The ledger's view may be migrated after the gateway started, or be rebuilt. */
-  private async hasLedger(manager: EntityManager): Promise<boolean> {
-    if (Date.now() < this.ledgerCheckedUntil) return this.ledgerPresent;
-    const [row] = await manager.query(`SELECT to_regclass('ledger.task_usage_view') IS NOT NULL AS present`);
-    this.ledgerPresent = row.present === true;
-    this.ledgerCheckedUntil = Date.now() + 5_000;
-    return this.ledgerPresent;
-  }
+  private readonly ledger = new LedgerPresence(`to_regclass('ledger.task_usage_view') IS NOT NULL`);
 
   async insert(
     manager: EntityManager,
@@ -142,7 +133,7 @@ export class TasksRepository {
     lock = false,
   ): Promise<TaskRow | undefined> {
     // FOR UPDATE locks the task row only (OF t): the ledger's view is an aggregate and cannot be locked.
-    const withLedger = !lock && (await this.hasLedger(manager));
+    const withLedger = !lock && (await this.ledger.has(manager));
     const [condition, params] = 'id' in where ? ['t.id = $2', [where.id]] : ['t.source = $2 AND t.external_id = $3', [where.source, where.externalId]];
     const [row] = await manager.query(
       `SELECT ${columns('$1', withLedger)} FROM chat.tasks t ${ledgerJoin(withLedger)} WHERE ${condition} ${lock ? 'FOR UPDATE OF t' : ''}`,
@@ -193,7 +184,7 @@ export class TasksRepository {
     limit: number,
     stallMs: number,
   ): Promise<{ total: number; byStatus: Record<string, number>; byKind: Record<string, number>; rows: TaskRow[] }> {
-    const withLedger = await this.hasLedger(manager);
+    const withLedger = await this.ledger.has(manager);
     const params: unknown[] = [stallMs];
     const p = (v: unknown) => `$${params.push(v)}`;
     const where = [`t.status = ANY(${p(filter.statuses)}::text[])`];
