@@ -4,6 +4,10 @@ export interface Principal {
   /** The `sub` claim: the user (or service) the token speaks for. */
   userId: string;
   scopes: ReadonlySet<string>;
+  /** The `org_id` claim: the organisation the token speaks for (absent: no organisation). */
+  orgId?: string;
+  /** The `project_id` claim: a project inside that organisation. */
+  projectId?: string;
 }
 
 /** A token we refuse; the message is safe to show to the caller (it names the rule, never the token). */
@@ -89,7 +93,18 @@ export class JwtVerifier {
     }
     const scope = claims.scope ?? '';
     if (typeof scope !== 'string') throw new JwtError('token scope must be a space-separated string');
-    return { userId: claims.sub, scopes: new Set(scope.split(' ').filter(Boolean)) };
+    const principal: Principal = { userId: claims.sub, scopes: new Set(scope.split(' ').filter(Boolean)) };
+    // Tenant claims follow the user id rule: they end up in rollup keys, URLs and logs.
+    for (const [claim, field] of [
+      ['org_id', 'orgId'],
+      ['project_id', 'projectId'],
+    ] as const) {
+      const value = claims[claim];
+      if (value === undefined) continue;
+      if (typeof value !== 'string' || !USER_ID_PATTERN.test(value)) throw new JwtError(`token claim ${claim} must be 1 to 64 printable characters`);
+      principal[field] = value;
+    }
+    return principal;
   }
 }
 
@@ -101,10 +116,17 @@ export function jwtVerifierFromEnv(env: { JWT_SECRET: string; JWT_MAX_LIFETIME: 
   });
 }
 
-/** Tokens for development, tests, the bench and `npm run token`: HS256, `sub`, `scope`, `iat` and `exp`. */
-export async function issueToken(opts: { userId: string; scopes?: string[]; ttlSeconds?: number; nowSeconds?: number }, secret: string): Promise<string> {
+/** Tokens for development, tests, the bench and `npm run token`: HS256, `sub`, `scope`, `iat`, `exp` and the optional tenant claims. */
+export async function issueToken(
+  opts: { userId: string; scopes?: string[]; ttlSeconds?: number; nowSeconds?: number; orgId?: string; projectId?: string },
+  secret: string,
+): Promise<string> {
   const now = opts.nowSeconds ?? Math.floor(Date.now() / 1000);
-  return new SignJWT({ scope: (opts.scopes ?? []).join(' ') })
+  return new SignJWT({
+    scope: (opts.scopes ?? []).join(' '),
+    ...(opts.orgId !== undefined ? { org_id: opts.orgId } : {}),
+    ...(opts.projectId !== undefined ? { project_id: opts.projectId } : {}),
+  })
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setSubject(opts.userId)
     .setIssuedAt(now)
