@@ -328,6 +328,8 @@ export interface components {
              */
             updated_at: string | null;
             user_id: string;
+            /** @description the organisation the user's events name (null: none yet, or no tenant) */
+            org_id: string | null;
             /**
              * @description ISO 4217 code of every cost (LEDGER_CURRENCY)
              * @example USD
@@ -433,6 +435,10 @@ export interface components {
             /** Format: uuid */
             conversation_id: string;
             user_id: string;
+            /** @description the organisation (null: no tenant, e.g. every event of an older contract version) */
+            org_id: string | null;
+            /** @description the project inside the organisation */
+            project_id: string | null;
             /**
              * @description ISO 4217 code of every cost (LEDGER_CURRENCY)
              * @example USD
@@ -484,6 +490,12 @@ export interface components {
             task_id: string | null;
             /** @description the task's kind */
             task_kind: string | null;
+            /** @description the organisation (null: no tenant, e.g. every event of an older contract version) */
+            org_id: string | null;
+            /** @description the project inside the organisation */
+            project_id: string | null;
+            /** @description the API key the caller reported */
+            api_key_id: string | null;
             /**
              * Format: date-time
              * @description when the producer says it happened
@@ -552,6 +564,12 @@ export interface components {
             operation?: string | null;
             /** @description group_by=task_kind (null: usage outside tasks) */
             task_kind?: string | null;
+            /** @description group_by=org (null: usage of no tenant) */
+            org_id?: string | null;
+            /** @description group_by=project (null: usage outside projects) */
+            project_id?: string | null;
+            /** @description group_by=api_key (null: usage without a reported API key) */
+            api_key_id?: string | null;
             /**
              * Format: date
              * @description group_by=day: the local date in tz (days without events are left out)
@@ -588,7 +606,7 @@ export interface components {
         };
         UsageSummaryResponse: {
             /** @enum {string} */
-            group_by: "model" | "reason" | "conversation" | "user" | "day" | "source" | "channel" | "operation" | "task_kind";
+            group_by: "model" | "reason" | "conversation" | "user" | "day" | "source" | "channel" | "operation" | "task_kind" | "org" | "project" | "api_key";
             /**
              * Format: date-time
              * @description as asked
@@ -601,6 +619,8 @@ export interface components {
             to: string | null;
             /** @description whose usage: the user asked for, your own, or null for everybody (scope usage:read_all without user_id) */
             user_id: string | null;
+            /** @description the organisation the view reads: the org_id filter, or a usage:read_org reader's own organisation; null: any */
+            org_id: string | null;
             /** @example UTC */
             tz: string;
             /**
@@ -654,6 +674,8 @@ export interface components {
             to: string;
             /** @description whose usage: the user asked for, your own, or null for everybody (scope usage:read_all without user_id) */
             user_id: string | null;
+            /** @description the organisation the view reads: the org_id filter, or a usage:read_org reader's own organisation; null: any */
+            org_id: string | null;
             /**
              * @description ISO 4217 code of every cost (LEDGER_CURRENCY)
              * @example USD
@@ -703,6 +725,8 @@ export interface components {
             to: string;
             /** @description whose usage: the user asked for, your own, or null for everybody (scope usage:read_all without user_id) */
             user_id: string | null;
+            /** @description the organisation the view reads: the org_id filter, or a usage:read_org reader's own organisation; null: any */
+            org_id: string | null;
             /**
              * @description ISO 4217 code of every cost (LEDGER_CURRENCY)
              * @example USD
@@ -716,6 +740,10 @@ export interface components {
             /** Format: uuid */
             conversation_id: string;
             user_id: string;
+            /** @description the organisation (null: no tenant, e.g. every event of an older contract version) */
+            org_id: string | null;
+            /** @description the project inside the organisation */
+            project_id: string | null;
             tokens_total: number;
             messages_counted: number;
             adjustments_total: number;
@@ -1272,6 +1300,12 @@ export interface operations {
                 task_id?: string;
                 /** @description only tasks of this kind (title_generation, summarisation, agent_run, indexing, …) */
                 task_kind?: string;
+                /** @description only this organisation (a usage:read_org reader: its own, which it reads without naming it) */
+                org_id?: string;
+                /** @description only this project */
+                project_id?: string;
+                /** @description only usage through this API key */
+                api_key_id?: string;
                 /** @description whose usage; default: your own (with scope usage:read_all: everybody) */
                 user_id?: string;
                 conversation_id?: string;
@@ -1357,7 +1391,13 @@ export interface operations {
                 task_id?: string;
                 /** @description only tasks of this kind (title_generation, summarisation, agent_run, indexing, …) */
                 task_kind?: string;
-                group_by?: "model" | "reason" | "conversation" | "user" | "day" | "source" | "channel" | "operation" | "task_kind";
+                /** @description only this organisation (a usage:read_org reader: its own, which it reads without naming it) */
+                org_id?: string;
+                /** @description only this project */
+                project_id?: string;
+                /** @description only usage through this API key */
+                api_key_id?: string;
+                group_by?: "model" | "reason" | "conversation" | "user" | "day" | "source" | "channel" | "operation" | "task_kind" | "org" | "project" | "api_key";
                 /** @description inclusive lower bound, RFC 3339 with zone */
                 from?: string;
                 /** @description exclusive upper bound, RFC 3339 with zone */
@@ -1440,6 +1480,12 @@ export interface operations {
                 task_id?: string;
                 /** @description only tasks of this kind (title_generation, summarisation, agent_run, indexing, …) */
                 task_kind?: string;
+                /** @description only this organisation (a usage:read_org reader: its own, which it reads without naming it) */
+                org_id?: string;
+                /** @description only this project */
+                project_id?: string;
+                /** @description only usage through this API key */
+                api_key_id?: string;
                 interval?: "hour" | "day" | "week" | "month";
                 /** @description inclusive lower bound, RFC 3339 with zone; default: to minus 24 hours / 30 days / 12 weeks / 12 months */
                 from?: string;
@@ -1523,6 +1569,12 @@ export interface operations {
                 task_id?: string;
                 /** @description only tasks of this kind (title_generation, summarisation, agent_run, indexing, …) */
                 task_kind?: string;
+                /** @description only this organisation (a usage:read_org reader: its own, which it reads without naming it) */
+                org_id?: string;
+                /** @description only this project */
+                project_id?: string;
+                /** @description only usage through this API key */
+                api_key_id?: string;
                 /** @description the last N local days, today included */
                 days?: number;
                 /** @description whose usage; default: your own (with scope usage:read_all: everybody) */
@@ -1591,6 +1643,10 @@ export interface operations {
             query?: {
                 /** @description whose usage; default: your own (with scope usage:read_all: everybody) */
                 user_id?: string;
+                /** @description only this organisation (a usage:read_org reader: its own, which it reads without naming it): conversations of this organisation */
+                org_id?: string;
+                /** @description only conversations of this project */
+                project_id?: string;
                 limit?: number;
                 offset?: number;
             };

@@ -213,20 +213,20 @@ describe('usage records in the ledger', () => {
   it('its migrations go down with usage records in the journal (the rows go: the older schema cannot hold them) and up again', async () => {
     const dataSource = ledger.app.get(DataSource);
     const executed = async () => (await ledger.db.query(`SELECT name FROM ledger_migrations ORDER BY id`)).rows.map((r) => r.name as string);
-    // Down to before UsageRecords1765100000001 (the migrations after it, TaskAttribution's too, go down on the way).
+    // Down to before UsageRecords1765100000001 (the migrations after it, TaskAttribution's and Tenants' too, go down on the way).
     const reverted: string[] = [];
     while ((await executed()).includes('UsageRecords1765100000001')) {
       reverted.push((await executed()).at(-1)!);
       await dataSource.undoLastMigration();
     }
-    expect(reverted).toEqual(['UsageRecordsEventType1765290000001', 'TaskAttribution1765200000000', 'UsageRecords1765100000001']);
+    expect(reverted).toEqual(['Tenants1766000000000', 'UsageRecordsEventType1765290000001', 'TaskAttribution1765200000000', 'UsageRecords1765100000001']);
     const { rows } = await ledger.db.query(
       `SELECT (SELECT count(*)::int FROM ledger.entries WHERE reason = 'usage_record') AS usage_rows, to_regclass('ledger.usage_records') AS state,
               (SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'entries_event_type_check') AS types`,
     );
     expect(rows[0]).toEqual({ usage_rows: 0, state: null, types: expect.not.stringContaining('usage') });
 
-    await expect(dataSource.runMigrations()).resolves.toHaveLength(3);
+    await expect(dataSource.runMigrations()).resolves.toHaveLength(reverted.length);
     const again = await ledger.db.query(`SELECT pg_get_constraintdef(oid) AS types FROM pg_constraint WHERE conname = 'entries_event_type_check'`);
     expect(again.rows[0].types).toEqual(expect.stringContaining('ledger.usage.upserted'));
     expect(again.rows[0].types).toEqual(expect.stringContaining('task.completed'));
