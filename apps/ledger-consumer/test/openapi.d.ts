@@ -340,7 +340,7 @@ export interface components {
          * @description stable, machine-readable; the status of each code is fixed (ERROR_HTTP_STATUS)
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONVERSATION_NOT_FOUND" | "CONVERSATION_DELETED" | "OUTBOX_EVENT_NOT_FOUND" | "OUTBOX_EVENT_NOT_DEAD" | "PRICE_NOT_FOUND" | "PRICE_VERSION_EXISTS" | "BUDGET_NOT_FOUND" | "BUDGET_EXCEEDED" | "USAGE_RECORD_NOT_FOUND" | "USAGE_RECORD_CONFLICT" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "TASK_NOT_FOUND" | "TASK_CONFLICT" | "INTERNAL";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "TENANT_MISMATCH" | "NOT_FOUND" | "CONVERSATION_NOT_FOUND" | "CONVERSATION_DELETED" | "OUTBOX_EVENT_NOT_FOUND" | "OUTBOX_EVENT_NOT_DEAD" | "PRICE_NOT_FOUND" | "PRICE_VERSION_EXISTS" | "BUDGET_NOT_FOUND" | "BUDGET_EXCEEDED" | "USAGE_RECORD_NOT_FOUND" | "USAGE_RECORD_CONFLICT" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "TASK_NOT_FOUND" | "TASK_CONFLICT" | "INTERNAL";
         ErrorDetailDto: {
             /**
              * @description the field, parameter or header the problem is about (`body` for the body as a whole)
@@ -360,7 +360,7 @@ export interface components {
             message: string;
             /** @description one entry per problem; may be empty */
             details: components["schemas"]["ErrorDetailDto"][];
-            /** @description BUDGET_EXCEEDED only: the budget as GET /v1/users/:user_id/budget shows it */
+            /** @description BUDGET_EXCEEDED only: the budget as GET /v1/users/:user_id/budget (or GET /v1/orgs/:org_id/budget) shows it */
             budget?: {
                 [key: string]: unknown;
             };
