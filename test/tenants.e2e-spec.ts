@@ -233,5 +233,8 @@ describe('tenants: usage of two organisations stays apart in every view', () => 
     const confined = ledger.http.as(token('auditor', { scopes: ['usage:read_all'], orgId: 'org-b' }));
     await expect(confined.get('/v1/usage/summary?group_by=org')).resolves.toMatchObject({ status: 200, body: { groups: [{ org_id: 'org-b' }] } });
     await expect(confined.get(`/v1/users/${a1}/usage`)).resolves.toMatchObject({ status: 403 });
+    // Operators' views of every organisation (dead letters, sequence gaps) are not for it.
+    await expect(confined.get('/v1/admin/ledger/dead-letters')).resolves.toMatchObject({ status: 403, body: { error: { details: [{ field: 'org_id' }] } } });
+    await expect(confined.get('/v1/admin/ledger/sequence-gaps')).resolves.toMatchObject({ status: 403 });
   });
 });

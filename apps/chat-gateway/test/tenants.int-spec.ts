@@ -111,6 +111,11 @@ describe('tenants of writes', () => {
     await expect(service('org-a').get('/v1/usage-records/agents/run-t1')).resolves.toMatchObject({ status: 200, body: { org_id: 'org-a' } });
   });
 
+  it('the outbox (every organisation’s events) is for operators of every organisation only', async () => {
+    await expect(as('ops', { scopes: ['outbox:admin'], orgId: 'org-a' }).get('/v1/admin/outbox/stats')).resolves.toMatchObject({ status: 403 });
+    await expect(as('ops', { scopes: ['outbox:admin'] }).get('/v1/admin/outbox/stats')).resolves.toMatchObject({ status: 200 });
+  });
+
   it('tasks count where they were created; another organisation neither sees nor ends them', async () => {
     const user = aUserId();
     const created = await service('org-a').post('/v1/tasks', { source: 'indexer', external_id: 'job-1', kind: 'indexing', user_id: user, api_key_id: 'k3' });
