@@ -63,7 +63,7 @@ function columns(stall: string, withLedger: boolean): string {
  * The ledger's counts of each task shown. LATERAL with OFFSET 0 (which keeps the planner from flattening it back
  * into a join), so the task's id reaches the view's GROUP BY and each task aggregates only its own entries
  * (entries_task_idx); a plain join on the view had the planner aggregate every task's entries on each list page
- * (200,000 entries of earlier tasks: ~240 ms per page, see README Performance).
+ * (200,000 entries of earlier tasks: ~240 ms per page, see docs/performance.md).
  */
 const ledgerJoin = (withLedger: boolean) =>
   withLedger
