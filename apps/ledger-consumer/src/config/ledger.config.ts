@@ -1,6 +1,6 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { KAFKA_TOPIC_NAME, WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
-import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, WithJwtEnv } from '@chat-ledger/platform';
+import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, WithJwtEnv, EnvSecret } from '@chat-ledger/platform';
 
 /**
  * Environment of ledger-consumer. Every key is validated at boot; all problems are reported at once.
@@ -18,6 +18,8 @@ export class LedgerConfig extends WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJ
   @IsString()
   HOST = '0.0.0.0';
 
+  /** A secret (it carries the password): also readable from DATABASE_URL_FILE. */
+  @EnvSecret()
   @IsString()
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL!: string;

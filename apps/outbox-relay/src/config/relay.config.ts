@@ -1,7 +1,7 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
 import { RELAY_KAFKA_CONNECTION, WithOutboxRelayEnv } from '@chat-ledger/outbox';
-import { BaseEnv, EnvBool, EnvInt } from '@chat-ledger/platform';
+import { BaseEnv, EnvBool, EnvInt, EnvSecret } from '@chat-ledger/platform';
 
 /**
  * Environment of the standalone relay (apps/outbox-relay, `npm run start:relay`): the Kafka connection and topic keys
@@ -9,6 +9,8 @@ import { BaseEnv, EnvBool, EnvInt } from '@chat-ledger/platform';
  * (libs/outbox), plus where the outbox lives and where to serve /metrics.
  */
 export class RelayConfig extends WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(BaseEnv, RELAY_KAFKA_CONNECTION))) {
+  /** A secret (it carries the password): also readable from DATABASE_URL_FILE. */
+  @EnvSecret()
   @IsString()
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL!: string;

@@ -36,6 +36,7 @@ const REDACTED_KEYS = [
   'secret',
   'password',
   'KAFKA_SASL_PASSWORD',
+  'KAFKA_SSL_KEY',
 ];
 /** Connection strings keep their host and database (useful when debugging) but lose the credentials. */
 const URL_KEYS = ['DATABASE_URL', 'databaseUrl', 'connectionString'];
