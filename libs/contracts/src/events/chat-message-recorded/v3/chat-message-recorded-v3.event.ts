@@ -4,7 +4,7 @@ import { EventEnvelope, IsMessageRole, MessageRole } from '../../../envelope/eve
 import { defineContract } from '../../../registry/event-contract';
 import { MAX_ABS_TOKENS_DELTA } from '../../../topics';
 import { IsChannel, IsOperation } from '../../dimensions';
-import { IsTenantId, normaliseTenant, TenantFields, tenantProblems } from '../../tenant';
+import { IsTenantId, normaliseTenant, TenantFields } from '../../tenant';
 import { CHAT_MESSAGE_RECORDED } from '../v1/chat-message-recorded-v1.event';
 import { ChatMessageRecordedV2, chatMessageRecordedV2, TokenUsageV2Dto } from '../v2/chat-message-recorded-v2.event';
 
@@ -35,7 +35,7 @@ export const chatMessageRecordedV3 = defineContract<typeof CHAT_MESSAGE_RECORDED
   schema: ChatMessageRecordedV3Dto,
   nested: { usage: TokenUsageV2Dto },
   check(data) {
-    return [...chatMessageRecordedV2.check!(data), ...tenantProblems(data)];
+    return chatMessageRecordedV2.check!(data);
   },
   normalise(data) {
     return { ...chatMessageRecordedV2.normalise(data), ...normaliseTenant(data) };

@@ -4,7 +4,7 @@ import { EventEnvelope } from '../../../envelope/event-envelope';
 import { defineContract } from '../../../registry/event-contract';
 import { MAX_ABS_TOKENS_DELTA } from '../../../topics';
 import { TokenUsageV2Dto } from '../../chat-message-recorded/v2/chat-message-recorded-v2.event';
-import { IsTenantId, normaliseTenant, TenantFields, tenantProblems } from '../../tenant';
+import { IsTenantId, normaliseTenant, TenantFields } from '../../tenant';
 import { TASK_COMPLETED, TASK_OUTCOMES, TaskCompletedV1, taskCompletedV1, TaskOutcome } from '../v1/task-completed-v1.event';
 
 /** v1 plus the tenant of the task (fixed when the task was created). */
@@ -39,7 +39,7 @@ export const taskCompletedV2 = defineContract<typeof TASK_COMPLETED, TaskComplet
   schema: TaskCompletedV2Dto,
   nested: { usage: TokenUsageV2Dto },
   check(data) {
-    return [...taskCompletedV1.check!(data), ...tenantProblems(data)];
+    return taskCompletedV1.check!(data);
   },
   normalise(data) {
     return { ...taskCompletedV1.normalise(data), ...normaliseTenant(data) };

@@ -3,7 +3,7 @@ import { EventEnvelope } from '../../../envelope/event-envelope';
 import { defineContract } from '../../../registry/event-contract';
 import { MAX_ABS_TOKENS_DELTA } from '../../../topics';
 import { IsChannel, IsOperation } from '../../dimensions';
-import { IsTenantId, normaliseTenant, TenantFields, tenantProblems } from '../../tenant';
+import { IsTenantId, normaliseTenant, TenantFields } from '../../tenant';
 import { ADJUSTMENT_REASON_PATTERN, TOKENS_ADJUSTED } from '../v1/tokens-adjusted-v1.event';
 import { TokensAdjustedV2, tokensAdjustedV2 } from '../v2/tokens-adjusted-v2.event';
 
@@ -33,7 +33,7 @@ export const tokensAdjustedV3 = defineContract<typeof TOKENS_ADJUSTED, TokensAdj
   version: 3,
   schema: TokensAdjustedV3Dto,
   check(data) {
-    return [...tokensAdjustedV2.check!(data), ...tenantProblems(data)];
+    return tokensAdjustedV2.check!(data);
   },
   normalise(data) {
     return { ...tokensAdjustedV2.normalise(data), ...normaliseTenant(data) };

@@ -4,7 +4,7 @@ import { EventEnvelope } from '../../../envelope/event-envelope';
 import { defineContract } from '../../../registry/event-contract';
 import { TokenUsageV2Dto } from '../../chat-message-recorded/v2/chat-message-recorded-v2.event';
 import { IsChannel, IsOperation } from '../../dimensions';
-import { IsTenantId, normaliseTenant, TenantFields, tenantProblems } from '../../tenant';
+import { IsTenantId, normaliseTenant, TenantFields } from '../../tenant';
 import {
   TokenUsageDeltaDto,
   USAGE_RECORD_EXTERNAL_ID_PATTERN,
@@ -43,7 +43,7 @@ export const usageUpsertedV2 = defineContract<typeof USAGE_UPSERTED, UsageUpsert
   schema: UsageUpsertedV2Dto,
   nested: { usage: TokenUsageV2Dto, delta: TokenUsageDeltaDto },
   check(data) {
-    return [...usageUpsertedV1.check!(data), ...tenantProblems(data)];
+    return usageUpsertedV1.check!(data);
   },
   normalise(data) {
     return { ...usageUpsertedV1.normalise(data), ...normaliseTenant(data) };
