@@ -2,6 +2,7 @@ import type { CliCommand } from '../cli-command';
 import { kafkaTail } from './kafka-tail';
 import { ledgerDlqRedriveCommand } from './ledger-dlq-redrive';
 import { ledgerReconcileCommand } from './ledger-reconcile';
+import { ledgerResetOffsetsCommand } from './ledger-reset-offsets';
 import { outboxListCommand } from './outbox-list';
 import { outboxReplayCommand } from './outbox-replay';
 import { outboxRetryCommand } from './outbox-retry';
@@ -18,4 +19,5 @@ export const COMMANDS: CliCommand[] = [
   outboxRetryCommand,
   outboxSkipCommand,
   ledgerDlqRedriveCommand,
+  ledgerResetOffsetsCommand,
 ];
