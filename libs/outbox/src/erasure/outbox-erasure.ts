@@ -57,10 +57,13 @@ export class OutboxErasure {
     await manager.query(`DELETE FROM outbox.user_sequences WHERE partition_key = $1`, [partitionKey]);
     await manager.query(`UPDATE outbox.skips SET reason = '(erased with its user)' WHERE event_id = ANY($1::uuid[])`, [deleted.map((d) => d.event_id)]);
     await manager.query(`UPDATE outbox.skips SET actor = $2 WHERE actor = $1`, [partitionKey, ERASED_ACTOR]);
-    await manager.query(`UPDATE outbox.replays SET filter = filter || jsonb_build_object('user_id', $2::text) WHERE filter->>'user_id' = $1`, [
-      partitionKey,
-      ERASED_ACTOR,
-    ]);
+    await manager.query(
+      `UPDATE outbox.replays
+          SET filter = jsonb_set(filter, '{user_ids}',
+                (SELECT jsonb_agg(CASE WHEN u = to_jsonb($1::text) THEN to_jsonb($2::text) ELSE u END) FROM jsonb_array_elements(filter->'user_ids') u))
+        WHERE jsonb_typeof(filter->'user_ids') = 'array' AND filter->'user_ids' ? $1`,
+      [partitionKey, ERASED_ACTOR],
+    );
     await manager.query(`UPDATE outbox.replays SET actor = $2 WHERE actor = $1`, [partitionKey, ERASED_ACTOR]);
     return {
       pending: pending.length,
