@@ -16,14 +16,57 @@ function flatten(errors: ValidationError[], prefix = ''): string[] {
   });
 }
 
+/** A configuration key renamed in a minor release (`since`): the old name keeps working until the next one. */
+export interface RenamedEnvKey {
+  from: string;
+  to: string;
+  since: string;
+}
+
+/**
+ * The keys renamed within the current major version, oldest first. A rename keeps the old key for one minor
+ * version with a warning at boot (docs/compatibility.md); the release after removes its line here.
+ */
+export const RENAMED_ENV_KEYS: readonly RenamedEnvKey[] = [];
+
+export interface LoadConfigOptions {
+  renamed?: readonly RenamedEnvKey[];
+  /** Where deprecation warnings go; Node's process warnings by default (printed once to stderr). */
+  warn?: (message: string) => void;
+}
+
+const present = (value: string | undefined): value is string => value !== undefined && value !== '';
+
+/** The environment with renamed keys read under their new names, the warnings to give, and the conflicts. */
+function applyRenames(env: Record<string, string | undefined>, renamed: readonly RenamedEnvKey[]) {
+  const out = { ...env };
+  const warnings: string[] = [];
+  const problems: string[] = [];
+  for (const { from, to, since } of renamed) {
+    if (!present(env[from])) continue;
+    if (present(env[to])) {
+      problems.push(`${from}: renamed to ${to} in ${since}; both are set, keep only ${to}`);
+      continue;
+    }
+    out[to] = env[from];
+    delete out[from];
+    warnings.push(`${from} is deprecated since ${since} and will stop working in the next minor version: rename it to ${to}`);
+  }
+  return { env: out, warnings, problems };
+}
+
 /**
  * Reads one app's environment into its typed schema. Every bad key is reported at once so an
  * operator fixes a deployment in one go instead of one restart per typo.
  */
-export function loadConfig<T extends object>(schema: new () => T, env: Record<string, string | undefined>): T {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const config = plainToInstance(schema, present, { exposeDefaultValues: true });
+export function loadConfig<T extends object>(schema: new () => T, env: Record<string, string | undefined>, options: LoadConfigOptions = {}): T {
+  const renames = applyRenames(env, options.renamed ?? RENAMED_ENV_KEYS);
+  const given = Object.fromEntries(Object.entries(renames.env).filter(([, value]) => present(value)));
+  const config = plainToInstance(schema, given, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: true, forbidUnknownValues: true });
-  if (errors.length > 0) throw new ConfigValidationError(flatten(errors));
+  const problems = [...renames.problems, ...flatten(errors)];
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+  const warn = options.warn ?? ((message: string) => process.emitWarning(message, 'DeprecationWarning'));
+  for (const warning of renames.warnings) warn(warning);
   return config;
 }
