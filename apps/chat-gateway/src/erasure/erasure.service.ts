@@ -18,6 +18,7 @@ const outboxCounts = (c: OutboxErasureCounts) => ({ outbox_pending: c.pending, o
 @Injectable()
 export class ErasureService {
   private readonly logger = new Logger(ErasureService.name);
+  // Always the real writer (not the bench's skipping one): an erasure never goes without its event.
   private readonly outbox = new OutboxErasure();
 
   constructor(

@@ -73,8 +73,8 @@ export class LedgerErasureRepository {
                     || CASE WHEN f."row" ? 'task_id' THEN jsonb_build_object('task_id', NULL) ELSE '{}'::jsonb END
                     || coalesce((SELECT jsonb_build_object('external_id', m.renamed) FROM map m
                                   WHERE m.source = f."row"->>'source' AND m.external_id = f."row"->>'external_id'), '{}'::jsonb)
-        WHERE f."row"->>'user_id' = $1`,
-      [userId, pseudonym, ...mapping],
+        WHERE f.balance = ANY($6::text[]) AND f."row"->>'user_id' = $1`,
+      [userId, pseudonym, ...mapping, BALANCE_TABLES.map((t) => t.name)],
     );
 
     // Balances: the user's rows go, the pseudonym's are recomputed (journal + folded, the reconcile definition).
