@@ -108,6 +108,10 @@ export interface ErasureRow {
   user_id: string;
   erasure_id: string;
   requested_at: string;
+  /** Where the event was read: a replayed erasure only touches what lies before it on its partition. */
+  kafka_topic: string;
+  kafka_partition: number;
+  kafka_offset: string;
 }
 
 /** A row of ledger.dead_letters, shaped for jsonb_to_recordset (bytes as base64). */
@@ -266,7 +270,7 @@ export function toLedgerRow(event: DecodedTokenEvent, record: ConsumedRecord): {
     payload_digest: eventDigest(event),
   };
   if (isNotice(event)) return { notice: { ...base, user_id: event.data.user_id, data: event.data, ...position } };
-  if (event.type === USER_ERASED) return { erasure: { event_id: event.id, ...event.data } };
+  if (event.type === USER_ERASED) return { erasure: { event_id: event.id, ...event.data, ...position } };
   return { journal: (JOURNAL_MAPPERS[event.type] as MapperOf<typeof event.type>)(event as never, base, position) };
 }
 
