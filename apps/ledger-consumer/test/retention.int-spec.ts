@@ -22,7 +22,7 @@ describe('ledger retention', () => {
   let reconcile: ReconcileService;
   const users = [aUserId('old'), aUserId('new')];
   const now = Date.now();
-  const old = now - 40 * 24 * HOUR; // beyond the 30-day window
+  const old = now - 50 * 24 * HOUR; // beyond the 40-day window
   const conversation = randomUUID();
   const message = randomUUID();
   const oldEvents: TokenEvent[] = [
@@ -51,7 +51,7 @@ describe('ledger retention', () => {
       .then((r) => r.rows);
 
   beforeAll(async () => {
-    ledger = await startLedger({ env: { JOURNAL_RETENTION: '30d', DEAD_LETTER_RETENTION: '30d', RETENTION_BATCH_SIZE: '2' } });
+    ledger = await startLedger({ env: { JOURNAL_RETENTION: '40d', DEAD_LETTER_RETENTION: '30d', RETENTION_BATCH_SIZE: '2' } });
     await ledger.apply.execute(recordsOf([...oldEvents, recordEvent, ...recentEvents]));
     // Two records the ledger cannot read: one that arrived 31 days ago, one today.
     await ledger.apply.execute(recordsOf([Buffer.from('not json'), Buffer.from('nor this')], { firstOffset: 100 }));
@@ -92,8 +92,8 @@ describe('ledger retention', () => {
     await expect(ledger.metric('ledger_retention_rows_total', { kind: 'journal_entries' })).resolves.toBe(5);
     await expect(ledger.metric('ledger_retention_rows_total', { kind: 'dead_letters' })).resolves.toBe(1);
 
-    // The listing says from when it is complete: the start of the hour 30 days ago.
-    const horizon = new Date(Math.floor((Date.now() - 30 * 24 * HOUR) / HOUR) * HOUR);
+    // The listing says from when it is complete: the start of the hour 40 days ago.
+    const horizon = new Date(Math.floor((Date.now() - 40 * 24 * HOUR) / HOUR) * HOUR);
     const page = await ledger.http.as(ledger.token('analyst', ['usage:read_all'])).get('/v1/usage/entries?limit=10');
     expect(page.status).toBe(200);
     expect(page.body.list).toHaveLength(2);

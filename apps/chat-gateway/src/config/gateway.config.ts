@@ -98,13 +98,11 @@ export class GatewayConfig extends WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafk
   /** Message content older than this is emptied (the message and its usage stay); `keep` (default): never. */
   @EnvRetentionMs()
   @IsInt({ message: 'MESSAGE_RETENTION must be a duration such as 365d, or keep' })
-  @Min(0)
   MESSAGE_RETENTION = 0;
 
   /** Conversations soft-deleted longer ago than this are removed for good with their messages; `keep` (default): never. */
   @EnvRetentionMs()
   @IsInt({ message: 'DELETED_CONVERSATION_RETENTION must be a duration such as 30d, or keep' })
-  @Min(0)
   DELETED_CONVERSATION_RETENTION = 0;
 
   /** Period of the retention sweeps (message content, deleted conversations). */

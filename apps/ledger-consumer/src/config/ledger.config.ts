@@ -1,4 +1,4 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { KAFKA_TOPIC_NAME, WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
 import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, EnvRetentionMs, WithJwtEnv } from '@chat-ledger/platform';
 
@@ -124,16 +124,17 @@ export class LedgerConfig extends WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJ
   /** Dead letters are deleted this long after they arrived (`keep`: never). See docs/data-lifecycle.md. */
   @EnvRetentionMs()
   @IsInt({ message: 'DEAD_LETTER_RETENTION must be a duration such as 30d, or keep' })
-  @Min(0)
   DEAD_LETTER_RETENTION = 30 * 86_400_000;
 
   /**
    * Journal entries whose effective time is older than this are folded into the balances (totals unchanged, ids
-   * kept for deduplication), hour by hour; `keep` (default): never. See docs/data-lifecycle.md.
+   * kept for deduplication), hour by hour; `keep` (default): never. At least 32 days: the gateway's budget checks
+   * (a month at most) and task views read the journal. See docs/data-lifecycle.md.
    */
   @EnvRetentionMs()
+  @ValidateIf((env: LedgerConfig) => env.JOURNAL_RETENTION !== 0)
   @IsInt({ message: 'JOURNAL_RETENTION must be a duration such as 400d, or keep' })
-  @Min(0)
+  @Min(32 * 86_400_000, { message: 'JOURNAL_RETENTION must be at least 32d (budget periods read the journal), or keep' })
   JOURNAL_RETENTION = 0;
 
   /** Period of the retention sweeps (dead letters, journal folding). */
