@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { buildEnvelope, toRfc3339Micros, userErasedV1 } from '@chat-ledger/contracts';
+import { buildEnvelope, taskCompletedV1, toRfc3339Micros, userErasedV1 } from '@chat-ledger/contracts';
 import { aUserId } from '@chat-ledger/testing';
 import { ReconcileService } from '../src/reconcile/reconcile.service';
 import { LedgerRetentionService } from '../src/retention/ledger-retention.service';
@@ -38,6 +38,28 @@ describe('ledger retention', () => {
     usage: usageOf({ prompt_tokens: 100, completion_tokens: 10 }),
     at: iso(old),
   });
+  const taskId = randomUUID();
+  const taskEvent = buildEnvelope(taskCompletedV1, {
+    source: 'chat-gateway',
+    occurredAt: iso(old),
+    data: {
+      task_id: taskId,
+      source: 'title-worker',
+      external_id: 'title-1',
+      kind: 'title_generation',
+      user_id: users[1]!,
+      conversation_id: null,
+      client_id: null,
+      outcome: 'succeeded',
+      error: null,
+      model: 'gpt-4o',
+      usage: usageOf({ prompt_tokens: 40, completion_tokens: 2 }),
+      tokens_delta: 42,
+      started_at: null,
+      completed_at: iso(old + HOUR),
+    },
+  });
+  const taskUsage = () => ledger.db.query(`SELECT * FROM ledger.task_usage_view WHERE task_id = $1`, [taskId]).then((r) => r.rows);
   const recentEvents: TokenEvent[] = [
     aMessageEvent({ userId: users[0]!, conversationId: conversation, at: iso(now - HOUR), usage: { prompt_tokens: 50, completion_tokens: 5 } }),
     aMessageEvent({ userId: users[1]!, at: iso(now - 2 * HOUR) }),
@@ -52,7 +74,7 @@ describe('ledger retention', () => {
 
   beforeAll(async () => {
     ledger = await startLedger({ env: { JOURNAL_RETENTION: '40d', DEAD_LETTER_RETENTION: '30d', RETENTION_BATCH_SIZE: '2' } });
-    await ledger.apply.execute(recordsOf([...oldEvents, recordEvent, ...recentEvents]));
+    await ledger.apply.execute(recordsOf([...oldEvents, recordEvent, taskEvent as never, ...recentEvents]));
     // Two records the ledger cannot read: one that arrived 31 days ago, one today.
     await ledger.apply.execute(recordsOf([Buffer.from('not json'), Buffer.from('nor this')], { firstOffset: 100 }));
     await ledger.db.query(`UPDATE ledger.dead_letters SET received_at = now() - interval '31 days' WHERE "offset" = 100`);
@@ -76,20 +98,23 @@ describe('ledger retention', () => {
     const totalsBefore = await actualTotals(ledger.db, users);
     const hourlyBefore = await hourly();
     const recordBefore = (await ledger.db.query(`SELECT revision::int, total_tokens::int FROM ledger.usage_records`)).rows;
+    const taskBefore = await taskUsage();
+    expect(taskBefore).toEqual([expect.objectContaining({ tokens_total: '42', events_count: '1' })]);
     await expect(reconcile.check()).resolves.toMatchObject({ drifted: 0 });
 
-    // Five old entries in batches of two: three fold transactions.
-    await expect(retention.runOnce()).resolves.toEqual({ dead_letters: 1, journal_entries: 5 });
+    // Six old entries in batches of two: three fold transactions.
+    await expect(retention.runOnce()).resolves.toEqual({ dead_letters: 1, journal_entries: 6 });
     await expect(ledger.db.query(`SELECT "offset"::int FROM ledger.dead_letters`)).resolves.toMatchObject({ rows: [{ offset: 101 }] });
     const { rows: left } = await ledger.db.query(`SELECT event_id::text FROM ledger.entries ORDER BY 1`);
     expect(left.map((r) => r.event_id)).toEqual(recentEvents.map((e) => e.id).sort());
-    await expect(ledger.db.query(`SELECT count(*)::int AS n FROM ledger.folded_events`)).resolves.toMatchObject({ rows: [{ n: 5 }] });
+    await expect(ledger.db.query(`SELECT count(*)::int AS n FROM ledger.folded_events`)).resolves.toMatchObject({ rows: [{ n: 6 }] });
+    await expect(taskUsage()).resolves.toEqual(taskBefore);
 
     await expect(actualTotals(ledger.db, users)).resolves.toEqual(totalsBefore);
     await expect(hourly()).resolves.toEqual(hourlyBefore);
     await expect(ledger.db.query(`SELECT revision::int, total_tokens::int FROM ledger.usage_records`)).resolves.toMatchObject({ rows: recordBefore });
     await expect(reconcile.check()).resolves.toMatchObject({ drifted: 0 });
-    await expect(ledger.metric('ledger_retention_rows_total', { kind: 'journal_entries' })).resolves.toBe(5);
+    await expect(ledger.metric('ledger_retention_rows_total', { kind: 'journal_entries' })).resolves.toBe(6);
     await expect(ledger.metric('ledger_retention_rows_total', { kind: 'dead_letters' })).resolves.toBe(1);
 
     // The listing says from when it is complete: the start of the hour 40 days ago.
@@ -106,8 +131,8 @@ describe('ledger retention', () => {
 
   it('a folded event delivered again is still a duplicate, and a later revision of a folded usage record counts its difference', async () => {
     const totalsBefore = await actualTotals(ledger.db, users);
-    const again = await ledger.apply.execute(recordsOf([...oldEvents, recordEvent], { firstOffset: 200 }));
-    expect(again).toMatchObject({ applied: {}, duplicates: oldEvents.length + 1, deadLetters: [] });
+    const again = await ledger.apply.execute(recordsOf([...oldEvents, recordEvent, taskEvent as never], { firstOffset: 200 }));
+    expect(again).toMatchObject({ applied: {}, duplicates: oldEvents.length + 2, deadLetters: [] });
     await expect(actualTotals(ledger.db, users)).resolves.toEqual(totalsBefore);
 
     const revised = aUsageRecordEvent({

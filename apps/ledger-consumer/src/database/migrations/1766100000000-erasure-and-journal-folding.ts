@@ -49,9 +49,37 @@ export class ErasureAndJournalFolding1766100000000 implements MigrationInterface
       )`);
     await q.query(`ALTER TABLE ledger.notices ALTER COLUMN payload_digest DROP NOT NULL`);
     // Dead-letter retention deletes by age (the received_at index exists); folding walks entries by effective_at (entries_time_idx).
+
+    // A task's usage so far counts its folded entries too (their hourly contributions carry the task id), found
+    // per task through this index (the gateway's running list looks tasks up one by one).
+    await q.query(`
+      CREATE INDEX folded_balances_task_idx ON ledger.folded_balances ((("row"->>'task_id')::uuid))
+        WHERE balance = 'usage_hourly' AND "row"->>'task_id' IS NOT NULL`);
+    await q.query(`
+      CREATE OR REPLACE VIEW ledger.task_usage_view AS
+        SELECT task_id, coalesce(sum(tokens), 0)::bigint AS tokens_total, coalesce(sum(cost), 0)::bigint AS cost_micros,
+               coalesce(sum(unpriced), 0)::bigint AS unpriced_events, coalesce(sum(events), 0)::bigint AS events_count
+          FROM (SELECT task_id, tokens_delta AS tokens, cost_micros AS cost, unpriced::bigint AS unpriced,
+                       (event_type <> 'ledger.cost.corrected')::int::bigint AS events
+                  FROM ledger.entries WHERE task_id IS NOT NULL
+                UNION ALL
+                SELECT ("row"->>'task_id')::uuid, ("row"->>'tokens_delta')::bigint, ("row"->>'cost_micros')::bigint,
+                       ("row"->>'unpriced_events')::bigint, ("row"->>'events_count')::bigint
+                  FROM ledger.folded_balances WHERE balance = 'usage_hourly' AND "row"->>'task_id' IS NOT NULL) parts
+         GROUP BY task_id`);
+    await q.query(`COMMENT ON VIEW ledger.task_usage_view IS 'Read by chat-gateway (tasks: usage and cost so far); owned by ledger-consumer.'`);
   }
 
+  /** Folded entries' contributions are lost on the way down (reconcile then reports them as drift). */
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP VIEW ledger.task_usage_view`);
+    await q.query(`
+      CREATE VIEW ledger.task_usage_view AS
+        SELECT task_id, coalesce(sum(tokens_delta), 0)::bigint AS tokens_total, coalesce(sum(cost_micros), 0)::bigint AS cost_micros,
+               coalesce(sum(unpriced), 0)::bigint AS unpriced_events,
+               count(*) FILTER (WHERE event_type <> 'ledger.cost.corrected')::bigint AS events_count
+          FROM ledger.entries WHERE task_id IS NOT NULL GROUP BY task_id`);
+    await q.query(`COMMENT ON VIEW ledger.task_usage_view IS 'Read by chat-gateway (tasks: usage and cost so far); owned by ledger-consumer.'`);
     await q.query(`DELETE FROM ledger.notices WHERE payload_digest IS NULL`);
     await q.query(`ALTER TABLE ledger.notices ALTER COLUMN payload_digest SET NOT NULL`);
     await q.query(`DROP TABLE ledger.erasures`);
