@@ -197,52 +197,50 @@ export class ApplyBatchUseCase {
         deadLetters.push(conflictingDuplicate(item.record, row));
       }
     }
-    {
-      const mismatches = await this.ledger.ownerMismatches(manager, journal);
-      const kept = await this.ledger.storeNotices(manager, notices);
-      const owned = journal.filter((row) => !mismatches.has(row.event_id));
-      for (const [eventId, owner] of mismatches) {
-        const { row, record } = byId.get(eventId)! as { row: JournalRow; record: ConsumedRecord };
-        deadLetters.push(
-          rejectedEvent(
-            record,
-            row,
-            'conversation_owner_mismatch',
-            `conversation ${row.conversation_id} belongs to user ${owner}, not ${row.user_id}: the event is not counted`,
-          ),
-        );
-      }
-      // After the owner check: a usage record's revision is rebased on the rows counted before it, so only
-      // rows that will be counted may become the base of a later one.
-      const rebased = await this.usageRecords.rebase(manager, owned);
-      const toApply = rebased.rows.filter((row) => !rebased.mismatches.has(row.event_id));
-      for (const [eventId, problem] of rebased.mismatches) {
-        const { row, record } = byId.get(eventId)! as { row: JournalRow; record: ConsumedRecord };
-        deadLetters.push(rejectedEvent(record, row, 'usage_record_mismatch', problem));
-      }
-      const result = await this.ledger.applyJournal(manager, toApply);
-      for (const eventId of [...result.conflicts, ...kept.conflicts]) {
-        const { row, record } = byId.get(eventId)!;
-        deadLetters.push(conflictingDuplicate(record, row));
-      }
-      // Notices carry their user's sequence numbers too: one Kafka-ordered list, or every notice would look like a gap.
-      const sequenced = [...result.sequenced, ...kept.sequenced].sort(
-        (a, b) => a.kafka_partition - b.kafka_partition || Number(BigInt(a.kafka_offset) - BigInt(b.kafka_offset)),
+    const mismatches = await this.ledger.ownerMismatches(manager, journal);
+    const kept = await this.ledger.storeNotices(manager, notices);
+    const owned = journal.filter((row) => !mismatches.has(row.event_id));
+    for (const [eventId, owner] of mismatches) {
+      const { row, record } = byId.get(eventId)! as { row: JournalRow; record: ConsumedRecord };
+      deadLetters.push(
+        rejectedEvent(
+          record,
+          row,
+          'conversation_owner_mismatch',
+          `conversation ${row.conversation_id} belongs to user ${owner}, not ${row.user_id}: the event is not counted`,
+        ),
       );
-      const anomalies = await this.ledger.recordSequences(manager, sequenced);
-      deadLetters.sort((x, y) => x.partition - y.partition || Number(BigInt(x.offset) - BigInt(y.offset)));
-      const deadLettersStored = await this.ledger.storeDeadLetters(manager, deadLetters);
-      const appliedCount = Object.values(result.applied).reduce((a, b) => a + b, 0);
-      return {
-        applied: mergeCounts(result.applied, kept.applied),
-        duplicates: toApply.length - appliedCount - result.conflicts.length + notices.length - kept.stored - kept.conflicts.length + repeatedInBatch,
-        deadLetters,
-        deadLettersStored,
-        conflicts: deadLetters.filter((d) => d.reason === 'conflicting_duplicate').length,
-        anomalies,
-        erasures: [],
-      };
     }
+    // After the owner check: a usage record's revision is rebased on the rows counted before it, so only
+    // rows that will be counted may become the base of a later one.
+    const rebased = await this.usageRecords.rebase(manager, owned);
+    const toApply = rebased.rows.filter((row) => !rebased.mismatches.has(row.event_id));
+    for (const [eventId, problem] of rebased.mismatches) {
+      const { row, record } = byId.get(eventId)! as { row: JournalRow; record: ConsumedRecord };
+      deadLetters.push(rejectedEvent(record, row, 'usage_record_mismatch', problem));
+    }
+    const result = await this.ledger.applyJournal(manager, toApply);
+    for (const eventId of [...result.conflicts, ...kept.conflicts]) {
+      const { row, record } = byId.get(eventId)!;
+      deadLetters.push(conflictingDuplicate(record, row));
+    }
+    // Notices carry their user's sequence numbers too: one Kafka-ordered list, or every notice would look like a gap.
+    const sequenced = [...result.sequenced, ...kept.sequenced].sort(
+      (a, b) => a.kafka_partition - b.kafka_partition || Number(BigInt(a.kafka_offset) - BigInt(b.kafka_offset)),
+    );
+    const anomalies = await this.ledger.recordSequences(manager, sequenced);
+    deadLetters.sort((x, y) => x.partition - y.partition || Number(BigInt(x.offset) - BigInt(y.offset)));
+    const deadLettersStored = await this.ledger.storeDeadLetters(manager, deadLetters);
+    const appliedCount = Object.values(result.applied).reduce((a, b) => a + b, 0);
+    return {
+      applied: mergeCounts(result.applied, kept.applied),
+      duplicates: toApply.length - appliedCount - result.conflicts.length + notices.length - kept.stored - kept.conflicts.length + repeatedInBatch,
+      deadLetters,
+      deadLettersStored,
+      conflicts: deadLetters.filter((d) => d.reason === 'conflicting_duplicate').length,
+      anomalies,
+      erasures: [],
+    };
   }
 }
 
