@@ -127,6 +127,13 @@ describe('ledger retention', () => {
 
     // A second sweep has nothing left to do.
     await expect(retention.runOnce()).resolves.toEqual({ dead_letters: 0, journal_entries: 0 });
+
+    // Balances lost (a rebuild truncates them): reconcile --repair brings them back from journal + folded contributions.
+    await ledger.db.query(`TRUNCATE ledger.user_totals, ledger.conversation_totals, ledger.message_totals, ledger.usage_hourly, ledger.usage_records`);
+    await expect(reconcile.repair()).resolves.toMatchObject({ repaired: true });
+    await expect(actualTotals(ledger.db, users)).resolves.toEqual(totalsBefore);
+    await expect(hourly()).resolves.toEqual(hourlyBefore);
+    await expect(reconcile.check()).resolves.toMatchObject({ drifted: 0 });
   });
 
   it('a folded event delivered again is still a duplicate, and a later revision of a folded usage record counts its difference', async () => {
