@@ -8,6 +8,7 @@ export * from './events/tokens-adjusted/v2/tokens-adjusted-v2.event';
 export * from './events/budget-threshold-crossed/v1/budget-threshold-crossed-v1.event';
 export * from './events/task-completed/v1/task-completed-v1.event';
 export * from './events/usage-upserted/v1/usage-upserted-v1.event';
+export * from './events/user-erased/v1/user-erased-v1.event';
 export * from './events/dimensions';
 export * from './registry/event-contract';
 export * from './registry/token-event-registry';

@@ -5,6 +5,7 @@ import { taskCompletedV1 } from '../events/task-completed/v1/task-completed-v1.e
 import { tokensAdjustedV1 } from '../events/tokens-adjusted/v1/tokens-adjusted-v1.event';
 import { tokensAdjustedV2 } from '../events/tokens-adjusted/v2/tokens-adjusted-v2.event';
 import { usageUpsertedV1 } from '../events/usage-upserted/v1/usage-upserted-v1.event';
+import { userErasedV1 } from '../events/user-erased/v1/user-erased-v1.event';
 import type { EventContract } from './event-contract';
 
 /**
@@ -19,6 +20,7 @@ export const TOKEN_EVENT_CONTRACTS = [
   budgetThresholdCrossedV1,
   taskCompletedV1,
   usageUpsertedV1,
+  userErasedV1,
 ] as const;
 
 export type TokenEventContract = (typeof TOKEN_EVENT_CONTRACTS)[number];
