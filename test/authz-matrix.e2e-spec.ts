@@ -171,6 +171,14 @@ describe('authorization matrix', () => {
       expect: { ...everyone(403), operator: 200 },
     },
     { name: 'outbox retry', app: 'gateway', method: 'POST', path: () => '/v1/admin/outbox/999999999/retry', expect: { ...everyone(403), operator: 404 } },
+    {
+      name: 'user erasure (dry run)',
+      app: 'gateway',
+      method: 'POST',
+      path: () => `/v1/admin/users/${owner}/erase`,
+      body: () => ({ dry_run: true }),
+      expect: everyone(403),
+    },
     { name: 'user usage', app: 'ledger', method: 'GET', path: () => `/v1/users/${owner}/usage`, expect: ownerReaders(403) },
     {
       name: 'conversation usage',

@@ -79,7 +79,14 @@ async function main(): Promise<void> {
     const user = `bench-lat-${n % USERS}`;
     const event = gatewayEvent(user, randomUUID(), randomUUID());
     await client.query('BEGIN');
-    await client.query(OUTBOX_INSERT_SQL, [event.envelope.id, 'chat.message.recorded', user, JSON.stringify(event.envelope), JSON.stringify(event.headers)]);
+    await client.query(OUTBOX_INSERT_SQL, [
+      event.envelope.id,
+      'chat.message.recorded',
+      user,
+      JSON.stringify(event.envelope),
+      JSON.stringify(event.headers),
+      false,
+    ]);
     await client.query('COMMIT');
     return { id: event.envelope.id as string, committedAt: performance.now() };
   };

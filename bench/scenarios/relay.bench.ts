@@ -172,6 +172,7 @@ export async function relayLatency(url: string, brokers: string, topic: string, 
         user,
         JSON.stringify(event.envelope),
         JSON.stringify(event.headers),
+        false,
       ]);
       await writer.query('COMMIT');
       committed.set(rows[0]!.id, performance.now());

@@ -31,6 +31,7 @@ describe('npm run cli (commander)', () => {
       'outbox:retry',
       'outbox:skip',
       'ledger:dlq-redrive',
+      'ledger:reset-offsets',
     ]);
     const none = fakeEnv();
     await expect(runCli([], none.env)).resolves.toBe(0);

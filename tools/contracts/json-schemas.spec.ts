@@ -92,6 +92,11 @@ const VALID_DATA: Record<string, Record<string, unknown>> = {
     usage,
     delta: { prompt_tokens: -20, completion_tokens: 0, cached_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, total_tokens: -20 },
   },
+  'user.erased.v1': {
+    user_id: 'u-1',
+    erasure_id: randomUUID(),
+    requested_at: '2026-11-23T10:00:00.123456Z',
+  },
 };
 
 // The newest versions: the ones before plus the tenant (organisation, project, API key), each optional.

@@ -11,8 +11,10 @@ import { BudgetsModule } from './budgets/budgets.module';
 import { ConsoleModule } from './console/console.module';
 import { ConversationsModule } from './conversations/conversations.module';
 import { CHAT_MIGRATIONS, CHAT_SCHEMA } from './database/chat-migrations';
+import { ErasureModule } from './erasure/erasure.module';
 import { HealthModule } from './health/health.module';
 import { MessagesModule } from './messages/messages.module';
+import { RetentionModule } from './retention/retention.module';
 import { OutboxAdminModule } from './outbox-admin/outbox-admin.module';
 import { TasksModule } from './tasks/tasks.module';
 import { TokenAdjustmentsModule } from './token-adjustments/token-adjustments.module';
@@ -43,6 +45,8 @@ export class AppModule {
         BudgetsModule,
         TasksModule,
         UsageRecordsModule,
+        ErasureModule,
+        RetentionModule,
         // GET /metrics: the outbox's metrics, HTTP request durations and the process's.
         MetricsModule.forRoot(),
         // The relay (when RELAY_ENABLED); OutboxAdmin: /v1/admin/outbox for operators.

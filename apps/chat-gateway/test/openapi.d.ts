@@ -68,7 +68,7 @@ export interface paths {
         get: operations["ConversationsController_get"];
         put?: never;
         post?: never;
-        /** Soft-deletes a conversation: hidden everywhere from then on */
+        /** Soft-deletes a conversation (hidden everywhere from then on); with purge=true removes it and its messages for good */
         delete: operations["ConversationsController_delete"];
         options?: never;
         head?: never;
@@ -279,6 +279,23 @@ export interface paths {
         /** sync one revision of a usage record (idempotent upsert) */
         put: operations["UsageRecordsController_put"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/users/{user_id}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Erases a user's data for good (audited; idempotent; dry_run counts only): conversations, messages, tasks, budget, usage records, outbox rows; the ledger then pseudonymises their usage (totals unchanged) */
+        post: operations["ErasureController_erase"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1121,6 +1138,50 @@ export interface components {
             updated_at: string;
             history: components["schemas"]["UsageRecordRevisionResponse"][];
         };
+        EraseUserDto: {
+            /**
+             * @description count what would be erased, change nothing
+             * @default false
+             */
+            dry_run?: boolean;
+        };
+        ErasureRemovedCounts: {
+            conversations: number;
+            messages: number;
+            /** @description idempotency keys of the user, and other callers' whose stored response names the user */
+            idempotency_keys: number;
+            /** @description tasks of the user, with their metadata and usage */
+            tasks: number;
+            /** @description the budget (0 or 1) */
+            budgets: number;
+            budget_reservations: number;
+            budget_thresholds: number;
+            budget_changes: number;
+            /** @description usage records with every revision */
+            usage_records: number;
+            /** @description outbox rows not yet published: published in order, then deleted at once */
+            outbox_pending: number;
+            /** @description published or skipped outbox rows kept for replays: deleted */
+            outbox_published: number;
+            /** @description dead outbox rows (their events never reached the ledger): deleted */
+            outbox_dead: number;
+        };
+        ErasureResponse: {
+            /**
+             * Format: uuid
+             * @description the audit id of this erasure (null in a dry run); the ledger records the same id when it has pseudonymised the user
+             */
+            erasure_id: string | null;
+            dry_run: boolean;
+            /** Format: date-time */
+            requested_at: string;
+            removed: components["schemas"]["ErasureRemovedCounts"];
+            /**
+             * @description pending: the user.erased event is in the outbox; the ledger pseudonymises the user when it applies it. none: dry run
+             * @enum {string}
+             */
+            ledger: "pending" | "none";
+        };
         /** @enum {string} */
         OutboxStatus: "pending" | "published" | "dead" | "skipped";
         OutboxRowResponse: {
@@ -1553,7 +1614,10 @@ export interface operations {
     };
     ConversationsController_delete: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description true: remove the conversation and its messages for good (default: soft delete, hidden everywhere, content kept) */
+                purge?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -3334,6 +3398,96 @@ export interface operations {
                 headers: {
                     /** @description seconds until a write is accepted again */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Service unavailable. error.code: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    ErasureController_erase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EraseUserDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

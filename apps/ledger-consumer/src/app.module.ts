@@ -12,6 +12,7 @@ import { IngestModule } from './ingest/ingest.module';
 import { FatalHandler, LEDGER_FATAL } from './ingest/token-events.consumer';
 import { LedgerMetricsModule } from './metrics/ledger-metrics.module';
 import { PricesModule } from './prices/prices.module';
+import { RetentionModule } from './retention/retention.module';
 import { SequenceGapsModule } from './sequence-gaps/sequence-gaps.module';
 import { UsageModule } from './usage/usage.module';
 
@@ -41,6 +42,7 @@ export class AppModule {
         SequenceGapsModule,
         DeadLettersModule,
         PricesModule,
+        RetentionModule,
       ],
       providers: [
         { provide: JwtVerifier, useValue: jwtVerifierFromEnv(config) },

@@ -527,6 +527,11 @@ export interface components {
             list: components["schemas"]["UsageEntryResponse"][];
             /** @description cursor of the next page; null on the last page */
             next_cursor: string | null;
+            /**
+             * Format: date-time
+             * @description the journal lists every entry with effective_at at or after this time; older ones were folded into the totals by journal retention (JOURNAL_RETENTION) and are not listed. null: nothing was folded, the list is complete
+             */
+            complete_from: string | null;
         };
         UsageSummaryGroup: {
             /** @description events: messages and adjustments (cost corrections are not events) */

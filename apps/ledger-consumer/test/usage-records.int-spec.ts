@@ -219,7 +219,8 @@ describe('usage records in the ledger', () => {
       reverted.push((await executed()).at(-1)!);
       await dataSource.undoLastMigration();
     }
-    expect(reverted).toEqual(['Tenants1766000000000', 'UsageRecordsEventType1765290000001', 'TaskAttribution1765200000000', 'UsageRecords1765100000001']);
+    // (Later migrations, which know nothing of usage records, go down first.)
+    expect(reverted.slice(-3)).toEqual(['UsageRecordsEventType1765290000001', 'TaskAttribution1765200000000', 'UsageRecords1765100000001']);
     const { rows } = await ledger.db.query(
       `SELECT (SELECT count(*)::int FROM ledger.entries WHERE reason = 'usage_record') AS usage_rows, to_regclass('ledger.usage_records') AS state,
               (SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'entries_event_type_check') AS types`,

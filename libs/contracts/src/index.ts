@@ -12,6 +12,7 @@ export * from './events/task-completed/v1/task-completed-v1.event';
 export * from './events/task-completed/v2/task-completed-v2.event';
 export * from './events/usage-upserted/v1/usage-upserted-v1.event';
 export * from './events/usage-upserted/v2/usage-upserted-v2.event';
+export * from './events/user-erased/v1/user-erased-v1.event';
 export * from './events/dimensions';
 export * from './events/tenant';
 export * from './registry/event-contract';

@@ -4,6 +4,8 @@ export * from './database/outbox-migrations';
 // Write side
 export * from './writer/outbox-writer';
 export * from './writer/outbox-user-events';
+// Erasure of a user's rows (the gateway's POST /v1/admin/users/:user_id/erase)
+export * from './erasure/outbox-erasure';
 // Relay
 export * from './outbox-locks';
 export * from './relay/shard-assignment';

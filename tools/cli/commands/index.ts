@@ -3,6 +3,7 @@ import { kafkaTail } from './kafka-tail';
 import { ledgerDlqRedriveCommand } from './ledger-dlq-redrive';
 import { ledgerReconcileCommand } from './ledger-reconcile';
 import { migrateCommand } from './migrate';
+import { ledgerResetOffsetsCommand } from './ledger-reset-offsets';
 import { outboxListCommand } from './outbox-list';
 import { outboxReplayCommand } from './outbox-replay';
 import { outboxRetryCommand } from './outbox-retry';
@@ -20,4 +21,5 @@ export const COMMANDS: CliCommand[] = [
   outboxRetryCommand,
   outboxSkipCommand,
   ledgerDlqRedriveCommand,
+  ledgerResetOffsetsCommand,
 ];

@@ -25,6 +25,16 @@ describe('GatewayConfig (composed of the JWT, Kafka and relay pieces)', () => {
     expect(config.KAFKA_BROKERS).toBeUndefined();
   });
 
+  it('retention windows: kept by default; durations or keep', () => {
+    const env = { ...BASE, RELAY_ENABLED: 'false' };
+    expect(loadConfig(GatewayConfig, env)).toMatchObject({ MESSAGE_RETENTION: 0, DELETED_CONVERSATION_RETENTION: 0, RETENTION_INTERVAL: 60_000 });
+    expect(loadConfig(GatewayConfig, { ...env, MESSAGE_RETENTION: '365d', DELETED_CONVERSATION_RETENTION: 'KEEP' })).toMatchObject({
+      MESSAGE_RETENTION: 365 * 86_400_000,
+      DELETED_CONVERSATION_RETENTION: 0,
+    });
+    expect(problems({ ...env, MESSAGE_RETENTION: 'forever' })).toEqual(['MESSAGE_RETENTION: MESSAGE_RETENTION must be a duration such as 365d, or keep']);
+  });
+
   it('lists every bad key of every piece at once', () => {
     const keys = new Set(
       problems({ ...BASE, JWT_SECRET: 'short', KAFKA_BROKERS: 'k', KAFKA_SASL_MECHANISM: 'scram-sha-256', OUTBOX_BATCH_SIZE: '0', PORT: 'x' }).map(

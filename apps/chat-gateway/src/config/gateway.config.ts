@@ -1,7 +1,7 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
 import { RELAY_KAFKA_CONNECTION, WithOutboxRelayEnv } from '@chat-ledger/outbox';
-import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, WithJwtEnv, EnvSecret } from '@chat-ledger/platform';
+import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, EnvRetentionMs, EnvSecret, WithJwtEnv } from '@chat-ledger/platform';
 
 /**
  * Environment of chat-gateway. Every key is validated at boot; all problems are reported at once.
@@ -96,6 +96,29 @@ export class GatewayConfig extends WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafk
   @Min(0)
   @Max(1024 * 1024)
   TASK_METADATA_MAX_BYTES = 16 * 1024;
+
+  /** Message content older than this is emptied (the message and its usage stay); `keep` (default): never. */
+  @EnvRetentionMs()
+  @IsInt({ message: 'MESSAGE_RETENTION must be a duration such as 365d, or keep' })
+  MESSAGE_RETENTION = 0;
+
+  /** Conversations soft-deleted longer ago than this are removed for good with their messages; `keep` (default): never. */
+  @EnvRetentionMs()
+  @IsInt({ message: 'DELETED_CONVERSATION_RETENTION must be a duration such as 30d, or keep' })
+  DELETED_CONVERSATION_RETENTION = 0;
+
+  /** Period of the retention sweeps (message content, deleted conversations). */
+  @EnvDurationMs()
+  @IsInt({ message: 'RETENTION_INTERVAL must be a duration such as 1m' })
+  @Min(1000)
+  RETENTION_INTERVAL = 60_000;
+
+  /** Rows per retention statement. */
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  RETENTION_BATCH_SIZE = 1_000;
 
   /** Run the outbox relay inside the gateway (default). Set false when standalone relays (`npm run start:relay`) do it. */
   @EnvBool()

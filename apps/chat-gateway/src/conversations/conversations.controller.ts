@@ -13,6 +13,7 @@ import {
 import { ConversationsService } from './conversations.service';
 import { ConversationPage, ConversationResponse } from './dto/conversation.response';
 import { CreateConversationDto } from './dto/create-conversation.dto';
+import { DeleteConversationQueryDto } from './dto/delete-conversation.query.dto';
 import { ListConversationsQueryDto } from './dto/list-conversations.query.dto';
 import { UpdateConversationDto } from './dto/update-conversation.dto';
 
@@ -64,10 +65,12 @@ export class ConversationsController {
   @Delete(':id')
   @RateLimitedWrite()
   @HttpCode(204)
-  @ApiOperation({ summary: 'Soft-deletes a conversation: hidden everywhere from then on' })
+  @ApiOperation({
+    summary: 'Soft-deletes a conversation (hidden everywhere from then on); with purge=true removes it and its messages for good',
+  })
   @ApiNoContentResponse({ description: 'deleted' })
   @ApiErrorResponses(400, ErrorCode.ConversationNotFound)
-  async delete(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string): Promise<void> {
-    await this.service.delete(principal.userId, id);
+  async delete(@CurrentPrincipal() principal: Principal, @UuidParam('id') id: string, @Query() query: DeleteConversationQueryDto): Promise<void> {
+    await this.service.delete(principal.userId, id, query.purge ?? false);
   }
 }

@@ -108,6 +108,25 @@ export class ConversationsRepository {
   }
 
   /**
+   * Removes conversations for good (their messages and budget reservations with them; usage records naming
+   * them keep their usage, not the link), in the caller's transaction. With `userId`, only that user's (and
+   * only those: a purge of someone else's id is a not-found). Returns how many conversations went.
+   */
+  async purge(manager: EntityManager, ids: string[], userId?: string): Promise<number> {
+    const owned: Array<{ id: string }> = await manager.query(
+      `SELECT id::text FROM chat.conversations WHERE id = ANY($1::uuid[]) AND ($2::text IS NULL OR user_id = $2) ORDER BY id FOR UPDATE`,
+      [ids, userId ?? null],
+    );
+    if (owned.length === 0) return 0;
+    const keep = owned.map((r) => r.id);
+    await manager.query(`DELETE FROM chat.messages WHERE conversation_id = ANY($1::uuid[])`, [keep]);
+    await manager.query(`DELETE FROM chat.budget_reservations WHERE conversation_id = ANY($1::uuid[])`, [keep]);
+    await manager.query(`UPDATE chat.usage_records SET conversation_id = NULL WHERE conversation_id = ANY($1::uuid[])`, [keep]);
+    await manager.query(`DELETE FROM chat.conversations WHERE id = ANY($1::uuid[])`, [keep]);
+    return keep.length;
+  }
+
+  /**
    * Counts a new message and returns its timestamp and the conversation's tenant (which the message inherits).
    * The row lock taken here serialises writers of one conversation, so message timestamps (clock_timestamp()
    * after the lock) follow commit order.

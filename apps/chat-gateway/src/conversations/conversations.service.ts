@@ -75,8 +75,14 @@ export class ConversationsService {
     return (await this.withTotals(manager, [row]))[0]!;
   }
 
-  async delete(userId: string, id: string): Promise<void> {
-    if (!(await this.conversations.softDelete(this.dataSource.manager, userId, id))) throw conversationNotFound(id);
+  /** Soft delete by default; purge removes the conversation, its messages and its open reservations for good (a deleted one too). */
+  async delete(userId: string, id: string, purge: boolean): Promise<void> {
+    if (!purge) {
+      if (!(await this.conversations.softDelete(this.dataSource.manager, userId, id))) throw conversationNotFound(id);
+      return;
+    }
+    const purged = await this.dataSource.transaction((manager) => this.conversations.purge(manager, [id], userId));
+    if (purged === 0) throw conversationNotFound(id);
   }
 
   private async withTotals(manager: EntityManager, rows: ConversationRow[]): Promise<ConversationResponse[]> {

@@ -5,6 +5,7 @@ import { Budgets1765000000001 } from './migrations/1765000000001-budgets';
 import { UsageRecords1765100000000 } from './migrations/1765100000000-usage-records';
 import { Tasks1765200000001 } from './migrations/1765200000001-tasks';
 import { Tenants1766000000001 } from './migrations/1766000000001-tenants';
+import { ErasuresAndRetention1766100000002 } from './migrations/1766100000002-erasures-and-retention';
 
 /** Ordered list of the chat schema's migrations (explicit, so bundling and tests need no globbing). */
 export const CHAT_MIGRATIONS = [
@@ -15,5 +16,6 @@ export const CHAT_MIGRATIONS = [
   UsageRecords1765100000000,
   Tasks1765200000001,
   Tenants1766000000001,
+  ErasuresAndRetention1766100000002,
 ];
 export const CHAT_SCHEMA = 'chat';

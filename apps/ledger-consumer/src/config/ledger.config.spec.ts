@@ -25,6 +25,18 @@ describe('LedgerConfig (composed of the JWT and Kafka pieces)', () => {
     });
   });
 
+  it('retention windows: dead letters 30 days and the journal kept by default; durations or keep; the journal at least 32 days', () => {
+    const env = { ...BASE, KAFKA_BROKERS: 'k:9092' };
+    expect(loadConfig(LedgerConfig, env)).toMatchObject({ DEAD_LETTER_RETENTION: 30 * 86_400_000, JOURNAL_RETENTION: 0, RETENTION_BATCH_SIZE: 1000 });
+    expect(loadConfig(LedgerConfig, { ...env, DEAD_LETTER_RETENTION: 'keep', JOURNAL_RETENTION: '400d' })).toMatchObject({
+      DEAD_LETTER_RETENTION: 0,
+      JOURNAL_RETENTION: 400 * 86_400_000,
+    });
+    expect(problemKeys({ ...env, JOURNAL_RETENTION: '7d', DEAD_LETTER_RETENTION: 'a while', RETENTION_BATCH_SIZE: '0' })).toEqual(
+      new Set(['JOURNAL_RETENTION', 'DEAD_LETTER_RETENTION', 'RETENTION_BATCH_SIZE']),
+    );
+  });
+
   it('always requires KAFKA_BROKERS, even with the consumer off (the readiness probe and the DLQ producer use it too)', () => {
     expect(problemKeys(BASE)).toEqual(new Set(['KAFKA_BROKERS']));
     expect(problemKeys({ ...BASE, KAFKA_CONSUMER_ENABLED: 'false' })).toEqual(new Set(['KAFKA_BROKERS']));

@@ -1,6 +1,6 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { KAFKA_TOPIC_NAME, WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
-import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, WithJwtEnv, EnvSecret } from '@chat-ledger/platform';
+import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, EnvRetentionMs, EnvSecret, WithJwtEnv } from '@chat-ledger/platform';
 
 /**
  * Environment of ledger-consumer. Every key is validated at boot; all problems are reported at once.
@@ -122,6 +122,35 @@ export class LedgerConfig extends WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJ
   @IsInt({ message: 'SHUTDOWN_TIMEOUT must be a duration such as 30s' })
   @Min(1000)
   SHUTDOWN_TIMEOUT = 30_000;
+
+  /** Dead letters are deleted this long after they arrived (`keep`: never). See docs/data-lifecycle.md. */
+  @EnvRetentionMs()
+  @IsInt({ message: 'DEAD_LETTER_RETENTION must be a duration such as 30d, or keep' })
+  DEAD_LETTER_RETENTION = 30 * 86_400_000;
+
+  /**
+   * Journal entries whose effective time is older than this are folded into the balances (totals unchanged, ids
+   * kept for deduplication), hour by hour; `keep` (default): never. At least 32 days: the gateway's budget checks
+   * (a month at most) and task views read the journal. See docs/data-lifecycle.md.
+   */
+  @EnvRetentionMs()
+  @ValidateIf((env: LedgerConfig) => env.JOURNAL_RETENTION !== 0)
+  @IsInt({ message: 'JOURNAL_RETENTION must be a duration such as 400d, or keep' })
+  @Min(32 * 86_400_000, { message: 'JOURNAL_RETENTION must be at least 32d (budget periods read the journal), or keep' })
+  JOURNAL_RETENTION = 0;
+
+  /** Period of the retention sweeps (dead letters, journal folding). */
+  @EnvDurationMs()
+  @IsInt({ message: 'RETENTION_INTERVAL must be a duration such as 1m' })
+  @Min(1000)
+  RETENTION_INTERVAL = 60_000;
+
+  /** Rows per retention statement (and per fold transaction). */
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  RETENTION_BATCH_SIZE = 1_000;
 
   /** ISO 4217 currency of every price and cost of this deployment (costs are integer micro-units of it). */
   @IsString()

@@ -1,19 +1,32 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { decodeTokenEvent, toSafeText } from '@chat-ledger/contracts';
 import { pgErrorCode } from '@chat-ledger/database';
+import { ErasureCounts, LedgerErasureRepository } from '../erasure/ledger-erasure.repository';
+import { JOURNAL_FOLD_LOCK } from '../ledger/journal-fold-lock';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
-import { ConsumedRecord, DeadLetterRow, JournalRow, NoticeRow, toDeadLetterRow, toLedgerRow } from './consumed-record';
+import { ConsumedRecord, DeadLetterRow, ErasureRow, JournalRow, NoticeRow, toDeadLetterRow, toLedgerRow } from './consumed-record';
 import { LedgerWriteRepository, SequenceAnomaly } from './ledger-write.repository';
 import { UsageRecordsRepository } from './usage-records.repository';
 
-/** A record after decoding: a journal row to apply, a notice to keep, or a dead letter to store. */
+/** A record after decoding: a journal row to apply, a notice to keep, an erasure to carry out, or a dead letter to store. */
 export type PreparedItem =
-  { record: ConsumedRecord; journal: JournalRow } | { record: ConsumedRecord; notice: NoticeRow } | { record: ConsumedRecord; deadLetter: DeadLetterRow };
+  | { record: ConsumedRecord; journal: JournalRow }
+  | { record: ConsumedRecord; notice: NoticeRow }
+  | { record: ConsumedRecord; erasure: ErasureRow }
+  | { record: ConsumedRecord; deadLetter: DeadLetterRow };
 
 /** The event a prepared item carries (journal row or notice); undefined for a dead letter. */
 function eventOf(item: PreparedItem): JournalRow | NoticeRow | undefined {
   return 'journal' in item ? item.journal : 'notice' in item ? item.notice : undefined;
+}
+
+/** Id and type of the event a prepared item carries, erasures included. */
+function eventIdentity(item: PreparedItem): { event_id: string | null; event_type: string | null } {
+  if ('erasure' in item) return { event_id: item.erasure.event_id, event_type: 'user.erased' };
+  const event = eventOf(item);
+  if (event) return { event_id: event.event_id, event_type: event.event_type };
+  return 'deadLetter' in item ? { event_id: item.deadLetter.event_id, event_type: item.deadLetter.event_type } : { event_id: null, event_type: null };
 }
 
 export interface ApplyResult {
@@ -29,6 +42,8 @@ export interface ApplyResult {
   conflicts: number;
   /** Gaps and reorders of per-user sequence numbers seen in this batch. */
   anomalies: SequenceAnomaly[];
+  /** user.erased events carried out (a replayed one again, finding what is left). */
+  erasures: ErasureCounts[];
 }
 
 /**
@@ -54,6 +69,7 @@ export class ApplyBatchUseCase {
     private readonly dataSource: DataSource,
     private readonly ledger: LedgerWriteRepository,
     private readonly usageRecords: UsageRecordsRepository,
+    private readonly erasures: LedgerErasureRepository,
     private readonly metrics: LedgerMetrics,
   ) {}
 
@@ -76,6 +92,7 @@ export class ApplyBatchUseCase {
     this.metrics.duplicatesSkipped.inc(result.duplicates);
     for (const reason of result.deadLettersStored) this.metrics.deadLetters.inc({ reason });
     this.metrics.conflictingDuplicates.inc(result.conflicts);
+    this.metrics.erasures.inc(result.erasures.length);
     for (const anomaly of result.anomalies) {
       this.metrics.sequenceAnomalies.inc({ kind: anomaly.kind });
       this.logger.warn({
@@ -110,8 +127,7 @@ export class ApplyBatchUseCase {
             ...toDeadLetterRow(item.record, { ok: false, reason: 'invalid_data', error: '' }),
             reason: 'rejected_by_database',
             error: toSafeText(`database rejected the record (SQLSTATE ${pgErrorCode(error)}): ${(error as Error).message}`),
-            event_id: eventOf(item)?.event_id ?? ('deadLetter' in item ? item.deadLetter.event_id : null),
-            event_type: eventOf(item)?.event_type ?? ('deadLetter' in item ? item.deadLetter.event_type : null),
+            ...eventIdentity(item),
           },
         };
         try {
@@ -131,7 +147,33 @@ export class ApplyBatchUseCase {
     }
   }
 
+  /**
+   * One transaction for the whole batch. A user.erased event splits it: the records before it are applied first
+   * (so the user's last events are counted, then pseudonymised with the rest), those after it once it is done.
+   */
   private async applyInTransaction(items: PreparedItem[]): Promise<ApplyResult> {
+    return this.dataSource.transaction(async (manager) => {
+      // Journal folding takes this lock exclusively: a batch never sees an entry half folded away.
+      await manager.query(`SELECT pg_advisory_xact_lock_shared(${JOURNAL_FOLD_LOCK})`);
+      let result = emptyResult();
+      let segment: PreparedItem[] = [];
+      for (const item of items) {
+        if (!('erasure' in item)) {
+          segment.push(item);
+          continue;
+        }
+        result = merge(result, await this.applySegment(manager, segment));
+        segment = [];
+        const counts = await this.erasures.erase(manager, item.erasure);
+        this.logger.log({ msg: 'user erased in the ledger', erasure_id: item.erasure.erasure_id, ...counts });
+        result.erasures.push(counts);
+      }
+      return merge(result, await this.applySegment(manager, segment));
+    });
+  }
+
+  private async applySegment(manager: EntityManager, items: PreparedItem[]): Promise<ApplyResult> {
+    if (items.length === 0) return emptyResult();
     const journal: JournalRow[] = [];
     const notices: NoticeRow[] = [];
     const byId = new Map<string, { row: JournalRow | NoticeRow; record: ConsumedRecord }>();
@@ -142,64 +184,68 @@ export class ApplyBatchUseCase {
         deadLetters.push(item.deadLetter);
         continue;
       }
-      const row = eventOf(item)!;
+      const row = eventOf(item);
+      if (!row) continue; // an erasure: applySegment never gets one
       const first = byId.get(row.event_id);
       if (!first) {
         byId.set(row.event_id, { row, record: item.record });
         if ('journal' in item) journal.push(item.journal);
-        else notices.push(item.notice);
+        else if ('notice' in item) notices.push(item.notice);
       } else if (first.row.payload_digest === row.payload_digest) {
         repeatedInBatch += 1;
       } else {
         deadLetters.push(conflictingDuplicate(item.record, row));
       }
     }
-    return this.dataSource.transaction(async (manager) => {
-      const mismatches = await this.ledger.ownerMismatches(manager, journal);
-      const kept = await this.ledger.storeNotices(manager, notices);
-      const owned = journal.filter((row) => !mismatches.has(row.event_id));
-      for (const [eventId, owner] of mismatches) {
-        const { row, record } = byId.get(eventId)! as { row: JournalRow; record: ConsumedRecord };
-        deadLetters.push(
-          rejectedEvent(
-            record,
-            row,
-            'conversation_owner_mismatch',
-            `conversation ${row.conversation_id} belongs to user ${owner}, not ${row.user_id}: the event is not counted`,
-          ),
-        );
-      }
-      // After the owner check: a usage record's revision is rebased on the rows counted before it, so only
-      // rows that will be counted may become the base of a later one.
-      const rebased = await this.usageRecords.rebase(manager, owned);
-      const toApply = rebased.rows.filter((row) => !rebased.mismatches.has(row.event_id));
-      for (const [eventId, problem] of rebased.mismatches) {
-        const { row, record } = byId.get(eventId)! as { row: JournalRow; record: ConsumedRecord };
-        deadLetters.push(rejectedEvent(record, row, 'usage_record_mismatch', problem));
-      }
-      const result = await this.ledger.applyJournal(manager, toApply);
-      for (const eventId of [...result.conflicts, ...kept.conflicts]) {
-        const { row, record } = byId.get(eventId)!;
-        deadLetters.push(conflictingDuplicate(record, row));
-      }
-      // Notices carry their user's sequence numbers too: one Kafka-ordered list, or every notice would look like a gap.
-      const sequenced = [...result.sequenced, ...kept.sequenced].sort(
-        (a, b) => a.kafka_partition - b.kafka_partition || Number(BigInt(a.kafka_offset) - BigInt(b.kafka_offset)),
+    const mismatches = await this.ledger.ownerMismatches(manager, journal);
+    const kept = await this.ledger.storeNotices(manager, notices);
+    const owned = journal.filter((row) => !mismatches.has(row.event_id));
+    for (const [eventId, owner] of mismatches) {
+      const { row, record } = byId.get(eventId)! as { row: JournalRow; record: ConsumedRecord };
+      deadLetters.push(
+        rejectedEvent(
+          record,
+          row,
+          'conversation_owner_mismatch',
+          `conversation ${row.conversation_id} belongs to user ${owner}, not ${row.user_id}: the event is not counted`,
+        ),
       );
-      const anomalies = await this.ledger.recordSequences(manager, sequenced);
-      deadLetters.sort((x, y) => x.partition - y.partition || Number(BigInt(x.offset) - BigInt(y.offset)));
-      const deadLettersStored = await this.ledger.storeDeadLetters(manager, deadLetters);
-      const appliedCount = Object.values(result.applied).reduce((a, b) => a + b, 0);
-      return {
-        applied: mergeCounts(result.applied, kept.applied),
-        duplicates: toApply.length - appliedCount - result.conflicts.length + notices.length - kept.stored - kept.conflicts.length + repeatedInBatch,
-        deadLetters,
-        deadLettersStored,
-        conflicts: deadLetters.filter((d) => d.reason === 'conflicting_duplicate').length,
-        anomalies,
-      };
-    });
+    }
+    // After the owner check: a usage record's revision is rebased on the rows counted before it, so only
+    // rows that will be counted may become the base of a later one.
+    const rebased = await this.usageRecords.rebase(manager, owned);
+    const toApply = rebased.rows.filter((row) => !rebased.mismatches.has(row.event_id));
+    for (const [eventId, problem] of rebased.mismatches) {
+      const { row, record } = byId.get(eventId)! as { row: JournalRow; record: ConsumedRecord };
+      deadLetters.push(rejectedEvent(record, row, 'usage_record_mismatch', problem));
+    }
+    const result = await this.ledger.applyJournal(manager, toApply);
+    for (const eventId of [...result.conflicts, ...kept.conflicts]) {
+      const { row, record } = byId.get(eventId)!;
+      deadLetters.push(conflictingDuplicate(record, row));
+    }
+    // Notices carry their user's sequence numbers too: one Kafka-ordered list, or every notice would look like a gap.
+    const sequenced = [...result.sequenced, ...kept.sequenced].sort(
+      (a, b) => a.kafka_partition - b.kafka_partition || Number(BigInt(a.kafka_offset) - BigInt(b.kafka_offset)),
+    );
+    const anomalies = await this.ledger.recordSequences(manager, sequenced);
+    deadLetters.sort((x, y) => x.partition - y.partition || Number(BigInt(x.offset) - BigInt(y.offset)));
+    const deadLettersStored = await this.ledger.storeDeadLetters(manager, deadLetters);
+    const appliedCount = Object.values(result.applied).reduce((a, b) => a + b, 0);
+    return {
+      applied: mergeCounts(result.applied, kept.applied),
+      duplicates: toApply.length - appliedCount - result.conflicts.length + notices.length - kept.stored - kept.conflicts.length + repeatedInBatch,
+      deadLetters,
+      deadLettersStored,
+      conflicts: deadLetters.filter((d) => d.reason === 'conflicting_duplicate').length,
+      anomalies,
+      erasures: [],
+    };
   }
+}
+
+function emptyResult(): ApplyResult {
+  return { applied: {}, duplicates: 0, deadLetters: [], deadLettersStored: [], conflicts: 0, anomalies: [], erasures: [] };
 }
 
 function mergeCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
@@ -253,5 +299,6 @@ function merge(a: ApplyResult, b: ApplyResult): ApplyResult {
     deadLettersStored: [...a.deadLettersStored, ...b.deadLettersStored],
     conflicts: a.conflicts + b.conflicts,
     anomalies: [...a.anomalies, ...b.anomalies],
+    erasures: [...a.erasures, ...b.erasures],
   };
 }

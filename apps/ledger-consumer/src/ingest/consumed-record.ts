@@ -10,6 +10,7 @@ import {
   TenantFields,
   TOKENS_ADJUSTED,
   USAGE_UPSERTED,
+  USER_ERASED,
 } from '@chat-ledger/contracts';
 
 /** One Kafka record as the ledger sees it: where it came from and its raw bytes. */
@@ -100,7 +101,23 @@ export interface NoticeRow {
 /** Event types the ledger keeps as notices, not in the journal. */
 const NOTICE_TYPES = [BUDGET_THRESHOLD_CROSSED] as const;
 type NoticeType = (typeof NOTICE_TYPES)[number];
-type CountedEvent = Exclude<DecodedTokenEvent, { type: NoticeType }>;
+type CountedEvent = Exclude<DecodedTokenEvent, { type: NoticeType | typeof USER_ERASED }>;
+
+/**
+ * A user.erased event: the ledger pseudonymises the user's rows when it applies it (erasure/ledger-erasure.repository.ts)
+ * and keeps nothing of the event that names the user, not even its id: a replay of it erases again, which finds
+ * nothing left to do.
+ */
+export interface ErasureRow {
+  event_id: string;
+  user_id: string;
+  erasure_id: string;
+  requested_at: string;
+  /** Where the event was read: a replayed erasure only touches what lies before it on its partition. */
+  kafka_topic: string;
+  kafka_partition: number;
+  kafka_offset: string;
+}
 
 /** A row of ledger.dead_letters, shaped for jsonb_to_recordset (bytes as base64). */
 export interface DeadLetterRow {
@@ -251,7 +268,7 @@ function isNotice(event: DecodedTokenEvent): event is Extract<DecodedTokenEvent,
 }
 
 /** What a decoded event becomes: a journal row (it counts), or a notice (it counts nothing). */
-export function toLedgerRow(event: DecodedTokenEvent, record: ConsumedRecord): { journal: JournalRow } | { notice: NoticeRow } {
+export function toLedgerRow(event: DecodedTokenEvent, record: ConsumedRecord): { journal: JournalRow } | { notice: NoticeRow } | { erasure: ErasureRow } {
   const position = { kafka_topic: record.topic, kafka_partition: record.partition, kafka_offset: record.offset };
   const base = {
     event_id: event.id,
@@ -263,13 +280,14 @@ export function toLedgerRow(event: DecodedTokenEvent, record: ConsumedRecord): {
     payload_digest: eventDigest(event),
   };
   if (isNotice(event)) return { notice: { ...base, user_id: event.data.user_id, data: event.data, ...position } };
+  if (event.type === USER_ERASED) return { erasure: { event_id: event.id, ...event.data, ...position } };
   return { journal: (JOURNAL_MAPPERS[event.type] as MapperOf<typeof event.type>)(event as never, base, position) };
 }
 
 /** Journal row of a decoded event that counts tokens (a notice has none). */
 export function toJournalRow(event: DecodedTokenEvent, record: ConsumedRecord): JournalRow {
   const row = toLedgerRow(event, record);
-  if ('notice' in row) throw new Error(`${event.type} counts no tokens: it has no journal row`);
+  if (!('journal' in row)) throw new Error(`${event.type} counts no tokens: it has no journal row`);
   return row.journal;
 }
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { LedgerConfig } from '../config/ledger.config';
+import { LedgerErasureRepository } from '../erasure/ledger-erasure.repository';
 import { ApplyBatchUseCase } from './apply-batch.use-case';
 import { DeadLetterPublisher } from './dead-letter-publisher';
 import { KafkaClients } from './kafka-clients';
@@ -12,6 +13,7 @@ import { UsageRecordsRepository } from './usage-records.repository';
     { provide: KafkaClients, useFactory: (config: LedgerConfig) => new KafkaClients(config), inject: [LedgerConfig] },
     LedgerWriteRepository,
     UsageRecordsRepository,
+    LedgerErasureRepository,
     ApplyBatchUseCase,
     DeadLetterPublisher,
     TokenEventsConsumer,

@@ -68,7 +68,10 @@ known AS (
 inserted AS (
   INSERT INTO ledger.entries (${JOURNAL_COLUMNS.join(', ')}, payload_digest, cost_micros, unpriced, price_effective_from)
   SELECT ${JOURNAL_COLUMNS.join(', ')}, decode(payload_digest, 'hex'), cost_micros, CASE WHEN cost_micros IS NULL THEN 1 ELSE 0 END, price_effective_from
-    FROM priced ORDER BY kafka_partition, kafka_offset
+    FROM priced
+   -- folded away by journal retention: counted long ago, a duplicate like any other known id
+   WHERE NOT EXISTS (SELECT 1 FROM ledger.folded_events f WHERE f.event_id = priced.event_id)
+   ORDER BY kafka_partition, kafka_offset
   ON CONFLICT (event_id) DO NOTHING
   RETURNING *
 ),
@@ -92,6 +95,9 @@ INSERT INTO ledger.conversation_owners (conversation_id, user_id, first_event_id
 SELECT DISTINCT ON (conversation_id) conversation_id, user_id, event_id
   FROM jsonb_to_recordset($1::jsonb) AS r(conversation_id uuid, user_id text, event_id uuid, kafka_partition integer, kafka_offset bigint)
  WHERE conversation_id IS NOT NULL
+   -- a redelivered event fixes nothing: its conversation's owner was fixed when it was applied (or erased since)
+   AND NOT EXISTS (SELECT 1 FROM ledger.entries e WHERE e.event_id = r.event_id)
+   AND NOT EXISTS (SELECT 1 FROM ledger.folded_events f WHERE f.event_id = r.event_id)
  ORDER BY conversation_id, kafka_partition, kafka_offset
 ON CONFLICT (conversation_id) DO NOTHING`;
 

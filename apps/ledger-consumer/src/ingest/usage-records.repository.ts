@@ -64,9 +64,13 @@ export class UsageRecordsRepository {
       [sources, externalIds],
     );
     const known = new Set(
-      (await manager.query(`SELECT event_id::text FROM ledger.entries WHERE event_id = ANY($1::uuid[])`, [records.map((r) => r.event_id)])).map(
-        (r: { event_id: string }) => r.event_id,
-      ),
+      (
+        await manager.query(
+          `SELECT event_id::text FROM ledger.entries WHERE event_id = ANY($1::uuid[])
+           UNION ALL SELECT event_id::text FROM ledger.folded_events WHERE event_id = ANY($1::uuid[])`,
+          [records.map((r) => r.event_id)],
+        )
+      ).map((r: { event_id: string }) => r.event_id),
     );
 
     const state = new Map<string, RecordState>();

@@ -9,6 +9,10 @@ export class LedgerMetrics {
   readonly deadLetters: Counter<'reason'>;
   readonly conflictingDuplicates: Counter;
   readonly sequenceAnomalies: Counter<'kind'>;
+  readonly erasures: Counter;
+  readonly retentionDeleted: Counter<'kind'>;
+  readonly retentionRuns: Counter<'kind' | 'outcome'>;
+  readonly journalCompleteFrom: Gauge;
   readonly dlqPublished: Counter;
   readonly dlqUnpublished: Counter;
   readonly batches: Counter;
@@ -48,6 +52,28 @@ export class LedgerMetrics {
       name: 'ledger_sequence_anomalies_total',
       help: 'Per-user sequence numbers out of line, by kind: gap (numbers skipped) or reorder (a late arrival).',
       labelNames: ['kind'],
+      registers,
+    });
+    this.erasures = new Counter({
+      name: 'ledger_user_erasures_total',
+      help: 'user.erased events carried out (the user pseudonymised in journal and balances); a replayed one counts again.',
+      registers,
+    });
+    this.retentionDeleted = new Counter({
+      name: 'ledger_retention_rows_total',
+      help: 'Rows removed by retention, by kind: dead_letters (DEAD_LETTER_RETENTION), journal_entries (folded by JOURNAL_RETENTION).',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.retentionRuns = new Counter({
+      name: 'ledger_retention_runs_total',
+      help: 'Retention sweeps by kind and outcome (ok, failed).',
+      labelNames: ['kind', 'outcome'],
+      registers,
+    });
+    this.journalCompleteFrom = new Gauge({
+      name: 'ledger_journal_complete_from_seconds',
+      help: 'Unix time from which the journal lists every entry (older ones are folded into the balances); 0 while nothing was folded.',
       registers,
     });
     this.dlqPublished = new Counter({ name: 'ledger_dlq_published_total', help: 'Rejected records published to the DLQ topic.', registers });

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { aggregateSelect, BalanceTable } from '../ledger/ledger-aggregates';
+import { expectedSelect } from '../ledger/folded-balances';
+import { BalanceTable } from '../ledger/ledger-aggregates';
 
 /** One side of a difference: the row as recomputed from the journal, or as stored. */
 export interface DiffRow {
@@ -13,11 +14,11 @@ function columnsOf(t: BalanceTable): string[] {
 
 /**
  * expected: the table recomputed from the whole journal with the same aggregate definitions the
- * consumer folds with; actual: the stored rows (without updated_at). EXCEPT compares NULLs as equal,
+ * consumer folds with, plus what entries folded away by journal retention had contributed; actual: the stored rows (without updated_at). EXCEPT compares NULLs as equal,
  * which the nullable keys of usage_hourly need.
  */
 function withSides(t: BalanceTable): string {
-  return `WITH expected AS (${aggregateSelect(t, 'ledger.entries')}),
+  return `WITH expected AS (${expectedSelect(t)}),
                actual AS (SELECT ${columnsOf(t).join(', ')} FROM ${t.table}),
                missing_or_wrong AS (SELECT * FROM expected EXCEPT SELECT * FROM actual),
                unexpected_or_wrong AS (SELECT * FROM actual EXCEPT SELECT * FROM expected)`;

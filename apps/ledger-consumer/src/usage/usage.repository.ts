@@ -142,6 +142,14 @@ export class UsageReadRepository {
   }
 
   /** Newest first, keyset-paginated on (effective_at, event_id). */
+  /** Where the journal's complete part begins (journal retention folds older entries); null when nothing was folded. */
+  async journalCompleteFrom(manager: EntityManager): Promise<string | null> {
+    const rows: Array<{ complete_from: string }> = await manager.query(
+      `SELECT to_char(complete_from AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS complete_from FROM ledger.journal_horizon`,
+    );
+    return rows[0]?.complete_from ?? null;
+  }
+
   async entries(
     manager: EntityManager,
     filter: UsageFilter & { from?: string; to?: string },

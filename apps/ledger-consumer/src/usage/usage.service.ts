@@ -150,6 +150,7 @@ export class UsageService {
       currency: this.config.LEDGER_CURRENCY,
       list: page.map(toRecord),
       next_cursor: rows.length > q.limit && last ? encodeEntriesCursor({ effectiveAt: last.effective_at, eventId: last.event_id }) : null,
+      complete_from: await this.repo.journalCompleteFrom(this.manager),
     };
   }
 

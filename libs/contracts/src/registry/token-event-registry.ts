@@ -9,6 +9,7 @@ import { tokensAdjustedV2 } from '../events/tokens-adjusted/v2/tokens-adjusted-v
 import { tokensAdjustedV3 } from '../events/tokens-adjusted/v3/tokens-adjusted-v3.event';
 import { usageUpsertedV1 } from '../events/usage-upserted/v1/usage-upserted-v1.event';
 import { usageUpsertedV2 } from '../events/usage-upserted/v2/usage-upserted-v2.event';
+import { userErasedV1 } from '../events/user-erased/v1/user-erased-v1.event';
 import type { EventContract } from './event-contract';
 
 /**
@@ -27,6 +28,7 @@ export const TOKEN_EVENT_CONTRACTS = [
   taskCompletedV2,
   usageUpsertedV1,
   usageUpsertedV2,
+  userErasedV1,
 ] as const;
 
 export type TokenEventContract = (typeof TOKEN_EVENT_CONTRACTS)[number];

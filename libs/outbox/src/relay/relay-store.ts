@@ -54,14 +54,17 @@ export async function claimBatch(client: ClientBase, shards: readonly number[], 
   return rows;
 }
 
+/** Marks the sent rows published; rows flagged erase_on_publish (an erased user's) are deleted instead. */
 export async function markPublished(client: ClientBase, ids: readonly string[]): Promise<number> {
   const result = await client.query(
-    `UPDATE outbox.events
-        SET status = 'published', published_at = now(), attempts = attempts + 1
-      WHERE id = ANY($1::bigint[]) AND status = 'pending'`,
+    `WITH erased AS (DELETE FROM outbox.events WHERE id = ANY($1::bigint[]) AND status = 'pending' AND erase_on_publish RETURNING 1),
+          marked AS (UPDATE outbox.events
+                        SET status = 'published', published_at = now(), attempts = attempts + 1
+                      WHERE id = ANY($1::bigint[]) AND status = 'pending' AND NOT erase_on_publish RETURNING 1)
+     SELECT (SELECT count(*) FROM erased)::int + (SELECT count(*) FROM marked)::int AS n`,
     [ids],
   );
-  return result.rowCount ?? 0;
+  return Number(result.rows[0]?.n ?? 0);
 }
 
 /**

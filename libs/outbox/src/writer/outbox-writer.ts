@@ -8,6 +8,8 @@ export interface OutboxEvent<TData> {
   /** Kafka key: the user id, so one user's events stay on one partition, in order. */
   partitionKey: string;
   traceparent?: string;
+  /** Delete the row once published instead of keeping it for replays (an erased user's rows). */
+  eraseOnPublish?: boolean;
 }
 
 /**
@@ -23,11 +25,11 @@ export const OUTBOX_INSERT_SQL = `
     ON CONFLICT (partition_key) DO UPDATE SET last_seq = s.last_seq + 1
     RETURNING last_seq
   )
-  INSERT INTO outbox.events (event_id, event_type, partition_key, payload, headers, user_seq)
+  INSERT INTO outbox.events (event_id, event_type, partition_key, payload, headers, user_seq, erase_on_publish)
   SELECT $1::uuid, $2::text, $3::text,
          $4::jsonb || jsonb_build_object('user_seq', seq.last_seq),
          $5::jsonb || jsonb_build_object('${EventHeaders.userSeq}', seq.last_seq::text),
-         seq.last_seq
+         seq.last_seq, coalesce($6::boolean, false)
     FROM seq
   RETURNING id, user_seq`;
 
@@ -59,6 +61,7 @@ export class OutboxWriter {
       event.partitionKey,
       JSON.stringify(event.envelope),
       JSON.stringify(headers),
+      event.eraseOnPublish ?? false,
     ]);
   }
 }

@@ -28,4 +28,6 @@ export const Scopes = {
   tasksAdmin: 'tasks:admin',
   /** Background systems (agents, indexing, batch jobs) syncing the usage they metered: PUT /v1/usage-records. */
   usageWrite: 'usage:write',
+  /** Data protection: erase a user's data (POST /v1/admin/users/:user_id/erase). */
+  usersErase: 'users:erase',
 } as const;

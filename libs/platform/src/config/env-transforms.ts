@@ -27,3 +27,14 @@ export const EnvDurationMs = () =>
     if (typeof value !== 'string') return value;
     return parseDurationMs(value) ?? value;
   });
+
+/**
+ * Retention windows: a duration as above, or `keep` (never delete), read as 0. Validate with @Min(0) and treat 0 as
+ * "keep" (a window of 0 ms would delete everything at once, which nobody means).
+ */
+export const EnvRetentionMs = () =>
+  Transform(({ value }) => {
+    if (typeof value !== 'string') return value;
+    if (value.trim().toLowerCase() === 'keep') return 0;
+    return parseDurationMs(value) ?? value;
+  });

@@ -245,6 +245,16 @@ export class UsageEntriesPage {
 
   @ApiProperty({ type: String, nullable: true, description: 'cursor of the next page; null on the last page' })
   next_cursor!: string | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description:
+      'the journal lists every entry with effective_at at or after this time; older ones were folded into the totals by journal retention ' +
+      '(JOURNAL_RETENTION) and are not listed. null: nothing was folded, the list is complete',
+  })
+  complete_from!: string | null;
 }
 
 /** A group of a summary: the sums, and the key of the grouping (one of the optional fields, by group_by). */
