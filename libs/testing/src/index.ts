@@ -11,3 +11,4 @@ export * from './fuzz/hostile-values';
 export * from './fuzz/fuzz-cases';
 export * from './tcp-fault-proxy';
 export * from './test-kafka';
+export * from './otlp-receiver';

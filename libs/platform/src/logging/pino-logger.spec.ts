@@ -1,3 +1,5 @@
+import { context, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { lineSink, PinoLogger } from './pino-logger';
 import { requestContext } from './request-context';
 
@@ -49,5 +51,22 @@ describe('PinoLogger', () => {
       headers: { authorization: '[redacted]' },
       config: { JWT_SECRET: '[redacted]', DATABASE_URL: 'postgres://[redacted]@db:5432/chat' },
     });
+  });
+
+  it('names the trace and span of the active span (tracing on), and neither without one', () => {
+    const contextManager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(contextManager);
+    try {
+      const { logger, parsed } = capture();
+      const span = trace.wrapSpanContext({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED });
+      context.with(trace.setSpan(ROOT_CONTEXT, span), () => logger.log('inside', 'Ctx'));
+      logger.log('outside', 'Ctx');
+      expect(parsed()).toEqual([
+        expect.objectContaining({ msg: 'inside', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: '00f067aa0ba902b7' }),
+        expect.not.objectContaining({ trace_id: expect.anything() }),
+      ]);
+    } finally {
+      context.disable();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { DestinationStream, Logger } from 'pino';
+import { activeTraceIds } from '@chat-ledger/telemetry';
 import { requestContext } from './request-context';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -75,10 +76,14 @@ export function createPino(options: PinoLoggerOptions): Logger {
       messageKey: 'msg',
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      // Every line written while a request is handled names it (and its user, once authenticated).
+      // Every line written while a request is handled names it (and its user, once authenticated); while a span is
+      // active (tracing on) the line names its trace and span, so a trace leads to its logs and back.
       mixin() {
         const ctx = requestContext.getStore();
-        return ctx ? { request_id: ctx.requestId, ...(ctx.userId ? { user_id: ctx.userId } : {}) } : {};
+        return {
+          ...(ctx ? { request_id: ctx.requestId, ...(ctx.userId ? { user_id: ctx.userId } : {}) } : {}),
+          ...activeTraceIds(),
+        };
       },
       redact: { paths: REDACT_PATHS, censor },
     },
