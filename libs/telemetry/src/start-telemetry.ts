@@ -16,7 +16,10 @@ export interface Telemetry {
   /** Exports every finished span now (the app's shutdown does it, see TelemetryModule). */
   flush(): Promise<void>;
   shutdown(): Promise<void>;
-  /** Sends OpenTelemetry's warnings to the app's logger, one line per distinct problem per minute. */
+  /**
+   * Sends OpenTelemetry's warnings to the app's logger, one line per distinct problem per minute, and warns once
+   * about `loadedTooEarly`.
+   */
   reportTo(logger: TelemetryLogger): void;
 }
 
@@ -86,6 +89,7 @@ function startWith(settings: OtelSettings): Telemetry {
         logger.warn({ msg: 'opentelemetry', problem: message.slice(0, 1_000) }, 'Telemetry');
       };
       const quiet = () => undefined;
+      if (loadedTooEarly.length > 0) logger.warn({ msg: 'loaded before OpenTelemetry started, so not traced', modules: loadedTooEarly }, 'Telemetry');
       diag.setLogger({ error: say, warn: say, info: quiet, debug: quiet, verbose: quiet }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
     },
   };

@@ -12,3 +12,4 @@ export * from './fuzz/fuzz-cases';
 export * from './tcp-fault-proxy';
 export * from './test-kafka';
 export * from './otlp-receiver';
+export * from './promql-metric-names';
