@@ -13,3 +13,4 @@ export * from './tcp-fault-proxy';
 export * from './test-kafka';
 export * from './otlp-receiver';
 export * from './promql-metric-names';
+export * from './app-process';
