@@ -147,6 +147,8 @@ describe('observability: one trace per chat message across gateway, relay and le
     ).toBe(true);
     expect(receiver.trace(ledgerBatch.traceId).some((s) => s.scope.includes('instrumentation-kafkajs') && s.spanId === ledgerBatch.parentSpanId)).toBe(true);
 
+    // Telemetry started before every instrumented module in each app (main.ts imports telemetry.ts first).
+    for (const app of [gateway, relay, ledger]) expect(app.logs().filter((l) => l.context === 'Telemetry')).toEqual([]);
     // Logs written while a span is active name its trace: the gateway's access line of the POST.
     expect(gateway.logs().some((line) => line.msg === 'request' && line.method === 'POST' && line.trace_id === traceId)).toBe(true);
     // No span for scrapes or probes.

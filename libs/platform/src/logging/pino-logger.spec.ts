@@ -40,16 +40,16 @@ describe('PinoLogger', () => {
       body: { content: 'SECRET-CONTENT', completion_tokens: 31337 },
       headers: { authorization: 'Bearer eyJ.secret.token' },
       req: { headers: { authorization: 'Bearer eyJ.secret.token' } },
-      config: { JWT_SECRET: 'jwt-secret-value', DATABASE_URL: 'postgres://app:db-password@db:5432/chat' },
+      config: { JWT_SECRET: 'jwt-secret-value', DATABASE_URL: 'postgres://app:db-password@db:5432/chat', OTEL_EXPORTER_OTLP_HEADERS: 'api-key=otlp-key-value' },
       password: 'db-password',
     });
-    expect(lines[0]).not.toMatch(/SECRET-CONTENT|31337|eyJ\.secret|jwt-secret-value|db-password/);
+    expect(lines[0]).not.toMatch(/SECRET-CONTENT|31337|eyJ\.secret|jwt-secret-value|db-password|otlp-key-value/);
     expect(parsed()[0]).toMatchObject({
       content: '[redacted]',
       usage: '[redacted]',
       body: { content: '[redacted]', completion_tokens: '[redacted]' },
       headers: { authorization: '[redacted]' },
-      config: { JWT_SECRET: '[redacted]', DATABASE_URL: 'postgres://[redacted]@db:5432/chat' },
+      config: { JWT_SECRET: '[redacted]', DATABASE_URL: 'postgres://[redacted]@db:5432/chat', OTEL_EXPORTER_OTLP_HEADERS: '[redacted]' },
     });
   });
 

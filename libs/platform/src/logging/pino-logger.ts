@@ -37,6 +37,8 @@ const REDACTED_KEYS = [
   'secret',
   'password',
   'KAFKA_SASL_PASSWORD',
+  // may carry a tracing vendor's API key
+  'OTEL_EXPORTER_OTLP_HEADERS',
 ];
 /** Connection strings keep their host and database (useful when debugging) but lose the credentials. */
 const URL_KEYS = ['DATABASE_URL', 'databaseUrl', 'connectionString'];
