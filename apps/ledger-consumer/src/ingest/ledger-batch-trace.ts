@@ -35,8 +35,9 @@ export class LedgerBatchTrace {
         'ledger.batch.records': records.length,
       },
     });
-    if (!batch.isRecording()) return new LedgerBatchTrace(batch, []);
-    const batchLink: Link = { context: batch.spanContext() };
+    // Per-record spans do not depend on the batch being sampled: each follows its own trace's decision (parent-based).
+    // While tracing is off no record yields a context (no propagator), so none is started.
+    const batchLinks: Link[] = batch.isRecording() ? [{ context: batch.spanContext() }] : [];
     const links: Link[] = [];
     const spans = records.map((record) => {
       const parent = spanContextFromHeaders(record.headers);
@@ -46,7 +47,7 @@ export class LedgerBatchTrace {
         'ledger apply',
         {
           kind: SpanKind.CONSUMER,
-          links: [batchLink],
+          links: batchLinks,
           attributes: {
             'messaging.system': 'kafka',
             'messaging.operation.type': 'process',
@@ -61,7 +62,7 @@ export class LedgerBatchTrace {
       );
       return { record, span };
     });
-    batch.addLinks(links);
+    if (batch.isRecording()) batch.addLinks(links);
     return new LedgerBatchTrace(batch, spans);
   }
 

@@ -28,8 +28,9 @@ export class RelayBatchTrace {
       startTime: options.startTime,
       attributes: { 'outbox.batch.rows': rows.length, 'outbox.relay.instance_id': options.instanceId, 'messaging.destination.name': options.topic },
     });
-    if (!batch.isRecording()) return new RelayBatchTrace(batch, []);
-    const batchLink: Link = { context: batch.spanContext() };
+    // Per-event spans do not depend on the batch being sampled: each follows its own trace's decision (parent-based).
+    // While tracing is off no row yields a context (no propagator), so none is started.
+    const batchLinks: Link[] = batch.isRecording() ? [{ context: batch.spanContext() }] : [];
     const links: Link[] = [];
     const events = rows.map((row) => {
       const parent = spanContextFromHeaders(row.headers);
@@ -40,7 +41,7 @@ export class RelayBatchTrace {
         {
           kind: SpanKind.PRODUCER,
           startTime: options.startTime,
-          links: [batchLink],
+          links: batchLinks,
           attributes: {
             'messaging.system': 'kafka',
             'messaging.operation.type': 'send',
@@ -53,7 +54,7 @@ export class RelayBatchTrace {
         contextFromHeaders(row.headers),
       );
     });
-    batch.addLinks(links);
+    if (batch.isRecording()) batch.addLinks(links);
     return new RelayBatchTrace(batch, events);
   }
 
