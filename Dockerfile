@@ -2,6 +2,9 @@
 #   docker run chat-ledger node dist/apps/chat-gateway/src/main.js
 #   docker run chat-ledger node dist/apps/ledger-consumer/src/main.js
 #   docker run chat-ledger node dist/apps/outbox-relay/src/main.js
+# and the one-off steps of the operator CLI, e.g. the migrations of every schema owner before a rollout whose apps
+# run with DB_MIGRATE=false (what `npm run migrate` does in a checkout):
+#   docker run chat-ledger node dist/tools/cli/main.js migrate
 # The runtime stage installs production dependencies only (`npm ci --omit=dev`): no embedded PostgreSQL,
 # no embedded broker, no test or benchmark tools.
 FROM node:20-bookworm AS build

@@ -51,13 +51,8 @@ export class BenchStack {
     });
     try {
       // The heap production brokers start with (the official scripts' default), not the small dev one.
+      // KafkaBroker.start waits for the group coordinator too, so the first scenario's consumer joins at once.
       const kafka = await KafkaBroker.start({ dataDir: join(root, 'kafka'), port: 0, persistent: false, heapMb: 1024 });
-      try {
-        await loadGroupCoordinator(kafka);
-      } catch (error) {
-        await kafka.stop();
-        throw error;
-      }
       return new BenchStack(root, pg, kafka);
     } catch (error) {
       await pg.stop();
@@ -117,32 +112,5 @@ export class BenchStack {
     await this.kafka.stop().catch(() => undefined);
     await this.pg.stop().catch(() => undefined);
     rmSync(this.root, { recursive: true, force: true });
-  }
-}
-
-/**
- * The first consumer group on a new broker makes it create __consumer_offsets and load its partitions: that
- * group's join waits seconds, and kafkajs may report "the coordinator is loading" as a crash and restart the
- * consumer. Asking for a group once the offsets topic is loaded pays this here, not in a scenario.
- */
-async function loadGroupCoordinator(kafka: KafkaBroker): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const deadline = Date.now() + 60_000;
-    let lastProblem = '';
-    for (;;) {
-      try {
-        // kafkajs throws on a group's error code (coordinator not available, loading), so an answer means loaded.
-        await admin.describeGroups(['bench-coordinator-warm-up']);
-        return;
-      } catch (error) {
-        lastProblem = (error as Error).message;
-      }
-      if (Date.now() > deadline) throw new Error(`Kafka group coordinator not ready 60 s after the broker started: ${lastProblem}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  } finally {
-    await admin.disconnect().catch(() => undefined);
   }
 }

@@ -4,14 +4,49 @@ import { benchToken, runLoadProcess, startGateway, startLedger } from '../harnes
 import { LatencySummary, median, summarizeLatency } from '../harness/stats';
 import type { E2eLoadPlan, E2eLoadResult } from '../load/e2e-load';
 import { post } from '../load/http-post';
+import { meanOf, scrapeSums } from '../harness/prom-scrape';
 import { MESSAGE_BODY } from './write-path.bench';
 
 export const E2E_POLL_MS = 2;
+
+/** Where the time went in one run, from the apps' own /metrics (means over the run). */
+export interface E2eCounters {
+  ledger_batches: number;
+  ledger_mean_batch_size: number | null;
+  ledger_mean_batch_ms: number | null;
+  relay_batches: number;
+  relay_mean_batch_ms: number | null;
+  gateway_mean_post_ms: number | null;
+}
 
 export interface E2eRateResult extends LatencySummary {
   rate: number;
   achieved_rate: number;
   runs: LatencySummary[];
+  counters: E2eCounters[];
+}
+
+async function countersOf(ledgerUrl: string, gatewayUrl: string): Promise<E2eCounters> {
+  const ledger = await scrapeSums(ledgerUrl, [
+    'ledger_batch_size_sum',
+    'ledger_batch_size_count',
+    'ledger_batch_duration_seconds_sum',
+    'ledger_batch_duration_seconds_count',
+  ]);
+  const relay = await scrapeSums(gatewayUrl, ['outbox_publish_batch_duration_seconds_sum', 'outbox_publish_batch_duration_seconds_count']);
+  const posts = await scrapeSums(
+    gatewayUrl,
+    ['http_request_duration_seconds_sum', 'http_request_duration_seconds_count'],
+    (l) => l.includes('method="POST"') && l.includes('/messages'),
+  );
+  return {
+    ledger_batches: ledger.ledger_batch_size_count!,
+    ledger_mean_batch_size: meanOf(ledger, 'ledger_batch_size'),
+    ledger_mean_batch_ms: meanOf(ledger, 'ledger_batch_duration_seconds', 1000),
+    relay_batches: relay.outbox_publish_batch_duration_seconds_count!,
+    relay_mean_batch_ms: meanOf(relay, 'outbox_publish_batch_duration_seconds', 1000),
+    gateway_mean_post_ms: meanOf(posts, 'http_request_duration_seconds', 1000),
+  };
 }
 
 /**
@@ -29,6 +64,7 @@ export async function e2eScenario(
   for (const rate of opts.rates) {
     const runs: LatencySummary[] = [];
     const achieved: number[] = [];
+    const counters: E2eCounters[] = [];
     for (let i = 0; i < opts.runs; i++) {
       const url = await deps.freshDatabase('bench_e2e');
       const topic = await deps.newTopic('bench-e2e', opts.partitions);
@@ -63,6 +99,9 @@ export async function e2eScenario(
         }
         const summary = summarizeLatency(result.latencies_ms);
         runs.push(summary);
+        const seen = await countersOf(ledger.baseUrl, gateway.baseUrl);
+        counters.push(seen);
+        log(`e2e ${rate}/s counters: ${JSON.stringify(seen)}`);
         achieved.push(Math.round(result.achieved_rate));
         log(
           `e2e ${rate}/s run ${i + 1}/${opts.runs}: p50 ${summary.p50_ms} ms, p95 ${summary.p95_ms} ms, p99 ${summary.p99_ms} ms, max ${summary.max_ms} ms (${summary.samples} messages)`,
@@ -83,6 +122,7 @@ export async function e2eScenario(
       p99_ms: pick('p99_ms'),
       max_ms: Math.max(...runs.map((r) => r.max_ms)),
       runs,
+      counters,
     };
   }
   return out;

@@ -22,6 +22,7 @@ describe('npm run cli (commander)', () => {
     await expect(runCli(['help'], help.env)).resolves.toBe(0);
     for (const c of COMMANDS) expect(help.text().out).toContain(c.name);
     expect(COMMANDS.map((c) => c.name)).toEqual([
+      'migrate',
       'ledger:reconcile',
       'kafka:tail',
       'outbox:stats',

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { WithKafkaConnectionEnv } from '@chat-ledger/kafka';
-import { BaseEnv, loadConfig } from '@chat-ledger/platform';
+import { IsOptional, IsString } from 'class-validator';
+import { BaseEnv, EnvSecret, loadConfig } from '@chat-ledger/platform';
 import { readStackState } from '../stack/stack-state';
 import { CLI_KAFKA_CLIENT_ID, CliEnv } from './cli-command';
 import { runCli } from './cli-program';
@@ -9,14 +10,22 @@ import { runCli } from './cli-program';
 /** The Kafka connection keys of the shell, validated as the apps validate theirs. */
 class CliKafkaEnv extends WithKafkaConnectionEnv(BaseEnv, { clientId: CLI_KAFKA_CLIENT_ID }) {}
 
+/** DATABASE_URL, or DATABASE_URL_FILE as the apps read it. */
+class CliDatabaseEnv extends BaseEnv {
+  @EnvSecret()
+  @IsOptional()
+  @IsString()
+  DATABASE_URL?: string;
+}
+
 /** `npm run cli -- <command> [options]`: operator commands against the configured or running stack. */
 function processEnv(): CliEnv {
   const env = process.env;
   const dataDir = resolve(env.DATA_DIR ?? '.data');
   return {
     databaseUrl: () => {
-      const url = env.DATABASE_URL ?? readStackState(dataDir)?.DATABASE_URL;
-      if (!url) throw new Error('set DATABASE_URL, or run `npm start` first (the CLI then uses its embedded database)');
+      const url = loadConfig(CliDatabaseEnv, env).DATABASE_URL ?? readStackState(dataDir)?.DATABASE_URL;
+      if (!url) throw new Error('set DATABASE_URL (or DATABASE_URL_FILE), or run `npm start` first (the CLI then uses its embedded database)');
       return url;
     },
     kafkaConnection: () => {

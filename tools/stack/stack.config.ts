@@ -1,11 +1,12 @@
 import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
-import { EnvInt } from '@chat-ledger/platform';
+import { EnvInt, EnvSecret } from '@chat-ledger/platform';
 
 /** Environment of the one-machine launcher (`npm start`). Apps validate their own keys on top. */
 export class StackConfig {
   @IsString()
   DATA_DIR = '.data';
 
+  @EnvSecret()
   @IsOptional()
   @IsString()
   DATABASE_URL?: string;
@@ -16,6 +17,7 @@ export class StackConfig {
   @Max(65535)
   EMBEDDED_PG_PORT = 54320;
 
+  @EnvSecret()
   @IsOptional()
   @IsString()
   @MinLength(32)

@@ -4,7 +4,7 @@ import { DEFAULT_JWT_MAX_LIFETIME_SECONDS, issueToken, USER_ID_PATTERN } from '@
 import { devJwtSecret } from '../stack/dev-secret';
 
 /**
- * `npm run token -- --user alice [--scope "tokens:adjust outbox:admin"] [--ttl 3600]`
+ * `npm run token -- --user alice [--scope "tokens:adjust outbox:admin"] [--ttl 3600] [--org acme] [--project p1]`
  * Signs a development token with JWT_SECRET, or with the secret `npm start` keeps in DATA_DIR.
  */
 async function main(): Promise<void> {
@@ -13,11 +13,22 @@ async function main(): Promise<void> {
       user: { type: 'string' },
       scope: { type: 'string', default: '' },
       ttl: { type: 'string', default: '86400' },
+      org: { type: 'string' },
+      project: { type: 'string' },
     },
   });
   if (!values.user || !USER_ID_PATTERN.test(values.user)) {
-    process.stderr.write('usage: npm run token -- --user <id, 1-64 printable chars> [--scope "a b"] [--ttl seconds]\n');
+    process.stderr.write('usage: npm run token -- --user <id, 1-64 printable chars> [--scope "a b"] [--ttl seconds] [--org id] [--project id]\n');
     process.exit(2);
+  }
+  for (const [flag, value] of [
+    ['--org', values.org],
+    ['--project', values.project],
+  ] as const) {
+    if (value !== undefined && !USER_ID_PATTERN.test(value)) {
+      process.stderr.write(`${flag} must be an id of 1-64 printable characters\n`);
+      process.exit(2);
+    }
   }
   const ttl = Number(values.ttl);
   if (!Number.isInteger(ttl) || ttl <= 0) {
@@ -31,7 +42,8 @@ async function main(): Promise<void> {
   if (ttl > DEFAULT_JWT_MAX_LIFETIME_SECONDS) {
     process.stderr.write(`note: the apps refuse tokens that live longer than JWT_MAX_LIFETIME (default ${DEFAULT_JWT_MAX_LIFETIME_SECONDS} s)\n`);
   }
-  process.stdout.write((await issueToken({ userId: values.user, scopes, ttlSeconds: ttl }, secret)) + '\n');
+  const token = await issueToken({ userId: values.user, scopes, ttlSeconds: ttl, orgId: values.org, projectId: values.project }, secret);
+  process.stdout.write(token + '\n');
 }
 
 void main();

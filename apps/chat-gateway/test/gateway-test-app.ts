@@ -23,18 +23,21 @@ export async function startGateway(
     override?: (builder: { app: INestApplication }) => void;
     databaseUrl?: string;
     logLines?: string[];
-    /** Shared with other apps of a test (e.g. ledger-consumer) so one token works for all. */
-    jwtSecret?: string;
+    /**
+     * Shared with other apps of a test (e.g. ledger-consumer) so one token works for all. `null`: no JWT_SECRET at
+     * all (a test of JWT_JWKS_URL, given in `env`); `token()` then throws.
+     */
+    jwtSecret?: string | null;
     /** Listen here instead of a free port the OS picks (a test that must name the gateway's origin beforehand). */
     port?: number;
   } = {},
 ): Promise<GatewayTestApp> {
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase('gateway'));
-  const secret = options.jwtSecret ?? randomBytes(32).toString('hex');
+  const secret = options.jwtSecret === null ? undefined : (options.jwtSecret ?? randomBytes(32).toString('hex'));
   // The outbox relay needs a Kafka broker: tests that want it pass RELAY_ENABLED=true and KAFKA_BROKERS.
   const config = loadConfig(GatewayConfig, {
     DATABASE_URL: databaseUrl,
-    JWT_SECRET: secret,
+    ...(secret ? { JWT_SECRET: secret } : {}),
     PORT: '0',
     LOG_LEVEL: 'warn',
     RELAY_ENABLED: 'false',
@@ -50,7 +53,10 @@ export async function startGateway(
     db,
     databaseUrl,
     http: new HttpClient(`http://127.0.0.1:${port}`),
-    token: (userId, scopes = []) => issueToken({ userId, scopes }, secret),
+    token: (userId, scopes = []) => {
+      if (!secret) throw new Error('this app has no JWT_SECRET (jwtSecret: null): sign tokens with the JWKS keys of the test');
+      return issueToken({ userId, scopes }, secret);
+    },
     close: async () => {
       await db.end();
       await app.close();

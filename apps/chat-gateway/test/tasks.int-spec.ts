@@ -85,6 +85,16 @@ describe('tasks', () => {
     });
   });
 
+  it('racing heartbeats never move progress backwards: each is applied whole or refused', async () => {
+    const task = (await worker().post('/v1/tasks', aTask(aUserId(), { total_items: 100 }))).body;
+    const steps = [7, 3, 19, 11, 2, 17, 5, 13, 20, 1, 9, 15];
+    const answers = await Promise.all(steps.map((p) => worker().patch(`/v1/tasks/${task.task_id}`, { progress: p * 5, processed_items: p * 5 })));
+    // A heartbeat that loses a race to a higher one is a 400 naming the field, never a 5xx or a silent step back.
+    for (const answer of answers) expect([200, 400]).toContain(answer.status);
+    for (const answer of answers.filter((a) => a.status === 200)) expect(answer.body.progress).toBe(answer.body.processed_items);
+    await expect(worker().get(`/v1/tasks/${task.task_id}`)).resolves.toMatchObject({ body: { status: 'running', progress: 100, processed_items: 100 } });
+  });
+
   it('a worker completing the same task three times at once makes one completion and one task.completed event', async () => {
     const user = aUserId();
     const task = (await worker().post('/v1/tasks', aTask(user))).body;

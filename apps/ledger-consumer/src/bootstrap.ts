@@ -1,13 +1,12 @@
 import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DataSource } from 'typeorm';
-import { runMigrations } from '@chat-ledger/database';
+import { prepareSchemas } from '@chat-ledger/database';
 import { ConfigValidationError, configureHttpApp, PinoLogger } from '@chat-ledger/platform';
 import { AppModule } from './app.module';
 import { PricesSeedService } from './prices/prices-seed.service';
 import { LedgerConfig } from './config/ledger.config';
 import { LEDGER_OPENAPI } from './openapi';
-import { LEDGER_SCHEMA } from './database/ledger-migrations';
+import { LEDGER_MIGRATIONS, LEDGER_SCHEMA } from './database/ledger-migrations';
 import { FatalHandler } from './ingest/token-events.consumer';
 
 export interface LedgerAppOptions {
@@ -61,7 +60,7 @@ export function enableConsoleCors(app: INestApplication, origins: string[]): voi
 
 /**
  * Builds the ledger-consumer (used by main.ts and by tests). The Kafka consumer starts when the app is
- * initialised (app.listen / app.init), after migrations ran here.
+ * initialised (app.listen / app.init), after the migrations ran (or were found applied) here.
  */
 export async function createLedgerApp(
   config: LedgerConfig,
@@ -69,12 +68,18 @@ export async function createLedgerApp(
   options: LedgerAppOptions = {},
 ): Promise<INestApplication> {
   checkConfig(config);
+  // Migrated (or, with DB_MIGRATE=false, checked) before the app is built.
+  await prepareSchemas({
+    url: config.DATABASE_URL,
+    owners: [{ schema: LEDGER_SCHEMA, migrations: LEDGER_MIGRATIONS }],
+    migrate: config.DB_MIGRATE,
+    host: 'ledger-consumer',
+  });
   let app: INestApplication | undefined;
   const onFatal = options.onFatal ?? exitOnFatal(logger, config.SHUTDOWN_TIMEOUT, async () => app?.close());
   app = await NestFactory.create(AppModule.forRoot(config, onFatal), { bodyParser: false, logger, abortOnError: false });
   configureHttpApp(app, { ...LEDGER_OPENAPI, bodyLimitBytes: 16 * 1024 });
   enableConsoleCors(app, config.consoleOrigins);
-  if (config.DB_MIGRATE) await runMigrations(app.get(DataSource), LEDGER_SCHEMA);
   // Before app.init starts the consumer: events applied from the start are priced with the seed's prices.
   await app.get(PricesSeedService).load();
   return app;

@@ -2,6 +2,7 @@
 // they are required (see telemetry.ts). Keep this import above every other one.
 import { telemetry } from './telemetry';
 import 'reflect-metadata';
+import { PendingMigrationsError } from '@chat-ledger/database';
 import { ConfigValidationError, loadConfig, PinoLogger } from '@chat-ledger/platform';
 import { createLedgerApp } from './bootstrap';
 import { LedgerConfig } from './config/ledger.config';
@@ -32,6 +33,8 @@ async function main(): Promise<void> {
 
 main().catch((error) => {
   if (error instanceof ConfigValidationError) process.stderr.write(`ledger-consumer: ${error.message}\n`);
+  // Says what to do (run the migrations first); a stack would only hide that.
+  else if (error instanceof PendingMigrationsError) process.stderr.write(`${error.message}\n`);
   else process.stderr.write(`ledger-consumer failed to start: ${error?.stack ?? error}\n`);
   process.exit(1);
 });

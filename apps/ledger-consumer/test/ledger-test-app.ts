@@ -37,13 +37,20 @@ export const TEST_KAFKA_ENV = {
  * consumer is off (read API only); with them it joins `env.KAFKA_GROUP_ID` on `env.KAFKA_TOPIC`.
  */
 export async function startLedger(
-  options: { brokers?: string; env?: Record<string, string>; databaseUrl?: string; logLines?: string[]; jwtSecret?: string } = {},
+  options: {
+    brokers?: string;
+    env?: Record<string, string>;
+    databaseUrl?: string;
+    logLines?: string[];
+    /** `null`: no JWT_SECRET at all (a test of JWT_JWKS_URL, given in `env`); `token()` then throws. */
+    jwtSecret?: string | null;
+  } = {},
 ): Promise<LedgerTestApp> {
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase('ledger'));
-  const secret = options.jwtSecret ?? randomBytes(32).toString('hex');
+  const secret = options.jwtSecret === null ? undefined : (options.jwtSecret ?? randomBytes(32).toString('hex'));
   const config = loadConfig(LedgerConfig, {
     DATABASE_URL: databaseUrl,
-    JWT_SECRET: secret,
+    ...(secret ? { JWT_SECRET: secret } : {}),
     PORT: '0',
     LOG_LEVEL: 'warn',
     KAFKA_BROKERS: options.brokers ?? '127.0.0.1:1',
@@ -72,7 +79,10 @@ export async function startLedger(
     http,
     apply: app.get(ApplyBatchUseCase),
     fatal,
-    token: (userId, scopes = []) => issueToken({ userId, scopes }, secret),
+    token: (userId, scopes = []) => {
+      if (!secret) throw new Error('this app has no JWT_SECRET (jwtSecret: null): sign tokens with the JWKS keys of the test');
+      return issueToken({ userId, scopes }, secret);
+    },
     metric: async (name, labels = {}) => {
       const text: string = (await http.get('/metrics')).body;
       const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);

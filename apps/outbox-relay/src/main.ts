@@ -5,7 +5,7 @@ import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AddressInfo } from 'node:net';
-import { migrateSchema } from '@chat-ledger/database';
+import { PendingMigrationsError, prepareSchemas } from '@chat-ledger/database';
 import { OUTBOX_MIGRATIONS, OUTBOX_SCHEMA, OutboxRelayService } from '@chat-ledger/outbox';
 import { ConfigValidationError, loadConfig, PinoLogger } from '@chat-ledger/platform';
 import { AppModule } from './app.module';
@@ -21,8 +21,12 @@ async function main(): Promise<void> {
   const logger = new PinoLogger({ service: 'outbox-relay', level: config.LOG_LEVEL });
   telemetry.reportTo(logger);
   // This process hosts the outbox; with several relays starting at once, an advisory lock lets one migrate.
-  if (config.DB_MIGRATE)
-    await migrateSchema({ url: config.DATABASE_URL, schema: OUTBOX_SCHEMA, migrations: OUTBOX_MIGRATIONS, applicationName: 'outbox-relay-migrate' });
+  await prepareSchemas({
+    url: config.DATABASE_URL,
+    owners: [{ schema: OUTBOX_SCHEMA, migrations: OUTBOX_MIGRATIONS }],
+    migrate: config.DB_MIGRATE,
+    host: 'outbox-relay',
+  });
   const module = AppModule.forRoot(config);
   let app: INestApplicationContext;
   let metricsPort: number | undefined;
@@ -52,6 +56,8 @@ async function main(): Promise<void> {
 
 main().catch((error) => {
   if (error instanceof ConfigValidationError) process.stderr.write(`outbox-relay: ${error.message}\n`);
+  // Says what to do (run the migrations first); a stack would only hide that.
+  else if (error instanceof PendingMigrationsError) process.stderr.write(`${error.message}\n`);
   else process.stderr.write(`outbox-relay failed to start: ${error?.message ?? error}\n`);
   process.exit(1);
 });

@@ -3,3 +3,4 @@ export * from './data-source-options';
 export * from './run-migrations';
 export * from './database-url';
 export * from './sql';
+export * from './connection-mode';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, MigrationExecutor } from 'typeorm';
 import { buildDataSourceOptions, DatabaseOptions } from './data-source-options';
 
 type MigrationList = NonNullable<DatabaseOptions['migrations']>;
@@ -42,13 +42,62 @@ export async function revertAllMigrations(dataSource: DataSource): Promise<void>
  * `<schema>_migrations`. Hosts call it for every owner they host.
  */
 export async function migrateSchema(options: { url: string; schema: string; migrations: MigrationList; applicationName: string }): Promise<string[]> {
-  const dataSource = new DataSource(
-    buildDataSourceOptions({ url: options.url, schema: options.schema, migrations: options.migrations, poolSize: 2, applicationName: options.applicationName }),
-  );
+  return withOwnerDataSource(options.url, options, options.applicationName, (dataSource) => runMigrations(dataSource, options.schema));
+}
+
+/** The migrations of one schema owner (the chat schema, the outbox, the ledger), recorded in `<schema>_migrations`. */
+export interface SchemaOwner {
+  schema: string;
+  migrations: MigrationList;
+}
+
+/** The names of the migrations of this data source not yet applied, in order. */
+export async function pendingMigrations(dataSource: DataSource): Promise<string[]> {
+  return (await new MigrationExecutor(dataSource).getPendingMigrations()).map((m) => m.name);
+}
+
+/** An app started with DB_MIGRATE=false on a database whose migrations it needs are not all applied. */
+export class PendingMigrationsError extends Error {
+  constructor(
+    readonly host: string,
+    readonly pending: ReadonlyArray<{ schema: string; migrations: string[] }>,
+  ) {
+    const list = pending.map((p) => `${p.schema}: ${p.migrations.join(', ')}`).join('; ');
+    super(
+      `${host} cannot start: DB_MIGRATE=false and the database has pending migrations (${list}). ` +
+        'Apply them first with `npm run migrate` (in the image: node dist/tools/cli/main.js migrate), or start with DB_MIGRATE=true.',
+    );
+    this.name = 'PendingMigrationsError';
+  }
+}
+
+async function withOwnerDataSource<T>(url: string, owner: SchemaOwner, applicationName: string, use: (dataSource: DataSource) => Promise<T>): Promise<T> {
+  const dataSource = new DataSource(buildDataSourceOptions({ url, schema: owner.schema, migrations: owner.migrations, poolSize: 2, applicationName }));
   await dataSource.initialize();
   try {
-    return await runMigrations(dataSource, options.schema);
+    return await use(dataSource);
   } finally {
     await dataSource.destroy();
   }
+}
+
+/**
+ * What an app does with the schemas it hosts at boot (DB_MIGRATE): apply their pending migrations (true, under the
+ * advisory lock of each owner), or refuse to start while any is pending (false: migrations are applied by a
+ * separate step, `npm run migrate`, before the new version rolls out). Returns the migrations applied.
+ */
+export async function prepareSchemas(options: { url: string; owners: SchemaOwner[]; migrate: boolean; host: string }): Promise<string[]> {
+  const applicationName = `${options.host}-migrate`;
+  if (options.migrate) {
+    const applied: string[] = [];
+    for (const owner of options.owners) applied.push(...(await migrateSchema({ url: options.url, ...owner, applicationName })));
+    return applied;
+  }
+  const pending: Array<{ schema: string; migrations: string[] }> = [];
+  for (const owner of options.owners) {
+    const names = await withOwnerDataSource(options.url, owner, applicationName, pendingMigrations);
+    if (names.length > 0) pending.push({ schema: owner.schema, migrations: names });
+  }
+  if (pending.length > 0) throw new PendingMigrationsError(options.host, pending);
+  return [];
 }

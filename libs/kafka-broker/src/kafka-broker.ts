@@ -142,6 +142,7 @@ export class KafkaBroker {
       try {
         await broker.launch();
         if (options.topics?.length) await broker.createTopics(options.topics);
+        await broker.waitForGroupCoordinator();
       } catch (error) {
         await broker.shutdown(false).catch(() => undefined);
         const bindRace = requested === 0 && options.controllerPort === undefined && /Address already in use/.test(String(error));
@@ -153,6 +154,36 @@ export class KafkaBroker {
         throw error;
       }
       return broker;
+    }
+  }
+
+  /**
+   * Waits until the broker can coordinate consumer groups. On a new broker the first group makes it create
+   * __consumer_offsets and load its partitions (after a restart: load them again); until then a joining
+   * consumer waits seconds and kafkajs reports "the coordinator is loading" as a crash and restarts it. Asking
+   * about a group here pays that wait before any app starts, so apps join at once and log no crash.
+   */
+  async waitForGroupCoordinator(timeoutMs = 60_000): Promise<void> {
+    const admin = this.admin();
+    await admin.connect();
+    try {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        try {
+          // kafkajs throws on a group's error code (coordinator not available, loading), so an answer means loaded.
+          await admin.describeGroups(['kafka-broker-coordinator-warm-up']);
+          return;
+        } catch (error) {
+          if (Date.now() > deadline) {
+            throw new Error(`kafka-broker: group coordinator not ready ${timeoutMs / 1000} s after the broker started: ${(error as Error).message}`, {
+              cause: error,
+            });
+          }
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      await admin.disconnect().catch(() => undefined);
     }
   }
 

@@ -6,6 +6,11 @@ export interface ExtraListener {
   port: number;
   /** Port the broker tells clients to use (e.g. a fault proxy in front of `port`). */
   advertisedPort: number;
+  /**
+   * Default PLAINTEXT. SASL_PLAINTEXT asks clients to authenticate; the mechanisms and the JAAS config go into
+   * `brokerConfig` under `listener.name.<name in lower case>.` (e.g. `listener.name.sasl.plain.sasl.jaas.config`).
+   */
+  securityProtocol?: 'PLAINTEXT' | 'SASL_PLAINTEXT';
 }
 
 export interface ServerPropertiesInput {
@@ -34,7 +39,7 @@ export function serverProperties(input: ServerPropertiesInput): string {
     }
     listeners.push(`${l.name}://${HOST}:${l.port}`);
     advertised.push(`${l.name}://${HOST}:${l.advertisedPort}`);
-    protocols.push(`${l.name}:PLAINTEXT`);
+    protocols.push(`${l.name}:${l.securityProtocol ?? 'PLAINTEXT'}`);
   }
   const settings: Record<string, string> = {
     'process.roles': 'broker,controller',

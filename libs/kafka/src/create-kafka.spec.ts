@@ -1,4 +1,7 @@
-import { Kafka, logLevel, LogEntry } from 'kafkajs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel, LogEntry, SASLOptions } from 'kafkajs';
 import { createKafka, KAFKA_SHORT_RETRY, kafkaClientConfig, KafkaLogger, parseBrokers } from './create-kafka';
 
 function recordingLogger() {
@@ -91,5 +94,43 @@ describe('createKafka / kafkaClientConfig', () => {
 
   it('createKafka returns a kafkajs client without connecting', () => {
     expect(createKafka({ KAFKA_BROKERS: 'a:1' }, { clientId: 'c' })).toBeInstanceOf(Kafka);
+  });
+
+  it('TLS: true for system CAs; the CA, client certificate and key (mTLS) and rejectUnauthorized when given; nothing without KAFKA_SSL', () => {
+    const base = { KAFKA_BROKERS: 'a:9093', KAFKA_CLIENT_ID: 'c' };
+    expect(kafkaClientConfig({ ...base, KAFKA_SSL: true, KAFKA_SSL_REJECT_UNAUTHORIZED: true }).ssl).toBe(true);
+    expect(kafkaClientConfig({ ...base, KAFKA_SSL: true, KAFKA_SSL_CA: 'CA', KAFKA_SSL_CERT: 'CERT', KAFKA_SSL_KEY: 'KEY' }).ssl).toEqual({
+      ca: ['CA'],
+      cert: 'CERT',
+      key: 'KEY',
+    });
+    expect(kafkaClientConfig({ ...base, KAFKA_SSL: true, KAFKA_SSL_REJECT_UNAUTHORIZED: false }).ssl).toEqual({ rejectUnauthorized: false });
+    expect(kafkaClientConfig({ ...base, KAFKA_SSL: false, KAFKA_SSL_CA: 'CA' }).ssl).toBe(false);
+  });
+
+  it('SASL PLAIN and SCRAM carry the username and password', () => {
+    for (const mechanism of ['plain', 'scram-sha-256', 'scram-sha-512'] as const) {
+      expect(
+        kafkaClientConfig({ KAFKA_BROKERS: 'a:1', KAFKA_CLIENT_ID: 'c', KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' })
+          .sasl,
+      ).toEqual({
+        mechanism,
+        username: 'u',
+        password: 'p',
+      });
+    }
+  });
+
+  it('SASL OAUTHBEARER reads the token file at every provider call, so a refreshed token is used without a restart', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'oauth-')), 'token');
+    writeFileSync(file, 'first-token\n');
+    const sasl = kafkaClientConfig({ KAFKA_BROKERS: 'a:1', KAFKA_CLIENT_ID: 'c', KAFKA_SASL_MECHANISM: 'oauthbearer', KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: file })
+      .sasl as Extract<SASLOptions, { mechanism: 'oauthbearer' }>;
+    expect(sasl.mechanism).toBe('oauthbearer');
+    await expect(sasl.oauthBearerProvider()).resolves.toEqual({ value: 'first-token' });
+    writeFileSync(file, 'refreshed-token');
+    await expect(sasl.oauthBearerProvider()).resolves.toEqual({ value: 'refreshed-token' });
+    writeFileSync(file, '\n');
+    await expect(sasl.oauthBearerProvider()).rejects.toThrow('is empty');
   });
 });

@@ -1,4 +1,6 @@
-import { Kafka, KafkaConfig, logLevel, LogEntry, RetryOptions, SASLOptions } from 'kafkajs';
+import { readFile } from 'node:fs/promises';
+import type { ConnectionOptions } from 'node:tls';
+import { Kafka, KafkaConfig, logLevel, LogEntry, OauthbearerProviderResponse, RetryOptions, SASLOptions } from 'kafkajs';
 import type { KafkaConnectionSettings } from './kafka.env';
 
 /** Where kafkajs' own log lines go; a Nest `Logger` fits. Every line is logged with the context `Kafka`. */
@@ -61,6 +63,19 @@ function logCreator(logger: KafkaLogger, allAtDebug: boolean): NonNullable<Kafka
     };
 }
 
+/**
+ * OAUTHBEARER: kafkajs asks for a token at every authentication (each new broker connection, and again when the
+ * broker's session lifetime ends). The file is read each time, so whatever refreshes it (a sidecar, a mounted
+ * secret) is picked up without a restart.
+ */
+export function oauthBearerFileProvider(path: string): () => Promise<OauthbearerProviderResponse> {
+  return async () => {
+    const value = (await readFile(path, 'utf8')).trim();
+    if (!value) throw new Error(`KAFKA_SASL_OAUTHBEARER_TOKEN_FILE ${path} is empty`);
+    return { value };
+  };
+}
+
 function saslOptions(settings: KafkaConnectionSettings): SASLOptions | undefined {
   const mechanism = settings.KAFKA_SASL_MECHANISM;
   if (!mechanism) return undefined;
@@ -73,11 +88,28 @@ function saslOptions(settings: KafkaConnectionSettings): SASLOptions | undefined
       return { mechanism, username, password };
     case 'scram-sha-512':
       return { mechanism, username, password };
+    case 'oauthbearer': {
+      const file = settings.KAFKA_SASL_OAUTHBEARER_TOKEN_FILE;
+      if (!file) throw new Error('KAFKA_SASL_MECHANISM=oauthbearer needs KAFKA_SASL_OAUTHBEARER_TOKEN_FILE');
+      return { mechanism, oauthBearerProvider: oauthBearerFileProvider(file) };
+    }
   }
 }
 
+/** `true` (system CAs, verified) unless a CA, a client certificate or KAFKA_SSL_REJECT_UNAUTHORIZED=false says more. */
+function sslOptions(settings: KafkaConnectionSettings): boolean | ConnectionOptions {
+  if (!settings.KAFKA_SSL) return false;
+  const tls: ConnectionOptions = {
+    ...(settings.KAFKA_SSL_CA ? { ca: [settings.KAFKA_SSL_CA] } : {}),
+    ...(settings.KAFKA_SSL_CERT ? { cert: settings.KAFKA_SSL_CERT } : {}),
+    ...(settings.KAFKA_SSL_KEY ? { key: settings.KAFKA_SSL_KEY } : {}),
+    ...(settings.KAFKA_SSL_REJECT_UNAUTHORIZED === false ? { rejectUnauthorized: false } : {}),
+  };
+  return Object.keys(tls).length === 0 ? true : tls;
+}
+
 /**
- * kafkajs settings from the connection keys (brokers split and trimmed, TLS, SASL) and what the caller decides
+ * kafkajs settings from the connection keys (brokers split and trimmed, TLS with a CA and mTLS, SASL) and what the caller decides
  * (client id, logging, timeouts, retries). The relay keeps this plain object in its options; everyone else calls
  * `createKafka`.
  */
@@ -90,7 +122,7 @@ export function kafkaClientConfig(settings: KafkaConnectionSettings, options: Ka
   return {
     clientId,
     brokers,
-    ssl: settings.KAFKA_SSL ?? false,
+    ssl: sslOptions(settings),
     ...(sasl ? { sasl } : {}),
     ...(options.connectionTimeoutMs !== undefined ? { connectionTimeout: options.connectionTimeoutMs } : {}),
     ...(options.requestTimeoutMs !== undefined ? { requestTimeout: options.requestTimeoutMs } : {}),

@@ -1,4 +1,8 @@
 import 'reflect-metadata';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { IsBoolean } from 'class-validator';
 import { DEFAULT_TOKEN_EVENTS_TOPIC } from '@chat-ledger/contracts';
 import { BaseEnv, ConfigValidationError, EnvBool, loadConfig, WithJwtEnv } from '@chat-ledger/platform';
@@ -166,5 +170,63 @@ describe('Kafka env pieces', () => {
     expect(loadConfig(HostEnv, { KAFKA_BROKERS: 'k:1' }).KAFKA_CLIENT_ID).toBe('test-host');
     expect(problems(AppEnv, { JWT_SECRET: SECRET })).toHaveLength(1);
     expect(problems(HostEnv, { RELAY_ENABLED: 'false' })).toHaveLength(0);
+  });
+
+  describe('TLS (KAFKA_SSL_*) and OAUTHBEARER, files read through <KEY>_FILE', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kafka-env-'));
+    const certificatePath = join(__dirname, '../test/fixtures/test-certificate.pem');
+    const keyPath = join(dir, 'client.key');
+    writeFileSync(keyPath, generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const tokenPath = join(dir, 'token');
+    writeFileSync(tokenPath, 'eyJhbGciOi.token\n');
+    const base = { JWT_SECRET: SECRET, KAFKA_BROKERS: 'k:9093' };
+
+    it('reads the CA, the client certificate and its key from files (mTLS), verification on by default', () => {
+      const env = loadConfig(AppEnv, {
+        ...base,
+        KAFKA_SSL: 'true',
+        KAFKA_SSL_CA_FILE: certificatePath,
+        KAFKA_SSL_CERT_FILE: certificatePath,
+        KAFKA_SSL_KEY_FILE: keyPath,
+      });
+      expect(env.KAFKA_SSL_CA).toMatch(/^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----$/);
+      expect(env.KAFKA_SSL_KEY).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+      expect(env.KAFKA_SSL_REJECT_UNAUTHORIZED).toBe(true);
+      expect(loadConfig(AppEnv, { ...base, KAFKA_SSL: 'true', KAFKA_SSL_REJECT_UNAUTHORIZED: 'false' }).KAFKA_SSL_REJECT_UNAUTHORIZED).toBe(false);
+    });
+
+    it('refuses TLS material without KAFKA_SSL=true, a certificate without its key, and text that is not PEM', () => {
+      expect(problems(AppEnv, { ...base, KAFKA_SSL_CA_FILE: certificatePath })).toEqual(['KAFKA_SSL_CA: KAFKA_SSL_CA needs KAFKA_SSL=true']);
+      expect(problems(AppEnv, { ...base, KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: certificatePath })).toEqual([
+        'KAFKA_SSL_CERT: KAFKA_SSL_CERT needs KAFKA_SSL_KEY (a client certificate and its key go together)',
+      ]);
+      expect(problems(AppEnv, { ...base, KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: tokenPath })).toEqual([
+        'KAFKA_SSL_CA: KAFKA_SSL_CA must be PEM text (one or more CERTIFICATE blocks), usually given as KAFKA_SSL_CA_FILE',
+      ]);
+      expect(problems(AppEnv, { ...base, KAFKA_SSL: 'true', KAFKA_SSL_KEY_FILE: join(dir, 'nope') })).toEqual([
+        'KAFKA_SSL_KEY_FILE: KAFKA_SSL_KEY_FILE cannot be read (ENOENT)',
+      ]);
+    });
+
+    it('KAFKA_SASL_PASSWORD may come from a file too; both forms at once are refused', () => {
+      const passwordPath = join(dir, 'password');
+      writeFileSync(passwordPath, 's3cret\n');
+      const sasl = { ...base, KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'relay' };
+      expect(loadConfig(AppEnv, { ...sasl, KAFKA_SASL_PASSWORD_FILE: passwordPath }).KAFKA_SASL_PASSWORD).toBe('s3cret');
+      expect(problems(AppEnv, { ...sasl, KAFKA_SASL_PASSWORD_FILE: passwordPath, KAFKA_SASL_PASSWORD: 'x' })).toEqual([
+        'KAFKA_SASL_PASSWORD: set KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE, not both',
+      ]);
+    });
+
+    it('oauthbearer needs a readable token file instead of a username and password', () => {
+      expect(problems(AppEnv, { ...base, KAFKA_SASL_MECHANISM: 'oauthbearer' })).toEqual([
+        'KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: KAFKA_SASL_OAUTHBEARER_TOKEN_FILE is required with KAFKA_SASL_MECHANISM=oauthbearer (a file holding the bearer token)',
+      ]);
+      expect(problems(AppEnv, { ...base, KAFKA_SASL_MECHANISM: 'oauthbearer', KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: join(dir, 'nope') })).toEqual([
+        'KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: KAFKA_SASL_OAUTHBEARER_TOKEN_FILE must be a readable file',
+      ]);
+      const env = loadConfig(AppEnv, { ...base, KAFKA_SASL_MECHANISM: 'oauthbearer', KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: tokenPath });
+      expect(env).toMatchObject({ KAFKA_SASL_MECHANISM: 'oauthbearer', KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: tokenPath });
+    });
   });
 });

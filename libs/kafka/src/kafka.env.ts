@@ -1,10 +1,11 @@
+import { accessSync, constants } from 'node:fs';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy, ValidateIf, ValidationArguments } from 'class-validator';
-import { EnvBool, EnvInt } from '@chat-ledger/platform';
+import { EnvBool, EnvInt, EnvSecret } from '@chat-ledger/platform';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type EnvClass = new (...args: any[]) => object;
 
-export const KAFKA_SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export const KAFKA_SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer'] as const;
 export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
 
 /**
@@ -36,14 +37,75 @@ const SaslCredential = (max: number) =>
     },
   });
 
+/** PLAIN and SCRAM authenticate with a username and a password; OAUTHBEARER takes a token file instead. */
+const needsPassword = (config: KafkaConnectionSettings) => config.KAFKA_SASL_MECHANISM !== undefined && config.KAFKA_SASL_MECHANISM !== 'oauthbearer';
+
+/** PEM text as read from KAFKA_SSL_*_FILE (or given inline): one or more `-----BEGIN …-----` blocks. */
+const PEM = /-----BEGIN [A-Z0-9 ]+-----[\s\S]+-----END [A-Z0-9 ]+-----/;
+
+/** A TLS setting needs KAFKA_SSL=true (a CA or client certificate on a plaintext connection is a mistake, not a no-op). */
+const TlsMaterial = (what: string) =>
+  ValidateBy({
+    name: 'tlsMaterial',
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) =>
+        typeof value === 'string' && PEM.test(value) && (args?.object as KafkaConnectionSettings).KAFKA_SSL === true,
+      defaultMessage: (args?: ValidationArguments) =>
+        (args?.object as KafkaConnectionSettings).KAFKA_SSL !== true
+          ? `${args?.property} needs KAFKA_SSL=true`
+          : `${args?.property} must be PEM text (${what}), usually given as ${args?.property}_FILE`,
+    },
+  });
+
+/** Client certificate and key come together (mTLS). */
+const PairedWith = (other: 'KAFKA_SSL_CERT' | 'KAFKA_SSL_KEY') =>
+  ValidateBy({
+    name: 'pairedWith',
+    validator: {
+      validate: (_value: unknown, args?: ValidationArguments) => (args?.object as KafkaConnectionSettings)[other] !== undefined,
+      defaultMessage: (args?: ValidationArguments) => `${args?.property} needs ${other} (a client certificate and its key go together)`,
+    },
+  });
+
+/** A file this process can read now (it is read again at every authentication, so it may be replaced meanwhile). */
+const ReadableFile = () =>
+  ValidateBy({
+    name: 'readableFile',
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'string') return false;
+        try {
+          accessSync(value, constants.R_OK);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      defaultMessage: (args?: ValidationArguments) =>
+        typeof args?.value === 'string'
+          ? `${args.property} must be a readable file`
+          : `${args?.property} is required with KAFKA_SASL_MECHANISM=oauthbearer (a file holding the bearer token)`,
+    },
+  });
+
 /** What a Kafka client is built from (`createKafka`): the connection keys, as an app's config or a tool has them. */
 export interface KafkaConnectionSettings {
   KAFKA_BROKERS?: string;
   KAFKA_CLIENT_ID?: string;
   KAFKA_SSL?: boolean;
+  /** PEM of the CA(s) to trust instead of the system's (KAFKA_SSL_CA_FILE). */
+  KAFKA_SSL_CA?: string;
+  /** PEM of the client certificate for mTLS (KAFKA_SSL_CERT_FILE). */
+  KAFKA_SSL_CERT?: string;
+  /** PEM of the client certificate's private key (KAFKA_SSL_KEY_FILE). */
+  KAFKA_SSL_KEY?: string;
+  /** Default true; false accepts any broker certificate (testing only). */
+  KAFKA_SSL_REJECT_UNAUTHORIZED?: boolean;
   KAFKA_SASL_MECHANISM?: KafkaSaslMechanism;
   KAFKA_SASL_USERNAME?: string;
   KAFKA_SASL_PASSWORD?: string;
+  /** OAUTHBEARER: the file with the current token, read at every authentication (a sidecar refreshes it). */
+  KAFKA_SASL_OAUTHBEARER_TOKEN_FILE?: string;
 }
 
 /** The topic keys: which topic an app produces to or consumes from, and the partition count it must have. */
@@ -65,8 +127,9 @@ export interface KafkaConnectionEnvOptions {
 }
 
 /**
- * The Kafka connection keys as a schema piece for `loadConfig`: KAFKA_BROKERS, KAFKA_CLIENT_ID, KAFKA_SSL and
- * KAFKA_SASL_MECHANISM / _USERNAME / _PASSWORD. A mixin like libs/platform's WithJwtEnv, so an app's config
+ * The Kafka connection keys as a schema piece for `loadConfig`: KAFKA_BROKERS, KAFKA_CLIENT_ID, KAFKA_SSL with
+ * KAFKA_SSL_CA / _CERT / _KEY (PEM, secrets, so each also as `<KEY>_FILE`) and KAFKA_SSL_REJECT_UNAUTHORIZED, and
+ * KAFKA_SASL_MECHANISM with _USERNAME / _PASSWORD (plain, SCRAM) or _OAUTHBEARER_TOKEN_FILE (oauthbearer). A mixin like libs/platform's WithJwtEnv, so an app's config
  * composes the pieces it needs (`extends WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJwtEnv(BaseEnv), {...}))`)
  * and every app validates them the same way, with messages that name the key.
  */
@@ -88,17 +151,43 @@ export function WithKafkaConnectionEnv<TBase extends EnvClass>(Base: TBase, opti
     @IsBoolean()
     KAFKA_SSL = false;
 
+    @EnvSecret()
     @IsOptional()
-    @IsIn(KAFKA_SASL_MECHANISMS as unknown as string[])
+    @TlsMaterial('one or more CERTIFICATE blocks')
+    KAFKA_SSL_CA?: string;
+
+    @EnvSecret()
+    @IsOptional()
+    @TlsMaterial('a CERTIFICATE block, intermediates after it')
+    @PairedWith('KAFKA_SSL_KEY')
+    KAFKA_SSL_CERT?: string;
+
+    @EnvSecret()
+    @IsOptional()
+    @TlsMaterial('a PRIVATE KEY block, unencrypted')
+    @PairedWith('KAFKA_SSL_CERT')
+    KAFKA_SSL_KEY?: string;
+
+    @EnvBool()
+    @IsBoolean()
+    KAFKA_SSL_REJECT_UNAUTHORIZED = true;
+
+    @IsOptional()
+    @IsIn(KAFKA_SASL_MECHANISMS as unknown as string[], { message: `KAFKA_SASL_MECHANISM must be one of ${KAFKA_SASL_MECHANISMS.join(', ')}` })
     KAFKA_SASL_MECHANISM?: KafkaSaslMechanism;
 
-    @ValidateIf((config: KafkaConnectionSettings) => config.KAFKA_SASL_MECHANISM !== undefined)
+    @ValidateIf(needsPassword)
     @SaslCredential(500)
     KAFKA_SASL_USERNAME?: string;
 
-    @ValidateIf((config: KafkaConnectionSettings) => config.KAFKA_SASL_MECHANISM !== undefined)
+    @EnvSecret()
+    @ValidateIf(needsPassword)
     @SaslCredential(1000)
     KAFKA_SASL_PASSWORD?: string;
+
+    @ValidateIf((config: KafkaConnectionSettings) => config.KAFKA_SASL_MECHANISM === 'oauthbearer')
+    @ReadableFile()
+    KAFKA_SASL_OAUTHBEARER_TOKEN_FILE?: string;
   }
   return KafkaConnectionEnvKeys;
 }

@@ -36,7 +36,7 @@ export async function assertTopicReady(kafka: Kafka, topic: string, expectedPart
 
     if (partitions === 0) {
       throw new Error(
-        `topic ${topic} does not exist on ${await brokersLabel(admin, options)}: ` + `create it with ${expectedPartitions} partitions (see README)`,
+        `topic ${topic} does not exist on ${await brokersLabel(admin, options)}: ` + `create it with ${expectedPartitions} partitions (see docs/operations.md)`,
       );
     }
     if (partitions !== expectedPartitions) {
@@ -44,7 +44,7 @@ export async function assertTopicReady(kafka: Kafka, topic: string, expectedPart
       // per-user order for events already in flight, so this needs an operator's decision.
       throw new Error(
         `topic ${topic} on ${await brokersLabel(admin, options)} has ${partitions} partitions, expected ${expectedPartitions}: ` +
-          `recreate it with ${expectedPartitions} partitions or configure the expected count (see README)`,
+          `recreate it with ${expectedPartitions} partitions or configure the expected count (see docs/operations.md)`,
       );
     }
   } finally {

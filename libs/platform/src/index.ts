@@ -1,6 +1,7 @@
 export * from './config/load-config';
 export * from './config/env-transforms';
 export * from './config/base-env';
+export * from './config/env-secret';
 export * from './errors/error-code';
 export * from './errors/error-http-status';
 export * from './errors/domain-error';

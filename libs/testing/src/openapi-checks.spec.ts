@@ -44,7 +44,7 @@ describe('OpenAPI checks', () => {
       expect(openApiCompletenessProblems(app, document)).toEqual([]);
       expect(await openApiValidationProblems(document)).toEqual([]);
       // What the platform and the decorators added by themselves:
-      expect(Object.keys(document.paths['/things']!.post!.responses)).toEqual(['200', '400', '401', '403', '413', '415', '429', '500']);
+      expect(Object.keys(document.paths['/things']!.post!.responses)).toEqual(['200', '400', '401', '403', '413', '415', '429', '500', '503']);
       expect(Object.keys((document.paths['/things/export']!.get!.responses['200'] as ResponseObject).content!)).toEqual(['application/json', 'text/csv']);
     } finally {
       await app.close();
@@ -95,7 +95,7 @@ describe('OpenApiResponseValidator', () => {
     ]);
     expect(check(200, { id, note: null, extra: true })).toEqual(['GET /things → 200: body must NOT have additional properties (extra)']);
     expect(check(404, { error: { code: 'NOT_FOUND', message: 'm', details: [] } })).toEqual([
-      'GET /things → 404: status not documented (documented: 200, 401, 500)',
+      'GET /things → 404: status not documented (documented: 200, 401, 500, 503)',
     ]);
     expect(check(200, 'id,note', 'text/csv')).toEqual(['GET /things → 200: answered text/csv, documented application/json']);
     expect(check(401, { error: { code: 'NOPE', message: 'm', details: [] } })[0]).toContain('body/error/code must be equal to one of the allowed values');

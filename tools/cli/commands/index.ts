@@ -2,6 +2,7 @@ import type { CliCommand } from '../cli-command';
 import { kafkaTail } from './kafka-tail';
 import { ledgerDlqRedriveCommand } from './ledger-dlq-redrive';
 import { ledgerReconcileCommand } from './ledger-reconcile';
+import { migrateCommand } from './migrate';
 import { outboxListCommand } from './outbox-list';
 import { outboxReplayCommand } from './outbox-replay';
 import { outboxRetryCommand } from './outbox-retry';
@@ -10,6 +11,7 @@ import { outboxStatsCommand } from './outbox-stats';
 
 /** Every CLI command, in the order `npm run cli -- help` lists them. */
 export const COMMANDS: CliCommand[] = [
+  migrateCommand,
   ledgerReconcileCommand,
   kafkaTail,
   outboxStatsCommand,

@@ -1,7 +1,7 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
 import { RELAY_KAFKA_CONNECTION, WithOutboxRelayEnv } from '@chat-ledger/outbox';
-import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, WithJwtEnv, WithMetricsEnv } from '@chat-ledger/platform';
+import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, WithJwtEnv, EnvSecret, WithMetricsEnv } from '@chat-ledger/platform';
 import { WithOtelEnv } from '@chat-ledger/telemetry';
 
 /**
@@ -24,6 +24,8 @@ export class GatewayConfig extends WithOtelEnv(
   @IsString()
   HOST = '0.0.0.0';
 
+  /** A secret (it carries the password): also readable from DATABASE_URL_FILE. */
+  @EnvSecret()
   @IsString()
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL!: string;

@@ -63,7 +63,7 @@ function columns(stall: string, withLedger: boolean): string {
  * The ledger's counts of each task shown. LATERAL with OFFSET 0 (which keeps the planner from flattening it back
  * into a join), so the task's id reaches the view's GROUP BY and each task aggregates only its own entries
  * (entries_task_idx); a plain join on the view had the planner aggregate every task's entries on each list page
- * (200,000 entries of earlier tasks: ~240 ms per page, see README Performance).
+ * (200,000 entries of earlier tasks: ~240 ms per page, see docs/performance.md).
  */
 const ledgerJoin = (withLedger: boolean) =>
   withLedger
@@ -138,6 +138,36 @@ export class TasksRepository {
     const [row] = await manager.query(
       `SELECT ${columns('$1', withLedger)} FROM chat.tasks t ${ledgerJoin(withLedger)} WHERE ${condition} ${lock ? 'FOR UPDATE OF t' : ''}`,
       [stallMs, ...params],
+    );
+    return row;
+  }
+
+  /**
+   * The common heartbeat in one statement: the update happens only if every rule holds (the caller created the
+   * task, it is still open, progress and items only grow, items within the total), and the task comes back as
+   * the API shows it. Under READ COMMITTED the UPDATE re-checks its WHERE on the row's latest version once it
+   * holds the row lock, so two racing heartbeats cannot move progress backwards. No row: some rule failed (or
+   * there is no such task) and the caller finds out which on the locked path, which makes the same checks.
+   */
+  async heartbeatIfAllowed(
+    manager: EntityManager,
+    id: string,
+    u: { createdBy: string; start: boolean; progress?: number; processedItems?: number; message?: string },
+    stallMs: number,
+  ): Promise<TaskRow | undefined> {
+    const withLedger = await this.ledger.has(manager);
+    const [row] = await manager.query(
+      `WITH t AS (
+         UPDATE chat.tasks SET last_update_at = now(),
+                status = CASE WHEN $3::boolean AND status = 'pending' THEN 'running' ELSE status END,
+                started_at = CASE WHEN $3::boolean AND status = 'pending' THEN coalesce(started_at, now()) ELSE started_at END,
+                progress = coalesce($4::smallint, progress), processed_items = coalesce($5::bigint, processed_items), message = coalesce($6::text, message)
+          WHERE id = $2 AND created_by = $7 AND status IN ('pending', 'running')
+            AND ($4::smallint IS NULL OR $4::smallint >= progress)
+            AND ($5::bigint IS NULL OR ($5::bigint >= processed_items AND (total_items IS NULL OR $5::bigint <= total_items)))
+          RETURNING *)
+       SELECT ${columns('$1', withLedger)} FROM t ${ledgerJoin(withLedger)}`,
+      [stallMs, id, u.start, u.progress ?? null, u.processedItems ?? null, u.message ?? null, u.createdBy],
     );
     return row;
   }

@@ -102,6 +102,21 @@ export class TasksService implements OnModuleInit {
 
   /** Progress and a heartbeat; a task only moves forward and its progress never decreases. */
   async update(principal: Principal, id: string, dto: UpdateTaskDto): Promise<TaskResponse> {
+    // A worker heartbeats often: one statement when every rule holds, the locked path below (which says which
+    // rule failed) only when it does not.
+    const updated = await this.tasks.heartbeatIfAllowed(
+      this.dataSource.manager,
+      id,
+      {
+        createdBy: principal.userId,
+        start: dto.status === 'running' || dto.progress !== undefined || dto.processed_items !== undefined,
+        progress: dto.progress,
+        processedItems: dto.processed_items,
+        message: dto.message,
+      },
+      this.config.TASK_STALL_AFTER,
+    );
+    if (updated) return toTaskResponse(updated);
     return this.dataSource.transaction(async (manager) => {
       const task = await this.lockedForWriter(manager, principal, id);
       if (FINAL.has(task.status))

@@ -1,6 +1,6 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { KAFKA_TOPIC_NAME, WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
-import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, WithJwtEnv, WithMetricsEnv } from '@chat-ledger/platform';
+import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, WithJwtEnv, EnvSecret, WithMetricsEnv } from '@chat-ledger/platform';
 import { WithOtelEnv } from '@chat-ledger/telemetry';
 
 /**
@@ -22,6 +22,8 @@ export class LedgerConfig extends WithOtelEnv(WithMetricsEnv(WithKafkaTopicEnv(W
   @IsString()
   HOST = '0.0.0.0';
 
+  /** A secret (it carries the password): also readable from DATABASE_URL_FILE. */
+  @EnvSecret()
   @IsString()
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL!: string;

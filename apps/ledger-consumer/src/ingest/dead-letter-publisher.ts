@@ -125,7 +125,7 @@ export class DeadLetterPublisher {
     try {
       const topics = await admin.listTopics();
       if (!topics.includes(topic)) {
-        throw new Error(`DLQ topic ${topic} does not exist on ${this.config.KAFKA_BROKERS}: create it, or unset KAFKA_DLQ_TOPIC (see README)`);
+        throw new Error(`DLQ topic ${topic} does not exist on ${this.config.KAFKA_BROKERS}: create it, or unset KAFKA_DLQ_TOPIC (see docs/operations.md)`);
       }
     } finally {
       await admin.disconnect().catch(() => undefined);

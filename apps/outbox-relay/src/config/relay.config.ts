@@ -1,7 +1,7 @@
 import { IsBoolean, IsIn, IsString, Matches } from 'class-validator';
 import { WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
 import { RELAY_KAFKA_CONNECTION, WithOutboxRelayEnv } from '@chat-ledger/outbox';
-import { BaseEnv, EnvBool, WithMetricsEnv } from '@chat-ledger/platform';
+import { BaseEnv, EnvBool, EnvSecret, WithMetricsEnv } from '@chat-ledger/platform';
 import { WithOtelEnv } from '@chat-ledger/telemetry';
 
 /**
@@ -13,6 +13,8 @@ import { WithOtelEnv } from '@chat-ledger/telemetry';
 export class RelayConfig extends WithOtelEnv(WithMetricsEnv(WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(BaseEnv, RELAY_KAFKA_CONNECTION)))), {
   serviceName: 'outbox-relay',
 }) {
+  /** A secret (it carries the password): also readable from DATABASE_URL_FILE. */
+  @EnvSecret()
   @IsString()
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL!: string;

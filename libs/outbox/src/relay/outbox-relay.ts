@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { context } from '@opentelemetry/api';
 import type { KafkaConfig, Message } from 'kafkajs';
 import { Client, Pool } from 'pg';
+import { detectConnectionMode } from '@chat-ledger/database';
 import { assertTopicReady, backoffDelayMs, isRecordError, withTimeout } from '@chat-ledger/kafka';
 import { OutboxMetrics } from '../metrics/outbox-metrics';
 import { OutboxLock, RELAY_APPLICATION_PREFIX, RELAY_LOCKS_SQL } from '../outbox-locks';
@@ -138,11 +139,24 @@ export class OutboxRelay {
   }
 
   /**
-   * Checks the topic (apps never create topics), then starts the loop, LISTEN and retention.
-   * Throws with an operator-readable message when the topic is missing or has the wrong partitions.
+   * Checks that the database connection is a session (no transaction-mode pooler) and the topic (apps never create
+   * topics), then starts the loop, LISTEN and retention. Throws with an operator-readable message when the connection
+   * is pooled per transaction, or the topic is missing or has the wrong partitions.
    */
   async start(): Promise<void> {
     if (this.started) return;
+    // The shard leases are session advisory locks and the wake-up is a LISTEN: behind a transaction-mode pooler the
+    // leases would land on backends other clients then use, and two relays could publish one shard.
+    const connection = await detectConnectionMode(this.options.databaseUrl).catch((error: Error) => {
+      throw new Error(`outbox relay cannot start: the database cannot be reached: ${error.message}`, { cause: error });
+    });
+    if (connection.mode !== 'session') {
+      throw new Error(
+        `outbox relay cannot start: its DATABASE_URL leads to a transaction-mode connection pooler (${connection.reason}). ` +
+          'The relay holds session advisory locks (its shard leases) and LISTENs, which need a session of its own: ' +
+          'connect it to PostgreSQL directly or through a session-mode pool.',
+      );
+    }
     if (this.options.checkTopic !== false) {
       try {
         await assertTopicReady(this.publisher.client, this.options.topic, this.options.topicPartitions, { brokers: this.options.brokersLabel });

@@ -51,8 +51,8 @@ function addError(operation: OperationObject, status: ApiErrorStatus, codes: Err
 
 /**
  * What configureHttpApp's middleware and global guard do to every route, added to every operation it applies to
- * (so no route can forget it): 500 everywhere (the error filter); 401 where the route names the bearer scheme (the
- * global AuthGuard); 400 where it takes a query (the validation pipe) or a JSON body (the strict body parser and
+ * (so no route can forget it): 500 everywhere (the error filter); 401 and 503 where the route names the bearer scheme
+ * (the global AuthGuard; 503 while the JWKS cannot be fetched); 400 where it takes a query (the validation pipe) or a JSON body (the strict body parser and
  * the validation pipe), with 413 and 415 for bodies. Routes marked with ApiCsvAlternative get `text/csv` on 200.
  */
 export function completeOpenApiDocument(document: OpenAPIObject): OpenAPIObject {
@@ -64,8 +64,11 @@ export function completeOpenApiDocument(document: OpenAPIObject): OpenAPIObject 
       addError(operation, 415, [ErrorCode.UnsupportedMediaType]);
     }
     if (parameters.some((p) => p.in === 'query')) addError(operation, 400, [ErrorCode.ValidationFailed]);
-    if ((operation.security ?? []).some((requirement: Record<string, string[]>) => BEARER_SCHEME in requirement))
+    if ((operation.security ?? []).some((requirement: Record<string, string[]>) => BEARER_SCHEME in requirement)) {
       addError(operation, 401, [ErrorCode.Unauthenticated]);
+      // The guard answers 503 while the identity provider's key set (JWT_JWKS_URL) cannot be fetched.
+      addError(operation, 503, [ErrorCode.ServiceUnavailable]);
+    }
     addError(operation, 500, [ErrorCode.Internal]);
 
     const extensions = operation as unknown as Record<string, unknown>;

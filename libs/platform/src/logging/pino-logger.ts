@@ -37,6 +37,7 @@ const REDACTED_KEYS = [
   'secret',
   'password',
   'KAFKA_SASL_PASSWORD',
+  'KAFKA_SSL_KEY',
   // may carry a tracing vendor's API key
   'OTEL_EXPORTER_OTLP_HEADERS',
 ];
