@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { buildDataSourceOptions } from '@chat-ledger/database';
 import { OutboxRelayModule } from '@chat-ledger/outbox';
 import { AuthGuard, jwtVerifierFromEnv, JwtVerifier, MetricsModule, writeThrottlerOptions, WriteThrottlerGuard } from '@chat-ledger/platform';
+import { TelemetryModule } from '@chat-ledger/telemetry';
 import { GatewayConfigModule } from './config/gateway-config.module';
 import { GatewayConfig } from './config/gateway.config';
 import { BudgetsModule } from './budgets/budgets.module';
@@ -47,8 +48,10 @@ export class AppModule {
         UsageRecordsModule,
         ErasureModule,
         RetentionModule,
-        // GET /metrics: the outbox's metrics, HTTP request durations and the process's.
-        MetricsModule.forRoot(),
+        // GET /metrics: the outbox's metrics, HTTP request durations and the process's (on METRICS_PORT when set).
+        MetricsModule.forRoot({ port: config.METRICS_PORT, host: config.METRICS_HOST }),
+        // Finished spans are exported before the process exits (a no-op while tracing is off).
+        TelemetryModule,
         // The relay (when RELAY_ENABLED); OutboxAdmin: /v1/admin/outbox for operators.
         OutboxRelayModule.forRoot({ enabled: config.RELAY_ENABLED, databaseUrl: config.DATABASE_URL, env: config }),
         OutboxAdminModule,

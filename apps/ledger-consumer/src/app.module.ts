@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { buildDataSourceOptions } from '@chat-ledger/database';
 import { AuthGuard, jwtVerifierFromEnv, JwtVerifier, MetricsModule } from '@chat-ledger/platform';
+import { TelemetryModule } from '@chat-ledger/telemetry';
 import { LedgerConfigModule } from './config/ledger-config.module';
 import { LedgerConfig } from './config/ledger.config';
 import { LEDGER_MIGRATIONS, LEDGER_SCHEMA } from './database/ledger-migrations';
@@ -34,8 +35,11 @@ export class AppModule {
           }),
         ),
         FatalModule.forRoot(onFatal),
-        MetricsModule.forRoot(),
+        // GET /metrics, on METRICS_PORT when set.
+        MetricsModule.forRoot({ port: config.METRICS_PORT, host: config.METRICS_HOST }),
         LedgerMetricsModule,
+        // Finished spans are exported before the process exits (a no-op while tracing is off).
+        TelemetryModule,
         IngestModule,
         HealthModule,
         UsageModule,

@@ -135,6 +135,16 @@ describe('ledger-consumer on Kafka', () => {
     const messages = events.filter((e) => e.type === 'chat.message.recorded').length;
     await expect(app.metric('ledger_events_applied_total', { type: 'chat.message.recorded' })).resolves.toBe(messages);
     await expect(app.metric('ledger_events_applied_total', { type: 'ledger.tokens.adjusted' })).resolves.toBe(events.length - messages);
+    // Tokens by model, spent and credited apart (adjustments name no model here: `none`).
+    const tokensBy = (model: string | null, sign: 1 | -1) =>
+      events
+        .filter((e) => ('model' in e.data ? (e.data.model ?? null) : null) === model)
+        .reduce((total, e) => total + Math.max(0, sign * e.data.tokens_delta), 0);
+    for (const model of ['gpt-4o', 'gpt-4o-mini'])
+      await expect(app.metric('ledger_tokens_total', { direction: 'spent', model })).resolves.toBe(tokensBy(model, 1));
+    await expect(app.metric('ledger_tokens_total', { direction: 'spent', model: 'none' })).resolves.toBe(tokensBy(null, 1));
+    await expect(app.metric('ledger_tokens_total', { direction: 'credited', model: 'none' })).resolves.toBe(tokensBy(null, -1));
+    expect(tokensBy(null, -1)).toBeGreaterThan(0);
 
     await producer.send(T.mixed, events);
     await eventually(() => expect(app.metric('ledger_duplicates_skipped_total')).resolves.toBe(events.length));

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { OutboxRelayModule, RelayKafkaHealthIndicator } from '@chat-ledger/outbox';
 import { MetricsModule, PlatformHealthModule } from '@chat-ledger/platform';
+import { TelemetryModule } from '@chat-ledger/telemetry';
 import { RelayConfig } from './config/relay.config';
 import { HealthController } from './health/health.controller';
 
@@ -10,7 +11,13 @@ export class AppModule {
   static forRoot(config: RelayConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [MetricsModule.forRoot(), PlatformHealthModule, OutboxRelayModule.forRoot({ enabled: true, databaseUrl: config.DATABASE_URL, env: config })],
+      // The whole HTTP server of this app is the METRICS_PORT one (main.ts), so /metrics is served by the module's controller.
+      imports: [
+        MetricsModule.forRoot(),
+        PlatformHealthModule,
+        OutboxRelayModule.forRoot({ enabled: true, databaseUrl: config.DATABASE_URL, env: config }),
+        TelemetryModule,
+      ],
       controllers: [HealthController],
       providers: [RelayKafkaHealthIndicator],
     };

@@ -1,3 +1,6 @@
+// First, before anything that loads http, express, pg or kafkajs: OpenTelemetry's instrumentations patch them as
+// they are required (see telemetry.ts). Keep this import above every other one.
+import { telemetry } from './telemetry';
 import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -16,6 +19,7 @@ import { RelayConfig } from './config/relay.config';
 async function main(): Promise<void> {
   const config = loadConfig(RelayConfig, process.env);
   const logger = new PinoLogger({ service: 'outbox-relay', level: config.LOG_LEVEL });
+  telemetry.reportTo(logger);
   // This process hosts the outbox; with several relays starting at once, an advisory lock lets one migrate.
   await prepareSchemas({
     url: config.DATABASE_URL,
@@ -43,6 +47,7 @@ async function main(): Promise<void> {
       msg: 'outbox relay running',
       instance_id: relay.instanceId,
       topic: config.KAFKA_TOPIC,
+      tracing: telemetry.enabled,
       ...(metricsPort !== undefined ? { metrics_port: metricsPort } : {}),
     },
     'Bootstrap',

@@ -12,3 +12,6 @@ export * from './fuzz/fuzz-cases';
 export * from './tcp-fault-proxy';
 export * from './test-kafka';
 export * from './pgbouncer';
+export * from './otlp-receiver';
+export * from './promql-metric-names';
+export * from './app-process';

@@ -44,6 +44,20 @@ describe('GatewayConfig (composed of the JWT, Kafka and relay pieces)', () => {
     expect(keys).toEqual(new Set(['JWT_SECRET', 'KAFKA_BROKERS', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'OUTBOX_BATCH_SIZE', 'PORT']));
   });
 
+  it('tracing off and /metrics on the API port by default; the OTEL_* and METRICS_* keys validated with the others', () => {
+    expect(loadConfig(GatewayConfig, { ...BASE, RELAY_ENABLED: 'false' })).toMatchObject({
+      OTEL_SERVICE_NAME: 'chat-gateway',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      METRICS_HOST: '0.0.0.0',
+    });
+    expect(loadConfig(GatewayConfig, { ...BASE, RELAY_ENABLED: 'false' }).OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    expect(loadConfig(GatewayConfig, { ...BASE, RELAY_ENABLED: 'false' }).METRICS_PORT).toBeUndefined();
+    const keys = new Set(
+      problems({ ...BASE, PORT: 'x', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_TRACES_SAMPLER_ARG: '2', METRICS_PORT: '70000' }).map((p) => p.split(':')[0]),
+    );
+    expect(keys).toEqual(new Set(['KAFKA_BROKERS', 'PORT', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_TRACES_SAMPLER_ARG', 'METRICS_PORT']));
+  });
+
   it('LEDGER_PUBLIC_URL: an http(s) URL for the console (default the local ledger-consumer), a path prefix allowed', () => {
     const env = { ...BASE, RELAY_ENABLED: 'false' };
     expect(loadConfig(GatewayConfig, env).LEDGER_PUBLIC_URL).toBe('http://localhost:3001');

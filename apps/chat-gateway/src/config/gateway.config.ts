@@ -1,15 +1,20 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
 import { RELAY_KAFKA_CONNECTION, WithOutboxRelayEnv } from '@chat-ledger/outbox';
-import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, EnvRetentionMs, EnvSecret, WithJwtEnv } from '@chat-ledger/platform';
+import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, EnvRetentionMs, EnvSecret, WithJwtEnv, WithMetricsEnv } from '@chat-ledger/platform';
+import { WithOtelEnv } from '@chat-ledger/telemetry';
 
 /**
  * Environment of chat-gateway. Every key is validated at boot; all problems are reported at once.
  * Composed of shared pieces: JWT_* (libs/platform), the Kafka connection and topic keys (libs/kafka; read the way
  * a relay host reads them: KAFKA_BROKERS is required while RELAY_ENABLED is true) and the relay's OUTBOX_* keys
- * (libs/outbox), plus the gateway's own below.
+ * (libs/outbox), METRICS_PORT / METRICS_HOST (libs/platform) and the OTEL_* keys (libs/telemetry), plus the gateway's
+ * own below.
  */
-export class GatewayConfig extends WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJwtEnv(BaseEnv), RELAY_KAFKA_CONNECTION))) {
+export class GatewayConfig extends WithOtelEnv(
+  WithMetricsEnv(WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJwtEnv(BaseEnv), RELAY_KAFKA_CONNECTION)))),
+  { serviceName: 'chat-gateway' },
+) {
   @EnvInt()
   @IsInt()
   @Min(0)

@@ -55,6 +55,16 @@ describe('LedgerConfig (composed of the JWT and Kafka pieces)', () => {
     ).toEqual(new Set(['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_DLQ_TOPIC', 'KAFKA_GROUP_ID', 'KAFKA_TOPIC_PARTITIONS']));
   });
 
+  it('OTEL_SERVICE_NAME defaults to ledger-consumer; the OTEL_* and METRICS_* keys are validated with the others', () => {
+    expect(loadConfig(LedgerConfig, { ...BASE, KAFKA_BROKERS: 'k:9092', METRICS_PORT: '9464' })).toMatchObject({
+      OTEL_SERVICE_NAME: 'ledger-consumer',
+      METRICS_PORT: 9464,
+    });
+    expect(problemKeys({ ...BASE, KAFKA_BROKERS: 'k:9092', OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318', METRICS_PORT: 'x' })).toEqual(
+      new Set(['OTEL_EXPORTER_OTLP_ENDPOINT', 'METRICS_PORT']),
+    );
+  });
+
   it('CONSOLE_ORIGIN: the console origins allowed by CORS, comma-separated origins without a path, or none', () => {
     const origins = (value?: string) =>
       loadConfig(LedgerConfig, { ...BASE, KAFKA_BROKERS: 'k:1', ...(value === undefined ? {} : { CONSOLE_ORIGIN: value }) }).consoleOrigins;

@@ -1,14 +1,18 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { KAFKA_TOPIC_NAME, WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
-import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, EnvRetentionMs, EnvSecret, WithJwtEnv } from '@chat-ledger/platform';
+import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, EnvRetentionMs, EnvSecret, WithJwtEnv, WithMetricsEnv } from '@chat-ledger/platform';
+import { WithOtelEnv } from '@chat-ledger/telemetry';
 
 /**
  * Environment of ledger-consumer. Every key is validated at boot; all problems are reported at once.
  * Composed of shared pieces: JWT_* (libs/platform) and the Kafka connection and topic keys (libs/kafka; KAFKA_BROKERS
- * always required, client id `ledger-consumer`), plus the ledger's own below (its consumer group, DLQ and
+ * always required, client id `ledger-consumer`), METRICS_PORT / METRICS_HOST (libs/platform) and the OTEL_* keys
+ * (libs/telemetry), plus the ledger's own below (its consumer group, DLQ and
  * consumer tuning among them).
  */
-export class LedgerConfig extends WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJwtEnv(BaseEnv), { clientId: 'ledger-consumer' })) {
+export class LedgerConfig extends WithOtelEnv(WithMetricsEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJwtEnv(BaseEnv), { clientId: 'ledger-consumer' }))), {
+  serviceName: 'ledger-consumer',
+}) {
   @EnvInt()
   @IsInt()
   @Min(0)

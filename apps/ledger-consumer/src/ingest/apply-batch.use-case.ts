@@ -6,7 +6,7 @@ import { ErasureCounts, LedgerErasureRepository } from '../erasure/ledger-erasur
 import { JOURNAL_FOLD_LOCK } from '../ledger/journal-fold-lock';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
 import { ConsumedRecord, DeadLetterRow, ErasureRow, JournalRow, NoticeRow, toDeadLetterRow, toLedgerRow } from './consumed-record';
-import { LedgerWriteRepository, SequenceAnomaly } from './ledger-write.repository';
+import { LedgerWriteRepository, ModelSums, SequenceAnomaly } from './ledger-write.repository';
 import { UsageRecordsRepository } from './usage-records.repository';
 
 /** A record after decoding: a journal row to apply, a notice to keep, an erasure to carry out, or a dead letter to store. */
@@ -32,6 +32,8 @@ function eventIdentity(item: PreparedItem): { event_id: string | null; event_typ
 export interface ApplyResult {
   /** Journal rows newly written (and folded into the totals), by event type. */
   applied: Record<string, number>;
+  /** Their tokens and cost by model. */
+  byModel: ModelSums[];
   /** Valid events whose id was already in the journal, or repeated within the batch. */
   duplicates: number;
   /** Every rejected record of the batch (also those stored by an earlier delivery), in offset order. */
@@ -89,6 +91,7 @@ export class ApplyBatchUseCase {
   async apply(items: PreparedItem[]): Promise<ApplyResult> {
     const result = await this.applyIsolating(items);
     for (const [type, n] of Object.entries(result.applied)) this.metrics.eventsApplied.inc({ type }, n);
+    this.metrics.countByModel(result.byModel);
     this.metrics.duplicatesSkipped.inc(result.duplicates);
     for (const reason of result.deadLettersStored) this.metrics.deadLetters.inc({ reason });
     this.metrics.conflictingDuplicates.inc(result.conflicts);
@@ -234,6 +237,7 @@ export class ApplyBatchUseCase {
     const appliedCount = Object.values(result.applied).reduce((a, b) => a + b, 0);
     return {
       applied: mergeCounts(result.applied, kept.applied),
+      byModel: result.byModel,
       duplicates: toApply.length - appliedCount - result.conflicts.length + notices.length - kept.stored - kept.conflicts.length + repeatedInBatch,
       deadLetters,
       deadLettersStored,
@@ -245,7 +249,7 @@ export class ApplyBatchUseCase {
 }
 
 function emptyResult(): ApplyResult {
-  return { applied: {}, duplicates: 0, deadLetters: [], deadLettersStored: [], conflicts: 0, anomalies: [], erasures: [] };
+  return { applied: {}, byModel: [], duplicates: 0, deadLetters: [], deadLettersStored: [], conflicts: 0, anomalies: [], erasures: [] };
 }
 
 function mergeCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
@@ -294,6 +298,7 @@ function merge(a: ApplyResult, b: ApplyResult): ApplyResult {
   for (const [type, n] of Object.entries(b.applied)) applied[type] = (applied[type] ?? 0) + n;
   return {
     applied,
+    byModel: [...a.byModel, ...b.byModel],
     duplicates: a.duplicates + b.duplicates,
     deadLetters: [...a.deadLetters, ...b.deadLetters],
     deadLettersStored: [...a.deadLettersStored, ...b.deadLettersStored],

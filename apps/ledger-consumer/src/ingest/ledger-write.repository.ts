@@ -82,7 +82,12 @@ SELECT coalesce((SELECT jsonb_object_agg(event_type, n) FROM (SELECT event_type,
        coalesce((SELECT jsonb_agg(jsonb_build_object('event_id', event_id, 'user_id', user_id, 'user_seq', user_seq,
                                                      'kafka_topic', kafka_topic, 'kafka_partition', kafka_partition, 'kafka_offset', kafka_offset::text)
                                   ORDER BY kafka_partition, kafka_offset)
-                   FROM inserted WHERE user_seq IS NOT NULL), '[]'::jsonb) AS sequenced
+                   FROM inserted WHERE user_seq IS NOT NULL), '[]'::jsonb) AS sequenced,
+       coalesce((SELECT jsonb_agg(m) FROM (
+                   SELECT model, sum(greatest(tokens_delta, 0)) AS tokens_spent, sum(greatest(-tokens_delta, 0)) AS tokens_credited,
+                          coalesce(sum(greatest(cost_micros, 0)), 0) AS cost_spent_micros, coalesce(sum(greatest(-cost_micros, 0)), 0) AS cost_credited_micros,
+                          sum(unpriced) AS unpriced
+                     FROM inserted GROUP BY model) m), '[]'::jsonb) AS by_model
 `;
 
 /**
@@ -153,9 +158,22 @@ export interface SequencedRow {
   kafka_offset: string;
 }
 
+/** What the newly written rows of one model (null: none named) add up to; spent and credited apart, each >= 0. */
+export interface ModelSums {
+  model: string | null;
+  tokens_spent: number;
+  tokens_credited: number;
+  cost_spent_micros: number;
+  cost_credited_micros: number;
+  /** Rows without a price for their model when applied. */
+  unpriced: number;
+}
+
 export interface ApplyJournalResult {
   /** Journal rows newly written, by event type. */
   applied: Record<string, number>;
+  /** The newly written rows' tokens and cost, by model (for the ledger's metrics). */
+  byModel: ModelSums[];
   /** Event ids already in the journal with another payload digest: nothing of them was applied. */
   conflicts: string[];
   /** Newly written rows that carry a per-user sequence number, in Kafka order. */
@@ -174,11 +192,19 @@ export interface SequenceAnomaly {
 export class LedgerWriteRepository {
   /** Writes the batch's new journal rows and folds them into the balances; says what was new and what conflicted. */
   async applyJournal(manager: EntityManager, rows: JournalRow[]): Promise<ApplyJournalResult> {
-    if (rows.length === 0) return { applied: {}, conflicts: [], sequenced: [] };
+    if (rows.length === 0) return { applied: {}, byModel: [], conflicts: [], sequenced: [] };
     const [result] = await manager.query(APPLY_SQL, [JSON.stringify(rows)]);
     const applied = result.applied as Record<string, number | string>;
     return {
       applied: Object.fromEntries(Object.entries(applied).map(([type, n]) => [type, Number(n)])),
+      byModel: (result.by_model as Array<Record<keyof ModelSums, string | number | null>>).map((m) => ({
+        model: m.model as string | null,
+        tokens_spent: Number(m.tokens_spent),
+        tokens_credited: Number(m.tokens_credited),
+        cost_spent_micros: Number(m.cost_spent_micros),
+        cost_credited_micros: Number(m.cost_credited_micros),
+        unpriced: Number(m.unpriced),
+      })),
       conflicts: result.conflicts as string[],
       sequenced: (result.sequenced as Array<SequencedRow & { user_seq: number | string }>).map((r) => ({ ...r, user_seq: Number(r.user_seq) })),
     };

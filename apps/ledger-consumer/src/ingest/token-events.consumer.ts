@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { context } from '@opentelemetry/api';
 import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import { assertTopicReady, isTransientKafkaError, withTimeout } from '@chat-ledger/kafka';
 import { LedgerConfig } from '../config/ledger.config';
@@ -8,6 +9,7 @@ import { ABANDONED, retryWithBackoff } from './batch-retry';
 import type { ConsumedRecord } from './consumed-record';
 import { DeadLetterPublisher, dlqEntryOf } from './dead-letter-publisher';
 import { KafkaClients } from './kafka-clients';
+import { LedgerBatchTrace } from './ledger-batch-trace';
 
 /** Called when the consumer cannot go on (crash that kafkajs will not restart): the process must exit. */
 export const LEDGER_FATAL = Symbol('LEDGER_FATAL');
@@ -192,7 +194,8 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
     });
   }
 
-  private async handleBatch({ batch, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, resolveOffset }: EachBatchPayload): Promise<void> {
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
     if (batch.isEmpty()) return;
     const started = process.hrtime.bigint();
     const records: ConsumedRecord[] = batch.messages.map((m) => ({
@@ -204,6 +207,21 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
       headers: m.headers,
       timestamp: m.timestamp,
     }));
+    const traced = LedgerBatchTrace.start(records, { topic: batch.topic, partition: batch.partition });
+    try {
+      await context.with(traced.context, () => this.applyAndCommit(payload, records, traced, started));
+    } catch (error) {
+      traced.notCommitted((error as Error).message);
+      throw error;
+    }
+  }
+
+  private async applyAndCommit(
+    { batch, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, resolveOffset }: EachBatchPayload,
+    records: ConsumedRecord[],
+    traced: LedgerBatchTrace,
+    started: bigint,
+  ): Promise<void> {
     // Label order as Prometheus sorts them, so the exposition reads the same as a scrape stores it.
     const labels = { partition: batch.partition, topic: batch.topic };
     // Until this batch commits, everything from its first offset on is lag (also while the database is down).
@@ -217,12 +235,13 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
       maxMs: this.config.BATCH_RETRY_MAX,
       onRetry: (error: unknown, attempt: number, delayMs: number) => {
         this.metrics.batchRetries.inc({ step });
+        traced.retried(attempt, (error as Error)?.message ?? String(error));
         this.logger.warn({ msg: `batch ${step} failed, retrying`, ...position, attempt, delay_ms: delayMs, error: (error as Error)?.message ?? String(error) });
       },
     });
 
     const result = await retryWithBackoff(() => this.applyBatch.apply(items), control, backoff('apply'));
-    if (result === ABANDONED) return this.abandoned(position);
+    if (result === ABANDONED) return this.abandoned(position, traced);
 
     if (this.dlq.enabled && result.deadLetters.length > 0) {
       // Best effort and bounded: the dead letters are committed in ledger.dead_letters already, and a DLQ
@@ -233,13 +252,14 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
         result.deadLetters.map((deadLetter) => dlqEntryOf(byOffset.get(deadLetter.offset)!, deadLetter)),
         heartbeat,
       );
-      if (!isRunning() || isStale()) return this.abandoned(position);
+      if (!isRunning() || isStale()) return this.abandoned(position, traced);
     }
 
     // The database transaction committed: now, and only now, the offset moves.
     const next = (BigInt(batch.lastOffset()) + 1n).toString();
     await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
     resolveOffset(batch.lastOffset());
+    traced.committed(result.deadLetters);
 
     const lag = BigInt(batch.highWatermark) - BigInt(next);
     this.metrics.consumerLag.set(labels, Number(lag > 0n ? lag : 0n));
@@ -259,8 +279,9 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
     await heartbeat();
   }
 
-  private abandoned(position: Record<string, unknown>): void {
+  private abandoned(position: Record<string, unknown>, traced: LedgerBatchTrace): void {
     // Offsets stay where they were: the batch is delivered again (here after a restart, or to the new owner).
+    traced.notCommitted('abandoned before commit; delivered again');
     this.logger.warn({ msg: 'batch abandoned before commit (stopping or partition reassigned); it will be redelivered', ...position });
   }
 }

@@ -1,10 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ModelSums } from '../ingest/ledger-write.repository';
+
+/**
+ * Models get a label value each up to this many per process; later ones are counted as `other`. Model names come
+ * from the events (free text up to 100 characters), and every label value is a series Prometheus keeps.
+ */
+export const MAX_MODEL_LABELS = 100;
 
 /** Every metric the ledger-consumer exposes on /metrics (served by libs/platform's MetricsModule). */
 @Injectable()
 export class LedgerMetrics {
   readonly eventsApplied: Counter<'type'>;
+  readonly tokens: Counter<'model' | 'direction'>;
+  readonly costMicros: Counter<'model' | 'direction'>;
+  readonly unpricedEvents: Counter<'model'>;
+  private readonly models = new Set<string>();
   readonly duplicatesSkipped: Counter;
   readonly deadLetters: Counter<'reason'>;
   readonly conflictingDuplicates: Counter;
@@ -30,6 +41,24 @@ export class LedgerMetrics {
       name: 'ledger_events_applied_total',
       help: 'Events newly written to the journal and folded into the totals, by event type.',
       labelNames: ['type'],
+      registers,
+    });
+    this.tokens = new Counter({
+      name: 'ledger_tokens_total',
+      help: 'Tokens of the events newly applied, by model (none: no model named; other: beyond the first 100 models) and direction: spent (positive deltas) or credited (negative deltas, as a positive number).',
+      labelNames: ['model', 'direction'],
+      registers,
+    });
+    this.costMicros = new Counter({
+      name: 'ledger_cost_micros_total',
+      help: 'Cost of the events newly applied in micro-units of the price book currency, by model and direction (spent, or credited by negative deltas and repricing corrections). Unpriced events add nothing.',
+      labelNames: ['model', 'direction'],
+      registers,
+    });
+    this.unpricedEvents = new Counter({
+      name: 'ledger_unpriced_events_total',
+      help: 'Events newly applied without a price for their model at their time (their cost is unknown, never 0), by model.',
+      labelNames: ['model'],
       registers,
     });
     this.duplicatesSkipped = new Counter({
@@ -120,5 +149,25 @@ export class LedgerMetrics {
       labelNames: ['restart'],
       registers,
     });
+  }
+
+  /** Counts one batch's tokens and cost by model (ApplyBatchUseCase, after its transaction committed). */
+  countByModel(sums: readonly ModelSums[]): void {
+    for (const m of sums) {
+      const model = this.modelLabel(m.model);
+      if (m.tokens_spent) this.tokens.inc({ model, direction: 'spent' }, m.tokens_spent);
+      if (m.tokens_credited) this.tokens.inc({ model, direction: 'credited' }, m.tokens_credited);
+      if (m.cost_spent_micros) this.costMicros.inc({ model, direction: 'spent' }, m.cost_spent_micros);
+      if (m.cost_credited_micros) this.costMicros.inc({ model, direction: 'credited' }, m.cost_credited_micros);
+      if (m.unpriced) this.unpricedEvents.inc({ model }, m.unpriced);
+    }
+  }
+
+  private modelLabel(model: string | null): string {
+    if (model === null) return 'none';
+    if (this.models.has(model)) return model;
+    if (this.models.size >= MAX_MODEL_LABELS) return 'other';
+    this.models.add(model);
+    return model;
   }
 }

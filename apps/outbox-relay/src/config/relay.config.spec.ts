@@ -22,4 +22,14 @@ describe('RelayConfig (composed of the Kafka and relay pieces)', () => {
       DB_MIGRATE: true,
     });
   });
+
+  it('OTEL_SERVICE_NAME defaults to outbox-relay; METRICS_PORT unset (no HTTP at all) unless given', () => {
+    const env = { KAFKA_BROKERS: 'k:9092', DATABASE_URL: 'postgres://db/chat' };
+    expect(loadConfig(RelayConfig, env)).toMatchObject({ OTEL_SERVICE_NAME: 'outbox-relay', METRICS_HOST: '0.0.0.0' });
+    expect(loadConfig(RelayConfig, env).METRICS_PORT).toBeUndefined();
+    expect(loadConfig(RelayConfig, { ...env, METRICS_PORT: '0', OTEL_SERVICE_NAME: 'relay-eu-1' })).toMatchObject({
+      METRICS_PORT: 0,
+      OTEL_SERVICE_NAME: 'relay-eu-1',
+    });
+  });
 });

@@ -1,14 +1,18 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsString, Matches } from 'class-validator';
 import { WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
 import { RELAY_KAFKA_CONNECTION, WithOutboxRelayEnv } from '@chat-ledger/outbox';
-import { BaseEnv, EnvBool, EnvInt, EnvSecret } from '@chat-ledger/platform';
+import { BaseEnv, EnvBool, EnvSecret, WithMetricsEnv } from '@chat-ledger/platform';
+import { WithOtelEnv } from '@chat-ledger/telemetry';
 
 /**
  * Environment of the standalone relay (apps/outbox-relay, `npm run start:relay`): the Kafka connection and topic keys
  * (libs/kafka; KAFKA_BROKERS always required, there is no RELAY_ENABLED here) and the relay's OUTBOX_* keys
- * (libs/outbox), plus where the outbox lives and where to serve /metrics.
+ * (libs/outbox), METRICS_PORT / METRICS_HOST (libs/platform: where to serve /metrics and /health, which the relay
+ * serves only with METRICS_PORT set) and the OTEL_* keys (libs/telemetry), plus where the outbox lives.
  */
-export class RelayConfig extends WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(BaseEnv, RELAY_KAFKA_CONNECTION))) {
+export class RelayConfig extends WithOtelEnv(WithMetricsEnv(WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(BaseEnv, RELAY_KAFKA_CONNECTION)))), {
+  serviceName: 'outbox-relay',
+}) {
   /** A secret (it carries the password): also readable from DATABASE_URL_FILE. */
   @EnvSecret()
   @IsString()
@@ -22,15 +26,4 @@ export class RelayConfig extends WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafkaC
 
   @IsIn(['debug', 'info', 'warn', 'error'])
   LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' = 'info';
-
-  /** When set, serves GET /metrics, /health and /health/ready on this port (0 = any free port). */
-  @IsOptional()
-  @EnvInt()
-  @IsInt()
-  @Min(0)
-  @Max(65535)
-  METRICS_PORT?: number;
-
-  @IsString()
-  METRICS_HOST = '0.0.0.0';
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { context } from '@opentelemetry/api';
 import type { KafkaConfig, Message } from 'kafkajs';
 import { Client, Pool } from 'pg';
 import { detectConnectionMode } from '@chat-ledger/database';
@@ -9,6 +10,7 @@ import { OutboxLock, RELAY_APPLICATION_PREFIX, RELAY_LOCKS_SQL } from '../outbox
 import { KafkaPublisher, kafkaHeaders, PublisherStatus } from './kafka-publisher';
 import { OutboxListener } from './outbox-listener';
 import { claimBatch, ClaimedRow, DELETE_EXPIRED_SQL, markFailed, markPublished, noteBrokerError } from './relay-store';
+import { RelayBatchTrace } from './relay-tracing';
 import { SHARD_COUNT } from '../outbox-schema';
 import { planRebalance } from './shard-assignment';
 import { Wakeup } from './wakeup';
@@ -414,6 +416,7 @@ export class OutboxRelay {
     const client = this.worker!;
     const limit = this.probing ? 1 : this.options.batchSize;
     const started = process.hrtime.bigint();
+    const startTime = Date.now();
     await client.query('BEGIN');
     let rows: ClaimedRow[];
     try {
@@ -428,8 +431,22 @@ export class OutboxRelay {
     }
     this.logger.debug({ msg: 'sending batch', rows: rows.length, first_id: rows[0]!.id, last_id: rows[rows.length - 1]!.id }, CONTEXT);
 
+    // Spans start once rows are claimed: an idle poll (most of them) traces nothing.
+    const traced = RelayBatchTrace.start(rows, { topic: this.options.topic, instanceId: this.instanceId, startTime });
     try {
-      await this.publisher.send(rows.map(toMessage));
+      const outcome = await context.with(traced.context, () => this.publishClaimed(client, rows, traced.messages(rows, toMessage), limit, started));
+      traced.end(outcome.kind === 'published' ? { published: true } : { published: false, error: this.lastError ?? 'send failed' });
+      return outcome;
+    } catch (error) {
+      traced.end({ published: false, error: (error as Error).message });
+      throw error;
+    }
+  }
+
+  /** Sends the claimed rows in one Kafka send and marks them (or notes the failure), in the claim's transaction. */
+  private async publishClaimed(client: Client, rows: ClaimedRow[], messages: Message[], limit: number, started: bigint): Promise<BatchOutcome> {
+    try {
+      await this.publisher.send(messages);
     } catch (error) {
       const message = (error as Error).message || String(error);
       this.lastError = message;

@@ -1,16 +1,24 @@
 import { Injectable } from '@nestjs/common';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { EntityManager } from 'typeorm';
 import { EVENT_CONTENT_TYPE, EventEnvelope, EventHeaders } from '@chat-ledger/contracts';
+import { traceHeadersOf } from '@chat-ledger/telemetry';
 import { OutboxLock } from '../outbox-locks';
 
 export interface OutboxEvent<TData> {
   envelope: EventEnvelope<string, TData>;
   /** Kafka key: the user id, so one user's events stay on one partition, in order. */
   partitionKey: string;
+  /**
+   * The caller's W3C `traceparent` (a request header), stored while tracing is off in this process; with tracing on
+   * the row stores the context of its own `outbox append` span, which continues the caller's trace anyway.
+   */
   traceparent?: string;
   /** Delete the row once published instead of keeping it for replays (an erased user's rows). */
   eraseOnPublish?: boolean;
 }
+
+const tracer = trace.getTracer('@chat-ledger/outbox');
 
 /**
  * The insert the writer runs ($1 event id, $2 type, $3 partition key, $4 envelope, $5 headers), returning the
@@ -49,19 +57,31 @@ export const OUTBOX_INSERT_SQL = `
 @Injectable()
 export class OutboxWriter {
   async append<TData>(manager: EntityManager, event: OutboxEvent<TData>): Promise<void> {
-    const headers: Record<string, string> = {
-      [EventHeaders.eventId]: event.envelope.id,
-      [EventHeaders.eventType]: event.envelope.type,
-      [EventHeaders.contentType]: EVENT_CONTENT_TYPE,
-      ...(event.traceparent ? { [EventHeaders.traceparent]: event.traceparent } : {}),
-    };
-    await manager.query(OUTBOX_INSERT_SQL, [
-      event.envelope.id,
-      event.envelope.type,
-      event.partitionKey,
-      JSON.stringify(event.envelope),
-      JSON.stringify(headers),
-      event.eraseOnPublish ?? false,
-    ]);
+    const attributes = { 'messaging.operation.type': 'create', 'messaging.message.id': event.envelope.id, 'chat_ledger.event_type': event.envelope.type };
+    // The event's place in its trace: the relay's publish and the ledger's apply of this event are children of it.
+    await tracer.startActiveSpan('outbox append', { kind: SpanKind.PRODUCER, attributes }, async (span) => {
+      try {
+        const traceHeaders = traceHeadersOf();
+        const headers: Record<string, string> = {
+          [EventHeaders.eventId]: event.envelope.id,
+          [EventHeaders.eventType]: event.envelope.type,
+          [EventHeaders.contentType]: EVENT_CONTENT_TYPE,
+          ...(traceHeaders.traceparent ? traceHeaders : event.traceparent ? { [EventHeaders.traceparent]: event.traceparent } : {}),
+        };
+        await manager.query(OUTBOX_INSERT_SQL, [
+          event.envelope.id,
+          event.envelope.type,
+          event.partitionKey,
+          JSON.stringify(event.envelope),
+          JSON.stringify(headers),
+          event.eraseOnPublish ?? false,
+        ]);
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
   }
 }

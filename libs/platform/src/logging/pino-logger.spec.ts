@@ -1,3 +1,5 @@
+import { context, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { lineSink, PinoLogger } from './pino-logger';
 import { requestContext } from './request-context';
 
@@ -38,16 +40,33 @@ describe('PinoLogger', () => {
       body: { content: 'SECRET-CONTENT', completion_tokens: 31337 },
       headers: { authorization: 'Bearer eyJ.secret.token' },
       req: { headers: { authorization: 'Bearer eyJ.secret.token' } },
-      config: { JWT_SECRET: 'jwt-secret-value', DATABASE_URL: 'postgres://app:db-password@db:5432/chat' },
+      config: { JWT_SECRET: 'jwt-secret-value', DATABASE_URL: 'postgres://app:db-password@db:5432/chat', OTEL_EXPORTER_OTLP_HEADERS: 'api-key=otlp-key-value' },
       password: 'db-password',
     });
-    expect(lines[0]).not.toMatch(/SECRET-CONTENT|31337|eyJ\.secret|jwt-secret-value|db-password/);
+    expect(lines[0]).not.toMatch(/SECRET-CONTENT|31337|eyJ\.secret|jwt-secret-value|db-password|otlp-key-value/);
     expect(parsed()[0]).toMatchObject({
       content: '[redacted]',
       usage: '[redacted]',
       body: { content: '[redacted]', completion_tokens: '[redacted]' },
       headers: { authorization: '[redacted]' },
-      config: { JWT_SECRET: '[redacted]', DATABASE_URL: 'postgres://[redacted]@db:5432/chat' },
+      config: { JWT_SECRET: '[redacted]', DATABASE_URL: 'postgres://[redacted]@db:5432/chat', OTEL_EXPORTER_OTLP_HEADERS: '[redacted]' },
     });
+  });
+
+  it('names the trace and span of the active span (tracing on), and neither without one', () => {
+    const contextManager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(contextManager);
+    try {
+      const { logger, parsed } = capture();
+      const span = trace.wrapSpanContext({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED });
+      context.with(trace.setSpan(ROOT_CONTEXT, span), () => logger.log('inside', 'Ctx'));
+      logger.log('outside', 'Ctx');
+      expect(parsed()).toEqual([
+        expect.objectContaining({ msg: 'inside', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: '00f067aa0ba902b7' }),
+        expect.not.objectContaining({ trace_id: expect.anything() }),
+      ]);
+    } finally {
+      context.disable();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { DestinationStream, Logger } from 'pino';
+import { activeTraceIds } from '@chat-ledger/telemetry';
 import { requestContext } from './request-context';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -37,6 +38,8 @@ const REDACTED_KEYS = [
   'password',
   'KAFKA_SASL_PASSWORD',
   'KAFKA_SSL_KEY',
+  // may carry a tracing vendor's API key
+  'OTEL_EXPORTER_OTLP_HEADERS',
 ];
 /** Connection strings keep their host and database (useful when debugging) but lose the credentials. */
 const URL_KEYS = ['DATABASE_URL', 'databaseUrl', 'connectionString'];
@@ -76,10 +79,14 @@ export function createPino(options: PinoLoggerOptions): Logger {
       messageKey: 'msg',
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      // Every line written while a request is handled names it (and its user, once authenticated).
+      // Every line written while a request is handled names it (and its user, once authenticated); while a span is
+      // active (tracing on) the line names its trace and span, so a trace leads to its logs and back.
       mixin() {
         const ctx = requestContext.getStore();
-        return ctx ? { request_id: ctx.requestId, ...(ctx.userId ? { user_id: ctx.userId } : {}) } : {};
+        return {
+          ...(ctx ? { request_id: ctx.requestId, ...(ctx.userId ? { user_id: ctx.userId } : {}) } : {}),
+          ...activeTraceIds(),
+        };
       },
       redact: { paths: REDACT_PATHS, censor },
     },

@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import type { Response } from 'express';
 import { Registry } from 'prom-client';
 import { Public } from '../auth/auth.decorators';
-import { processMetricsRegistry } from './process-metrics';
+import { scrape } from './metrics-server';
 
 /** GET /metrics in the Prometheus text format; public like health (no data, only numbers). */
 @ApiTags('metrics')
@@ -17,10 +17,9 @@ export class MetricsController {
   @ApiProduces('text/plain')
   @ApiOkResponse({ schema: { type: 'string' }, description: 'Prometheus text format 0.0.4' })
   async metrics(@Res({ passthrough: true }) res: Response): Promise<string> {
-    // Merged per scrape: app metrics may be registered after start (the relay's on bootstrap).
-    const merged = Registry.merge([this.registry, processMetricsRegistry()]);
-    res.setHeader('content-type', merged.contentType);
+    const { contentType, body } = await scrape(this.registry);
+    res.setHeader('content-type', contentType);
     res.setHeader('cache-control', 'no-store');
-    return merged.metrics();
+    return body;
   }
 }
