@@ -99,6 +99,12 @@ const VALID_DATA: Record<string, Record<string, unknown>> = {
   },
 };
 
+// The newest versions: the ones before plus the tenant (organisation, project, API key), each optional.
+VALID_DATA['chat.message.recorded.v3'] = { ...VALID_DATA['chat.message.recorded.v2']!, org_id: 'org-a', project_id: null, api_key_id: 'key:42' };
+VALID_DATA['ledger.tokens.adjusted.v3'] = { ...VALID_DATA['ledger.tokens.adjusted.v2']!, org_id: 'org-a', project_id: 'p1', api_key_id: null };
+VALID_DATA['task.completed.v2'] = { ...VALID_DATA['task.completed.v1']!, org_id: null, project_id: null, api_key_id: null };
+VALID_DATA['ledger.usage.upserted.v2'] = { ...VALID_DATA['ledger.usage.upserted.v1']!, org_id: 'org-b', project_id: null, api_key_id: 'k1' };
+
 const envelope = (key: string, data: Record<string, unknown>) => {
   const contract = TOKEN_EVENT_CONTRACTS.find((c) => `${c.type}.v${c.version}` === key)!;
   return {
@@ -170,4 +176,20 @@ describe('published JSON Schemas of the event contracts', () => {
       expect(validate({ ...event, id: 'not-a-uuid' })).toBe(false);
     });
   });
+  const keyOf = (file: string) => file.replace(/\.schema\.json$/, '');
+  describe.each(generated.filter((g) => 'org_id' in VALID_DATA[keyOf(g.file)]!).map((g) => [keyOf(g.file), g.schema] as const))(
+    '%s (carries the tenant)',
+    (key, schema) => {
+      const validate = compile(schema);
+      it.each([
+        ['an org_id with a space', { org_id: 'org a' }],
+        ['a project_id of 65 characters', { project_id: 'p'.repeat(65) }],
+        ['an api_key_id that is a number', { api_key_id: 42 }],
+      ])('refuses what the consumers refuse: %s', (_name, bad) => {
+        const event = envelope(key, { ...VALID_DATA[key], ...bad });
+        expect(decodeTokenEvent(Buffer.from(JSON.stringify(event))).ok).toBe(false);
+        expect(validate(event)).toBe(false);
+      });
+    },
+  );
 });

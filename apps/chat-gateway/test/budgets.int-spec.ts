@@ -141,7 +141,7 @@ describe('budgets', () => {
     const repository = gw.app.get(BudgetsRepository);
     const period = async (tz: string, at: string, p = 'day') => {
       await admin().put(`/v1/admin/users/${user}/budget`, aBudget({ tz, period: p }));
-      const s = (await repository.state(gw.app.get(DataSource).manager, user, at))!;
+      const s = (await repository.state(gw.app.get(DataSource).manager, 'user', user, at))!;
       return [s.period_start, s.period_end, s.period_start_local, s.period_end_local];
     };
     await expect(period('Asia/Kolkata', '2026-12-02T18:29:59Z')).resolves.toEqual([

@@ -48,7 +48,7 @@ describe('recording messages (chat-gateway write path)', () => {
     expect(row.payload).toEqual({
       id: row.event_id,
       type: 'chat.message.recorded',
-      version: 2,
+      version: 3,
       source: 'chat-gateway',
       occurred_at: res.body.created_at,
       user_seq: 1,
@@ -62,6 +62,10 @@ describe('recording messages (chat-gateway write path)', () => {
         tokens_delta: 200,
         channel: null,
         operation: null,
+        // A token without tenant claims, a user bound to no organisation: no tenant.
+        org_id: null,
+        project_id: null,
+        api_key_id: null,
       },
     });
     const meta = await api.get('/v1/conversations/{id}', { path });

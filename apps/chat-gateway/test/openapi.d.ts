@@ -146,6 +146,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{org_id}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An organisation's budget in its current period (its members, or scope usage:read_all / budgets:admin) */
+        get: operations["BudgetsController_getOrg"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/orgs/{org_id}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets an organisation's budget (replaces the previous one; audited) */
+        put: operations["BudgetsController_putOrg"];
+        post?: never;
+        /** Removes an organisation's budget (audited) */
+        delete: operations["BudgetsController_deleteOrg"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/token-adjustments": {
         parameters: {
             query?: never;
@@ -463,6 +498,8 @@ export interface components {
             model?: string;
             /** @description up to 64 KiB of UTF-8 */
             system_prompt?: string;
+            /** @description the project the conversation's usage counts in (default: the token's project_id claim) */
+            project_id?: string;
         };
         /** @enum {string} */
         ConversationStatus: "active" | "archived";
@@ -490,7 +527,7 @@ export interface components {
          * @description stable, machine-readable; the status of each code is fixed (ERROR_HTTP_STATUS)
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONVERSATION_NOT_FOUND" | "CONVERSATION_DELETED" | "OUTBOX_EVENT_NOT_FOUND" | "OUTBOX_EVENT_NOT_DEAD" | "PRICE_NOT_FOUND" | "PRICE_VERSION_EXISTS" | "BUDGET_NOT_FOUND" | "BUDGET_EXCEEDED" | "USAGE_RECORD_NOT_FOUND" | "USAGE_RECORD_CONFLICT" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "TASK_NOT_FOUND" | "TASK_CONFLICT" | "INTERNAL";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "TENANT_MISMATCH" | "NOT_FOUND" | "CONVERSATION_NOT_FOUND" | "CONVERSATION_DELETED" | "OUTBOX_EVENT_NOT_FOUND" | "OUTBOX_EVENT_NOT_DEAD" | "PRICE_NOT_FOUND" | "PRICE_VERSION_EXISTS" | "BUDGET_NOT_FOUND" | "BUDGET_EXCEEDED" | "USAGE_RECORD_NOT_FOUND" | "USAGE_RECORD_CONFLICT" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "TASK_NOT_FOUND" | "TASK_CONFLICT" | "INTERNAL";
         ErrorDetailDto: {
             /**
              * @description the field, parameter or header the problem is about (`body` for the body as a whole)
@@ -510,7 +547,7 @@ export interface components {
             message: string;
             /** @description one entry per problem; may be empty */
             details: components["schemas"]["ErrorDetailDto"][];
-            /** @description BUDGET_EXCEEDED only: the budget as GET /v1/users/:user_id/budget shows it */
+            /** @description BUDGET_EXCEEDED only: the budget as GET /v1/users/:user_id/budget (or GET /v1/orgs/:org_id/budget) shows it */
             budget?: {
                 [key: string]: unknown;
             };
@@ -573,6 +610,11 @@ export interface components {
             operation?: string;
             /** @description a user message opens a round: the tokens its answer may spend, reserved against the user's budget (default: the budget's round_reservation_tokens) */
             max_tokens?: number;
+            /**
+             * @description the API key the caller used (as the caller names it); the ledger groups and filters usage by it
+             * @example key_live_42
+             */
+            api_key_id?: string;
         };
         /** @enum {string} */
         MessageRole: "user" | "assistant" | "system" | "tool";
@@ -611,8 +653,15 @@ export interface components {
             operation?: string;
             /** @description a user message opens a round: the tokens its answer may spend, reserved against the user's budget (default: the budget's round_reservation_tokens) */
             max_tokens?: number;
+            /**
+             * @description the API key the caller used (as the caller names it); the ledger groups and filters usage by it
+             * @example key_live_42
+             */
+            api_key_id?: string;
             /** @description absent: a new conversation is created */
             conversation_id?: string;
+            /** @description the project of the new conversation (default: the token's project_id claim); with conversation_id it must be that conversation's */
+            project_id?: string;
         };
         MessageUsageResponse: {
             prompt_tokens: number;
@@ -721,7 +770,60 @@ export interface components {
              */
             round_reservation_tokens?: number;
         };
+        OrgBudgetResponse: {
+            /** @enum {string} */
+            period: "day" | "week" | "month";
+            /** @example Europe/Berlin */
+            tz: string;
+            /** @enum {string} */
+            mode: "hard" | "soft";
+            /** @description tokens per period; null: no token limit */
+            limit_tokens: number | null;
+            /** @description micro-units of the currency per period; null: no cost limit */
+            limit_cost_micros: number | null;
+            round_reservation_tokens: number;
+            /** @description spent in the current period: applied by the ledger or committed and on its way (exact at the time of the answer) */
+            used_tokens: number;
+            /** @description the cost of it in micro-units (unpriced events count 0) */
+            used_cost_micros: number;
+            /** @description open reservations of rounds whose assistant message has not arrived yet */
+            reserved_tokens: number;
+            reserved_cost_micros: number;
+            /** @description limit - used - reserved, never below 0; null without that limit */
+            remaining_tokens: number | null;
+            /** @description limit - used - reserved, never below 0; null without that limit */
+            remaining_cost_micros: number | null;
+            /**
+             * Format: date-time
+             * @description the current period in UTC
+             */
+            period_start: string;
+            /** Format: date-time */
+            period_end: string;
+            /**
+             * @description the same instants in the budget zone, with their offsets
+             * @example 2026-03-29T00:00:00+01:00
+             */
+            period_start_local: string;
+            /** @example 2026-03-30T00:00:00+02:00 */
+            period_end_local: string;
+            /**
+             * Format: date-time
+             * @description when the next period starts (= period_end)
+             */
+            resets_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            org_id: string;
+        };
         CreateTokenAdjustmentDto: {
+            /** @description the user's organisation: only a token without an org_id claim (a platform service) names it; a token with one may only repeat its own. Absent: the token's, else the user's */
+            org_id?: string;
+            /** @description the project (default: the token's project_id claim, else the conversation's or task's) */
+            project_id?: string;
+            /** @description the API key the caller used (as the caller names it); the ledger groups and filters usage by it */
+            api_key_id?: string;
+            /** @description whose tokens: a user of the token's organisation (another organisation's: 403 TENANT_MISMATCH) */
             user_id: string;
             conversation_id?: string;
             /** @description attaches the adjustment to one message (its conversation is implied) */
@@ -762,6 +864,12 @@ export interface components {
             event_id: string;
         };
         CreateTaskDto: {
+            /** @description the user's organisation: only a token without an org_id claim (a platform service) names it; a token with one may only repeat its own. Absent: the token's, else the user's */
+            org_id?: string;
+            /** @description the project (default: the token's project_id claim, else the conversation's or task's) */
+            project_id?: string;
+            /** @description the API key the caller used (as the caller names it); the ledger groups and filters usage by it */
+            api_key_id?: string;
             /**
              * @description the system that runs the task; with external_id its idempotency key
              * @example title-worker
@@ -777,7 +885,7 @@ export interface components {
              * @example title_generation
              */
             kind: string;
-            /** @description whose work it is (their usage and budget) */
+            /** @description whose work it is (their usage and budget): a user of the token's organisation */
             user_id: string;
             conversation_id?: string;
             /**
@@ -802,6 +910,10 @@ export interface components {
             /** Format: uuid */
             conversation_id: string | null;
             client_id: string | null;
+            /** @description the organisation the task (and its usage) counts in */
+            org_id: string | null;
+            project_id: string | null;
+            api_key_id: string | null;
             total_items: number | null;
             processed_items: number;
             /** @description GET of one task only */
@@ -889,7 +1001,13 @@ export interface components {
             model?: string;
         };
         UpsertUsageRecordDto: {
-            /** @description whose usage it is; fixed by the record's first revision */
+            /** @description the user's organisation: only a token without an org_id claim (a platform service) names it; a token with one may only repeat its own. Absent: the token's, else the user's */
+            org_id?: string;
+            /** @description the project (default: the token's project_id claim, else the conversation's or task's) */
+            project_id?: string;
+            /** @description the API key the caller used (as the caller names it); the ledger groups and filters usage by it */
+            api_key_id?: string;
+            /** @description whose usage it is (a user of the token's organisation); fixed by the record's first revision */
             user_id: string;
             /** @description a conversation of that user the usage belongs to; fixed by the first revision */
             conversation_id?: string;
@@ -940,6 +1058,10 @@ export interface components {
             model: string | null;
             channel: string | null;
             operation: string | null;
+            /** @description the organisation the record counts in (null: none) */
+            org_id: string | null;
+            project_id: string | null;
+            api_key_id: string | null;
             /** @description the latest accepted revision: what the record counts */
             revision: number;
             /**
@@ -997,6 +1119,10 @@ export interface components {
             model: string | null;
             channel: string | null;
             operation: string | null;
+            /** @description the organisation the record counts in (null: none) */
+            org_id: string | null;
+            project_id: string | null;
+            api_key_id: string | null;
             /** @description the latest accepted revision: what the record counts */
             revision: number;
             /**
@@ -1354,6 +1480,15 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: TENANT_MISMATCH */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1781,6 +1916,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
+            /** @description The token lacks a required scope, or names data of another user. error.code: TENANT_MISMATCH */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
             /** @description Not found (or not yours). error.code: CONVERSATION_NOT_FOUND */
             404: {
                 headers: {
@@ -1889,6 +2033,15 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: TENANT_MISMATCH */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2205,6 +2358,249 @@ export interface operations {
             };
         };
     };
+    BudgetsController_getOrg: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgBudgetResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: BUDGET_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Service unavailable. error.code: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    BudgetsController_putOrg: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutBudgetDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgBudgetResponse"];
+                };
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED, MALFORMED_JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body larger than the configured limit. error.code: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Request body is not application/json. error.code: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Service unavailable. error.code: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    BudgetsController_deleteOrg: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: a parameter, header or body field is wrong (details name each). error.code: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or badly signed bearer token. error.code: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Not found (or not yours). error.code: BUDGET_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Unexpected error (logged with its stack; the body says only "internal error"). error.code: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Service unavailable. error.code: SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
     TokenAdjustmentsController_create: {
         parameters: {
             query?: never;
@@ -2252,7 +2648,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            /** @description The token lacks a required scope, or names data of another user. error.code: TENANT_MISMATCH, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2370,7 +2766,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            /** @description The token lacks a required scope, or names data of another user. error.code: TENANT_MISMATCH, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2961,7 +3357,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN, TENANT_MISMATCH */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -107,7 +107,7 @@ describe('tasks', () => {
     expect(events).toHaveLength(1);
     expect(events[0].payload).toMatchObject({
       type: 'task.completed',
-      version: 1,
+      version: 2,
       data: {
         task_id: task.task_id,
         kind: 'title_generation',

@@ -29,7 +29,7 @@ describe('token adjustments (internal services)', () => {
     expect(rows[0].payload).toMatchObject({
       id: res.body.event_id,
       type: 'ledger.tokens.adjusted',
-      version: 2,
+      version: 3,
       data: {
         user_id: user,
         conversation_id: conversationId,

@@ -292,7 +292,7 @@ describe('ledger-consumer on Kafka', () => {
       { key: 'x-binary', value: { base64: 'AAEC' } },
       { key: 'x-text', value: 'hello' },
     ]);
-    expect(rows.find((r) => r.reason === 'unknown_version').error).toBe('unknown version 7 of chat.message.recorded (known: 1, 2)');
+    expect(rows.find((r) => r.reason === 'unknown_version').error).toBe('unknown version 7 of chat.message.recorded (known: 1, 2, 3)');
     expect(rows[4].error).toContain('data.tokens_delta');
     expect(rows[9].error).toContain('data.surprise: is not an allowed field');
     await expect(app.metric('ledger_dead_letters_total', { reason: 'invalid_data' })).resolves.toBe(5);

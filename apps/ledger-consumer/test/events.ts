@@ -5,8 +5,10 @@ import {
   buildEnvelope,
   chatMessageRecordedV1,
   chatMessageRecordedV2,
+  chatMessageRecordedV3,
   ChatMessageRecordedEvent,
   ChatMessageRecordedV2Event,
+  ChatMessageRecordedV3Event,
   TokenUsageV2,
   tokensAdjustedV2,
   TokensAdjustedV2Event,
@@ -22,7 +24,7 @@ import {
 } from '@chat-ledger/contracts';
 import type { ConsumedRecord } from '../src/ingest/consumed-record';
 
-export type TokenEvent = ChatMessageRecordedEvent | TokensAdjustedEvent | ChatMessageRecordedV2Event | TokensAdjustedV2Event;
+export type TokenEvent = ChatMessageRecordedEvent | TokensAdjustedEvent | ChatMessageRecordedV2Event | TokensAdjustedV2Event | ChatMessageRecordedV3Event;
 /** Every event a test may apply (usage records have their own expectations, not expected-totals.ts). */
 export type AnyTokenEvent = TokenEvent | UsageUpsertedV1Event;
 
@@ -120,6 +122,18 @@ export function aMessageEventV2(o: {
       channel: o.channel ?? null,
       operation: o.operation ?? null,
     },
+  });
+}
+
+/** A chat.message.recorded v3 envelope: v2 with the tenant (organisation, project, API key). */
+export function aMessageEventV3(
+  o: Parameters<typeof aMessageEventV2>[0] & { orgId?: string | null; projectId?: string | null; apiKeyId?: string | null },
+): ChatMessageRecordedV3Event {
+  const v2 = aMessageEventV2(o);
+  return buildEnvelope(chatMessageRecordedV3, {
+    source: v2.source,
+    occurredAt: v2.occurred_at,
+    data: { ...v2.data, org_id: o.orgId ?? null, project_id: o.projectId ?? null, api_key_id: o.apiKeyId ?? null },
   });
 }
 

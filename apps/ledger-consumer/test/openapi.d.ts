@@ -328,6 +328,8 @@ export interface components {
              */
             updated_at: string | null;
             user_id: string;
+            /** @description the organisation the user's events name (null: none yet, or no tenant) */
+            org_id: string | null;
             /**
              * @description ISO 4217 code of every cost (LEDGER_CURRENCY)
              * @example USD
@@ -338,7 +340,7 @@ export interface components {
          * @description stable, machine-readable; the status of each code is fixed (ERROR_HTTP_STATUS)
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONVERSATION_NOT_FOUND" | "CONVERSATION_DELETED" | "OUTBOX_EVENT_NOT_FOUND" | "OUTBOX_EVENT_NOT_DEAD" | "PRICE_NOT_FOUND" | "PRICE_VERSION_EXISTS" | "BUDGET_NOT_FOUND" | "BUDGET_EXCEEDED" | "USAGE_RECORD_NOT_FOUND" | "USAGE_RECORD_CONFLICT" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "TASK_NOT_FOUND" | "TASK_CONFLICT" | "INTERNAL";
+        ErrorCode: "VALIDATION_FAILED" | "MALFORMED_JSON" | "UNSUPPORTED_MEDIA_TYPE" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "TENANT_MISMATCH" | "NOT_FOUND" | "CONVERSATION_NOT_FOUND" | "CONVERSATION_DELETED" | "OUTBOX_EVENT_NOT_FOUND" | "OUTBOX_EVENT_NOT_DEAD" | "PRICE_NOT_FOUND" | "PRICE_VERSION_EXISTS" | "BUDGET_NOT_FOUND" | "BUDGET_EXCEEDED" | "USAGE_RECORD_NOT_FOUND" | "USAGE_RECORD_CONFLICT" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "TASK_NOT_FOUND" | "TASK_CONFLICT" | "INTERNAL";
         ErrorDetailDto: {
             /**
              * @description the field, parameter or header the problem is about (`body` for the body as a whole)
@@ -358,7 +360,7 @@ export interface components {
             message: string;
             /** @description one entry per problem; may be empty */
             details: components["schemas"]["ErrorDetailDto"][];
-            /** @description BUDGET_EXCEEDED only: the budget as GET /v1/users/:user_id/budget shows it */
+            /** @description BUDGET_EXCEEDED only: the budget as GET /v1/users/:user_id/budget (or GET /v1/orgs/:org_id/budget) shows it */
             budget?: {
                 [key: string]: unknown;
             };
@@ -433,6 +435,10 @@ export interface components {
             /** Format: uuid */
             conversation_id: string;
             user_id: string;
+            /** @description the organisation (null: no tenant, e.g. every event of an older contract version) */
+            org_id: string | null;
+            /** @description the project inside the organisation */
+            project_id: string | null;
             /**
              * @description ISO 4217 code of every cost (LEDGER_CURRENCY)
              * @example USD
@@ -484,6 +490,12 @@ export interface components {
             task_id: string | null;
             /** @description the task's kind */
             task_kind: string | null;
+            /** @description the organisation (null: no tenant, e.g. every event of an older contract version) */
+            org_id: string | null;
+            /** @description the project inside the organisation */
+            project_id: string | null;
+            /** @description the API key the caller reported */
+            api_key_id: string | null;
             /**
              * Format: date-time
              * @description when the producer says it happened
@@ -557,6 +569,12 @@ export interface components {
             operation?: string | null;
             /** @description group_by=task_kind (null: usage outside tasks) */
             task_kind?: string | null;
+            /** @description group_by=org (null: usage of no tenant) */
+            org_id?: string | null;
+            /** @description group_by=project (null: usage outside projects) */
+            project_id?: string | null;
+            /** @description group_by=api_key (null: usage without a reported API key) */
+            api_key_id?: string | null;
             /**
              * Format: date
              * @description group_by=day: the local date in tz (days without events are left out)
@@ -593,7 +611,7 @@ export interface components {
         };
         UsageSummaryResponse: {
             /** @enum {string} */
-            group_by: "model" | "reason" | "conversation" | "user" | "day" | "source" | "channel" | "operation" | "task_kind";
+            group_by: "model" | "reason" | "conversation" | "user" | "day" | "source" | "channel" | "operation" | "task_kind" | "org" | "project" | "api_key";
             /**
              * Format: date-time
              * @description as asked
@@ -606,6 +624,8 @@ export interface components {
             to: string | null;
             /** @description whose usage: the user asked for, your own, or null for everybody (scope usage:read_all without user_id) */
             user_id: string | null;
+            /** @description the organisation the view reads: the org_id filter, or a usage:read_org reader's own organisation; null: any */
+            org_id: string | null;
             /** @example UTC */
             tz: string;
             /**
@@ -659,6 +679,8 @@ export interface components {
             to: string;
             /** @description whose usage: the user asked for, your own, or null for everybody (scope usage:read_all without user_id) */
             user_id: string | null;
+            /** @description the organisation the view reads: the org_id filter, or a usage:read_org reader's own organisation; null: any */
+            org_id: string | null;
             /**
              * @description ISO 4217 code of every cost (LEDGER_CURRENCY)
              * @example USD
@@ -708,6 +730,8 @@ export interface components {
             to: string;
             /** @description whose usage: the user asked for, your own, or null for everybody (scope usage:read_all without user_id) */
             user_id: string | null;
+            /** @description the organisation the view reads: the org_id filter, or a usage:read_org reader's own organisation; null: any */
+            org_id: string | null;
             /**
              * @description ISO 4217 code of every cost (LEDGER_CURRENCY)
              * @example USD
@@ -721,6 +745,10 @@ export interface components {
             /** Format: uuid */
             conversation_id: string;
             user_id: string;
+            /** @description the organisation (null: no tenant, e.g. every event of an older contract version) */
+            org_id: string | null;
+            /** @description the project inside the organisation */
+            project_id: string | null;
             tokens_total: number;
             messages_counted: number;
             adjustments_total: number;
@@ -1295,6 +1323,12 @@ export interface operations {
                 task_id?: string;
                 /** @description only tasks of this kind (title_generation, summarisation, agent_run, indexing, …) */
                 task_kind?: string;
+                /** @description only this organisation (a usage:read_org reader: its own, which it reads without naming it) */
+                org_id?: string;
+                /** @description only this project */
+                project_id?: string;
+                /** @description only usage through this API key */
+                api_key_id?: string;
                 /** @description whose usage; default: your own (with scope usage:read_all: everybody) */
                 user_id?: string;
                 conversation_id?: string;
@@ -1389,7 +1423,13 @@ export interface operations {
                 task_id?: string;
                 /** @description only tasks of this kind (title_generation, summarisation, agent_run, indexing, …) */
                 task_kind?: string;
-                group_by?: "model" | "reason" | "conversation" | "user" | "day" | "source" | "channel" | "operation" | "task_kind";
+                /** @description only this organisation (a usage:read_org reader: its own, which it reads without naming it) */
+                org_id?: string;
+                /** @description only this project */
+                project_id?: string;
+                /** @description only usage through this API key */
+                api_key_id?: string;
+                group_by?: "model" | "reason" | "conversation" | "user" | "day" | "source" | "channel" | "operation" | "task_kind" | "org" | "project" | "api_key";
                 /** @description inclusive lower bound, RFC 3339 with zone */
                 from?: string;
                 /** @description exclusive upper bound, RFC 3339 with zone */
@@ -1481,6 +1521,12 @@ export interface operations {
                 task_id?: string;
                 /** @description only tasks of this kind (title_generation, summarisation, agent_run, indexing, …) */
                 task_kind?: string;
+                /** @description only this organisation (a usage:read_org reader: its own, which it reads without naming it) */
+                org_id?: string;
+                /** @description only this project */
+                project_id?: string;
+                /** @description only usage through this API key */
+                api_key_id?: string;
                 interval?: "hour" | "day" | "week" | "month";
                 /** @description inclusive lower bound, RFC 3339 with zone; default: to minus 24 hours / 30 days / 12 weeks / 12 months */
                 from?: string;
@@ -1573,6 +1619,12 @@ export interface operations {
                 task_id?: string;
                 /** @description only tasks of this kind (title_generation, summarisation, agent_run, indexing, …) */
                 task_kind?: string;
+                /** @description only this organisation (a usage:read_org reader: its own, which it reads without naming it) */
+                org_id?: string;
+                /** @description only this project */
+                project_id?: string;
+                /** @description only usage through this API key */
+                api_key_id?: string;
                 /** @description the last N local days, today included */
                 days?: number;
                 /** @description whose usage; default: your own (with scope usage:read_all: everybody) */
@@ -1650,6 +1702,10 @@ export interface operations {
             query?: {
                 /** @description whose usage; default: your own (with scope usage:read_all: everybody) */
                 user_id?: string;
+                /** @description only this organisation (a usage:read_org reader: its own, which it reads without naming it): conversations of this organisation */
+                org_id?: string;
+                /** @description only conversations of this project */
+                project_id?: string;
                 limit?: number;
                 offset?: number;
             };

@@ -71,7 +71,7 @@ describe(`Kafka poison fuzzing (seed ${SEED})`, () => {
       const text = JSON.stringify(event);
       if (roll < 0.58) poison.push(Buffer.from(Array.from({ length: 1 + random.int(300) }, () => random.int(256))));
       else if (roll < 0.66) poison.push(Buffer.from(text.slice(0, 1 + random.int(text.length - 2))));
-      else if (roll < 0.72) poison.push(encode({ ...event, version: 3 + random.int(5) }));
+      else if (roll < 0.72) poison.push(encode({ ...event, version: 4 + random.int(5) }));
       else if (roll < 0.76) poison.push(encode({ ...event, type: random.pick(['chat.message.deleted', '', 'CHAT.MESSAGE.RECORDED']) }));
       else if (roll < 0.88) {
         const field = random.pick(Object.keys(event.data).filter((k) => k in invalidData));

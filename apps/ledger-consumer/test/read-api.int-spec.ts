@@ -101,6 +101,8 @@ describe('usage read API', () => {
       expect(res.status).toBe(200);
       expect(res.body).toEqual<Schemas['UserUsageResponse']>({
         user_id: alice,
+        // Events of contract versions before the tenant fields belong to no organisation.
+        org_id: null,
         tokens_total: 222,
         messages_counted: 4,
         adjustments_count: 3,
@@ -234,6 +236,9 @@ describe('usage read API', () => {
         operation: null,
         task_id: null,
         task_kind: null,
+        org_id: null,
+        project_id: null,
+        api_key_id: null,
         occurred_at: '2026-11-24T00:00:00.000000Z',
         effective_at: '2026-03-10T12:00:00.000000Z',
         applied_at: expect.stringMatching(/Z$/),
@@ -434,6 +439,8 @@ describe('usage read API', () => {
       {
         conversation_id: c2,
         user_id: alice,
+        org_id: null,
+        project_id: null,
         tokens_total: 20,
         messages_counted: 1,
         adjustments_total: 0,
@@ -466,6 +473,9 @@ describe('usage read API', () => {
     ['/v1/usage/timeline?tz=%27%3B%20DROP', 'tz'],
     ['/v1/usage/daily?days=400', 'days'],
     ['/v1/usage/sessions?offset=-1', 'offset'],
+    ['/v1/usage/summary?org_id=org%20A', 'org_id'],
+    ['/v1/usage/entries?api_key_id=' + 'k'.repeat(65), 'api_key_id'],
+    ['/v1/usage/sessions?project_id=%00', 'project_id'],
   ])('400 naming the field for %s', async (path, field) => {
     // Values the typed client would not compile: sent as they are.
     const res = await api.alice.http.get(path);

@@ -213,7 +213,7 @@ describe('usage records in the ledger', () => {
   it('its migrations go down with usage records in the journal (the rows go: the older schema cannot hold them) and up again', async () => {
     const dataSource = ledger.app.get(DataSource);
     const executed = async () => (await ledger.db.query(`SELECT name FROM ledger_migrations ORDER BY id`)).rows.map((r) => r.name as string);
-    // Down to before UsageRecords1765100000001 (the migrations after it, TaskAttribution's too, go down on the way).
+    // Down to before UsageRecords1765100000001 (the migrations after it, TaskAttribution's and Tenants' too, go down on the way).
     const reverted: string[] = [];
     while ((await executed()).includes('UsageRecords1765100000001')) {
       reverted.push((await executed()).at(-1)!);

@@ -14,6 +14,7 @@ export * from './auth/jwt';
 export * from './auth/jwt.env';
 export * from './auth/auth.decorators';
 export * from './auth/auth.guard';
+export * from './auth/cross-tenant';
 export * from './logging/request-context';
 export * from './logging/pino-logger';
 export * from './http/configure-http-app';

@@ -4,13 +4,15 @@ import { budgetThresholdCrossedV1, buildEnvelope, uuidv7 } from '@chat-ledger/co
 import { OutboxWriter } from '@chat-ledger/outbox';
 import { DomainError, ErrorCode } from '@chat-ledger/platform';
 import { GatewayConfig } from '../config/gateway.config';
-import { limitsPassed, thresholdsReached, toBudgetResponse } from './budget-state';
-import { BudgetsRepository } from './budgets.repository';
+import { budgetResponseOf, limitsPassed, thresholdsReached } from './budget-state';
+import { BudgetsRepository, BudgetState, UserWriteLock } from './budgets.repository';
 
 const ADJECTIVE = { day: 'daily', week: 'weekly', month: 'monthly' } as const;
 
 export interface RoundStart {
   userId: string;
+  /** The round's organisation (its conversation's); its open reservation names it. */
+  orgId: string | null;
   conversationId: string;
   messageId: string;
   model: string | null;
@@ -31,20 +33,51 @@ export class BudgetEnforcementService {
     private readonly config: GatewayConfig,
   ) {}
 
-  /** Takes the user's write lock; says whether the user has a budget (nothing else to do when not). */
-  lockUser(manager: EntityManager, userId: string): Promise<boolean> {
-    return this.budgets.lockUser(manager, userId);
+  /**
+   * Takes the user's write lock; says whether the user has a budget (nothing else to do when not), the user's
+   * organisation as bound so far and which organisation's budget the user's rounds count towards.
+   */
+  lockUser(manager: EntityManager, userId: string, claimedOrg?: string | null): Promise<UserWriteLock> {
+    return this.budgets.lockUser(manager, userId, claimedOrg);
   }
 
   /**
    * A user message opens a round: admitted when used + open reservations + this reservation stay within
-   * every hard limit, then its reservation is recorded. A soft budget admits every round.
+   * every hard limit of the user's budget and of the organisation's (when the round is of an organisation with
+   * one), then its one reservation is recorded, which both count. A soft budget admits every round. The
+   * organisation's checks are serialised by its lock, taken after the user's.
    */
-  async admitRound(manager: EntityManager, round: RoundStart): Promise<void> {
-    const state = await this.budgets.state(manager, round.userId);
-    if (!state) return;
-    const tokens = round.maxTokens ?? state.round_reservation_tokens;
+  async admitRound(manager: EntityManager, lock: UserWriteLock, round: RoundStart): Promise<void> {
+    const states: BudgetState[] = [];
+    if (lock.budgeted) {
+      const user = await this.budgets.state(manager, 'user', round.userId);
+      if (user) states.push(user);
+    }
+    if (round.orgId !== null && lock.orgBudget === round.orgId) {
+      await this.budgets.lockOrg(manager, round.orgId);
+      const org = await this.budgets.state(manager, 'org', round.orgId);
+      if (org) states.push(org);
+    }
+    if (states.length === 0) return;
+    const tokens = round.maxTokens ?? Math.max(...states.map((s) => s.round_reservation_tokens));
     const cost = await this.budgets.reservationCost(manager, round.model, tokens);
+    for (const state of states) this.admit(state, round, tokens, cost);
+    if (tokens > 0) {
+      await this.budgets.reserve(manager, {
+        id: uuidv7(),
+        userId: round.userId,
+        orgId: round.orgId,
+        conversationId: round.conversationId,
+        messageId: round.messageId,
+        tokens,
+        costMicros: cost,
+        ttlMs: this.config.BUDGET_RESERVATION_TTL,
+      });
+    }
+  }
+
+  /** Refuses the round (429, nothing written) when it would pass a hard limit of this budget. */
+  private admit(state: BudgetState, round: RoundStart, tokens: number, cost: number): void {
     const passed = limitsPassed(state, tokens, cost);
     if (passed.length > 0 && state.mode === 'hard') {
       const now = Date.now();
@@ -57,7 +90,7 @@ export class BudgetEnforcementService {
       const retryAfter = Math.max(1, Math.ceil((freeAt - now) / 1000));
       throw new DomainError(
         ErrorCode.BudgetExceeded,
-        `the ${ADJECTIVE[state.period]} ${passed.join(' and ')} budget of user ${round.userId} has no room for another round until ${state.period_end}`,
+        `the ${ADJECTIVE[state.period]} ${passed.join(' and ')} budget of ${state.scope === 'user' ? 'user' : 'organisation'} ${state.subject} has no room for another round until ${state.period_end}`,
         passed.map((metric) => ({
           field: metric === 'tokens' ? 'limit_tokens' : 'limit_cost_micros',
           problem:
@@ -66,19 +99,8 @@ export class BudgetEnforcementService {
               : `used ${state.used_cost_micros} + reserved ${state.reserved_cost_micros} + this round ${cost} would pass ${state.limit_cost_micros}`,
         })),
         { 'Retry-After': String(retryAfter) },
-        { budget: toBudgetResponse(state) },
+        { budget: budgetResponseOf(state) },
       );
-    }
-    if (tokens > 0) {
-      await this.budgets.reserve(manager, {
-        id: uuidv7(),
-        userId: round.userId,
-        conversationId: round.conversationId,
-        messageId: round.messageId,
-        tokens,
-        costMicros: cost,
-        ttlMs: this.config.BUDGET_RESERVATION_TTL,
-      });
     }
   }
 
@@ -92,7 +114,7 @@ export class BudgetEnforcementService {
    * reached and that was not announced in this period yet is published, once, in this transaction.
    */
   async announceThresholds(manager: EntityManager, userId: string): Promise<void> {
-    const state = await this.budgets.state(manager, userId);
+    const state = await this.budgets.state(manager, 'user', userId);
     if (!state) return;
     for (const reached of thresholdsReached(state)) {
       const eventId = uuidv7();

@@ -1,11 +1,24 @@
-import type { BudgetResponse } from './dto/budget.response';
+import type { BudgetResponse, OrgBudgetResponse } from './dto/budget.response';
 import type { BudgetState } from './budgets.repository';
 
 const remaining = (limit: number | null, used: number, reserved: number) => (limit === null ? null : Math.max(0, limit - used - reserved));
 
+/** A user's budget as the API shows it. */
 export function toBudgetResponse(s: BudgetState): BudgetResponse {
+  return { user_id: s.subject, ...figures(s) };
+}
+
+/** An organisation's budget as the API shows it. */
+export function toOrgBudgetResponse(s: BudgetState): OrgBudgetResponse {
+  return { org_id: s.subject, ...figures(s) };
+}
+
+export function budgetResponseOf(s: BudgetState): BudgetResponse | OrgBudgetResponse {
+  return s.scope === 'user' ? toBudgetResponse(s) : toOrgBudgetResponse(s);
+}
+
+function figures(s: BudgetState): Omit<BudgetResponse, 'user_id'> {
   return {
-    user_id: s.user_id,
     period: s.period,
     tz: s.tz,
     mode: s.mode,

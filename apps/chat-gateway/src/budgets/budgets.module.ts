@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TenantsModule } from '../tenants/tenants.module';
 import { outboxWriterProvider } from '../outbox-writer/outbox-writer.provider';
 import { BudgetEnforcementService } from './budget-enforcement.service';
 import { BudgetsController } from './budgets.controller';
@@ -6,6 +7,7 @@ import { BudgetsRepository } from './budgets.repository';
 import { BudgetsService } from './budgets.service';
 
 @Module({
+  imports: [TenantsModule],
   controllers: [BudgetsController],
   providers: [BudgetsRepository, BudgetsService, BudgetEnforcementService, outboxWriterProvider],
   exports: [BudgetEnforcementService],

@@ -31,8 +31,9 @@ export class ConversationsController {
   @RateLimitedWrite()
   @ApiOperation({ summary: 'Starts a conversation' })
   @ApiCreatedResponse({ type: ConversationResponse })
+  @ApiErrorResponses(ErrorCode.TenantMismatch)
   create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateConversationDto): Promise<ConversationResponse> {
-    return this.service.create(principal.userId, dto);
+    return this.service.create(principal, dto);
   }
 
   @Get()

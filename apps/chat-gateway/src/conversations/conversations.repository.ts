@@ -12,25 +12,36 @@ export interface ConversationRow {
   model: string | null;
   system_prompt: string | null;
   status: ConversationStatus;
+  /** The conversation's tenant: its messages count in this organisation and project (null: none). */
+  org_id: string | null;
+  project_id: string | null;
   message_count: number;
   last_message_at: string | null;
   created_at: string;
   updated_at: string;
 }
 
-const COLUMNS = `id, user_id, title, model, system_prompt, status, message_count,
+const COLUMNS = `id, user_id, title, model, system_prompt, status, org_id, project_id, message_count,
   ${rfc3339('last_message_at')} AS last_message_at, ${rfc3339('created_at')} AS created_at, ${rfc3339('updated_at')} AS updated_at`;
 
 @Injectable()
 export class ConversationsRepository {
   async insert(
     manager: EntityManager,
-    row: { id: string; userId: string; title?: string | null; model?: string | null; systemPrompt?: string | null },
+    row: {
+      id: string;
+      userId: string;
+      title?: string | null;
+      model?: string | null;
+      systemPrompt?: string | null;
+      orgId: string | null;
+      projectId: string | null;
+    },
   ): Promise<ConversationRow> {
     const [created] = await manager.query(
-      `INSERT INTO chat.conversations (id, user_id, title, model, system_prompt)
-       VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
-      [row.id, row.userId, row.title ?? null, row.model ?? null, row.systemPrompt ?? null],
+      `INSERT INTO chat.conversations (id, user_id, title, model, system_prompt, org_id, project_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+      [row.id, row.userId, row.title ?? null, row.model ?? null, row.systemPrompt ?? null, row.orgId, row.projectId],
     );
     return created;
   }
@@ -116,17 +127,22 @@ export class ConversationsRepository {
   }
 
   /**
-   * Counts a new message and returns its timestamp. The row lock taken here serialises writers of one
-   * conversation, so message timestamps (clock_timestamp() after the lock) follow commit order.
+   * Counts a new message and returns its timestamp and the conversation's tenant (which the message inherits).
+   * The row lock taken here serialises writers of one conversation, so message timestamps (clock_timestamp()
+   * after the lock) follow commit order.
    */
-  async recordActivity(manager: EntityManager, userId: string, id: string): Promise<string | undefined> {
+  async recordActivity(
+    manager: EntityManager,
+    userId: string,
+    id: string,
+  ): Promise<{ last_message_at: string; org_id: string | null; project_id: string | null } | undefined> {
     const [rows] = await manager.query(
       `UPDATE chat.conversations
           SET message_count = message_count + 1, last_message_at = clock_timestamp(), updated_at = clock_timestamp()
         WHERE id = $1 AND user_id = $2 AND status <> 'deleted'
-        RETURNING ${rfc3339('last_message_at')} AS last_message_at`,
+        RETURNING ${rfc3339('last_message_at')} AS last_message_at, org_id, project_id`,
       [id, userId],
     );
-    return rows[0]?.last_message_at;
+    return rows[0];
   }
 }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { uuidv7 } from '@chat-ledger/contracts';
-import { CursorFields, decodeKeysetCursor, DomainError, encodeKeysetCursor, ErrorCode, invalidCursor } from '@chat-ledger/platform';
+import { CursorFields, decodeKeysetCursor, DomainError, encodeKeysetCursor, ErrorCode, invalidCursor, Principal } from '@chat-ledger/platform';
+import { TenantsService } from '../tenants/tenants.service';
 import { LedgerTotalsRepository } from '../ledger-totals/ledger-totals.repository';
 import { ConversationRow, ConversationsRepository } from './conversations.repository';
 import { ConversationPage, ConversationResponse } from './dto/conversation.response';
@@ -19,16 +20,22 @@ export class ConversationsService {
     private readonly dataSource: DataSource,
     private readonly conversations: ConversationsRepository,
     private readonly ledgerTotals: LedgerTotalsRepository,
+    private readonly tenants: TenantsService,
   ) {}
 
-  async create(userId: string, dto: CreateConversationDto): Promise<ConversationResponse> {
-    const row = await this.conversations.insert(this.dataSource.manager, {
-      id: uuidv7(),
-      userId,
-      title: dto.title,
-      model: dto.model,
-      systemPrompt: dto.system_prompt,
-    });
+  /** A new conversation of the user's organisation (bound now if this is its first sight) and project. */
+  async create(principal: Principal, dto: CreateConversationDto): Promise<ConversationResponse> {
+    const row = await this.dataSource.transaction(async (manager) =>
+      this.conversations.insert(manager, {
+        id: uuidv7(),
+        userId: principal.userId,
+        title: dto.title,
+        model: dto.model,
+        systemPrompt: dto.system_prompt,
+        orgId: await this.tenants.orgForWrite(manager, principal, principal.userId),
+        projectId: this.tenants.projectFor(principal, dto.project_id),
+      }),
+    );
     return toResponse(row, 0);
   }
 

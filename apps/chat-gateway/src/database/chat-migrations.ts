@@ -4,6 +4,7 @@ import { MessagesCacheWriteAndDimensions1764900000000 } from './migrations/17649
 import { Budgets1765000000001 } from './migrations/1765000000001-budgets';
 import { UsageRecords1765100000000 } from './migrations/1765100000000-usage-records';
 import { Tasks1765200000001 } from './migrations/1765200000001-tasks';
+import { Tenants1766000000001 } from './migrations/1766000000001-tenants';
 import { ErasuresAndRetention1766100000002 } from './migrations/1766100000002-erasures-and-retention';
 
 /** Ordered list of the chat schema's migrations (explicit, so bundling and tests need no globbing). */
@@ -14,6 +15,7 @@ export const CHAT_MIGRATIONS = [
   Budgets1765000000001,
   UsageRecords1765100000000,
   Tasks1765200000001,
+  Tenants1766000000001,
   ErasuresAndRetention1766100000002,
 ];
 export const CHAT_SCHEMA = 'chat';

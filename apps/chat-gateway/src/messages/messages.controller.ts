@@ -23,7 +23,7 @@ export class MessagesController {
   @RateLimitedWrite()
   @ApiOperation({ summary: 'Records a message with its token usage in one of your conversations (and its event in the outbox)' })
   @ApiIdempotentWrite(RecordedMessageResponse, 201, 'recorded')
-  @ApiErrorResponses(400, ErrorCode.ConversationNotFound)
+  @ApiErrorResponses(400, ErrorCode.ConversationNotFound, ErrorCode.TenantMismatch)
   async record(
     @CurrentPrincipal() principal: Principal,
     @UuidParam('id') conversationId: string,
@@ -32,7 +32,7 @@ export class MessagesController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<RecordedMessageResponse> {
     const result = await this.recordMessage.execute({
-      userId: principal.userId,
+      principal,
       conversationId,
       message: dto,
       idempotency: idempotencyScopeOf(req, principal, req.body),
@@ -45,17 +45,18 @@ export class MessagesController {
   @RateLimitedWrite()
   @ApiOperation({ summary: 'Records a message; without conversation_id in a new conversation' })
   @ApiIdempotentWrite(RecordedMessageResponse, 201, 'recorded')
-  @ApiErrorResponses(ErrorCode.ConversationNotFound)
+  @ApiErrorResponses(ErrorCode.ConversationNotFound, ErrorCode.TenantMismatch)
   async chat(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: ChatMessageDto,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<RecordedMessageResponse> {
-    const { conversation_id: conversationId, ...message } = dto;
+    const { conversation_id: conversationId, project_id: projectId, ...message } = dto;
     const result = await this.recordMessage.execute({
-      userId: principal.userId,
+      principal,
       conversationId,
+      projectId,
       message,
       idempotency: idempotencyScopeOf(req, principal, req.body),
       traceparent: traceparentOf(req),

@@ -8,9 +8,10 @@ import { MessagesController } from './messages.controller';
 import { MessagesRepository } from './messages.repository';
 import { RecordMessageUseCase } from './record-message.use-case';
 import { outboxWriterProvider } from '../outbox-writer/outbox-writer.provider';
+import { TenantsModule } from '../tenants/tenants.module';
 
 @Module({
-  imports: [BudgetsModule, ConversationsModule, IdempotencyModule, LedgerTotalsModule],
+  imports: [BudgetsModule, ConversationsModule, IdempotencyModule, LedgerTotalsModule, TenantsModule],
   controllers: [MessagesController],
   providers: [RecordMessageUseCase, MessageHistoryService, MessagesRepository, outboxWriterProvider],
   exports: [MessagesRepository],

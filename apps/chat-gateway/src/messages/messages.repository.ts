@@ -61,8 +61,12 @@ export class MessagesRepository {
     );
   }
 
-  async findOwned(manager: EntityManager, userId: string, id: string): Promise<{ id: string; conversation_id: string } | undefined> {
-    const [row] = await manager.query(`SELECT id, conversation_id FROM chat.messages WHERE id = $1 AND user_id = $2`, [id, userId]);
+  /** The user's message, with its conversation's project (what an adjustment of it counts in). */
+  async findOwned(manager: EntityManager, userId: string, id: string): Promise<{ id: string; conversation_id: string; project_id: string | null } | undefined> {
+    const [row] = await manager.query(
+      `SELECT m.id, m.conversation_id, c.project_id FROM chat.messages m JOIN chat.conversations c ON c.id = m.conversation_id WHERE m.id = $1 AND m.user_id = $2`,
+      [id, userId],
+    );
     return row;
   }
 

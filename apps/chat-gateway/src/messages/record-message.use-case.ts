@@ -1,8 +1,8 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { buildEnvelope, chatMessageRecordedV2, ChatMessageRecordedV2, TokenUsageV2, usageProblems, uuidv7 } from '@chat-ledger/contracts';
+import { buildEnvelope, chatMessageRecordedV3, ChatMessageRecordedV3, TokenUsageV2, usageProblems, uuidv7 } from '@chat-ledger/contracts';
 import { OutboxWriter } from '@chat-ledger/outbox';
-import { DomainError } from '@chat-ledger/platform';
+import { DomainError, Principal } from '@chat-ledger/platform';
 import { BudgetEnforcementService } from '../budgets/budget-enforcement.service';
 import { GatewayConfig } from '../config/gateway.config';
 import { ConversationsRepository } from '../conversations/conversations.repository';
@@ -10,12 +10,16 @@ import { conversationNotFound } from '../conversations/conversations.service';
 import { IdempotencyScope, IdempotencyService, IdempotentResult } from '../idempotency/idempotency.service';
 import { RecordedMessageResponse } from './dto/message.response';
 import { RecordMessageDto, UsageDto } from './dto/record-message.dto';
+import { TenantsService } from '../tenants/tenants.service';
 import { MessagesRepository } from './messages.repository';
 
 export interface RecordMessageCommand {
-  userId: string;
+  /** The user writing: the message is theirs, and their token's org_id / project_id claims are its tenant's. */
+  principal: Principal;
   /** Absent: create a conversation for this message (POST /v1/chat/messages). */
   conversationId?: string;
+  /** The project of a conversation created for this message; for an existing one, it must be that conversation's. */
+  projectId?: string;
   message: RecordMessageDto;
   idempotency?: IdempotencyScope;
   traceparent?: string;
@@ -53,6 +57,9 @@ export function normalizeUsage(usage: UsageDto | null | undefined): TokenUsageV2
  * the round's assistant message settles its reservation. What has been spent is never refused: assistant
  * and tool messages are always recorded, even over the limit. The user's write lock is taken first, before
  * the conversation's row, so every write of one user takes its locks in the same order.
+ *
+ * Tenants: a message counts in its conversation's organisation and project (fixed when the conversation was
+ * created, from the user's organisation and the token's claims) with the API key the caller reports.
  */
 @Injectable()
 export class RecordMessageUseCase {
@@ -64,10 +71,12 @@ export class RecordMessageUseCase {
     private readonly idempotency: IdempotencyService,
     private readonly config: GatewayConfig,
     private readonly budgets: BudgetEnforcementService,
+    private readonly tenants: TenantsService,
   ) {}
 
   async execute(cmd: RecordMessageCommand): Promise<IdempotentResult<RecordedMessageResponse>> {
-    const { message, userId } = cmd;
+    const { message, principal } = cmd;
+    const userId = principal.userId;
     if (Buffer.byteLength(message.content, 'utf8') > this.config.MESSAGE_MAX_BYTES) {
       throw DomainError.invalidField('content', `must be at most ${this.config.MESSAGE_MAX_BYTES} bytes of UTF-8`);
     }
@@ -75,18 +84,33 @@ export class RecordMessageUseCase {
 
     return this.dataSource.transaction((manager) =>
       this.idempotency.runOnce(manager, cmd.idempotency, HttpStatus.CREATED, async () => {
-        const budgeted = await this.budgets.lockUser(manager, userId);
+        const lock = await this.budgets.lockUser(manager, userId, principal.orgId);
         let conversationId = cmd.conversationId;
         if (!conversationId) {
           conversationId = uuidv7();
-          await this.conversations.insert(manager, { id: conversationId, userId, model: message.model ?? null });
+          const orgId = await this.tenants.orgForWrite(manager, principal, userId, { boundOrg: lock.boundOrg });
+          const projectId = this.tenants.projectFor(principal, cmd.projectId);
+          await this.conversations.insert(manager, { id: conversationId, userId, model: message.model ?? null, orgId, projectId });
+        } else {
+          this.tenants.assertClaimedOrg(principal, lock.boundOrg);
         }
-        const createdAt = await this.conversations.recordActivity(manager, userId, conversationId);
-        if (!createdAt) throw conversationNotFound(conversationId);
+        const activity = await this.conversations.recordActivity(manager, userId, conversationId);
+        if (!activity) throw conversationNotFound(conversationId);
+        if (cmd.conversationId) this.tenants.assertProjectOf(principal, activity.project_id, cmd.projectId);
+        const createdAt = activity.last_message_at;
+        const tenant = { org_id: activity.org_id, project_id: activity.project_id, api_key_id: message.api_key_id ?? null };
+        const budgeted = lock.budgeted || (lock.orgBudget !== null && lock.orgBudget === tenant.org_id);
 
         const messageId = uuidv7();
         if (budgeted && message.role === 'user') {
-          await this.budgets.admitRound(manager, { userId, conversationId, messageId, model: message.model ?? null, maxTokens: message.max_tokens });
+          await this.budgets.admitRound(manager, lock, {
+            userId,
+            orgId: tenant.org_id,
+            conversationId,
+            messageId,
+            model: message.model ?? null,
+            maxTokens: message.max_tokens,
+          });
         }
         await this.messages.insert(manager, {
           id: messageId,
@@ -101,7 +125,7 @@ export class RecordMessageUseCase {
           createdAt,
         });
 
-        const data: ChatMessageRecordedV2 = {
+        const data: ChatMessageRecordedV3 = {
           user_id: userId,
           conversation_id: conversationId,
           message_id: messageId,
@@ -111,15 +135,16 @@ export class RecordMessageUseCase {
           tokens_delta: usage.total_tokens,
           channel: message.channel ?? null,
           operation: message.operation ?? null,
+          ...tenant,
         };
         await this.outbox.append(manager, {
-          envelope: buildEnvelope(chatMessageRecordedV2, { source: this.config.EVENT_SOURCE, occurredAt: createdAt, data }),
+          envelope: buildEnvelope(chatMessageRecordedV3, { source: this.config.EVENT_SOURCE, occurredAt: createdAt, data }),
           partitionKey: userId,
           traceparent: cmd.traceparent,
         });
         if (budgeted) {
           if (message.role === 'assistant') await this.budgets.settleRound(manager, conversationId, messageId);
-          if (usage.total_tokens !== 0) await this.budgets.announceThresholds(manager, userId);
+          if (lock.budgeted && usage.total_tokens !== 0) await this.budgets.announceThresholds(manager, userId);
         }
 
         return {

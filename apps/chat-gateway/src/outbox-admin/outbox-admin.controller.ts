@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, PipeTransform, Post, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ApiErrorResponses, CurrentPrincipal, DomainError, ErrorCode, Principal, RequireScopes, Scopes } from '@chat-ledger/platform';
+import { ApiErrorResponses, CrossTenant, CurrentPrincipal, DomainError, ErrorCode, Principal, RequireScopes, Scopes } from '@chat-ledger/platform';
 import {
   ListOutboxQueryDto,
   OutboxAdminService,
@@ -28,6 +28,7 @@ const ApiOutboxId = () => ApiParam({ name: 'id', description: 'the outbox row id
 @ApiTags('outbox-admin')
 @ApiBearerAuth()
 @RequireScopes(Scopes.outboxAdmin)
+@CrossTenant()
 @Controller('v1/admin/outbox')
 export class OutboxAdminController {
   constructor(private readonly service: OutboxAdminService) {}

@@ -24,7 +24,7 @@ export class TasksController {
   @ApiOperation({ summary: 'Registers a task, idempotent on (source, external_id)' })
   @ApiCreatedResponse({ type: TaskResponse, description: 'a new task' })
   @ApiOkResponse({ type: TaskResponse, description: 'the same body named an existing task' })
-  @ApiErrorResponses(ErrorCode.TaskConflict)
+  @ApiErrorResponses(ErrorCode.TaskConflict, ErrorCode.TenantMismatch)
   async create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateTaskDto, @Res({ passthrough: true }) res: Response) {
     const { task, created } = await this.tasks.create(principal, dto);
     res.status(created ? 201 : 200);

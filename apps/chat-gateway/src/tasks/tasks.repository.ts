@@ -15,6 +15,10 @@ export interface TaskRow {
   user_id: string;
   conversation_id: string | null;
   client_id: string | null;
+  /** The task's tenant, fixed when it was created: its usage counts there. */
+  org_id: string | null;
+  project_id: string | null;
+  api_key_id: string | null;
   total_items: number | null;
   processed_items: number;
   metadata: Record<string, unknown> | null;
@@ -45,7 +49,7 @@ const OPEN = `t.status IN ('pending', 'running')`;
 
 /** Columns of a task as the API shows it; `$stall` is the stall window in milliseconds. */
 function columns(stall: string, withLedger: boolean): string {
-  return `t.id AS task_id, t.source, t.external_id, t.kind, t.user_id, t.conversation_id, t.client_id,
+  return `t.id AS task_id, t.source, t.external_id, t.kind, t.user_id, t.conversation_id, t.client_id, t.org_id, t.project_id, t.api_key_id,
     t.total_items::float8 AS total_items, t.processed_items::float8 AS processed_items, t.metadata, t.status, t.progress::int AS progress,
     t.message, t.created_by, t.completed_by, ${rfc3339('t.created_at')} AS created_at, ${rfc3339('t.started_at')} AS started_at,
     ${rfc3339('t.last_update_at')} AS last_update_at, ${rfc3339('t.completed_at')} AS completed_at,
@@ -83,6 +87,8 @@ export interface RunningFilter {
   userId?: string;
   clientId?: string;
   stalled?: boolean;
+  /** Only this organisation's tasks (a token naming one sees no other). */
+  orgId?: string;
 }
 
 @Injectable()
@@ -103,11 +109,13 @@ export class TasksRepository {
       metadata: unknown;
       createdBy: string;
       digest: string;
+      tenant: { org_id: string | null; project_id: string | null; api_key_id: string | null };
     },
   ): Promise<boolean> {
     const rows = await manager.query(
-      `INSERT INTO chat.tasks (id, source, external_id, kind, user_id, conversation_id, client_id, total_items, metadata, created_by, request_digest)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+      `INSERT INTO chat.tasks (id, source, external_id, kind, user_id, conversation_id, client_id, total_items, metadata, created_by, request_digest,
+                               org_id, project_id, api_key_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
        ON CONFLICT (source, external_id) DO NOTHING RETURNING 1`,
       [
         t.id,
@@ -121,6 +129,9 @@ export class TasksRepository {
         t.metadata === null ? null : JSON.stringify(t.metadata),
         t.createdBy,
         t.digest,
+        t.tenant.org_id,
+        t.tenant.project_id,
+        t.tenant.api_key_id,
       ],
     );
     return rows.length > 0;
@@ -221,6 +232,7 @@ export class TasksRepository {
     if (filter.kind) where.push(`t.kind = ${p(filter.kind)}`);
     if (filter.userId) where.push(`t.user_id = ${p(filter.userId)}`);
     if (filter.clientId) where.push(`t.client_id = ${p(filter.clientId)}`);
+    if (filter.orgId !== undefined) where.push(`t.org_id = ${p(filter.orgId)}`);
     if (filter.stalled !== undefined) where.push(`(t.last_update_at < now() - $1::bigint * interval '1 millisecond') = ${p(filter.stalled)}`);
     const s = SORTS[sort];
     const pageWhere = [...where];

@@ -2,13 +2,14 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Gauge, Registry } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
-import { buildEnvelope, taskCompletedV1, toRfc3339Micros, TokenUsageV2, uuidv7 } from '@chat-ledger/contracts';
+import { buildEnvelope, taskCompletedV2, toRfc3339Micros, TokenUsageV2, uuidv7 } from '@chat-ledger/contracts';
 import { OutboxWriter } from '@chat-ledger/outbox';
 import { CursorFields, decodeKeysetCursor, DomainError, encodeKeysetCursor, ErrorCode, invalidCursor, Principal, Scopes } from '@chat-ledger/platform';
 import { BudgetEnforcementService } from '../budgets/budget-enforcement.service';
 import { GatewayConfig } from '../config/gateway.config';
 import { ConversationsRepository } from '../conversations/conversations.repository';
 import { normalizeUsage } from '../messages/record-message.use-case';
+import { TenantsService } from '../tenants/tenants.service';
 import { CompleteTaskDto } from './dto/complete-task.dto';
 import { CreateTaskDto } from './dto/create-task.dto';
 import { ListRunningTasksQueryDto, RUNNING_SORTS } from './dto/list-running-tasks.query.dto';
@@ -26,6 +27,8 @@ export function toTaskResponse(t: TaskRow) {
 export type TaskResponse = ReturnType<typeof toTaskResponse>;
 
 const taskNotFound = (id: string) => new DomainError(ErrorCode.TaskNotFound, `task ${id} not found`);
+/** A token naming an organisation reaches that organisation's tasks only. */
+const inOrgOf = (principal: Principal, task: TaskRow) => principal.orgId === undefined || principal.orgId === task.org_id;
 
 /**
  * Tasks of internal services. Writes lock the task's row, so a worker's racing retries are serialised: a
@@ -44,6 +47,7 @@ export class TasksService implements OnModuleInit {
     private readonly budgets: BudgetEnforcementService,
     private readonly config: GatewayConfig,
     private readonly registry: Registry,
+    private readonly tenants: TenantsService,
   ) {}
 
   onModuleInit(): void {
@@ -64,11 +68,26 @@ export class TasksService implements OnModuleInit {
     if (metadata !== null && Buffer.byteLength(JSON.stringify(metadata), 'utf8') > this.config.TASK_METADATA_MAX_BYTES) {
       throw DomainError.invalidField('metadata', `must be at most ${this.config.TASK_METADATA_MAX_BYTES} bytes of JSON`);
     }
-    const request = [dto.source, dto.external_id, dto.kind, dto.user_id, dto.conversation_id ?? null, dto.client_id ?? null, dto.total_items ?? null, metadata];
+    const request: unknown[] = [
+      dto.source,
+      dto.external_id,
+      dto.kind,
+      dto.user_id,
+      dto.conversation_id ?? null,
+      dto.client_id ?? null,
+      dto.total_items ?? null,
+      metadata,
+    ];
+    // Only when named, so a task created before tenants existed is the same request again when retried.
+    if (dto.org_id !== undefined || dto.project_id !== undefined || dto.api_key_id !== undefined) {
+      request.push(dto.org_id ?? null, dto.project_id ?? null, dto.api_key_id ?? null);
+    }
     return this.dataSource.transaction(async (manager) => {
-      if (dto.conversation_id && !(await this.conversations.findVisible(manager, dto.user_id, dto.conversation_id))) {
+      const conversation = dto.conversation_id ? await this.conversations.findVisible(manager, dto.user_id, dto.conversation_id) : undefined;
+      if (dto.conversation_id && !conversation) {
         throw DomainError.invalidField('conversation_id', 'no such conversation for this user');
       }
+      const tenant = await this.tenants.forServiceWrite(manager, principal, dto.user_id, dto, { project_id: conversation?.project_id ?? null });
       const id = uuidv7();
       const inserted = await this.tasks.insert(manager, {
         id,
@@ -82,6 +101,7 @@ export class TasksService implements OnModuleInit {
         metadata,
         createdBy: principal.userId,
         digest: digest(request),
+        tenant,
       });
       const task = (await this.tasks.find(manager, { source: dto.source, externalId: dto.external_id }, this.config.TASK_STALL_AFTER))!;
       if (!inserted && task.request_digest !== digest(request)) {
@@ -95,7 +115,7 @@ export class TasksService implements OnModuleInit {
 
   async get(principal: Principal, id: string): Promise<TaskResponse> {
     const task = await this.tasks.find(this.dataSource.manager, { id }, this.config.TASK_STALL_AFTER);
-    // Another user's task answers as if it did not exist.
+    // Another user's task, or another organisation's, answers as if it did not exist.
     if (!task || !this.mayRead(principal, task)) throw taskNotFound(id);
     return toTaskResponse(task);
   }
@@ -167,7 +187,7 @@ export class TasksService implements OnModuleInit {
       const done = (await this.tasks.find(manager, { id }, this.config.TASK_STALL_AFTER, true))!;
       const spent = usage ?? { prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, total_tokens: 0 };
       await this.outbox.append(manager, {
-        envelope: buildEnvelope(taskCompletedV1, {
+        envelope: buildEnvelope(taskCompletedV2, {
           id: eventId,
           source: this.config.EVENT_SOURCE,
           occurredAt: done.completed_at!,
@@ -186,6 +206,9 @@ export class TasksService implements OnModuleInit {
             tokens_delta: spent.total_tokens,
             started_at: done.started_at,
             completed_at: done.completed_at ?? toRfc3339Micros(new Date()),
+            org_id: done.org_id,
+            project_id: done.project_id,
+            api_key_id: done.api_key_id,
           },
         }),
         partitionKey: done.user_id,
@@ -216,7 +239,7 @@ export class TasksService implements OnModuleInit {
     }
     const result = await this.tasks.running(
       this.dataSource.manager,
-      { statuses: [...new Set(q.status)], kind: q.kind, userId: q.user_id, clientId: q.client_id, stalled: q.stalled },
+      { statuses: [...new Set(q.status)], kind: q.kind, userId: q.user_id, clientId: q.client_id, stalled: q.stalled, orgId: principal.orgId },
       q.sort,
       after,
       q.limit,
@@ -235,12 +258,8 @@ export class TasksService implements OnModuleInit {
   }
 
   private mayRead(principal: Principal, task: TaskRow): boolean {
-    return (
-      principal.userId === task.user_id ||
-      principal.userId === task.created_by ||
-      principal.scopes.has(Scopes.tasksRead) ||
-      principal.scopes.has(Scopes.tasksAdmin)
-    );
+    if (principal.userId === task.user_id || principal.userId === task.created_by) return true;
+    return (principal.scopes.has(Scopes.tasksRead) || principal.scopes.has(Scopes.tasksAdmin)) && inOrgOf(principal, task);
   }
 
   /** The task's row, locked; only its creator writes it (an operator may end it when `operatorMay`). */
@@ -248,6 +267,8 @@ export class TasksService implements OnModuleInit {
     const task = await this.tasks.find(manager, { id }, this.config.TASK_STALL_AFTER, true);
     if (!task) throw taskNotFound(id);
     if (task.created_by === principal.userId) return task;
+    // An operator of an organisation ends that organisation's tasks only; another's does not exist for it.
+    if (!inOrgOf(principal, task)) throw taskNotFound(id);
     if (opts.operatorMay && principal.scopes.has(Scopes.tasksAdmin)) return task;
     throw new DomainError(
       ErrorCode.Forbidden,

@@ -1,7 +1,7 @@
 import { Body, Controller, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CurrentPrincipal, Principal, RequireScopes, Scopes, RateLimitedWrite } from '@chat-ledger/platform';
+import { ApiErrorResponses, CurrentPrincipal, ErrorCode, Principal, RequireScopes, Scopes, RateLimitedWrite } from '@chat-ledger/platform';
 import { ApiIdempotentWrite, idempotencyScopeOf, sendIdempotent, traceparentOf } from '../messages/http-write-context';
 import { CreateTokenAdjustmentDto } from './dto/create-token-adjustment.dto';
 import { TokenAdjustmentAccepted } from './dto/token-adjustment.response';
@@ -19,6 +19,7 @@ export class TokenAdjustmentsController {
   @RequireScopes(Scopes.tokensAdjust)
   @ApiOperation({ summary: 'Adds a signed token delta for a user (scope tokens:adjust), optionally attached to a conversation or message' })
   @ApiIdempotentWrite(TokenAdjustmentAccepted, 202, 'in the outbox; the ledger applies it once its event arrives')
+  @ApiErrorResponses(ErrorCode.TenantMismatch)
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: CreateTokenAdjustmentDto,
@@ -26,6 +27,7 @@ export class TokenAdjustmentsController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<TokenAdjustmentAccepted> {
     const result = await this.recordAdjustment.execute({
+      principal,
       adjustment: dto,
       idempotency: idempotencyScopeOf(req, principal, req.body),
       traceparent: traceparentOf(req),

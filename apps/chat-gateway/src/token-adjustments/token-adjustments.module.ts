@@ -6,9 +6,10 @@ import { MessagesModule } from '../messages/messages.module';
 import { RecordTokenAdjustmentUseCase } from './record-token-adjustment.use-case';
 import { TokenAdjustmentsController } from './token-adjustments.controller';
 import { outboxWriterProvider } from '../outbox-writer/outbox-writer.provider';
+import { TenantsModule } from '../tenants/tenants.module';
 
 @Module({
-  imports: [BudgetsModule, ConversationsModule, MessagesModule, IdempotencyModule],
+  imports: [BudgetsModule, ConversationsModule, MessagesModule, IdempotencyModule, TenantsModule],
   controllers: [TokenAdjustmentsController],
   providers: [RecordTokenAdjustmentUseCase, outboxWriterProvider],
 })

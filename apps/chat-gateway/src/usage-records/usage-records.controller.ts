@@ -34,19 +34,20 @@ export class UsageRecordsController {
   /** For background systems (scope usage:write): sync a record's usage, as often as needed, revision by revision. */
   @Put()
   @ApiOperation({ summary: 'sync one revision of a usage record (idempotent upsert)' })
-  @ApiErrorResponses(400, ErrorCode.UsageRecordConflict)
+  @ApiErrorResponses(400, ErrorCode.UsageRecordConflict, ErrorCode.TenantMismatch)
   @RateLimitedWrite()
   @RequireScopes(Scopes.usageWrite)
   @ApiCreatedResponse({ type: UsageRecordUpsertResponse, description: 'the first revision: counted in full' })
   @ApiOkResponse({ type: UsageRecordUpsertResponse, description: 'a later revision (counted as the difference), or one that changed nothing (changed: false)' })
   async put(
+    @CurrentPrincipal() principal: Principal,
     @SourceParam() source: string,
     @ExternalIdParam() externalId: string,
     @Body() dto: UpsertUsageRecordDto,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<UsageRecordUpsertResponse> {
-    const result = await this.upsert.execute({ source, externalId, record: dto, traceparent: traceparentOf(req) });
+    const result = await this.upsert.execute({ principal, source, externalId, record: dto, traceparent: traceparentOf(req) });
     res.status(result.status);
     return result.body;
   }
@@ -67,6 +68,6 @@ export class UsageRecordsController {
         { field: 'scope', problem: `requires ${Scopes.usageWrite} or ${Scopes.usageReadAll}` },
       ]);
     }
-    return this.records.get(source, externalId);
+    return this.records.get(principal, source, externalId);
   }
 }

@@ -3,13 +3,14 @@ import { BudgetsModule } from '../budgets/budgets.module';
 import { ConversationsModule } from '../conversations/conversations.module';
 import { TasksModule } from '../tasks/tasks.module';
 import { outboxWriterProvider } from '../outbox-writer/outbox-writer.provider';
+import { TenantsModule } from '../tenants/tenants.module';
 import { UpsertUsageRecordUseCase } from './upsert-usage-record.use-case';
 import { UsageRecordsController } from './usage-records.controller';
 import { UsageRecordsRepository } from './usage-records.repository';
 import { UsageRecordsService } from './usage-records.service';
 
 @Module({
-  imports: [BudgetsModule, ConversationsModule, TasksModule],
+  imports: [BudgetsModule, ConversationsModule, TasksModule, TenantsModule],
   controllers: [UsageRecordsController],
   providers: [UpsertUsageRecordUseCase, UsageRecordsService, UsageRecordsRepository, outboxWriterProvider],
 })

@@ -10,6 +10,10 @@ export interface UsageRecordIdentity {
   model: string | null;
   channel: string | null;
   operation: string | null;
+  /** The record's tenant, fixed by its first revision like the rest (null: none, e.g. records from before tenants). */
+  org_id: string | null;
+  project_id: string | null;
+  api_key_id: string | null;
 }
 
 export interface UsageRecordRow extends UsageRecordIdentity {
@@ -31,7 +35,8 @@ export interface UsageRevisionRow {
 
 const KINDS = ['prompt_tokens', 'completion_tokens', 'cached_tokens', 'cache_write_tokens', 'reasoning_tokens', 'total_tokens'] as const;
 
-const RECORD_COLUMNS = `r.source, r.external_id, r.user_id, r.conversation_id::text, r.model, r.channel, r.operation, r.revision::text,
+const RECORD_COLUMNS = `r.source, r.external_id, r.user_id, r.conversation_id::text, r.model, r.channel, r.operation,
+  r.org_id, r.project_id, r.api_key_id, r.revision::text,
   ${rfc3339('r.created_at')} AS created_at, ${rfc3339('r.updated_at')} AS updated_at`;
 const REVISION_COLUMNS = `v.revision::text, v.previous_revision::text, ${rfc3339('v.occurred_at')} AS occurred_at,
   ${KINDS.map((k) => `v.${k}`).join(', ')}, v.event_id::text, ${rfc3339('v.received_at')} AS received_at`;
@@ -45,6 +50,9 @@ function toRecord(row: Record<string, string | null>): UsageRecordRow {
     model: row.model,
     channel: row.channel,
     operation: row.operation,
+    org_id: row.org_id,
+    project_id: row.project_id,
+    api_key_id: row.api_key_id,
     revision: Number(row.revision),
     created_at: row.created_at!,
     updated_at: row.updated_at!,
@@ -93,11 +101,23 @@ export class UsageRecordsRepository {
     revision: number,
   ): Promise<UsageRecordRow | undefined> {
     const [row] = await manager.query(
-      `INSERT INTO chat.usage_records AS r (source, external_id, user_id, conversation_id, model, channel, operation, revision)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      `INSERT INTO chat.usage_records AS r (source, external_id, user_id, conversation_id, model, channel, operation, org_id, project_id, api_key_id, revision)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (source, external_id) DO NOTHING
        RETURNING ${RECORD_COLUMNS}`,
-      [source, externalId, identity.user_id, identity.conversation_id, identity.model, identity.channel, identity.operation, revision],
+      [
+        source,
+        externalId,
+        identity.user_id,
+        identity.conversation_id,
+        identity.model,
+        identity.channel,
+        identity.operation,
+        identity.org_id,
+        identity.project_id,
+        identity.api_key_id,
+        revision,
+      ],
     );
     return row ? toRecord(row) : undefined;
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { usageDifference, ZERO_USAGE } from '@chat-ledger/contracts';
-import { DomainError, ErrorCode } from '@chat-ledger/platform';
+import { DomainError, ErrorCode, Principal } from '@chat-ledger/platform';
 import { UsageRecordHistoryResponse } from './dto/usage-record.response';
 import { recordState } from './upsert-usage-record.use-case';
 import { UsageRecordsRepository } from './usage-records.repository';
@@ -13,12 +13,15 @@ export class UsageRecordsService {
     private readonly records: UsageRecordsRepository,
   ) {}
 
-  /** The record's latest revision and every accepted one, oldest first, each with what it changed. */
-  async get(source: string, externalId: string): Promise<UsageRecordHistoryResponse> {
+  /**
+   * The record's latest revision and every accepted one, oldest first, each with what it changed. A token naming
+   * an organisation sees that organisation's records only (another's: as if it did not exist).
+   */
+  async get(principal: Principal, source: string, externalId: string): Promise<UsageRecordHistoryResponse> {
     // One snapshot: the record and its revisions as one commit left them.
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
       const record = await this.records.find(manager, source, externalId);
-      if (!record) {
+      if (!record || (principal.orgId !== undefined && record.org_id !== principal.orgId)) {
         throw new DomainError(ErrorCode.UsageRecordNotFound, `no usage record ${source}/${externalId}`, [
           { field: 'external_id', problem: `no usage record with this id from source ${source}` },
         ]);

@@ -7,6 +7,7 @@ import { NoticesAndBudgetViews1765000000000 } from './migrations/1765000000000-n
 import { UsageRecords1765100000001 } from './migrations/1765100000001-usage-records';
 import { TaskAttribution1765200000000 } from './migrations/1765200000000-task-attribution';
 import { UsageRecordsEventType1765290000001 } from './migrations/1765290000001-usage-records-event-type';
+import { Tenants1766000000000 } from './migrations/1766000000000-tenants';
 import { ErasureAndJournalFolding1766100000000 } from './migrations/1766100000000-erasure-and-journal-folding';
 
 /** Ordered list of the ledger schema's migrations (explicit, so bundling and tests need no globbing). */
@@ -20,6 +21,7 @@ export const LEDGER_MIGRATIONS = [
   UsageRecords1765100000001,
   TaskAttribution1765200000000,
   UsageRecordsEventType1765290000001,
+  Tenants1766000000000,
   ErasureAndJournalFolding1766100000000,
 ];
 export const LEDGER_SCHEMA = 'ledger';

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { CursorFields, decodeKeysetCursor, encodeKeysetCursor, RequireScopes, Scopes } from '@chat-ledger/platform';
+import { CrossTenant, CursorFields, decodeKeysetCursor, encodeKeysetCursor, RequireScopes, Scopes } from '@chat-ledger/platform';
 import { bytePreview } from './byte-preview';
 import { DeadLettersRepository } from './dead-letters.repository';
 import { DeadLettersPage } from './dto/dead-letters.response';
@@ -18,6 +18,7 @@ const PREVIEW_BYTES = 512;
 @ApiTags('ledger-admin')
 @ApiBearerAuth()
 @RequireScopes(Scopes.usageReadAll)
+@CrossTenant()
 @Controller('v1/admin/ledger')
 export class DeadLettersController {
   constructor(

@@ -7,6 +7,7 @@ import {
   DecodedTokenEvent,
   DecodeResult,
   TASK_COMPLETED,
+  TenantFields,
   TOKENS_ADJUSTED,
   USAGE_UPSERTED,
   USER_ERASED,
@@ -55,6 +56,10 @@ export interface JournalRow {
   /** The task whose work this was (task.completed), and its kind; null for chat rounds and plain adjustments. */
   task_id: string | null;
   task_kind: string | null;
+  /** The tenant: organisation, project and API key (null: none; every event of an older contract version). */
+  org_id: string | null;
+  project_id: string | null;
+  api_key_id: string | null;
   /** The producer's per-user sequence number, when it numbers its events. */
   user_seq: number | null;
   /** SHA-256 (hex) of the decoded event: two copies of one event id with another digest are a conflict. */
@@ -146,6 +151,7 @@ export const TASK_REASON = 'task';
 export const USAGE_RECORD_REASON = 'usage_record';
 
 type Position = Pick<JournalRow, 'kafka_topic' | 'kafka_partition' | 'kafka_offset'>;
+const tenantOf = (d: TenantFields): TenantFields => ({ org_id: d.org_id, project_id: d.project_id, api_key_id: d.api_key_id });
 type Base = Pick<JournalRow, 'event_id' | 'event_type' | 'event_version' | 'source' | 'occurred_at' | 'user_seq' | 'payload_digest'>;
 type MapperOf<T extends CountedEvent['type']> = (event: Extract<CountedEvent, { type: T }>, base: Base, position: Position) => JournalRow;
 
@@ -174,6 +180,7 @@ const JOURNAL_MAPPERS: { [T in CountedEvent['type']]: MapperOf<T> } = {
     operation: d.operation,
     task_id: null,
     task_kind: null,
+    ...tenantOf(d),
     effective_at: occurred_at,
     ...position,
   }),
@@ -196,6 +203,7 @@ const JOURNAL_MAPPERS: { [T in CountedEvent['type']]: MapperOf<T> } = {
     operation: d.operation,
     task_id: null,
     task_kind: null,
+    ...tenantOf(d),
     effective_at: d.triggered_at,
     ...position,
   }),
@@ -214,6 +222,7 @@ const JOURNAL_MAPPERS: { [T in CountedEvent['type']]: MapperOf<T> } = {
     operation: d.kind,
     task_id: d.task_id,
     task_kind: d.kind,
+    ...tenantOf(d),
     effective_at: d.completed_at,
     ...position,
   }),
@@ -234,6 +243,7 @@ const JOURNAL_MAPPERS: { [T in CountedEvent['type']]: MapperOf<T> } = {
     // operation to its kind.
     task_id: d.source === TASKS_USAGE_SOURCE && UUID.test(d.external_id) ? d.external_id.toLowerCase() : null,
     task_kind: d.source === TASKS_USAGE_SOURCE && UUID.test(d.external_id) ? d.operation : null,
+    ...tenantOf(d),
     effective_at: occurred_at,
     external_id: d.external_id,
     revision: d.revision,

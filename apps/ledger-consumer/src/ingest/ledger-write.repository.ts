@@ -34,6 +34,9 @@ const JOURNAL_COLUMNS = [
   'task_kind',
   'external_id',
   'revision',
+  'org_id',
+  'project_id',
+  'api_key_id',
 ] as const;
 
 /**
@@ -53,7 +56,7 @@ WITH input AS (
     occurred_at timestamptz, effective_at timestamptz, kafka_topic text, kafka_partition integer, kafka_offset bigint,
     user_seq bigint, channel text, operation text, task_id uuid, task_kind text, payload_digest text, external_id text, revision bigint,
     base_prompt_tokens bigint, base_completion_tokens bigint, base_cached_tokens bigint, base_cache_write_tokens bigint,
-    base_reasoning_tokens bigint)
+    base_reasoning_tokens bigint, org_id text, project_id text, api_key_id text)
 ),
 priced AS (
   SELECT i.*, p.effective_from AS price_effective_from, ${costSql('i', 'p')} AS cost_micros

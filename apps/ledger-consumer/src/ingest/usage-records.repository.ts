@@ -9,7 +9,7 @@ const KINDS = ['prompt_tokens', 'completion_tokens', 'cached_tokens', 'cache_wri
 type Kind = (typeof KINDS)[number];
 type Counts = Record<Kind, number>;
 /** What stays the same on every row of one record; the first applied event fixes it. */
-const IDENTITY = ['user_id', 'conversation_id', 'model', 'channel', 'operation'] as const;
+const IDENTITY = ['user_id', 'conversation_id', 'model', 'channel', 'operation', 'org_id', 'project_id', 'api_key_id'] as const;
 type Identity = Pick<JournalRow, (typeof IDENTITY)[number]>;
 
 interface RecordState {
@@ -57,7 +57,7 @@ export class UsageRecordsRepository {
       [sources, externalIds],
     );
     const stored: Array<Record<string, string | null>> = await manager.query(
-      `SELECT source, external_id, user_id, conversation_id::text, model, channel, operation, revision::text,
+      `SELECT source, external_id, user_id, conversation_id::text, model, channel, operation, org_id, project_id, api_key_id, revision::text,
               ${KINDS.map((k) => `${k}::text`).join(', ')}
          FROM ledger.usage_records
         WHERE (source, external_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,

@@ -66,12 +66,18 @@ const ADJUSTMENTS_TOTAL = add('adjustments_total', `coalesce(sum(tokens_delta) F
  */
 const leastOf = (name: string, expr: string): AggregateColumn => ({ name, expr, merge: 'least' });
 
+/**
+ * The organisation a balance belongs to: the one its events name (min ignores the events of no tenant; should a
+ * producer other than the gateway name two, the least one), so apply order never matters.
+ */
+const ORG = leastOf('org_id', 'min(org_id)');
+
 export const USER_TOTALS: BalanceTable = {
   name: 'user_totals',
   table: 'ledger.user_totals',
   key: [{ name: 'user_id', expr: 'user_id' }],
   where: 'TRUE',
-  columns: [TOKENS_TOTAL, ...COUNTS, ADJUSTMENTS_TOTAL, ...USAGE, ...COST, ...ACTIVITY],
+  columns: [ORG, TOKENS_TOTAL, ...COUNTS, ADJUSTMENTS_TOTAL, ...USAGE, ...COST, ...ACTIVITY],
 };
 
 export const CONVERSATION_TOTALS: BalanceTable = {
@@ -79,7 +85,17 @@ export const CONVERSATION_TOTALS: BalanceTable = {
   table: 'ledger.conversation_totals',
   key: [{ name: 'conversation_id', expr: 'conversation_id' }],
   where: 'conversation_id IS NOT NULL',
-  columns: [leastOf('user_id', 'min(user_id)'), TOKENS_TOTAL, ...COUNTS, ADJUSTMENTS_TOTAL, ...USAGE, ...COST, ...ACTIVITY],
+  columns: [
+    leastOf('user_id', 'min(user_id)'),
+    ORG,
+    leastOf('project_id', 'min(project_id)'),
+    TOKENS_TOTAL,
+    ...COUNTS,
+    ADJUSTMENTS_TOTAL,
+    ...USAGE,
+    ...COST,
+    ...ACTIVITY,
+  ],
 };
 
 export const MESSAGE_TOTALS: BalanceTable = {
@@ -114,6 +130,9 @@ export const USAGE_HOURLY: BalanceTable = {
     { name: 'operation', expr: 'operation' },
     { name: 'task_id', expr: 'task_id' },
     { name: 'task_kind', expr: 'task_kind' },
+    { name: 'org_id', expr: 'org_id' },
+    { name: 'project_id', expr: 'project_id' },
+    { name: 'api_key_id', expr: 'api_key_id' },
   ],
   where: 'TRUE',
   columns: [...COUNTS, add('tokens_delta', 'coalesce(sum(tokens_delta), 0)'), ...USAGE, ...COST],
@@ -140,6 +159,9 @@ export const USAGE_RECORDS: BalanceTable = {
     leastOf('model', 'min(model)'),
     leastOf('channel', 'min(channel)'),
     leastOf('operation', 'min(operation)'),
+    ORG,
+    leastOf('project_id', 'min(project_id)'),
+    leastOf('api_key_id', 'min(api_key_id)'),
     { name: 'revision', expr: 'max(revision)', merge: 'greatest' },
     add('events_count', 'count(*)'),
     ...USAGE,

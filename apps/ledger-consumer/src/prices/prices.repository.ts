@@ -132,7 +132,7 @@ export class PricesRepository {
 
   /**
    * Writes one correcting journal entry per changed event (cost only: tokens 0, the original's user,
-   * conversation, message, model, reason, source, channel, operation and time, so every balance and rollup
+   * conversation, message, model, reason, source, channel, operation, tenant and time, so every balance and rollup
    * row the event counts in moves by exactly the difference) and folds them in, in one statement.
    */
   async writeCorrections(manager: EntityManager, from: string, to: string, models: string[] | null): Promise<RepriceChange[]> {
@@ -142,10 +142,10 @@ export class PricesRepository {
          INSERT INTO ledger.entries (event_id, event_type, event_version, source, user_id, conversation_id, message_id, role, model, reason,
                                      tokens_delta, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, total_tokens,
                                      occurred_at, effective_at, kafka_topic, kafka_partition, kafka_offset, channel, operation,
-                                     task_id, task_kind, cost_micros, unpriced, price_effective_from, corrects_event_id)
+                                     task_id, task_kind, org_id, project_id, api_key_id, cost_micros, unpriced, price_effective_from, corrects_event_id)
          SELECT gen_random_uuid(), '${COST_CORRECTED}', 1, c.source, c.user_id, c.conversation_id, c.message_id, NULL, c.model, c.reason,
                 0, 0, 0, 0, 0, 0, 0, clock_timestamp(), c.effective_at, 'ledger.reprice', 0, 0, c.channel, c.operation,
-                c.task_id, c.task_kind, c.cost_delta, c.unpriced_delta, c.new_price_from, c.event_id
+                c.task_id, c.task_kind, c.org_id, c.project_id, c.api_key_id, c.cost_delta, c.unpriced_delta, c.new_price_from, c.event_id
            FROM changes c
           ORDER BY c.effective_at, c.event_id
          RETURNING *

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { CursorFields, decodeKeysetCursor, encodeKeysetCursor, RequireScopes, Scopes } from '@chat-ledger/platform';
+import { CrossTenant, CursorFields, decodeKeysetCursor, encodeKeysetCursor, RequireScopes, Scopes } from '@chat-ledger/platform';
 import { ListSequenceGapsQueryDto } from './dto/list-sequence-gaps.query.dto';
 import { SequenceGapsPage } from './dto/sequence-gaps.response';
 import { SequenceGapsRepository } from './sequence-gaps.repository';
@@ -13,6 +13,7 @@ import { SequenceGapsRepository } from './sequence-gaps.repository';
 @ApiTags('ledger-admin')
 @ApiBearerAuth()
 @RequireScopes(Scopes.usageReadAll)
+@CrossTenant()
 @Controller('v1/admin/ledger')
 export class SequenceGapsController {
   constructor(

@@ -8,7 +8,7 @@ import { COST_CORRECTED } from '../ledger/ledger-aggregates';
  * for at most two partial hours per range.
  *
  * `range` names a relation with columns s, e, hs, he (see rangeColumns); `filter` is a list of
- * conditions on the columns user_id / conversation_id, valid for both sources (alias-free).
+ * conditions on the columns of both sources (user_id, conversation_id, the dimensions, the tenant), valid for both sources (alias-free).
  */
 export function usageIn(range: string, filter: string[]): string {
   const where = (alias: string) => filter.map((f) => f.replace(/\{t\}/g, alias));
@@ -18,14 +18,16 @@ export function usageIn(range: string, filter: string[]): string {
     `((j.effective_at >= ${range}.s AND j.effective_at < ${range}.hs) OR (j.effective_at >= ${range}.he AND j.effective_at < ${range}.e))`,
   ].join(' AND ');
   return `(
-    SELECT h.user_id, h.conversation_id, h.model, h.reason, h.source, h.channel, h.operation, h.task_id, h.task_kind, h.bucket AS at,
+    SELECT h.user_id, h.conversation_id, h.model, h.reason, h.source, h.channel, h.operation, h.task_id, h.task_kind,
+           h.org_id, h.project_id, h.api_key_id, h.bucket AS at,
            h.events_count, h.messages_counted, h.adjustments_count, h.tokens_delta,
            h.prompt_tokens, h.completion_tokens, h.cached_tokens, h.cache_write_tokens, h.reasoning_tokens, h.total_tokens,
            h.cost_micros, h.unpriced_events
       FROM ledger.usage_hourly h
      WHERE ${hourly}
     UNION ALL
-    SELECT j.user_id, j.conversation_id, j.model, j.reason, j.source, j.channel, j.operation, j.task_id, j.task_kind, j.effective_at AS at,
+    SELECT j.user_id, j.conversation_id, j.model, j.reason, j.source, j.channel, j.operation, j.task_id, j.task_kind,
+           j.org_id, j.project_id, j.api_key_id, j.effective_at AS at,
            (j.event_type <> '${COST_CORRECTED}')::int, (j.event_type = '${CHAT_MESSAGE_RECORDED}')::int, (j.event_type = '${TOKENS_ADJUSTED}')::int,
            j.tokens_delta, j.prompt_tokens, j.completion_tokens, j.cached_tokens, j.cache_write_tokens, j.reasoning_tokens, j.total_tokens,
            coalesce(j.cost_micros, 0), j.unpriced
@@ -52,6 +54,10 @@ export function rangeColumns(relation: string): string {
 /** Which usage a query reads: a user (null: everybody) and optional dimensions, all AND-ed. */
 export interface UsageFilter {
   userId: string | null;
+  /** The tenant: an organisation (a usage:read_org reader's own, or a filter), a project, an API key. */
+  orgId?: string;
+  projectId?: string;
+  apiKeyId?: string;
   conversationId?: string;
   model?: string;
   reason?: string;
@@ -71,6 +77,9 @@ const FILTER_COLUMNS = {
   operation: 'operation',
   taskId: 'task_id',
   taskKind: 'task_kind',
+  orgId: 'org_id',
+  projectId: 'project_id',
+  apiKeyId: 'api_key_id',
 } as const;
 
 /**

@@ -75,7 +75,7 @@ export class UsageController {
     @CurrentPrincipal() principal: Principal,
     @Query() query: EntriesQueryDto,
     @Headers('accept') accept?: string,
-  ): Promise<UsageEntriesPage> | StreamableFile {
+  ): Promise<UsageEntriesPage | StreamableFile> {
     return wantsCsv(accept) ? this.usage.entriesCsv(principal, query) : this.usage.entries(principal, query);
   }
 

@@ -5,7 +5,7 @@ import { SUMS_SELECT } from './usage-sums';
 import { filterConditions, rangeColumns, UsageFilter, usageIn } from './usage-source';
 
 export type Interval = 'hour' | 'day' | 'week' | 'month';
-export type SummaryGroup = 'model' | 'reason' | 'conversation' | 'user' | 'source' | 'channel' | 'operation' | 'task_kind';
+export type SummaryGroup = 'model' | 'reason' | 'conversation' | 'user' | 'source' | 'channel' | 'operation' | 'task_kind' | 'org' | 'project' | 'api_key';
 
 export interface TotalsRow {
   [column: string]: string | null;
@@ -37,6 +37,9 @@ export interface EntryRow {
   operation: string | null;
   task_id: string | null;
   task_kind: string | null;
+  org_id: string | null;
+  project_id: string | null;
+  api_key_id: string | null;
   occurred_at: string;
   effective_at: string;
   applied_at: string;
@@ -63,6 +66,9 @@ const GROUP_COLUMN: Record<SummaryGroup, string> = {
   channel: 'channel',
   operation: 'operation',
   task_kind: 'task_kind',
+  org: 'org_id',
+  project: 'project_id',
+  api_key: 'api_key_id',
 };
 
 /**
@@ -108,14 +114,21 @@ export class UsageReadRepository {
   }
 
   async userTotals(manager: EntityManager, userId: string): Promise<TotalsRow | undefined> {
-    const [row] = await manager.query(`SELECT user_id, ${TOTAL_COLUMNS} FROM ledger.user_totals WHERE user_id = $1`, [userId]);
+    const [row] = await manager.query(`SELECT user_id, org_id, ${TOTAL_COLUMNS} FROM ledger.user_totals WHERE user_id = $1`, [userId]);
     return row;
   }
 
+  /** The organisation the ledger counts a user's balance in (null: none, or no such user). */
+  async userOrg(manager: EntityManager, userId: string): Promise<string | null> {
+    const [row] = await manager.query(`SELECT org_id FROM ledger.user_totals WHERE user_id = $1`, [userId]);
+    return row?.org_id ?? null;
+  }
+
   async conversationTotals(manager: EntityManager, conversationId: string): Promise<TotalsRow | undefined> {
-    const [row] = await manager.query(`SELECT conversation_id, user_id, ${TOTAL_COLUMNS} FROM ledger.conversation_totals WHERE conversation_id = $1`, [
-      conversationId,
-    ]);
+    const [row] = await manager.query(
+      `SELECT conversation_id, user_id, org_id, project_id, ${TOTAL_COLUMNS} FROM ledger.conversation_totals WHERE conversation_id = $1`,
+      [conversationId],
+    );
     return row;
   }
 
@@ -153,7 +166,7 @@ export class UsageReadRepository {
       `SELECT event_id, event_type, event_version, source, user_id, conversation_id, message_id, role, model, reason,
               tokens_delta::text, prompt_tokens::text, completion_tokens::text, cached_tokens::text, cache_write_tokens::text,
               reasoning_tokens::text, total_tokens::text, cost_micros::text, unpriced, ${rfc3339('price_effective_from')} AS price_effective_from,
-              corrects_event_id, channel, operation, task_id, task_kind,
+              corrects_event_id, channel, operation, task_id, task_kind, org_id, project_id, api_key_id,
               ${rfc3339('occurred_at')} AS occurred_at, ${rfc3339('effective_at')} AS effective_at, ${rfc3339('applied_at')} AS applied_at
          FROM ledger.entries
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -232,12 +245,21 @@ export class UsageReadRepository {
     return row;
   }
 
-  async sessions(manager: EntityManager, userId: string | null, limit: number, offset: number): Promise<{ rows: TotalsRow[]; total: number }> {
-    const where = userId !== null ? 'WHERE user_id = $1' : '';
-    const base = userId !== null ? [userId] : [];
+  async sessions(
+    manager: EntityManager,
+    filter: { userId: string | null; orgId?: string; projectId?: string },
+    limit: number,
+    offset: number,
+  ): Promise<{ rows: TotalsRow[]; total: number }> {
+    const base: unknown[] = [];
+    const conditions: string[] = [];
+    if (filter.userId !== null) conditions.push(`user_id = $${base.push(filter.userId)}`);
+    if (filter.orgId !== undefined) conditions.push(`org_id = $${base.push(filter.orgId)}`);
+    if (filter.projectId !== undefined) conditions.push(`project_id = $${base.push(filter.projectId)}`);
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
     const [rows, [{ total }]] = await Promise.all([
       manager.query(
-        `SELECT conversation_id, user_id, ${TOTAL_COLUMNS} FROM ledger.conversation_totals ${where}
+        `SELECT conversation_id, user_id, org_id, project_id, ${TOTAL_COLUMNS} FROM ledger.conversation_totals ${where}
           ORDER BY last_activity_at DESC NULLS LAST, conversation_id
           LIMIT $${base.length + 1} OFFSET $${base.length + 2}`,
         [...base, limit, offset],

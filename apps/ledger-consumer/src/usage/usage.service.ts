@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { csvLine, DomainError, ErrorCode, flattenRow, Principal } from '@chat-ledger/platform';
 import { LedgerConfig } from '../config/ledger.config';
-import { DailyQueryDto, EntriesQueryDto, SessionsQueryDto, SummaryQueryDto, TimelineQueryDto } from './dto/usage-queries.dto';
+import { DailyQueryDto, EntriesQueryDto, SessionsQueryDto, SummaryQueryDto, TimelineQueryDto, UsageFiltersDto } from './dto/usage-queries.dto';
 import {
   ConversationUsageResponse,
   DailyUsageResponse,
@@ -16,7 +16,7 @@ import {
   UserUsageResponse,
 } from './dto/usage-responses.dto';
 import { decodeEntriesCursor, encodeEntriesCursor } from './entries-cursor';
-import { canReadAll, usageScope } from './usage-access';
+import { canReadAll, forbiddenUser, ReadScope, readerOrg, usageScope } from './usage-access';
 import { BucketRow, EntryRow, Interval, TotalsRow, UsageReadRepository } from './usage.repository';
 import { addSums, SUM_COLUMNS, toSums, UsageSums, withCostRule } from './usage-sums';
 import type { UsageFilter } from './usage-source';
@@ -94,16 +94,29 @@ export class UsageService {
     return this.dataSource.manager;
   }
 
-  async user(principal: Principal, userId: string): Promise<UserUsageResponse> {
-    usageScope(principal, userId);
-    const row = await this.repo.userTotals(this.manager, userId);
-    return { user_id: userId, currency: this.config.LEDGER_CURRENCY, ...totalsOf(row) };
+  /** Whose usage a request reads (see usage-access.ts); the organisation of a named user comes from its balance. */
+  private scope(principal: Principal, q: { user_id?: string; org_id?: string }): Promise<ReadScope> {
+    return usageScope(principal, q.user_id, q.org_id, (userId) => this.repo.userOrg(this.manager, userId));
   }
 
-  /** Another user's conversation is indistinguishable from an unknown one (404), unless usage:read_all. */
+  async user(principal: Principal, userId: string): Promise<UserUsageResponse> {
+    const org = readerOrg(principal);
+    if (org === undefined || userId === principal.userId) await this.scope(principal, { user_id: userId });
+    const row = await this.repo.userTotals(this.manager, userId);
+    // An organisation's reader reads the balances the ledger counts in its organisation.
+    if (org !== undefined && userId !== principal.userId && (row?.org_id ?? null) !== org) throw forbiddenUser();
+    return { user_id: userId, org_id: row?.org_id ?? null, currency: this.config.LEDGER_CURRENCY, ...totalsOf(row) };
+  }
+
+  /**
+   * Another user's conversation is indistinguishable from an unknown one (404), unless usage:read_all, or
+   * usage:read_org and the conversation is of the reader's organisation.
+   */
   async conversation(principal: Principal, conversationId: string): Promise<ConversationUsageResponse> {
     const row = await this.repo.conversationTotals(this.manager, conversationId);
-    if (!row || (row.user_id !== principal.userId && !canReadAll(principal))) throw conversationNotFound(conversationId);
+    const org = readerOrg(principal);
+    const mayRead = row && (row.user_id === principal.userId || canReadAll(principal) || (org !== undefined && row.org_id === org));
+    if (!mayRead) throw conversationNotFound(conversationId);
     const [byReason, byModel] = await Promise.all([
       this.repo.conversationBreakdown(this.manager, conversationId, 'reason'),
       this.repo.conversationBreakdown(this.manager, conversationId, 'model'),
@@ -112,6 +125,8 @@ export class UsageService {
     return {
       conversation_id: conversationId,
       user_id: row.user_id!,
+      org_id: row.org_id ?? null,
+      project_id: row.project_id ?? null,
       currency: this.config.LEDGER_CURRENCY,
       ...totalsOf(row),
       by_reason: byReason.map((r) => ({ reason: r.reason!, ...toSums(r) })),
@@ -120,12 +135,12 @@ export class UsageService {
   }
 
   async entries(principal: Principal, q: EntriesQueryDto): Promise<UsageEntriesPage> {
-    const userId = usageScope(principal, q.user_id);
+    const scope = await this.scope(principal, q);
     this.assertOrdered(q.from, q.to);
     const after = q.cursor ? decodeEntriesCursor(q.cursor) : undefined;
     const rows = await this.repo.entries(
       this.manager,
-      { ...filterOf(userId, q), conversationId: q.conversation_id?.toLowerCase(), from: q.from, to: q.to },
+      { ...filterOf(scope, q), conversationId: q.conversation_id?.toLowerCase(), from: q.from, to: q.to },
       after,
       q.limit + 1,
     );
@@ -143,10 +158,10 @@ export class UsageService {
    * Every entry the query matches (not one page) as CSV, streamed: pages of 1,000 are read one after the
    * other as the client consumes them, so an export of millions of rows holds one page in memory.
    */
-  entriesCsv(principal: Principal, q: EntriesQueryDto): StreamableFile {
-    const userId = usageScope(principal, q.user_id);
+  async entriesCsv(principal: Principal, q: EntriesQueryDto): Promise<StreamableFile> {
+    const scope = await this.scope(principal, q);
     this.assertOrdered(q.from, q.to);
-    const filter = { ...filterOf(userId, q), conversationId: q.conversation_id?.toLowerCase(), from: q.from, to: q.to };
+    const filter = { ...filterOf(scope, q), conversationId: q.conversation_id?.toLowerCase(), from: q.from, to: q.to };
     let after = q.cursor ? decodeEntriesCursor(q.cursor) : undefined;
     const repo = this.repo;
     const manager = this.manager;
@@ -172,11 +187,19 @@ export class UsageService {
   }
 
   async summary(principal: Principal, q: SummaryQueryDto): Promise<UsageSummaryResponse> {
-    const userId = usageScope(principal, q.user_id);
+    const scope = await this.scope(principal, q);
     this.assertOrdered(q.from, q.to);
     await this.assertTimeZone(q.tz);
-    const filter = filterOf(userId, q);
-    const echo = { group_by: q.group_by, from: q.from ?? null, to: q.to ?? null, user_id: userId, tz: q.tz, currency: this.config.LEDGER_CURRENCY };
+    const filter = filterOf(scope, q);
+    const echo = {
+      group_by: q.group_by,
+      from: q.from ?? null,
+      to: q.to ?? null,
+      user_id: scope.userId,
+      org_id: filter.orgId ?? null,
+      tz: q.tz,
+      currency: this.config.LEDGER_CURRENCY,
+    };
 
     if (q.group_by === 'day') {
       let { from, to } = q;
@@ -201,33 +224,63 @@ export class UsageService {
       channel: 'channel',
       operation: 'operation',
       task_kind: 'task_kind',
+      org: 'org_id',
+      project: 'project_id',
+      api_key: 'api_key_id',
     }[q.group_by];
     const groups = rows.map((r) => ({ [field]: r.key, ...toSums(r) }) as UsageSummaryGroup);
     return { ...echo, groups, totals: addSums(groups) };
   }
 
   async timeline(principal: Principal, q: TimelineQueryDto): Promise<UsageTimelineResponse> {
-    const userId = usageScope(principal, q.user_id);
+    const scope = await this.scope(principal, q);
     await this.assertTimeZone(q.tz);
     const to = q.to ?? new Date().toISOString();
     const from = q.from ?? new Date(Date.parse(to) - DEFAULT_SPAN_MS[q.interval]).toISOString();
     this.assertOrdered(from, to);
-    const buckets = await this.buckets(filterOf(userId, q), q.interval, from, to, q.tz);
-    return { interval: q.interval, tz: q.tz, from, to, user_id: userId, currency: this.config.LEDGER_CURRENCY, buckets, totals: addSums(buckets) };
+    const filter = filterOf(scope, q);
+    const buckets = await this.buckets(filter, q.interval, from, to, q.tz);
+    return {
+      interval: q.interval,
+      tz: q.tz,
+      from,
+      to,
+      user_id: scope.userId,
+      org_id: filter.orgId ?? null,
+      currency: this.config.LEDGER_CURRENCY,
+      buckets,
+      totals: addSums(buckets),
+    };
   }
 
   async daily(principal: Principal, q: DailyQueryDto): Promise<DailyUsageResponse> {
-    const userId = usageScope(principal, q.user_id);
+    const scope = await this.scope(principal, q);
     await this.assertTimeZone(q.tz);
     const { from, to } = await this.repo.lastDays(this.manager, q.days, q.tz);
-    const buckets = await this.buckets(filterOf(userId, q), 'day', from, to, q.tz);
+    const filter = filterOf(scope, q);
+    const buckets = await this.buckets(filter, 'day', from, to, q.tz);
     const days = buckets.map(({ local_start, ...b }) => ({ date: local_start.slice(0, 10), ...b }));
-    return { days: q.days, tz: q.tz, from, to, user_id: userId, currency: this.config.LEDGER_CURRENCY, list: days, totals: addSums(days) };
+    return {
+      days: q.days,
+      tz: q.tz,
+      from,
+      to,
+      user_id: scope.userId,
+      org_id: filter.orgId ?? null,
+      currency: this.config.LEDGER_CURRENCY,
+      list: days,
+      totals: addSums(days),
+    };
   }
 
   async sessions(principal: Principal, q: SessionsQueryDto): Promise<UsageSessionsPage> {
-    const userId = usageScope(principal, q.user_id);
-    const { rows, total } = await this.repo.sessions(this.manager, userId, q.limit, q.offset);
+    const scope = await this.scope(principal, q);
+    const { rows, total } = await this.repo.sessions(
+      this.manager,
+      { userId: scope.userId, orgId: scope.orgId ?? q.org_id, projectId: q.project_id },
+      q.limit,
+      q.offset,
+    );
     return {
       list: rows.map((r) => {
         const t = totalsOf(r);
@@ -235,6 +288,8 @@ export class UsageService {
           // conversation_totals' key and a NOT NULL column.
           conversation_id: r.conversation_id!,
           user_id: r.user_id!,
+          org_id: r.org_id ?? null,
+          project_id: r.project_id ?? null,
           tokens_total: t.tokens_total,
           messages_counted: t.messages_counted,
           adjustments_total: t.adjustments_total,
@@ -301,6 +356,9 @@ function toRecord(r: EntryRow): UsageEntryResponse {
     operation: r.operation,
     task_id: r.task_id,
     task_kind: r.task_kind,
+    org_id: r.org_id,
+    project_id: r.project_id,
+    api_key_id: r.api_key_id,
     occurred_at: r.occurred_at,
     effective_at: r.effective_at,
     applied_at: r.applied_at,
@@ -308,11 +366,21 @@ function toRecord(r: EntryRow): UsageEntryResponse {
   };
 }
 
-function filterOf(
-  userId: string | null,
-  q: { model?: string; reason?: string; source?: string; channel?: string; operation?: string; task_id?: string; task_kind?: string },
-): UsageFilter {
-  return { userId, model: q.model, reason: q.reason, source: q.source, channel: q.channel, operation: q.operation, taskId: q.task_id, taskKind: q.task_kind };
+function filterOf(scope: ReadScope, q: UsageFiltersDto): UsageFilter {
+  return {
+    userId: scope.userId,
+    // An organisation's reader reads its own organisation; an org_id filter naming another was refused before.
+    orgId: scope.orgId ?? q.org_id,
+    projectId: q.project_id,
+    apiKeyId: q.api_key_id,
+    model: q.model,
+    reason: q.reason,
+    source: q.source,
+    channel: q.channel,
+    operation: q.operation,
+    taskId: q.task_id,
+    taskKind: q.task_kind,
+  };
 }
 
 /** The columns of an export without rows (a header line is still useful to a spreadsheet). */
@@ -342,6 +410,9 @@ const EMPTY_ENTRY: EntryRow = {
   operation: null,
   task_id: null,
   task_kind: null,
+  org_id: null,
+  project_id: null,
+  api_key_id: null,
   occurred_at: '',
   effective_at: '',
   applied_at: '',

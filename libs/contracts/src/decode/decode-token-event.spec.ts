@@ -63,6 +63,9 @@ describe('decodeTokenEvent', () => {
           conversation_id: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
           channel: null,
           operation: null,
+          org_id: null,
+          project_id: null,
+          api_key_id: null,
         },
       },
     });
@@ -113,6 +116,40 @@ describe('decodeTokenEvent', () => {
     });
   });
 
+  it('v3 carries the tenant (org, project, API key), each optional; older versions read as no tenant', () => {
+    const usage = { prompt_tokens: 100, completion_tokens: 50, cached_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, total_tokens: 150 };
+    const tenant = { org_id: 'org-A', project_id: 'Proj_1', api_key_id: 'key:42' };
+    expect(decodeTokenEvent(bytes(message({ usage, tokens_delta: 150, ...tenant }, { version: 3 })))).toMatchObject({
+      ok: true,
+      event: { version: 3, data: { ...tenant, channel: null } },
+    });
+    expect(decodeTokenEvent(bytes(message({ usage, tokens_delta: 150, org_id: 'org-A' }, { version: 3 })))).toMatchObject({
+      ok: true,
+      event: { data: { org_id: 'org-A', project_id: null, api_key_id: null } },
+    });
+    for (const version of [1, 2]) {
+      const old = version === 1 ? message() : message({ usage, tokens_delta: 150 }, { version });
+      expect(decodeTokenEvent(bytes(old))).toMatchObject({ ok: true, event: { data: { org_id: null, project_id: null, api_key_id: null } } });
+    }
+    expect(decodeTokenEvent(bytes(message({ usage, tokens_delta: 150, org_id: 'org A' }, { version: 3 })))).toMatchObject({
+      ok: false,
+      reason: 'invalid_data',
+      error: expect.stringContaining('data.org_id: must be 1 to 64 printable ASCII'),
+    });
+    expect(decodeTokenEvent(bytes(message({ usage, tokens_delta: 150, api_key_id: 'k'.repeat(65) }, { version: 3 })))).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('data.api_key_id'),
+    });
+    // v2 knows no tenant: the field is contract drift, not silently dropped.
+    expect(decodeTokenEvent(bytes(message({ usage, tokens_delta: 150, org_id: 'org-A' }, { version: 2 })))).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('data.org_id: is not an allowed field'),
+    });
+    const adjustmentV3 = adjustment({ model: null, channel: null, operation: null, org_id: 'org-B', project_id: null }, { version: 3 });
+    expect(decodeTokenEvent(bytes(adjustmentV3))).toMatchObject({ ok: true, event: { data: { org_id: 'org-B', project_id: null, api_key_id: null } } });
+    expect(decodeTokenEvent(bytes(adjustment()))).toMatchObject({ ok: true, event: { data: { org_id: null } } });
+  });
+
   it('tolerates extra envelope fields', () => {
     expect(decodeTokenEvent(bytes(message({}, { traceparent: '00-abc', extra: { a: 1 } })))).toMatchObject({ ok: true });
   });
@@ -153,12 +190,12 @@ describe('decodeTokenEvent', () => {
       eventId: unknownType.id,
       eventType: 'chat.message.deleted',
     });
-    const v3 = message({}, { version: 3 });
-    expect(decodeTokenEvent(bytes(v3))).toMatchObject({
+    const v9 = message({}, { version: 9 });
+    expect(decodeTokenEvent(bytes(v9))).toMatchObject({
       ok: false,
       reason: 'unknown_version',
-      error: 'unknown version 3 of chat.message.recorded (known: 1, 2)',
-      eventId: v3.id,
+      error: 'unknown version 9 of chat.message.recorded (known: 1, 2, 3)',
+      eventId: v9.id,
       eventType: 'chat.message.recorded',
     });
   });

@@ -1,10 +1,14 @@
 import { budgetThresholdCrossedV1 } from '../events/budget-threshold-crossed/v1/budget-threshold-crossed-v1.event';
 import { chatMessageRecordedV1 } from '../events/chat-message-recorded/v1/chat-message-recorded-v1.event';
 import { chatMessageRecordedV2 } from '../events/chat-message-recorded/v2/chat-message-recorded-v2.event';
+import { chatMessageRecordedV3 } from '../events/chat-message-recorded/v3/chat-message-recorded-v3.event';
 import { taskCompletedV1 } from '../events/task-completed/v1/task-completed-v1.event';
+import { taskCompletedV2 } from '../events/task-completed/v2/task-completed-v2.event';
 import { tokensAdjustedV1 } from '../events/tokens-adjusted/v1/tokens-adjusted-v1.event';
 import { tokensAdjustedV2 } from '../events/tokens-adjusted/v2/tokens-adjusted-v2.event';
+import { tokensAdjustedV3 } from '../events/tokens-adjusted/v3/tokens-adjusted-v3.event';
 import { usageUpsertedV1 } from '../events/usage-upserted/v1/usage-upserted-v1.event';
+import { usageUpsertedV2 } from '../events/usage-upserted/v2/usage-upserted-v2.event';
 import { userErasedV1 } from '../events/user-erased/v1/user-erased-v1.event';
 import type { EventContract } from './event-contract';
 
@@ -15,11 +19,15 @@ import type { EventContract } from './event-contract';
 export const TOKEN_EVENT_CONTRACTS = [
   chatMessageRecordedV1,
   chatMessageRecordedV2,
+  chatMessageRecordedV3,
   tokensAdjustedV1,
   tokensAdjustedV2,
+  tokensAdjustedV3,
   budgetThresholdCrossedV1,
   taskCompletedV1,
+  taskCompletedV2,
   usageUpsertedV1,
+  usageUpsertedV2,
   userErasedV1,
 ] as const;
 

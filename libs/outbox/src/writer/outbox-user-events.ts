@@ -6,3 +6,10 @@
  * the ledger has long applied them.
  */
 export const OUTBOX_USER_EVENTS_SQL = `SELECT event_id, event_type, payload FROM outbox.events WHERE partition_key = $1 AND status <> 'skipped'`;
+
+/**
+ * The same read for a set of partition keys: every event still in the outbox of a key that `keys` (a subquery,
+ * e.g. the users of an organisation) yields. Budgets of an organisation add these events of its users.
+ */
+export const outboxEventsOfKeysSql = (keys: string) =>
+  `SELECT event_id, event_type, payload FROM outbox.events WHERE partition_key IN (${keys}) AND status <> 'skipped'`;

@@ -19,6 +19,8 @@ export const Scopes = {
   tokensAdjust: 'tokens:adjust',
   outboxAdmin: 'outbox:admin',
   usageReadAll: 'usage:read_all',
+  /** Reads the usage of the token's own organisation (its org_id claim), every view, and nothing else. */
+  usageReadOrg: 'usage:read_org',
   pricesAdmin: 'prices:admin',
   budgetsAdmin: 'budgets:admin',
   tasksWrite: 'tasks:write',

@@ -27,7 +27,7 @@ export class ErrorDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
-    description: 'BUDGET_EXCEEDED only: the budget as GET /v1/users/:user_id/budget shows it',
+    description: 'BUDGET_EXCEEDED only: the budget as GET /v1/users/:user_id/budget (or GET /v1/orgs/:org_id/budget) shows it',
   })
   budget?: Record<string, unknown>;
 

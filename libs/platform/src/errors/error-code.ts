@@ -6,6 +6,8 @@ export enum ErrorCode {
   PayloadTooLarge = 'PAYLOAD_TOO_LARGE',
   Unauthenticated = 'UNAUTHENTICATED',
   Forbidden = 'FORBIDDEN',
+  /** A write names a user of another organisation than the caller's, or a tenant the caller may not write for. */
+  TenantMismatch = 'TENANT_MISMATCH',
   NotFound = 'NOT_FOUND',
   ConversationNotFound = 'CONVERSATION_NOT_FOUND',
   ConversationDeleted = 'CONVERSATION_DELETED',

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, OmitType } from '@nestjs/swagger';
 import { BUDGET_MODES, BUDGET_PERIODS } from '@chat-ledger/contracts';
 
 const nullableInt = (description: string) => ({ type: Number, nullable: true, description });
@@ -60,4 +60,10 @@ export class BudgetResponse {
 
   @ApiProperty({ format: 'date-time' })
   updated_at!: string;
+}
+
+/** An organisation's budget: its users' spend together (GET /v1/orgs/:org_id/budget). */
+export class OrgBudgetResponse extends OmitType(BudgetResponse, ['user_id'] as const) {
+  @ApiProperty()
+  org_id!: string;
 }

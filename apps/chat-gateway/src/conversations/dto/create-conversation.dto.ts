@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length } from 'class-validator';
 import { IsSafeText, MaxUtf8Bytes } from '@chat-ledger/platform';
+import { IsTenantIdField } from '../../tenants/dto/tenant-fields.dto';
 
 export class CreateConversationDto {
   @ApiPropertyOptional({ maxLength: 200 })
@@ -24,4 +25,10 @@ export class CreateConversationDto {
   @MaxUtf8Bytes(65_536)
   @IsSafeText()
   system_prompt?: string;
+
+  @ApiPropertyOptional({ maxLength: 64, description: "the project the conversation's usage counts in (default: the token's project_id claim)" })
+  @IsOptional()
+  @IsString()
+  @IsTenantIdField()
+  project_id?: string;
 }

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
 import { IsChannel, IsOperation, KNOWN_ROLES, MAX_ABS_TOKENS_DELTA, MessageRole } from '@chat-ledger/contracts';
 import { IsSafeText } from '@chat-ledger/platform';
+import { API_KEY_DOC, IsTenantIdField } from '../../tenants/dto/tenant-fields.dto';
 
 const TokenCount = () => (target: object, key: string) => {
   IsInt({ message: 'must be a non-negative integer' })(target, key);
@@ -92,6 +93,12 @@ export class RecordMessageDto {
   @Min(1)
   @Max(10_000_000)
   max_tokens?: number;
+
+  @ApiPropertyOptional({ maxLength: 64, example: 'key_live_42', description: API_KEY_DOC })
+  @IsOptional()
+  @IsString()
+  @IsTenantIdField()
+  api_key_id?: string;
 }
 
 export class ChatMessageDto extends RecordMessageDto {
@@ -99,4 +106,13 @@ export class ChatMessageDto extends RecordMessageDto {
   @IsOptional()
   @IsUUID('all')
   conversation_id?: string;
+
+  @ApiPropertyOptional({
+    maxLength: 64,
+    description: "the project of the new conversation (default: the token's project_id claim); with conversation_id it must be that conversation's",
+  })
+  @IsOptional()
+  @IsString()
+  @IsTenantIdField()
+  project_id?: string;
 }

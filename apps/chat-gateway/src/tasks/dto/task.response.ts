@@ -12,6 +12,9 @@ export class TaskResponse {
   @ApiProperty() user_id!: string;
   @ApiProperty(nullable(String, { format: 'uuid' })) conversation_id!: string | null;
   @ApiProperty(nullable(String)) client_id!: string | null;
+  @ApiProperty(nullable(String, { description: 'the organisation the task (and its usage) counts in' })) org_id!: string | null;
+  @ApiProperty(nullable(String)) project_id!: string | null;
+  @ApiProperty(nullable(String)) api_key_id!: string | null;
   @ApiProperty(nullable(Number)) total_items!: number | null;
   @ApiProperty() processed_items!: number;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, description: 'GET of one task only' }) metadata?: Record<

@@ -2,9 +2,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
 import { ADJUSTMENT_REASON_PATTERN, IsChannel, IsOperation, MAX_ABS_TOKENS_DELTA } from '@chat-ledger/contracts';
 import { IsSafeText, USER_ID_PATTERN } from '@chat-ledger/platform';
+import { ServiceTenantDto } from '../../tenants/dto/tenant-fields.dto';
 
-export class CreateTokenAdjustmentDto {
-  @ApiProperty({ maxLength: 64 })
+export class CreateTokenAdjustmentDto extends ServiceTenantDto {
+  @ApiProperty({ maxLength: 64, description: "whose tokens: a user of the token's organisation (another organisation's: 403 TENANT_MISMATCH)" })
   @IsString()
   @Matches(USER_ID_PATTERN, { message: 'must be 1 to 64 printable ASCII characters without spaces' })
   user_id!: string;

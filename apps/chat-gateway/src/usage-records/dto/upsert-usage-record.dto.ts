@@ -4,10 +4,14 @@ import { IsDefined, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Match
 import { IsChannel, IsOperation } from '@chat-ledger/contracts';
 import { IsSafeText, USER_ID_PATTERN } from '@chat-ledger/platform';
 import { UsageDto } from '../../messages/dto/record-message.dto';
+import { ServiceTenantDto } from '../../tenants/dto/tenant-fields.dto';
 
-/** Body of PUT /v1/usage-records/:source/:external_id: one revision of a usage record. */
-export class UpsertUsageRecordDto {
-  @ApiProperty({ maxLength: 64, description: "whose usage it is; fixed by the record's first revision" })
+/**
+ * Body of PUT /v1/usage-records/:source/:external_id: one revision of a usage record. Its tenant (org_id,
+ * project_id, api_key_id) is fixed by the first revision too; a later one may repeat it or leave it out.
+ */
+export class UpsertUsageRecordDto extends ServiceTenantDto {
+  @ApiProperty({ maxLength: 64, description: "whose usage it is (a user of the token's organisation); fixed by the record's first revision" })
   @IsString()
   @Matches(USER_ID_PATTERN, { message: 'must be 1 to 64 printable ASCII characters without spaces' })
   user_id!: string;

@@ -18,6 +18,9 @@ export class UsageRecordResponse {
   @ApiProperty({ nullable: true, type: String }) model!: string | null;
   @ApiProperty({ nullable: true, type: String }) channel!: string | null;
   @ApiProperty({ nullable: true, type: String }) operation!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'the organisation the record counts in (null: none)' }) org_id!: string | null;
+  @ApiProperty({ nullable: true, type: String }) project_id!: string | null;
+  @ApiProperty({ nullable: true, type: String }) api_key_id!: string | null;
   @ApiProperty({ type: 'integer', minimum: 1, description: 'the latest accepted revision: what the record counts' }) revision!: number;
   @ApiProperty({ format: 'date-time', description: "when the latest revision's usage happened (RFC 3339, UTC, microseconds)" }) occurred_at!: string;
   @ApiProperty({ type: TokenUsageResponse, description: "the latest revision's usage" }) usage!: TokenUsageResponse;

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { Matches, registerDecorator, ValidationOptions } from 'class-validator';
-import { rfc3339Problem } from '@chat-ledger/contracts';
+import { rfc3339Problem, TENANT_ID, TENANT_ID_PROBLEM } from '@chat-ledger/contracts';
 import { USER_ID_PATTERN } from '@chat-ledger/platform';
 
 /** Query strings arrive as strings; only canonical integers become numbers, anything else fails validation. */
@@ -18,6 +18,9 @@ export function IsRfc3339(options?: ValidationOptions): PropertyDecorator {
     });
   };
 }
+
+/** Organisation, project and API key ids: the form of the contracts' tenant fields. */
+export const IsTenantIdParam = () => Matches(TENANT_ID, { message: TENANT_ID_PROBLEM });
 
 export const IsUserId = () => Matches(USER_ID_PATTERN, { message: 'must be 1 to 64 printable ASCII characters without spaces' });
 

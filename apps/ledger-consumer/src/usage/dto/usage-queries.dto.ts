@@ -1,11 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
 import { ADJUSTMENT_REASON_PATTERN, IsChannel, IsOperation, TASK_KIND_PATTERN } from '@chat-ledger/contracts';
-import { IsRfc3339, IsTimeZoneName, IsUserId, QueryInt } from './query-validators';
+import { IsRfc3339, IsTenantIdParam, IsTimeZoneName, IsUserId, QueryInt } from './query-validators';
 
 const USER_ID_DOC = 'whose usage; default: your own (with scope usage:read_all: everybody)';
 const FROM_DOC = 'inclusive lower bound, RFC 3339 with zone';
 const TO_DOC = 'exclusive upper bound, RFC 3339 with zone';
+const ORG_DOC = 'only this organisation (a usage:read_org reader: its own, which it reads without naming it)';
 const TZ_DOC = 'IANA time zone for day/week/month boundaries (default UTC)';
 
 /** Filters every usage view accepts: all given ones must hold. */
@@ -52,6 +53,24 @@ export class UsageFiltersDto {
   @IsString()
   @Matches(TASK_KIND_PATTERN, { message: 'must be a lower-case slug such as title_generation' })
   task_kind?: string;
+
+  @ApiPropertyOptional({ description: ORG_DOC })
+  @IsOptional()
+  @IsString()
+  @IsTenantIdParam()
+  org_id?: string;
+
+  @ApiPropertyOptional({ description: 'only this project' })
+  @IsOptional()
+  @IsString()
+  @IsTenantIdParam()
+  project_id?: string;
+
+  @ApiPropertyOptional({ description: 'only usage through this API key' })
+  @IsOptional()
+  @IsString()
+  @IsTenantIdParam()
+  api_key_id?: string;
 }
 
 export class EntriesQueryDto extends UsageFiltersDto {
@@ -93,7 +112,20 @@ export class EntriesQueryDto extends UsageFiltersDto {
   cursor?: string;
 }
 
-export const SUMMARY_GROUPS = ['model', 'reason', 'conversation', 'user', 'day', 'source', 'channel', 'operation', 'task_kind'] as const;
+export const SUMMARY_GROUPS = [
+  'model',
+  'reason',
+  'conversation',
+  'user',
+  'day',
+  'source',
+  'channel',
+  'operation',
+  'task_kind',
+  'org',
+  'project',
+  'api_key',
+] as const;
 export type SummaryGroupBy = (typeof SUMMARY_GROUPS)[number];
 
 export class SummaryQueryDto extends UsageFiltersDto {
@@ -188,6 +220,18 @@ export class SessionsQueryDto {
   @IsString()
   @IsUserId()
   user_id?: string;
+
+  @ApiPropertyOptional({ description: `${ORG_DOC}: conversations of this organisation` })
+  @IsOptional()
+  @IsString()
+  @IsTenantIdParam()
+  org_id?: string;
+
+  @ApiPropertyOptional({ description: 'only conversations of this project' })
+  @IsOptional()
+  @IsString()
+  @IsTenantIdParam()
+  project_id?: string;
 
   @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 100 })
   @IsOptional()

@@ -6,6 +6,12 @@ import { INTERVALS, SUMMARY_GROUPS, type SummaryGroupBy } from './usage-queries.
 const COST_MICROS_DOC =
   "integer micro-units of the deployment's currency (currency); null when there are events and none of them is priced (never counted as free)";
 const CURRENCY = { example: 'USD', description: 'ISO 4217 code of every cost (LEDGER_CURRENCY)' };
+const ORG_SCOPE_DOC = "the organisation the view reads: the org_id filter, or a usage:read_org reader's own organisation; null: any";
+const TENANT_DOC = {
+  org_id: 'the organisation (null: no tenant, e.g. every event of an older contract version)',
+  project_id: 'the project inside the organisation',
+  api_key_id: 'the API key the caller reported',
+};
 const USER_SCOPE_DOC = 'whose usage: the user asked for, your own, or null for everybody (scope usage:read_all without user_id)';
 
 /** Token counts of an event or a sum of them. */
@@ -108,6 +114,9 @@ export class UserUsageResponse extends BalanceResponse {
   @ApiProperty()
   user_id!: string;
 
+  @ApiProperty({ type: String, nullable: true, description: "the organisation the user's events name (null: none yet, or no tenant)" })
+  org_id!: string | null;
+
   @ApiProperty(CURRENCY)
   currency!: string;
 }
@@ -128,6 +137,12 @@ export class ConversationUsageResponse extends BalanceResponse {
 
   @ApiProperty()
   user_id!: string;
+
+  @ApiProperty({ type: String, nullable: true, description: TENANT_DOC.org_id })
+  org_id!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: TENANT_DOC.project_id })
+  project_id!: string | null;
 
   @ApiProperty(CURRENCY)
   currency!: string;
@@ -199,6 +214,15 @@ export class UsageEntryResponse {
   @ApiProperty({ type: String, nullable: true, description: "the task's kind" })
   task_kind!: string | null;
 
+  @ApiProperty({ type: String, nullable: true, description: TENANT_DOC.org_id })
+  org_id!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: TENANT_DOC.project_id })
+  project_id!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: TENANT_DOC.api_key_id })
+  api_key_id!: string | null;
+
   @ApiProperty({ format: 'date-time', description: 'when the producer says it happened' })
   occurred_at!: string;
 
@@ -259,6 +283,15 @@ export class UsageSummaryGroup extends UsageSumsResponse {
   @ApiPropertyOptional({ type: String, nullable: true, description: 'group_by=task_kind (null: usage outside tasks)' })
   task_kind?: string | null;
 
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'group_by=org (null: usage of no tenant)' })
+  org_id?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'group_by=project (null: usage outside projects)' })
+  project_id?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'group_by=api_key (null: usage without a reported API key)' })
+  api_key_id?: string | null;
+
   @ApiPropertyOptional({ format: 'date', description: 'group_by=day: the local date in tz (days without events are left out)' })
   day?: string;
 
@@ -281,6 +314,9 @@ export class UsageSummaryResponse {
 
   @ApiProperty({ type: String, nullable: true, description: USER_SCOPE_DOC })
   user_id!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: ORG_SCOPE_DOC })
+  org_id!: string | null;
 
   @ApiProperty({ example: 'UTC' })
   tz!: string;
@@ -323,6 +359,9 @@ export class UsageTimelineResponse {
   @ApiProperty({ type: String, nullable: true, description: USER_SCOPE_DOC })
   user_id!: string | null;
 
+  @ApiProperty({ type: String, nullable: true, description: ORG_SCOPE_DOC })
+  org_id!: string | null;
+
   @ApiProperty(CURRENCY)
   currency!: string;
 
@@ -360,6 +399,9 @@ export class DailyUsageResponse {
   @ApiProperty({ type: String, nullable: true, description: USER_SCOPE_DOC })
   user_id!: string | null;
 
+  @ApiProperty({ type: String, nullable: true, description: ORG_SCOPE_DOC })
+  org_id!: string | null;
+
   @ApiProperty(CURRENCY)
   currency!: string;
 
@@ -376,6 +418,12 @@ export class UsageSession {
 
   @ApiProperty()
   user_id!: string;
+
+  @ApiProperty({ type: String, nullable: true, description: TENANT_DOC.org_id })
+  org_id!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: TENANT_DOC.project_id })
+  project_id!: string | null;
 
   @ApiProperty({ type: 'integer' })
   tokens_total!: number;

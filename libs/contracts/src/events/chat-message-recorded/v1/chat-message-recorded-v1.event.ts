@@ -4,7 +4,8 @@ import { EventEnvelope, IsMessageRole, MessageRole } from '../../../envelope/eve
 import { defineContract } from '../../../registry/event-contract';
 import { isSafeText, USER_ID, USER_ID_PROBLEM } from '../../../text/safe-text';
 import { MAX_ABS_TOKENS_DELTA } from '../../../topics';
-import type { ChatMessageRecordedV2 } from '../v2/chat-message-recorded-v2.event';
+import { NO_TENANT } from '../../tenant';
+import type { ChatMessageRecordedV3 } from '../v3/chat-message-recorded-v3.event';
 
 export const CHAT_MESSAGE_RECORDED = 'chat.message.recorded' as const;
 export const CHAT_MESSAGE_RECORDED_VERSION = 1;
@@ -52,8 +53,8 @@ export class ChatMessageRecordedV1Dto implements ChatMessageRecordedV1 {
   @IsInt() @Min(0) @Max(MAX_ABS_TOKENS_DELTA) tokens_delta!: number;
 }
 
-/** chat.message.recorded v1: every stored message; tokens_delta is its usage's total. Read in the v2 shape. */
-export const chatMessageRecordedV1 = defineContract<typeof CHAT_MESSAGE_RECORDED, ChatMessageRecordedV1, ChatMessageRecordedV2>({
+/** chat.message.recorded v1: every stored message; tokens_delta is its usage's total. Read in the v3 shape (no tenant). */
+export const chatMessageRecordedV1 = defineContract<typeof CHAT_MESSAGE_RECORDED, ChatMessageRecordedV1, ChatMessageRecordedV3>({
   type: CHAT_MESSAGE_RECORDED,
   version: 1,
   schema: ChatMessageRecordedV1Dto,
@@ -84,6 +85,7 @@ export const chatMessageRecordedV1 = defineContract<typeof CHAT_MESSAGE_RECORDED
       tokens_delta: data.tokens_delta,
       channel: null,
       operation: null,
+      ...NO_TENANT,
     };
   },
 });

@@ -5,6 +5,8 @@ import { defineContract } from '../../../registry/event-contract';
 import { isSafeText, USER_ID, USER_ID_PROBLEM } from '../../../text/safe-text';
 import { MAX_ABS_TOKENS_DELTA } from '../../../topics';
 import { IsChannel, IsOperation } from '../../dimensions';
+import { NO_TENANT } from '../../tenant';
+import type { ChatMessageRecordedV3 } from '../v3/chat-message-recorded-v3.event';
 import { CHAT_MESSAGE_RECORDED } from '../v1/chat-message-recorded-v1.event';
 
 /**
@@ -70,8 +72,8 @@ export function usageProblems(usage: TokenUsageV2, prefix = 'data.usage'): strin
   return problems;
 }
 
-/** chat.message.recorded v2: v1 plus cache write tokens, and where the usage came from (channel, operation). */
-export const chatMessageRecordedV2 = defineContract<typeof CHAT_MESSAGE_RECORDED, ChatMessageRecordedV2>({
+/** chat.message.recorded v2: v1 plus cache write tokens, and where the usage came from (channel, operation). Read in the v3 shape (no tenant). */
+export const chatMessageRecordedV2 = defineContract<typeof CHAT_MESSAGE_RECORDED, ChatMessageRecordedV2, ChatMessageRecordedV3>({
   type: CHAT_MESSAGE_RECORDED,
   version: 2,
   schema: ChatMessageRecordedV2Dto,
@@ -103,6 +105,7 @@ export const chatMessageRecordedV2 = defineContract<typeof CHAT_MESSAGE_RECORDED
       tokens_delta: data.tokens_delta,
       channel: data.channel ?? null,
       operation: data.operation ?? null,
+      ...NO_TENANT,
     };
   },
 });

@@ -6,6 +6,8 @@ import { isSafeText, USER_ID, USER_ID_PROBLEM } from '../../../text/safe-text';
 import { rfc3339Problem } from '../../../time/rfc3339';
 import { MAX_ABS_TOKENS_DELTA } from '../../../topics';
 import { TokenUsageV2, TokenUsageV2Dto, usageProblems } from '../../chat-message-recorded/v2/chat-message-recorded-v2.event';
+import { NO_TENANT } from '../../tenant';
+import type { TaskCompletedV2 } from '../v2/task-completed-v2.event';
 
 export const TASK_COMPLETED = 'task.completed' as const;
 export const TASK_OUTCOMES = ['succeeded', 'failed', 'cancelled'] as const;
@@ -55,7 +57,8 @@ export class TaskCompletedV1Dto implements TaskCompletedV1 {
   @IsISO8601({ strict: true, strictSeparator: true }) completed_at!: string;
 }
 
-export const taskCompletedV1 = defineContract<typeof TASK_COMPLETED, TaskCompletedV1>({
+/** task.completed v1. Read in the v2 shape (no tenant). */
+export const taskCompletedV1 = defineContract<typeof TASK_COMPLETED, TaskCompletedV1, TaskCompletedV2>({
   type: TASK_COMPLETED,
   version: 1,
   schema: TaskCompletedV1Dto,
@@ -93,6 +96,7 @@ export const taskCompletedV1 = defineContract<typeof TASK_COMPLETED, TaskComplet
       tokens_delta: data.tokens_delta,
       started_at: data.started_at ? data.started_at.toUpperCase() : null,
       completed_at: data.completed_at.toUpperCase(),
+      ...NO_TENANT,
     };
   },
 });

@@ -4,7 +4,8 @@ import { defineContract } from '../../../registry/event-contract';
 import { rfc3339Problem } from '../../../time/rfc3339';
 import { USER_ID, USER_ID_PROBLEM } from '../../../text/safe-text';
 import { MAX_ABS_TOKENS_DELTA } from '../../../topics';
-import type { TokensAdjustedV2 } from '../v2/tokens-adjusted-v2.event';
+import { NO_TENANT } from '../../tenant';
+import type { TokensAdjustedV3 } from '../v3/tokens-adjusted-v3.event';
 
 export const TOKENS_ADJUSTED = 'ledger.tokens.adjusted' as const;
 export const TOKENS_ADJUSTED_VERSION = 1;
@@ -33,7 +34,7 @@ export class TokensAdjustedV1Dto implements TokensAdjustedV1 {
 }
 
 /** ledger.tokens.adjusted v1: a signed delta from an internal service (title generation, refund, correction, …). */
-export const tokensAdjustedV1 = defineContract<typeof TOKENS_ADJUSTED, TokensAdjustedV1, TokensAdjustedV2>({
+export const tokensAdjustedV1 = defineContract<typeof TOKENS_ADJUSTED, TokensAdjustedV1, TokensAdjustedV3>({
   type: TOKENS_ADJUSTED,
   version: 1,
   schema: TokensAdjustedV1Dto,
@@ -55,6 +56,7 @@ export const tokensAdjustedV1 = defineContract<typeof TOKENS_ADJUSTED, TokensAdj
       model: null,
       channel: null,
       operation: null,
+      ...NO_TENANT,
     };
   },
 });

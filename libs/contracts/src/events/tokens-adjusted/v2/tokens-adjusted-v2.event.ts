@@ -5,6 +5,8 @@ import { isSafeText, USER_ID, USER_ID_PROBLEM } from '../../../text/safe-text';
 import { rfc3339Problem } from '../../../time/rfc3339';
 import { MAX_ABS_TOKENS_DELTA } from '../../../topics';
 import { IsChannel, IsOperation } from '../../dimensions';
+import { NO_TENANT } from '../../tenant';
+import type { TokensAdjustedV3 } from '../v3/tokens-adjusted-v3.event';
 import { ADJUSTMENT_REASON_PATTERN, TOKENS_ADJUSTED } from '../v1/tokens-adjusted-v1.event';
 
 export interface TokensAdjustedV2 {
@@ -34,8 +36,8 @@ export class TokensAdjustedV2Dto implements TokensAdjustedV2 {
   @IsOptional() @IsString() @IsOperation() operation!: string | null;
 }
 
-/** ledger.tokens.adjusted v2: v1 plus the model the tokens were spent on, and where they came from. */
-export const tokensAdjustedV2 = defineContract<typeof TOKENS_ADJUSTED, TokensAdjustedV2>({
+/** ledger.tokens.adjusted v2: v1 plus the model the tokens were spent on, and where they came from. Read in the v3 shape (no tenant). */
+export const tokensAdjustedV2 = defineContract<typeof TOKENS_ADJUSTED, TokensAdjustedV2, TokensAdjustedV3>({
   type: TOKENS_ADJUSTED,
   version: 2,
   schema: TokensAdjustedV2Dto,
@@ -59,6 +61,7 @@ export const tokensAdjustedV2 = defineContract<typeof TOKENS_ADJUSTED, TokensAdj
       model: data.model ?? null,
       channel: data.channel ?? null,
       operation: data.operation ?? null,
+      ...NO_TENANT,
     };
   },
 });

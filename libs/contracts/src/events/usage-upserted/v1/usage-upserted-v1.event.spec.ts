@@ -45,9 +45,17 @@ describe('ledger.usage.upserted v1', () => {
       event: expect.objectContaining({
         type: 'ledger.usage.upserted',
         version: 1,
-        data: { ...event.data, conversation_id: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee' },
+        // Read in the newest shape: v1 names no tenant.
+        data: { ...event.data, conversation_id: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', org_id: null, project_id: null, api_key_id: null },
       }),
     });
+  });
+
+  it('v2 adds the tenant of the record, checked like user ids', () => {
+    const tenant = { org_id: 'org-A', project_id: 'p-1', api_key_id: null };
+    expect(decode(upserted(tenant, { version: 2 }))).toMatchObject({ ok: true, event: { version: 2, data: tenant } });
+    expect(decode(upserted({ project_id: 'p 1' }, { version: 2 }))).toMatchObject({ ok: false, error: expect.stringContaining('data.project_id') });
+    expect(decode(upserted(tenant))).toMatchObject({ ok: false, error: expect.stringContaining('data.org_id: is not an allowed field') });
   });
 
   it('decodes a first revision, whose delta is its usage', () => {

@@ -6,6 +6,8 @@ import { isSafeText, USER_ID, USER_ID_PROBLEM } from '../../../text/safe-text';
 import { MAX_ABS_TOKENS_DELTA } from '../../../topics';
 import { TokenUsageV2, TokenUsageV2Dto, usageProblems } from '../../chat-message-recorded/v2/chat-message-recorded-v2.event';
 import { IsChannel, IsOperation } from '../../dimensions';
+import { NO_TENANT } from '../../tenant';
+import type { UsageUpsertedV2 } from '../v2/usage-upserted-v2.event';
 
 export const USAGE_UPSERTED = 'ledger.usage.upserted' as const;
 
@@ -99,9 +101,10 @@ export const ZERO_USAGE: TokenUsageV2 = Object.freeze({
  * revision counted before it. A consumer that keeps per-record state applies `usage` against what it counted
  * itself (idempotent and order-independent: replays, partial replays and late arrivals all end at the
  * latest revision); a stateless consumer can add `delta`. The envelope's occurred_at is when the usage
- * happened (as for messages), so it is also the time the usage is priced and bucketed at.
+ * happened (as for messages), so it is also the time the usage is priced and bucketed at. Read in the v2 shape
+ * (no tenant).
  */
-export const usageUpsertedV1 = defineContract<typeof USAGE_UPSERTED, UsageUpsertedV1>({
+export const usageUpsertedV1 = defineContract<typeof USAGE_UPSERTED, UsageUpsertedV1, UsageUpsertedV2>({
   type: USAGE_UPSERTED,
   version: 1,
   schema: UsageUpsertedV1Dto,
@@ -141,6 +144,7 @@ export const usageUpsertedV1 = defineContract<typeof USAGE_UPSERTED, UsageUpsert
       operation: data.operation ?? null,
       usage: usage(data.usage),
       delta: usage(data.delta),
+      ...NO_TENANT,
     };
   },
 });
