@@ -38,9 +38,9 @@ async function columnsHolding(db: Client, needle: string): Promise<string[]> {
 
 /** What an organisation sees: sums by model, reason, source, task kind and hour, over every user. */
 const ORG_TOTALS_SQL = `
-  SELECT model, reason, source, task_kind, bucket, sum(events_count)::int AS events, sum(tokens_delta)::int AS tokens,
-         sum(cost_micros)::int AS cost, sum(unpriced_events)::int AS unpriced
-    FROM ledger.usage_hourly GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`;
+  SELECT org_id, project_id, api_key_id, model, reason, source, task_kind, bucket, sum(events_count)::int AS events,
+         sum(tokens_delta)::int AS tokens, sum(cost_micros)::int AS cost, sum(unpriced_events)::int AS unpriced
+    FROM ledger.usage_hourly GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8`;
 
 /**
  * POST /v1/admin/users/:user_id/erase through the whole pipeline (gateway, outbox, relay, Kafka, ledger on real
@@ -50,7 +50,9 @@ const ORG_TOTALS_SQL = `
  */
 describe('user erasure end to end', () => {
   const secret = randomBytes(32).toString('hex');
-  const token = (userId: string, scopes: string[] = []) => issueToken({ userId, scopes }, secret);
+  const token = (userId: string, scopes: string[] = [], orgId?: string) => issueToken({ userId, scopes, ...(orgId ? { orgId } : {}) }, secret);
+  // Both users belong to one organisation, whose totals must survive the erasure of one of them.
+  const ORG = 'acme';
   const group = `erasure-${randomBytes(4).toString('hex')}`;
   const victim = aUserId('erasee');
   const keeper = aUserId('keeper');
@@ -95,7 +97,7 @@ describe('user erasure end to end', () => {
 
   /** A bit of everything a user leaves behind, with `content` in what they wrote. */
   async function activity(user: string, content: string): Promise<number> {
-    const api = gw.http.as(token(user));
+    const api = gw.http.as(token(user, [], ORG));
     const service = gw.http.as(token('platform', ['tokens:adjust', 'tasks:write', 'usage:write']));
     const conversation = (await api.post('/v1/conversations', { title: `${content} trip`, system_prompt: `${content} prompt` })).body.conversation_id;
     expect(conversation).toBeDefined();
@@ -106,6 +108,7 @@ describe('user erasure end to end', () => {
       content: `${content} answer`,
       model: 'gpt-4o',
       usage: { prompt_tokens: 700, completion_tokens: 150 },
+      api_key_id: 'key-web',
     });
     expect(answer.status).toBe(201);
     const adjusted = await service.post('/v1/token-adjustments', {
@@ -185,7 +188,11 @@ describe('user erasure end to end', () => {
     expect(before).toEqual(expect.arrayContaining([expect.stringMatching(/^ledger\.dead_letters\.key/), expect.stringMatching(/^outbox\.replays\.filter/)]));
     expect(await columnsHolding(gw.db, content)).toEqual(expect.arrayContaining([expect.stringMatching(/^chat\.messages\.content/)]));
 
-    const dryRun = await admin.post(`/v1/admin/users/${victim}/erase`, { dry_run: true });
+    // The organisation's data protection officer erases its users (an officer of another organisation may not).
+    const dpo = gw.http.as(token('acme-dpo', ['users:erase'], ORG));
+    const otherDpo = await gw.http.as(token('globex-dpo', ['users:erase'], 'globex')).post(`/v1/admin/users/${victim}/erase`, { dry_run: true });
+    expect(otherDpo).toMatchObject({ status: 403, body: { error: { code: 'TENANT_MISMATCH', details: [{ field: 'user_id' }] } } });
+    const dryRun = await dpo.post(`/v1/admin/users/${victim}/erase`, { dry_run: true });
     expect(dryRun).toMatchObject({ status: 200, body: { erasure_id: null, dry_run: true, ledger: 'none' } });
     expect(dryRun.body.removed).toMatchObject({
       conversations: 1,
@@ -194,6 +201,7 @@ describe('user erasure end to end', () => {
       budgets: 1,
       usage_records: 1,
       idempotency_keys: 1,
+      organisation_bindings: 1,
       outbox_pending: 0,
     });
     expect(dryRun.body.removed.outbox_published).toBeGreaterThanOrEqual(5);
@@ -202,7 +210,7 @@ describe('user erasure end to end', () => {
     const forbidden = await gw.http.as(token('ops', ['budgets:admin'])).post(`/v1/admin/users/${victim}/erase`, {});
     expect(forbidden.status).toBe(403);
 
-    const erased = await admin.post(`/v1/admin/users/${victim}/erase`, {});
+    const erased = await dpo.post(`/v1/admin/users/${victim}/erase`, {});
     expect(erased).toMatchObject({ status: 200, body: { dry_run: false, ledger: 'pending', removed: dryRun.body.removed } });
     const erasureId: string = erased.body.erasure_id;
     expect(erasureId).toMatch(/^[0-9a-f-]{36}$/);
@@ -221,7 +229,7 @@ describe('user erasure end to end', () => {
     await expect(columnsHolding(gw.db, victim)).resolves.toEqual([]);
     await expect(columnsHolding(gw.db, content)).resolves.toEqual([]);
     // The audit says who erased and when, under the erasure id only.
-    await expect(gw.db.query(`SELECT actor FROM chat.erasures WHERE id = $1`, [erasureId])).resolves.toMatchObject({ rows: [{ actor: 'dpo' }] });
+    await expect(gw.db.query(`SELECT actor FROM chat.erasures WHERE id = $1`, [erasureId])).resolves.toMatchObject({ rows: [{ actor: 'acme-dpo' }] });
     await expect(gw.db.query(ORG_TOTALS_SQL)).resolves.toMatchObject({ rows: orgBefore });
     await expect(ledgerApi(keeper).get(`/v1/users/${keeper}/usage`)).resolves.toMatchObject({ body: keeperBefore });
     await expect(drift()).resolves.toBe(0);

@@ -1159,6 +1159,8 @@ export interface components {
             budget_changes: number;
             /** @description usage records with every revision */
             usage_records: number;
+            /** @description the user's binding to an organisation (0 or 1) */
+            organisation_bindings: number;
             /** @description outbox rows not yet published: published in order, then deleted at once */
             outbox_pending: number;
             /** @description published or skipped outbox rows kept for replays: deleted */
@@ -3467,7 +3469,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description The token lacks a required scope, or names data of another user. error.code: FORBIDDEN */
+            /** @description The token lacks a required scope, or names data of another user. error.code: TENANT_MISMATCH, FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;

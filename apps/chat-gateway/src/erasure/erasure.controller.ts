@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrorResponses, CurrentPrincipal, DomainError, Principal, RequireScopes, Scopes, USER_ID_PATTERN } from '@chat-ledger/platform';
+import { ApiErrorResponses, CurrentPrincipal, DomainError, ErrorCode, Principal, RequireScopes, Scopes, USER_ID_PATTERN } from '@chat-ledger/platform';
 import { EraseUserDto } from './dto/erase-user.dto';
 import { ErasureResponse } from './dto/erasure.response';
 import { ErasureService } from './erasure.service';
@@ -24,9 +24,9 @@ export class ErasureController {
       'outbox rows; the ledger then pseudonymises their usage (totals unchanged)',
   })
   @ApiOkResponse({ type: ErasureResponse })
-  @ApiErrorResponses(400)
+  @ApiErrorResponses(400, ErrorCode.TenantMismatch)
   erase(@CurrentPrincipal() principal: Principal, @Param('user_id') userId: string, @Body() dto: EraseUserDto): Promise<ErasureResponse> {
     if (!USER_ID_PATTERN.test(userId)) throw DomainError.invalidField('user_id', 'must be 1 to 64 printable ASCII characters without spaces');
-    return this.erasure.erase(principal.userId, userId, dto.dry_run ?? false);
+    return this.erasure.erase(principal, userId, dto.dry_run ?? false);
   }
 }

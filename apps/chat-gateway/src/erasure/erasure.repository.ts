@@ -3,7 +3,16 @@ import type { EntityManager } from 'typeorm';
 
 /** What the gateway's own tables hold of one user, by kind (without the outbox, which is the outbox's). */
 export type ChatErasureCounts = Record<
-  'conversations' | 'messages' | 'idempotency_keys' | 'tasks' | 'budgets' | 'budget_reservations' | 'budget_thresholds' | 'budget_changes' | 'usage_records',
+  | 'conversations'
+  | 'messages'
+  | 'idempotency_keys'
+  | 'tasks'
+  | 'budgets'
+  | 'budget_reservations'
+  | 'budget_thresholds'
+  | 'budget_changes'
+  | 'usage_records'
+  | 'organisation_bindings',
   number
 >;
 
@@ -22,13 +31,20 @@ SELECT (SELECT count(*) FROM chat.conversations WHERE user_id = $1)::int AS conv
        (SELECT count(*) FROM chat.budget_reservations WHERE user_id = $1)::int AS budget_reservations,
        (SELECT count(*) FROM chat.budget_thresholds WHERE user_id = $1)::int AS budget_thresholds,
        (SELECT count(*) FROM chat.budget_changes WHERE user_id = $1)::int AS budget_changes,
-       (SELECT count(*) FROM chat.usage_records WHERE user_id = $1)::int AS usage_records`;
+       (SELECT count(*) FROM chat.usage_records WHERE user_id = $1)::int AS usage_records,
+       (SELECT count(*) FROM chat.user_orgs WHERE user_id = $1)::int AS organisation_bindings`;
 
 @Injectable()
 export class ErasureRepository {
   async count(manager: EntityManager, userId: string): Promise<ChatErasureCounts> {
     const [row] = await manager.query(COUNTS_SQL, [userId]);
     return row;
+  }
+
+  /** The organisation the user is bound to, if any. */
+  async organisationOf(manager: EntityManager, userId: string): Promise<string | undefined> {
+    const [row] = await manager.query(`SELECT org_id FROM chat.user_orgs WHERE user_id = $1`, [userId]);
+    return row?.org_id;
   }
 
   /** Hard-deletes everything of the user in the chat schema (FK order); audit actors naming the user say 'erased'. */
@@ -49,12 +65,17 @@ export class ErasureRepository {
     await manager.query(`DELETE FROM chat.idempotency_keys WHERE ${IDEMPOTENCY_WHERE}`, [userId]);
     await manager.query(`DELETE FROM chat.messages WHERE user_id = $1`, [userId]);
     await manager.query(`DELETE FROM chat.conversations WHERE user_id = $1`, [userId]);
+    // The binding says which organisation the user was in: it names the user, so it goes. The organisation's
+    // totals stay in the ledger under the pseudonym; a user with the same id later is bound afresh.
+    await manager.query(`DELETE FROM chat.user_orgs WHERE user_id = $1`, [userId]);
     for (const [table, column] of [
       ['budgets', 'updated_by'],
       ['budget_changes', 'actor'],
       ['tasks', 'created_by'],
       ['tasks', 'completed_by'],
       ['erasures', 'actor'],
+      ['user_orgs', 'bound_by'],
+      ['org_budgets', 'updated_by'],
     ] as const) {
       await manager.query(`UPDATE chat.${table} SET ${column} = $2 WHERE ${column} = $1`, [userId, ERASED_ACTOR]);
     }

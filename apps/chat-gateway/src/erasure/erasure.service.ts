@@ -2,6 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { buildEnvelope, toRfc3339Micros, userErasedV1, uuidv7 } from '@chat-ledger/contracts';
 import { OutboxErasure, OutboxErasureCounts } from '@chat-ledger/outbox';
+import { DomainError, ErrorCode, type Principal } from '@chat-ledger/platform';
+import type { EntityManager } from 'typeorm';
 import { GatewayConfig } from '../config/gateway.config';
 import { ErasureResponse } from './dto/erasure.response';
 import { ErasureRepository } from './erasure.repository';
@@ -27,9 +29,11 @@ export class ErasureService {
     private readonly config: GatewayConfig,
   ) {}
 
-  async erase(actor: string, userId: string, dryRun: boolean): Promise<ErasureResponse> {
+  async erase(principal: Principal, userId: string, dryRun: boolean): Promise<ErasureResponse> {
+    const actor = principal.userId;
     if (dryRun) {
       const manager = this.dataSource.manager;
+      await this.checkTenant(manager, principal, userId);
       const removed = { ...(await this.repo.count(manager, userId)), ...outboxCounts(await this.outbox.count(manager, userId)) };
       return { erasure_id: null, dry_run: true, requested_at: toRfc3339Micros(new Date()), removed, ledger: 'none' };
     }
@@ -41,10 +45,21 @@ export class ErasureService {
       });
       // First: takes the user's write lock, so the user's concurrent writes commit before (and are erased) or after.
       const outbox = await this.outbox.erase(manager, userId, envelope);
+      // Under that lock, so the user cannot be bound to an organisation in between.
+      await this.checkTenant(manager, principal, userId);
       const removed = { ...(await this.repo.erase(manager, userId)), ...outboxCounts(outbox) };
       const requestedAt = await this.repo.audit(manager, { id: erasureId, actor, eventId: envelope.id, removed });
       this.logger.log({ msg: 'user erased', erasure_id: erasureId, actor, removed });
       return { erasure_id: erasureId, dry_run: false, requested_at: requestedAt, removed, ledger: 'pending' };
     });
+  }
+
+  /** A token of an organisation erases only that organisation's users (a user is bound to one on first sight). */
+  private async checkTenant(manager: EntityManager, principal: Principal, userId: string): Promise<void> {
+    if (principal.orgId === undefined) return;
+    if ((await this.repo.organisationOf(manager, userId)) === principal.orgId) return;
+    throw new DomainError(ErrorCode.TenantMismatch, `user ${userId} is not a member of organisation ${principal.orgId}`, [
+      { field: 'user_id', problem: `not a user of organisation ${principal.orgId}` },
+    ]);
   }
 }

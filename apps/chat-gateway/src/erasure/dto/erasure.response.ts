@@ -12,6 +12,7 @@ export class ErasureRemovedCounts {
   @ApiProperty() budget_thresholds!: number;
   @ApiProperty() budget_changes!: number;
   @ApiProperty({ description: 'usage records with every revision' }) usage_records!: number;
+  @ApiProperty({ description: "the user's binding to an organisation (0 or 1)" }) organisation_bindings!: number;
   @ApiProperty({ description: 'outbox rows not yet published: published in order, then deleted at once' }) outbox_pending!: number;
   @ApiProperty({ description: 'published or skipped outbox rows kept for replays: deleted' }) outbox_published!: number;
   @ApiProperty({ description: 'dead outbox rows (their events never reached the ledger): deleted' }) outbox_dead!: number;
