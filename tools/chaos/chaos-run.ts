@@ -193,7 +193,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosSummary> {
           await kafka.broker.restart();
           break;
         case 'freeze-broker':
-          kafka.broker.pause();
+          await kafka.broker.pause();
           await sleep(fault.durationMs);
           kafka.broker.resume();
           break;

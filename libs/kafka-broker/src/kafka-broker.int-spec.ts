@@ -86,7 +86,7 @@ describe('KafkaBroker (Apache Kafka, single KRaft node)', () => {
     const admin = new Kafka({ brokers: [broker.bootstrapServers], logLevel: logLevel.NOTHING, requestTimeout: 1_000, retry: { retries: 0 } }).admin();
     await admin.connect();
     try {
-      broker.pause();
+      await broker.pause();
       await expect(admin.describeCluster()).rejects.toThrow();
       broker.resume();
       await expect(admin.describeCluster()).resolves.toMatchObject({ controller: 1 });

@@ -248,8 +248,14 @@ export class KafkaBroker {
   }
 
   /** Freezes the JVM (SIGSTOP): connections stay open, nothing answers. */
-  pause(): void {
-    if (this.pid !== undefined) process.kill(this.pid, 'SIGSTOP');
+  async pause(): Promise<void> {
+    const pid = this.pid;
+    if (pid === undefined) return;
+    process.kill(pid, 'SIGSTOP');
+    // kill() returns before every thread of the JVM has stopped (a network thread on the other core may still
+    // answer a request for a moment): wait until the kernel reports the process stopped ('T' in /proc).
+    const deadline = Date.now() + 5_000;
+    while (Date.now() < deadline && processState(pid) !== 'T') await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
   /** Thaws a paused JVM (SIGCONT). */
@@ -485,4 +491,15 @@ async function stopStaleBroker(dataDir: string, log: (line: string) => void): Pr
     }
   }
   rmSync(pidFile, { force: true });
+}
+
+/** The state letter of a process in /proc (R running, S sleeping, T stopped, …), or undefined where there is none. */
+function processState(pid: number): string | undefined {
+  try {
+    // The command name (field 2) is in parentheses and may contain spaces: the state follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
 }
