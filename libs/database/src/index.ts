@@ -4,3 +4,4 @@ export * from './run-migrations';
 export * from './database-url';
 export * from './sql';
 export * from './connection-mode';
+export * from './prepared-query';

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { preparedQuery } from '@chat-ledger/database';
 import { BALANCE_TABLES, foldUpsert } from '../ledger/ledger-aggregates';
 import { costSql, priceInEffectSql } from '../prices/cost-sql';
 import type { DeadLetterRow, JournalRow, NoticeRow } from './consumed-record';
@@ -193,7 +194,10 @@ export class LedgerWriteRepository {
   /** Writes the batch's new journal rows and folds them into the balances; says what was new and what conflicted. */
   async applyJournal(manager: EntityManager, rows: JournalRow[]): Promise<ApplyJournalResult> {
     if (rows.length === 0) return { applied: {}, byModel: [], conflicts: [], sequenced: [] };
-    const [result] = await manager.query(APPLY_SQL, [JSON.stringify(rows)]);
+    // Prepared: the statement is large and runs once per batch, so its parse and plan are paid once per connection.
+    const [result] = await preparedQuery<Record<'applied' | 'by_model' | 'conflicts' | 'sequenced', unknown>>(manager, 'ledger_apply', APPLY_SQL, [
+      JSON.stringify(rows),
+    ]);
     const applied = result.applied as Record<string, number | string>;
     return {
       applied: Object.fromEntries(Object.entries(applied).map(([type, n]) => [type, Number(n)])),
