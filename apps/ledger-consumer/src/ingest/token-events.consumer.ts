@@ -27,6 +27,8 @@ export type ConsumerState = 'disabled' | 'starting' | 'joined' | 'rebalancing' |
 export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('LedgerConsumer');
   private consumer?: Consumer;
+  /** The last offset commit of each partition (topic/partition), chained so they are sent in order. */
+  private pendingCommits = new Map<string, Promise<void>>();
   private probeAdmin?: { admin: Admin; connected: boolean };
   private bootCrash?: Error;
   private booted = false;
@@ -69,6 +71,7 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;
+    this.pendingCommits = new Map();
     this.watch(consumer);
 
     await consumer.connect();
@@ -115,6 +118,7 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
     clearTimeout(this.restartTimer);
     if (this.consumer) {
       this.state = 'stopping';
+      await Promise.allSettled([...this.pendingCommits.values()]);
       await this.consumer.disconnect().catch((error) => this.logger.warn(`consumer disconnect failed: ${(error as Error).message}`));
       this.state = 'stopped';
       this.metrics.consumerUp.set(0);
@@ -257,13 +261,12 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
 
     // The database transaction committed: now, and only now, the offset moves.
     const next = (BigInt(batch.lastOffset()) + 1n).toString();
-    await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
     resolveOffset(batch.lastOffset());
+    this.commitOffsetLater(commitOffsetsIfNecessary, batch.topic, batch.partition, next, batch.firstOffset() ?? batch.lastOffset());
     traced.committed(result.deadLetters);
 
     const lag = BigInt(batch.highWatermark) - BigInt(next);
     this.metrics.consumerLag.set(labels, Number(lag > 0n ? lag : 0n));
-    this.metrics.committedOffset.set(labels, Number(next));
     this.metrics.batches.inc();
     this.metrics.batchSize.observe(records.length);
     this.metrics.batchDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
@@ -277,6 +280,44 @@ export class TokenEventsConsumer implements OnApplicationBootstrap, BeforeApplic
       dead_letters: result.deadLetters.length,
     });
     await heartbeat();
+  }
+
+  /**
+   * Commits a batch's offset without holding up the partition: the offset commit is a round trip to the group
+   * coordinator (~10 ms here) that the next fetch need not wait for, because the journal, not the offset, is what
+   * makes an event count once — an offset committed late only means more redelivery after a crash, each event
+   * skipped by its id. Commits of one partition are chained, so they reach the coordinator in order and a later
+   * offset is never overwritten by an earlier one. A commit that fails makes the consumer read the batch again
+   * from its first offset (skipped as duplicates, then committed by that delivery), as a failed commit always did.
+   * Shutdown waits for the commits in flight.
+   */
+  private commitOffsetLater(commit: EachBatchPayload['commitOffsetsIfNecessary'], topic: string, partition: number, next: string, firstOffset: string): void {
+    const key = `${topic}/${partition}`;
+    const consumer = this.consumer;
+    const chained = (this.pendingCommits.get(key) ?? Promise.resolve()).then(async () => {
+      try {
+        await commit({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
+        this.metrics.committedOffset.set({ partition, topic }, Number(next));
+      } catch (error) {
+        this.metrics.offsetCommitFailures.inc();
+        this.logger.warn({
+          msg: 'offset commit failed after the database commit; the batch is read again',
+          topic,
+          partition,
+          offset: next,
+          error: (error as Error)?.message ?? String(error),
+        });
+        if (consumer && consumer === this.consumer && !this.stopping) {
+          try {
+            consumer.seek({ topic, partition, offset: firstOffset });
+          } catch (seekError) {
+            // Not running any more (a restart is under way): the new consumer starts from the committed offset.
+            this.logger.warn({ msg: 'could not seek back after a failed offset commit', topic, partition, error: (seekError as Error).message });
+          }
+        }
+      }
+    });
+    this.pendingCommits.set(key, chained);
   }
 
   private abandoned(position: Record<string, unknown>, traced: LedgerBatchTrace): void {

@@ -32,6 +32,7 @@ export class LedgerMetrics {
   readonly batchDuration: Histogram;
   readonly consumerLag: Gauge<'topic' | 'partition'>;
   readonly committedOffset: Gauge<'topic' | 'partition'>;
+  readonly offsetCommitFailures: Counter;
   readonly consumerUp: Gauge;
   readonly consumerCrashes: Counter<'restart'>;
 
@@ -140,6 +141,11 @@ export class LedgerMetrics {
       name: 'ledger_consumer_committed_offset',
       help: 'Offset committed for the partition (the next record to read).',
       labelNames: ['topic', 'partition'],
+      registers,
+    });
+    this.offsetCommitFailures = new Counter({
+      name: 'ledger_offset_commit_failures_total',
+      help: 'Offset commits that failed after their batch committed in the database (the batch is read again and skipped by event id).',
       registers,
     });
     this.consumerUp = new Gauge({ name: 'ledger_consumer_up', help: '1 while the consumer is a member of its group, else 0.', registers });
