@@ -2,6 +2,7 @@ export * from './config/load-config';
 export * from './config/env-transforms';
 export * from './config/base-env';
 export * from './config/env-secret';
+export * from './config/retention.env';
 export * from './errors/error-code';
 export * from './errors/error-http-status';
 export * from './errors/domain-error';

@@ -1,7 +1,7 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
 import { RELAY_KAFKA_CONNECTION, WithOutboxRelayEnv } from '@chat-ledger/outbox';
-import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, EnvRetentionMs, EnvSecret, WithJwtEnv, WithMetricsEnv } from '@chat-ledger/platform';
+import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, EnvRetentionMs, EnvSecret, WithJwtEnv, WithMetricsEnv, WithRetentionSweepEnv } from '@chat-ledger/platform';
 import { WithOtelEnv } from '@chat-ledger/telemetry';
 
 /**
@@ -12,7 +12,7 @@ import { WithOtelEnv } from '@chat-ledger/telemetry';
  * own below.
  */
 export class GatewayConfig extends WithOtelEnv(
-  WithMetricsEnv(WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJwtEnv(BaseEnv), RELAY_KAFKA_CONNECTION)))),
+  WithRetentionSweepEnv(WithMetricsEnv(WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJwtEnv(BaseEnv), RELAY_KAFKA_CONNECTION))))),
   { serviceName: 'chat-gateway' },
 ) {
   @EnvInt()
@@ -111,19 +111,6 @@ export class GatewayConfig extends WithOtelEnv(
   @EnvRetentionMs()
   @IsInt({ message: 'DELETED_CONVERSATION_RETENTION must be a duration such as 30d, or keep' })
   DELETED_CONVERSATION_RETENTION = 0;
-
-  /** Period of the retention sweeps (message content, deleted conversations). */
-  @EnvDurationMs()
-  @IsInt({ message: 'RETENTION_INTERVAL must be a duration such as 1m' })
-  @Min(1000)
-  RETENTION_INTERVAL = 60_000;
-
-  /** Rows per retention statement. */
-  @EnvInt()
-  @IsInt()
-  @Min(1)
-  @Max(100_000)
-  RETENTION_BATCH_SIZE = 1_000;
 
   /** Run the outbox relay inside the gateway (default). Set false when standalone relays (`npm run start:relay`) do it. */
   @EnvBool()

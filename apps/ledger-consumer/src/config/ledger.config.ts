@@ -1,6 +1,6 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { KAFKA_TOPIC_NAME, WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
-import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, EnvRetentionMs, EnvSecret, WithJwtEnv, WithMetricsEnv } from '@chat-ledger/platform';
+import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, EnvRetentionMs, EnvSecret, WithJwtEnv, WithMetricsEnv, WithRetentionSweepEnv } from '@chat-ledger/platform';
 import { WithOtelEnv } from '@chat-ledger/telemetry';
 
 /**
@@ -10,9 +10,12 @@ import { WithOtelEnv } from '@chat-ledger/telemetry';
  * (libs/telemetry), plus the ledger's own below (its consumer group, DLQ and
  * consumer tuning among them).
  */
-export class LedgerConfig extends WithOtelEnv(WithMetricsEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJwtEnv(BaseEnv), { clientId: 'ledger-consumer' }))), {
-  serviceName: 'ledger-consumer',
-}) {
+export class LedgerConfig extends WithOtelEnv(
+  WithRetentionSweepEnv(WithMetricsEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJwtEnv(BaseEnv), { clientId: 'ledger-consumer' })))),
+  {
+    serviceName: 'ledger-consumer',
+  },
+) {
   @EnvInt()
   @IsInt()
   @Min(0)
@@ -142,19 +145,6 @@ export class LedgerConfig extends WithOtelEnv(WithMetricsEnv(WithKafkaTopicEnv(W
   @IsInt({ message: 'JOURNAL_RETENTION must be a duration such as 400d, or keep' })
   @Min(32 * 86_400_000, { message: 'JOURNAL_RETENTION must be at least 32d (budget periods read the journal), or keep' })
   JOURNAL_RETENTION = 0;
-
-  /** Period of the retention sweeps (dead letters, journal folding). */
-  @EnvDurationMs()
-  @IsInt({ message: 'RETENTION_INTERVAL must be a duration such as 1m' })
-  @Min(1000)
-  RETENTION_INTERVAL = 60_000;
-
-  /** Rows per retention statement (and per fold transaction). */
-  @EnvInt()
-  @IsInt()
-  @Min(1)
-  @Max(100_000)
-  RETENTION_BATCH_SIZE = 1_000;
 
   /** ISO 4217 currency of every price and cost of this deployment (costs are integer micro-units of it). */
   @IsString()
