@@ -4,7 +4,7 @@ import type { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '@chat-ledger/database';
 import { issueToken } from '@chat-ledger/platform';
-import { aUsageRecord, aUserId, createTestDatabase, createTestTopic, eventually, testKafkaBrokers } from '@chat-ledger/testing';
+import { aUsageRecord, aUserId, createTestDatabase, createTestTopic, eventually, groupCaughtUp, testKafkaBrokers } from '@chat-ledger/testing';
 import { GatewayTestApp, startGateway } from '../apps/chat-gateway/test/gateway-test-app';
 import { ReconcileService } from '../apps/ledger-consumer/src/index';
 import { LedgerTestApp, startLedger, TEST_KAFKA_ENV } from '../apps/ledger-consumer/test/ledger-test-app';
@@ -255,22 +255,7 @@ describe('user erasure end to end', () => {
     expect(reset.out).toMatch(/partition +\d+ +\d+ -> 0/);
     ledger = await startLedgerApp();
 
-    const admin = new Kafka({ brokers: [testKafkaBrokers()], logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    try {
-      await eventually(
-        async () => {
-          const ends = await admin.fetchTopicOffsets(topic);
-          const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-          // -1: nothing committed, which is caught up on an empty partition.
-          const at = (partition: number) => committed!.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
-          for (const end of ends) expect(at(end.partition) === '-1' ? '0' : at(end.partition)).toBe(end.high);
-        },
-        { timeoutMs: 60_000, intervalMs: 250 },
-      );
-    } finally {
-      await admin.disconnect();
-    }
+    await groupCaughtUp(group, topic);
     await expect(ledger.metric('ledger_duplicates_skipped_total')).resolves.toBeGreaterThan(0);
     await expect(ledger.metric('ledger_user_erasures_total')).resolves.toBe(1);
     await expect(columnsHolding(gw.db, victim)).resolves.toEqual([]);

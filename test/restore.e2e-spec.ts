@@ -1,10 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions, withDatabase } from '@chat-ledger/database';
 import { issueToken } from '@chat-ledger/platform';
-import { anAssistantMessage, aUserId, createTestDatabase, createTestTopic, eventually, testKafkaBrokers, testServerUrl } from '@chat-ledger/testing';
+import {
+  anAssistantMessage,
+  aUserId,
+  createTestDatabase,
+  createTestTopic,
+  eventually,
+  groupCaughtUp,
+  testKafkaBrokers,
+  testServerUrl,
+} from '@chat-ledger/testing';
 import { GatewayTestApp, startGateway } from '../apps/chat-gateway/test/gateway-test-app';
 import { ReconcileService } from '../apps/ledger-consumer/src/index';
 import { LedgerTestApp, startLedger, TEST_KAFKA_ENV } from '../apps/ledger-consumer/test/ledger-test-app';
@@ -82,24 +90,7 @@ describe('restore PostgreSQL to an earlier point while Kafka keeps its offsets',
       { timeoutMs: 60_000, intervalMs: 250 },
     );
   }
-  async function caughtUp(): Promise<void> {
-    const admin = new Kafka({ brokers: [testKafkaBrokers()], logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    try {
-      await eventually(
-        async () => {
-          const ends = await admin.fetchTopicOffsets(topic);
-          const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-          // -1: nothing committed, which is caught up on an empty partition.
-          const at = (partition: number) => committed!.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
-          for (const end of ends) expect(at(end.partition) === '-1' ? '0' : at(end.partition)).toBe(end.high);
-        },
-        { timeoutMs: 60_000, intervalMs: 250 },
-      );
-    } finally {
-      await admin.disconnect();
-    }
-  }
+  const caughtUp = () => groupCaughtUp(group, topic);
 
   beforeAll(async () => {
     topic = await createTestTopic('restore', 4);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { createTopicsAndWait, KafkaBroker, KafkaBrokerTopic } from '@chat-ledger/kafka-broker';
+import { eventually } from './eventually';
 import { findFreePort } from './free-port';
 import { TcpFaultProxy } from './tcp-fault-proxy';
 
@@ -94,6 +95,29 @@ export async function readTopic(topic: string, brokers = testKafkaBrokers()): Pr
  * listener advertises), so `proxy.cut()`, `freeze()` and `setLatency()` hit them and nobody else; clients
  * given `broker.bootstrapServers` (e.g. a test's own reader) go direct.
  */
+/**
+ * Waits until the consumer group has committed every partition of the topic up to its end: the group has read
+ * (and, for the ledger, applied) everything on it. An empty partition counts as caught up with nothing committed.
+ */
+export async function groupCaughtUp(groupId: string, topic: string, brokers = testKafkaBrokers(), timeoutMs = 60_000): Promise<void> {
+  const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await eventually(
+      async () => {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        // -1: nothing committed, which is caught up on an empty partition.
+        const at = (partition: number) => committed!.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
+        for (const end of ends) expect(at(end.partition) === '-1' ? '0' : at(end.partition)).toBe(end.high);
+      },
+      { timeoutMs, intervalMs: 250 },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export interface OwnKafka {
   broker: KafkaBroker;
   proxy: TcpFaultProxy;
