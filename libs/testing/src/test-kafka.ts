@@ -109,7 +109,12 @@ export async function groupCaughtUp(groupId: string, topic: string, brokers = te
         const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
         // -1: nothing committed, which is caught up on an empty partition.
         const at = (partition: number) => committed!.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
-        for (const end of ends) expect(at(end.partition) === '-1' ? '0' : at(end.partition)).toBe(end.high);
+        const behind = ends.filter((end) => (at(end.partition) === '-1' ? '0' : at(end.partition)) !== end.high);
+        if (behind.length > 0) {
+          throw new Error(
+            `group ${groupId} behind on ${behind.map((e) => `partition ${e.partition}: committed ${at(e.partition)}, end ${e.high}`).join('; ')}`,
+          );
+        }
       },
       { timeoutMs, intervalMs: 250 },
     );
