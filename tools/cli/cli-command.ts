@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { SchemaNames } from '@chat-ledger/database';
 import type { KafkaConnectionSettings } from '@chat-ledger/kafka';
 
 /** One `npm run cli -- <name> [args]` command, declared on commander and run with what it parsed. */
@@ -14,6 +15,8 @@ export interface CliCommand<Options = Record<string, unknown>> {
 export interface CliEnv {
   /** DATABASE_URL, or the one of the `npm start` stack running from DATA_DIR. */
   databaseUrl(): string;
+  /** CHAT_SCHEMA, LEDGER_SCHEMA, OUTBOX_SCHEMA, OUTBOX_TABLE of the shell (the apps' values), validated like the apps'. */
+  schemaNames(): SchemaNames;
   /**
    * The Kafka connection keys (libs/kafka): KAFKA_BROKERS with KAFKA_SSL and KAFKA_SASL_*, validated like the apps',
    * or the embedded broker of the running stack (plaintext).

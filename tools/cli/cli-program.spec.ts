@@ -1,3 +1,4 @@
+import { DEFAULT_SCHEMA_NAMES } from '@chat-ledger/database';
 import type { CliCommand, CliEnv } from './cli-command';
 import { runCli } from './cli-program';
 import { COMMANDS } from './commands';
@@ -9,6 +10,7 @@ function fakeEnv() {
     databaseUrl: () => {
       throw new Error('set DATABASE_URL, or run `npm start` first');
     },
+    schemaNames: () => DEFAULT_SCHEMA_NAMES,
     kafkaConnection: () => ({}),
     out: (l) => out.push(l),
     err: (l) => err.push(l),

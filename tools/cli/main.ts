@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
+import { schemaNamesFromEnv, WithSchemaNamesEnv } from '@chat-ledger/database';
 import { WithKafkaConnectionEnv } from '@chat-ledger/kafka';
 import { IsOptional, IsString } from 'class-validator';
 import { BaseEnv, EnvSecret, loadConfig } from '@chat-ledger/platform';
@@ -18,6 +19,9 @@ class CliDatabaseEnv extends BaseEnv {
   DATABASE_URL?: string;
 }
 
+/** Where the apps keep their tables (the same keys, the same defaults). */
+class CliSchemaNamesEnv extends WithSchemaNamesEnv(BaseEnv) {}
+
 /** `npm run cli -- <command> [options]`: operator commands against the configured or running stack. */
 function processEnv(): CliEnv {
   const env = process.env;
@@ -28,6 +32,7 @@ function processEnv(): CliEnv {
       if (!url) throw new Error('set DATABASE_URL (or DATABASE_URL_FILE), or run `npm start` first (the CLI then uses its embedded database)');
       return url;
     },
+    schemaNames: () => schemaNamesFromEnv(loadConfig(CliSchemaNamesEnv, env)),
     kafkaConnection: () => {
       if (env.KAFKA_BROKERS) return loadConfig(CliKafkaEnv, env);
       const brokers = readStackState(dataDir)?.KAFKA_BROKERS;

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { buildDataSourceOptions } from '@chat-ledger/database';
+import { buildDataSourceOptions, schemaNamesFromEnv } from '@chat-ledger/database';
 import { OutboxRelayModule } from '@chat-ledger/outbox';
 import { AuthGuard, jwtVerifierFromEnv, JwtVerifier, MetricsModule, writeThrottlerOptions, WriteThrottlerGuard } from '@chat-ledger/platform';
 import { TelemetryModule } from '@chat-ledger/telemetry';
@@ -36,6 +36,7 @@ export class AppModule {
             migrations: CHAT_MIGRATIONS,
             poolSize: config.DB_POOL_SIZE,
             applicationName: 'chat-gateway',
+            names: schemaNamesFromEnv(config),
           }),
         ),
         HealthModule,
@@ -53,7 +54,7 @@ export class AppModule {
         // Finished spans are exported before the process exits (a no-op while tracing is off).
         TelemetryModule,
         // The relay (when RELAY_ENABLED); OutboxAdmin: /v1/admin/outbox for operators.
-        OutboxRelayModule.forRoot({ enabled: config.RELAY_ENABLED, databaseUrl: config.DATABASE_URL, env: config }),
+        OutboxRelayModule.forRoot({ enabled: config.RELAY_ENABLED, databaseUrl: config.DATABASE_URL, schemaNames: schemaNamesFromEnv(config), env: config }),
         OutboxAdminModule,
         // GET /console/…: the operators' console (static files, public; the APIs it calls stay behind the guard).
         ConsoleModule,

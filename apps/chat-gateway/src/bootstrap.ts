@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { prepareSchemas } from '@chat-ledger/database';
+import { prepareSchemas, schemaNamesFromEnv } from '@chat-ledger/database';
 import { OUTBOX_MIGRATIONS, OUTBOX_SCHEMA } from '@chat-ledger/outbox';
 import { configureHttpApp, PinoLogger } from '@chat-ledger/platform';
 import { AppModule } from './app.module';
@@ -23,6 +23,7 @@ export async function createGatewayApp(
     ],
     migrate: config.DB_MIGRATE,
     host: 'chat-gateway',
+    names: schemaNamesFromEnv(config),
   });
   const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger, abortOnError: false });
   configureHttpApp(app, { ...GATEWAY_OPENAPI, bodyLimitBytes: config.BODY_LIMIT_BYTES });

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { PendingMigrationsError } from '@chat-ledger/database';
+import { DEFAULT_SCHEMA_NAMES, PendingMigrationsError } from '@chat-ledger/database';
 import { connect, createTestDatabase } from '@chat-ledger/testing';
 import type { CliEnv } from '../../../tools/cli/cli-command';
 import { runCli } from '../../../tools/cli/cli-program';
@@ -22,7 +22,13 @@ describe('npm run migrate and DB_MIGRATE=false', () => {
   async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
     const out: string[] = [];
     const err: string[] = [];
-    const env: CliEnv = { databaseUrl: () => url, kafkaConnection: () => ({}), out: (l) => out.push(l), err: (l) => err.push(l) };
+    const env: CliEnv = {
+      databaseUrl: () => url,
+      schemaNames: () => DEFAULT_SCHEMA_NAMES,
+      kafkaConnection: () => ({}),
+      out: (l) => out.push(l),
+      err: (l) => err.push(l),
+    };
     return { code: await runCli(argv, env), out, err };
   }
 

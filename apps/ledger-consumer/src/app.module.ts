@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { buildDataSourceOptions } from '@chat-ledger/database';
+import { buildDataSourceOptions, schemaNamesFromEnv } from '@chat-ledger/database';
 import { AuthGuard, jwtVerifierFromEnv, JwtVerifier, MetricsModule } from '@chat-ledger/platform';
 import { TelemetryModule } from '@chat-ledger/telemetry';
 import { LedgerConfigModule } from './config/ledger-config.module';
@@ -31,6 +31,7 @@ export class AppModule {
             migrations: LEDGER_MIGRATIONS,
             poolSize: config.DB_POOL_SIZE,
             applicationName: 'ledger-consumer',
+            names: schemaNamesFromEnv(config),
             statementTimeoutMs: config.DB_STATEMENT_TIMEOUT,
           }),
         ),

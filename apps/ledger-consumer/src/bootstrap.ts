@@ -1,6 +1,6 @@
 import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { prepareSchemas } from '@chat-ledger/database';
+import { prepareSchemas, schemaNamesFromEnv } from '@chat-ledger/database';
 import { ConfigValidationError, configureHttpApp, PinoLogger } from '@chat-ledger/platform';
 import { AppModule } from './app.module';
 import { PricesSeedService } from './prices/prices-seed.service';
@@ -74,6 +74,7 @@ export async function createLedgerApp(
     owners: [{ schema: LEDGER_SCHEMA, migrations: LEDGER_MIGRATIONS }],
     migrate: config.DB_MIGRATE,
     host: 'ledger-consumer',
+    names: schemaNamesFromEnv(config),
   });
   let app: INestApplication | undefined;
   const onFatal = options.onFatal ?? exitOnFatal(logger, config.SHUTDOWN_TIMEOUT, async () => app?.close());

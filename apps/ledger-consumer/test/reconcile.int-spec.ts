@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions, revertAllMigrations } from '@chat-ledger/database';
+import { buildDataSourceOptions, DEFAULT_SCHEMA_NAMES, revertAllMigrations } from '@chat-ledger/database';
 import { aUserId, connect, createTestDatabase } from '@chat-ledger/testing';
 import type { CliEnv } from '../../../tools/cli/cli-command';
 import { runCli } from '../../../tools/cli/cli-program';
@@ -15,6 +15,7 @@ function cliEnv(databaseUrl: string) {
   const err: string[] = [];
   const env: CliEnv = {
     databaseUrl: () => databaseUrl,
+    schemaNames: () => DEFAULT_SCHEMA_NAMES,
     kafkaConnection: () => ({}),
     out: (line) => out.push(line),
     err: (line) => err.push(line),

@@ -1,3 +1,4 @@
+import { schemaNamesFromEnv } from '@chat-ledger/database';
 import { DynamicModule, Module } from '@nestjs/common';
 import { OutboxRelayModule, RelayKafkaHealthIndicator } from '@chat-ledger/outbox';
 import { MetricsModule, PlatformHealthModule } from '@chat-ledger/platform';
@@ -15,7 +16,7 @@ export class AppModule {
       imports: [
         MetricsModule.forRoot(),
         PlatformHealthModule,
-        OutboxRelayModule.forRoot({ enabled: true, databaseUrl: config.DATABASE_URL, env: config }),
+        OutboxRelayModule.forRoot({ enabled: true, databaseUrl: config.DATABASE_URL, schemaNames: schemaNamesFromEnv(config), env: config }),
         TelemetryModule,
       ],
       controllers: [HealthController],

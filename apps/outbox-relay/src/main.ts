@@ -5,7 +5,7 @@ import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AddressInfo } from 'node:net';
-import { PendingMigrationsError, prepareSchemas } from '@chat-ledger/database';
+import { PendingMigrationsError, prepareSchemas, schemaNamesFromEnv } from '@chat-ledger/database';
 import { OUTBOX_MIGRATIONS, OUTBOX_SCHEMA, OutboxRelayService } from '@chat-ledger/outbox';
 import { ConfigValidationError, loadConfig, PinoLogger } from '@chat-ledger/platform';
 import { AppModule } from './app.module';
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     owners: [{ schema: OUTBOX_SCHEMA, migrations: OUTBOX_MIGRATIONS }],
     migrate: config.DB_MIGRATE,
     host: 'outbox-relay',
+    names: schemaNamesFromEnv(config),
   });
   const module = AppModule.forRoot(config);
   let app: INestApplicationContext;

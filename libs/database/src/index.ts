@@ -5,3 +5,5 @@ export * from './database-url';
 export * from './sql';
 export * from './connection-mode';
 export * from './prepared-query';
+export * from './schema-names';
+export * from './schema-names.env';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DataSource, MigrationExecutor } from 'typeorm';
 import { buildDataSourceOptions, DatabaseOptions } from './data-source-options';
+import type { SchemaNames } from './schema-names';
 
 type MigrationList = NonNullable<DatabaseOptions['migrations']>;
 
@@ -41,8 +42,14 @@ export async function revertAllMigrations(dataSource: DataSource): Promise<void>
  * pool of its own (two connections: one holds the advisory lock while the other migrates), recorded in
  * `<schema>_migrations`. Hosts call it for every owner they host.
  */
-export async function migrateSchema(options: { url: string; schema: string; migrations: MigrationList; applicationName: string }): Promise<string[]> {
-  return withOwnerDataSource(options.url, options, options.applicationName, (dataSource) => runMigrations(dataSource, options.schema));
+export async function migrateSchema(options: {
+  url: string;
+  schema: string;
+  migrations: MigrationList;
+  applicationName: string;
+  names?: SchemaNames;
+}): Promise<string[]> {
+  return withOwnerDataSource(options.url, options, options.applicationName, options.names, (dataSource) => runMigrations(dataSource, options.schema));
 }
 
 /** The migrations of one schema owner (the chat schema, the outbox, the ledger), recorded in `<schema>_migrations`. */
@@ -71,8 +78,14 @@ export class PendingMigrationsError extends Error {
   }
 }
 
-async function withOwnerDataSource<T>(url: string, owner: SchemaOwner, applicationName: string, use: (dataSource: DataSource) => Promise<T>): Promise<T> {
-  const dataSource = new DataSource(buildDataSourceOptions({ url, schema: owner.schema, migrations: owner.migrations, poolSize: 2, applicationName }));
+async function withOwnerDataSource<T>(
+  url: string,
+  owner: SchemaOwner,
+  applicationName: string,
+  names: SchemaNames | undefined,
+  use: (dataSource: DataSource) => Promise<T>,
+): Promise<T> {
+  const dataSource = new DataSource(buildDataSourceOptions({ url, schema: owner.schema, migrations: owner.migrations, poolSize: 2, applicationName, names }));
   await dataSource.initialize();
   try {
     return await use(dataSource);
@@ -86,16 +99,16 @@ async function withOwnerDataSource<T>(url: string, owner: SchemaOwner, applicati
  * advisory lock of each owner), or refuse to start while any is pending (false: migrations are applied by a
  * separate step, `npm run migrate`, before the new version rolls out). Returns the migrations applied.
  */
-export async function prepareSchemas(options: { url: string; owners: SchemaOwner[]; migrate: boolean; host: string }): Promise<string[]> {
+export async function prepareSchemas(options: { url: string; owners: SchemaOwner[]; migrate: boolean; host: string; names?: SchemaNames }): Promise<string[]> {
   const applicationName = `${options.host}-migrate`;
   if (options.migrate) {
     const applied: string[] = [];
-    for (const owner of options.owners) applied.push(...(await migrateSchema({ url: options.url, ...owner, applicationName })));
+    for (const owner of options.owners) applied.push(...(await migrateSchema({ url: options.url, ...owner, applicationName, names: options.names })));
     return applied;
   }
   const pending: Array<{ schema: string; migrations: string[] }> = [];
   for (const owner of options.owners) {
-    const names = await withOwnerDataSource(options.url, owner, applicationName, pendingMigrations);
+    const names = await withOwnerDataSource(options.url, owner, applicationName, options.names, pendingMigrations);
     if (names.length > 0) pending.push({ schema: owner.schema, migrations: names });
   }
   if (pending.length > 0) throw new PendingMigrationsError(options.host, pending);

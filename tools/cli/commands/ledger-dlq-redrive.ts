@@ -28,7 +28,9 @@ export const ledgerDlqRedriveCommand: CliCommand<DlqRedriveOptions> = {
       env.err('--limit must be a positive integer');
       return 2;
     }
-    const db = new DataSource(buildDataSourceOptions({ url: env.databaseUrl(), schema: 'ledger', applicationName: 'ledger-dlq-redrive', poolSize: 2 }));
+    const db = new DataSource(
+      buildDataSourceOptions({ url: env.databaseUrl(), schema: 'ledger', names: env.schemaNames(), applicationName: 'ledger-dlq-redrive', poolSize: 2 }),
+    );
     await db.initialize();
     const kafka = createKafka(env.kafkaConnection(), { clientId: CLI_KAFKA_CLIENT_ID, retry: { retries: 3 } });
     const producer = kafka.producer({ allowAutoTopicCreation: false });

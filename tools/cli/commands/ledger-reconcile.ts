@@ -38,7 +38,9 @@ export const ledgerReconcileCommand: CliCommand<ReconcileOptions> = {
       env.err('--limit must be an integer between 1 and 10000');
       return 2;
     }
-    const dataSource = new DataSource(buildDataSourceOptions({ url: env.databaseUrl(), schema: 'ledger', applicationName: 'ledger-reconcile', poolSize: 2 }));
+    const dataSource = new DataSource(
+      buildDataSourceOptions({ url: env.databaseUrl(), schema: 'ledger', names: env.schemaNames(), applicationName: 'ledger-reconcile', poolSize: 2 }),
+    );
     await dataSource.initialize();
     try {
       const [{ present }] = await dataSource.query(`SELECT to_regclass('ledger.entries') IS NOT NULL AS present`);

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions, migrateSchema, pendingMigrations, SchemaOwner } from '@chat-ledger/database';
+import { buildDataSourceOptions, migrateSchema, pendingMigrations, SchemaNames, SchemaOwner, schemaOf } from '@chat-ledger/database';
 import { OUTBOX_MIGRATIONS, OUTBOX_SCHEMA } from '@chat-ledger/outbox';
 import { CHAT_MIGRATIONS, CHAT_SCHEMA } from '../../../apps/chat-gateway/src/index';
 import { LEDGER_MIGRATIONS, LEDGER_SCHEMA } from '../../../apps/ledger-consumer/src/index';
@@ -15,8 +15,8 @@ export const SCHEMA_OWNERS: ReadonlyArray<SchemaOwner & { name: string }> = [
 
 type MigrateOptions = { owner?: string[]; check: boolean };
 
-async function pendingOf(url: string, owner: SchemaOwner): Promise<string[]> {
-  const dataSource = new DataSource(buildDataSourceOptions({ url, ...owner, poolSize: 1, applicationName: 'chat-ledger-migrate' }));
+async function pendingOf(url: string, owner: SchemaOwner, names: SchemaNames): Promise<string[]> {
+  const dataSource = new DataSource(buildDataSourceOptions({ url, ...owner, names, poolSize: 1, applicationName: 'chat-ledger-migrate' }));
   await dataSource.initialize();
   try {
     return await pendingMigrations(dataSource);
@@ -46,17 +46,30 @@ export const migrateCommand: CliCommand<MigrateOptions> = {
       return 2;
     }
     const url = env.databaseUrl();
+    const schemaNames = env.schemaNames();
     let pending = 0;
     for (const owner of SCHEMA_OWNERS.filter((o) => names.includes(o.name))) {
       if (options.check) {
-        const list = await pendingOf(url, owner);
+        const list = await pendingOf(url, owner, schemaNames);
         pending += list.length;
-        env.out(list.length === 0 ? `${owner.name}: up to date` : `${owner.name}: ${list.length} pending (${list.join(', ')})`);
+        env.out(list.length === 0 ? `${where(owner)}: up to date` : `${where(owner)}: ${list.length} pending (${list.join(', ')})`);
         continue;
       }
-      const applied = await migrateSchema({ url, schema: owner.schema, migrations: owner.migrations, applicationName: 'chat-ledger-migrate' });
-      env.out(applied.length === 0 ? `${owner.name}: up to date` : `${owner.name}: applied ${applied.length} (${applied.join(', ')})`);
+      const applied = await migrateSchema({
+        url,
+        schema: owner.schema,
+        migrations: owner.migrations,
+        names: schemaNames,
+        applicationName: 'chat-ledger-migrate',
+      });
+      env.out(applied.length === 0 ? `${where(owner)}: up to date` : `${where(owner)}: applied ${applied.length} (${applied.join(', ')})`);
     }
     return pending > 0 ? 1 : 0;
+
+    /** `chat`, or `chat (in schema acme_chat)` when the deployment chose another schema. */
+    function where(owner: { name: string; schema: string }): string {
+      const schema = schemaOf(schemaNames, owner.schema);
+      return schema === owner.schema ? owner.name : `${owner.name} (in schema ${schema})`;
+    }
   },
 };

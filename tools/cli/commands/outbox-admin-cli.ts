@@ -15,7 +15,9 @@ import type { CliEnv } from '../cli-command';
 export async function runOutboxAdmin(env: CliEnv, name: string, fn: (service: OutboxAdminService) => Promise<number>): Promise<number> {
   // The service's info logs are for servers; the command prints its own result (the audit row is in the database).
   Logger.overrideLogger(['warn', 'error']);
-  const dataSource = new DataSource(buildDataSourceOptions({ url: env.databaseUrl(), schema: OUTBOX_SCHEMA, applicationName: `cli ${name}`, poolSize: 2 }));
+  const dataSource = new DataSource(
+    buildDataSourceOptions({ url: env.databaseUrl(), schema: OUTBOX_SCHEMA, names: env.schemaNames(), applicationName: `cli ${name}`, poolSize: 2 }),
+  );
   await dataSource.initialize();
   try {
     const [{ present }] = await dataSource.query(`SELECT to_regclass('outbox.replays') IS NOT NULL AS present`);

@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import { DataSource } from 'typeorm';
+import { DEFAULT_SCHEMA_NAMES } from '@chat-ledger/database';
 import { migratedDatabase } from '@chat-ledger/outbox/testing';
 import type { CliEnv } from '../cli-command';
 import { buildCliProgram, runCli } from '../cli-program';
@@ -20,6 +21,7 @@ describe('outbox CLI commands', () => {
     const err: string[] = [];
     const env: CliEnv = {
       databaseUrl: () => url,
+      schemaNames: () => DEFAULT_SCHEMA_NAMES,
       kafkaConnection: () => ({}),
       out: (l) => out.push(l),
       err: (l) => err.push(l),
@@ -40,7 +42,10 @@ describe('outbox CLI commands', () => {
   }
 
   it('registers the outbox commands', () => {
-    const program = buildCliProgram({ databaseUrl: () => url, kafkaConnection: () => ({}), out: () => undefined, err: () => undefined }, () => undefined);
+    const program = buildCliProgram(
+      { databaseUrl: () => url, schemaNames: () => DEFAULT_SCHEMA_NAMES, kafkaConnection: () => ({}), out: () => undefined, err: () => undefined },
+      () => undefined,
+    );
     expect(program.commands.map((c) => c.name())).toEqual(
       expect.arrayContaining(['outbox:stats', 'outbox:list', 'outbox:replay', 'outbox:retry', 'outbox:skip']),
     );

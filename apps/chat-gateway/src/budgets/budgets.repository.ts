@@ -159,7 +159,7 @@ export class BudgetsRepository {
   );
   /** The ledger's spend view names organisations (its tenant migration ran): organisations' budgets need it. */
   private readonly ledgerTenants = new LedgerPresence(
-    `EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'ledger' AND table_name = 'user_spend_view' AND column_name = 'org_id')`,
+    `EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('ledger.user_spend_view') AND attname = 'org_id' AND NOT attisdropped)`,
   );
 
   /**

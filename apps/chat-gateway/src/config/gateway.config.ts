@@ -3,16 +3,19 @@ import { WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
 import { RELAY_KAFKA_CONNECTION, WithOutboxRelayEnv } from '@chat-ledger/outbox';
 import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, EnvRetentionMs, EnvSecret, WithJwtEnv, WithMetricsEnv, WithRetentionSweepEnv } from '@chat-ledger/platform';
 import { WithOtelEnv } from '@chat-ledger/telemetry';
+import { WithSchemaNamesEnv } from '@chat-ledger/database';
 
 /**
  * Environment of chat-gateway. Every key is validated at boot; all problems are reported at once.
  * Composed of shared pieces: JWT_* (libs/platform), the Kafka connection and topic keys (libs/kafka; read the way
  * a relay host reads them: KAFKA_BROKERS is required while RELAY_ENABLED is true) and the relay's OUTBOX_* keys
- * (libs/outbox), METRICS_PORT / METRICS_HOST (libs/platform) and the OTEL_* keys (libs/telemetry), plus the gateway's
- * own below.
+ * (libs/outbox), METRICS_PORT / METRICS_HOST (libs/platform), the OTEL_* keys (libs/telemetry) and CHAT_SCHEMA,
+ * LEDGER_SCHEMA, OUTBOX_SCHEMA, OUTBOX_TABLE (libs/database), plus the gateway's own below.
  */
 export class GatewayConfig extends WithOtelEnv(
-  WithRetentionSweepEnv(WithMetricsEnv(WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJwtEnv(BaseEnv), RELAY_KAFKA_CONNECTION))))),
+  WithSchemaNamesEnv(
+    WithRetentionSweepEnv(WithMetricsEnv(WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJwtEnv(BaseEnv), RELAY_KAFKA_CONNECTION))))),
+  ),
   { serviceName: 'chat-gateway' },
 ) {
   @EnvInt()

@@ -2,16 +2,17 @@ import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, Valida
 import { KAFKA_TOPIC_NAME, WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
 import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, EnvRetentionMs, EnvSecret, WithJwtEnv, WithMetricsEnv, WithRetentionSweepEnv } from '@chat-ledger/platform';
 import { WithOtelEnv } from '@chat-ledger/telemetry';
+import { WithSchemaNamesEnv } from '@chat-ledger/database';
 
 /**
  * Environment of ledger-consumer. Every key is validated at boot; all problems are reported at once.
  * Composed of shared pieces: JWT_* (libs/platform) and the Kafka connection and topic keys (libs/kafka; KAFKA_BROKERS
  * always required, client id `ledger-consumer`), METRICS_PORT / METRICS_HOST (libs/platform) and the OTEL_* keys
- * (libs/telemetry), plus the ledger's own below (its consumer group, DLQ and
+ * (libs/telemetry), CHAT_SCHEMA / LEDGER_SCHEMA / OUTBOX_SCHEMA / OUTBOX_TABLE (libs/database), plus the ledger's own below (its consumer group, DLQ and
  * consumer tuning among them).
  */
 export class LedgerConfig extends WithOtelEnv(
-  WithRetentionSweepEnv(WithMetricsEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJwtEnv(BaseEnv), { clientId: 'ledger-consumer' })))),
+  WithSchemaNamesEnv(WithRetentionSweepEnv(WithMetricsEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(WithJwtEnv(BaseEnv), { clientId: 'ledger-consumer' }))))),
   {
     serviceName: 'ledger-consumer',
   },

@@ -3,16 +3,21 @@ import { WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
 import { RELAY_KAFKA_CONNECTION, WithOutboxRelayEnv } from '@chat-ledger/outbox';
 import { BaseEnv, EnvBool, EnvSecret, WithMetricsEnv } from '@chat-ledger/platform';
 import { WithOtelEnv } from '@chat-ledger/telemetry';
+import { WithSchemaNamesEnv } from '@chat-ledger/database';
 
 /**
  * Environment of the standalone relay (apps/outbox-relay, `npm run start:relay`): the Kafka connection and topic keys
  * (libs/kafka; KAFKA_BROKERS always required, there is no RELAY_ENABLED here) and the relay's OUTBOX_* keys
  * (libs/outbox), METRICS_PORT / METRICS_HOST (libs/platform: where to serve /metrics and /health, which the relay
- * serves only with METRICS_PORT set) and the OTEL_* keys (libs/telemetry), plus where the outbox lives.
+ * serves only with METRICS_PORT set), the OTEL_* keys (libs/telemetry) and the schema names (libs/database: OUTBOX_SCHEMA,
+ * OUTBOX_TABLE are the ones the relay uses), plus where the outbox lives.
  */
-export class RelayConfig extends WithOtelEnv(WithMetricsEnv(WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(BaseEnv, RELAY_KAFKA_CONNECTION)))), {
-  serviceName: 'outbox-relay',
-}) {
+export class RelayConfig extends WithOtelEnv(
+  WithSchemaNamesEnv(WithMetricsEnv(WithOutboxRelayEnv(WithKafkaTopicEnv(WithKafkaConnectionEnv(BaseEnv, RELAY_KAFKA_CONNECTION))))),
+  {
+    serviceName: 'outbox-relay',
+  },
+) {
   /** A secret (it carries the password): also readable from DATABASE_URL_FILE. */
   @EnvSecret()
   @IsString()

@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
+import { DEFAULT_SCHEMA_NAMES, SchemaNames, schemaMappingClient } from '@chat-ledger/database';
 import { Registry } from 'prom-client';
 import { OutboxMetrics } from '../metrics/outbox-metrics';
 import { OutboxRelay, OutboxRelayOptions } from './outbox-relay';
@@ -11,6 +12,8 @@ export interface OutboxRelayModuleOptions {
   /** Run the relay in this process (chat-gateway: RELAY_ENABLED). The outbox metrics and gauges exist either way. */
   enabled: boolean;
   databaseUrl: string;
+  /** Where the outbox lives (OUTBOX_SCHEMA, OUTBOX_TABLE); the default names otherwise. */
+  schemaNames?: SchemaNames;
   env: OutboxRelayEnv;
   /** Test and tooling overrides of the options derived from `env` (e.g. a fixed instanceId). */
   overrides?: Partial<OutboxRelayOptions>;
@@ -38,6 +41,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     readonly metrics: OutboxMetrics,
   ) {
     this.pool = new Pool({
+      Client: schemaMappingClient(options.schemaNames ?? DEFAULT_SCHEMA_NAMES),
       connectionString: options.databaseUrl,
       max: 2,
       application_name: 'outbox-relay-maintenance',
@@ -47,7 +51,11 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     this.pool.on('error', () => undefined);
     metrics.setGaugeSource(() => this.collectGauges());
     if (options.enabled) {
-      const relayOptions = { ...relayOptionsFromEnv(options.env, options.databaseUrl, this.logger), ...options.overrides };
+      const relayOptions = {
+        ...relayOptionsFromEnv(options.env, options.databaseUrl, this.logger),
+        schemaNames: options.schemaNames,
+        ...options.overrides,
+      };
       this.relay = new OutboxRelay(relayOptions, this.logger, metrics, this.pool);
     }
   }

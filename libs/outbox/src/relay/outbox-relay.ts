@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { context } from '@opentelemetry/api';
 import type { KafkaConfig, Message } from 'kafkajs';
 import { Client, Pool } from 'pg';
-import { detectConnectionMode } from '@chat-ledger/database';
+import { DEFAULT_SCHEMA_NAMES, detectConnectionMode, SchemaNames, schemaMappingClient } from '@chat-ledger/database';
 import { assertTopicReady, backoffDelayMs, isRecordError, withTimeout } from '@chat-ledger/kafka';
 import { OutboxMetrics } from '../metrics/outbox-metrics';
 import { OutboxLock, RELAY_APPLICATION_PREFIX, RELAY_LOCKS_SQL } from '../outbox-locks';
@@ -24,6 +24,8 @@ export interface RelayLogger {
 
 export interface OutboxRelayOptions {
   databaseUrl: string;
+  /** Where the outbox lives (OUTBOX_SCHEMA, OUTBOX_TABLE); the default names otherwise. */
+  schemaNames?: SchemaNames;
   kafka: KafkaConfig;
   /** How to name the cluster in messages (the KAFKA_BROKERS value). */
   brokersLabel: string;
@@ -102,6 +104,9 @@ export class OutboxRelay {
   private lastError?: string;
   private failureLog = { lastAt: 0, suppressed: 0 };
 
+  /** pg's Client, or one that rewrites the outbox's names for a deployment that chose others. */
+  private readonly pgClient: typeof Client;
+
   constructor(
     private readonly options: OutboxRelayOptions,
     private readonly logger: RelayLogger,
@@ -113,6 +118,7 @@ export class OutboxRelay {
         `outbox relay: the lease timeout (${this.leaseTimeoutMs} ms) must exceed OUTBOX_SEND_TIMEOUT (${options.sendTimeoutMs} ms) and OUTBOX_REBALANCE_INTERVAL (${options.rebalanceIntervalMs} ms)`,
       );
     }
+    this.pgClient = schemaMappingClient(options.schemaNames ?? DEFAULT_SCHEMA_NAMES);
     this.instanceId = options.instanceId ?? `${hostname().slice(0, 32)}:${process.pid}:${randomBytes(2).toString('hex')}`;
     this.publisher = new KafkaPublisher(options.kafka, options.topic, options.sendTimeoutMs);
     this.listener = new OutboxListener(
@@ -128,6 +134,7 @@ export class OutboxRelay {
     this.pool =
       pool ??
       new Pool({
+        Client: this.pgClient,
         connectionString: options.databaseUrl,
         max: 2,
         application_name: 'outbox-relay-maintenance',
@@ -298,7 +305,7 @@ export class OutboxRelay {
   }
 
   private async connectWorker(): Promise<void> {
-    const client = new Client({
+    const client = new this.pgClient({
       connectionString: this.options.databaseUrl,
       application_name: `${RELAY_APPLICATION_PREFIX}${this.instanceId}`.slice(0, 63),
       keepAlive: true,

@@ -1,0 +1,64 @@
+import { Matches, ValidateBy, ValidationArguments } from 'class-validator';
+import { SCHEMA_NAME_PATTERN, SchemaNames, schemaNamesProblems } from './schema-names';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type EnvClass = new (...args: any[]) => object;
+
+/** The keys `schemaNamesFromEnv` reads: an app's config has them through WithSchemaNamesEnv. */
+export interface SchemaNamesSettings {
+  CHAT_SCHEMA: string;
+  LEDGER_SCHEMA: string;
+  OUTBOX_SCHEMA: string;
+  OUTBOX_TABLE: string;
+}
+
+const NAME_MESSAGE = (key: string) => `${key} must be a lower-case identifier of at most 48 characters (a-z, 0-9, _)`;
+
+/** The other problems of the whole set (PostgreSQL's own schemas, two owners in one schema), reported on one key. */
+const UsableSchemaNames = () =>
+  ValidateBy({
+    name: 'usableSchemaNames',
+    validator: {
+      validate: (_value: unknown, args?: ValidationArguments) => problemsBeyondPattern(args?.object as SchemaNamesSettings).length === 0,
+      defaultMessage: (args?: ValidationArguments) => problemsBeyondPattern(args?.object as SchemaNamesSettings).join('; '),
+    },
+  });
+
+function problemsBeyondPattern(config: SchemaNamesSettings): string[] {
+  const keys = [config.CHAT_SCHEMA, config.LEDGER_SCHEMA, config.OUTBOX_SCHEMA, config.OUTBOX_TABLE];
+  // A name that fails its own pattern is reported by that key already.
+  if (!keys.every((k) => typeof k === 'string' && SCHEMA_NAME_PATTERN.test(k))) return [];
+  return schemaNamesProblems(schemaNamesFromEnv(config));
+}
+
+/**
+ * Where chat-ledger keeps its tables, for a database it shares with tables of its own (a schema piece, a mixin like
+ * WithJwtEnv, composed by every process that touches the database: the gateway, the ledger, the standalone relay
+ * and the CLI, which must all be given the same values). Choose them before the first migration: they name where
+ * the migrations create everything; an existing installation moves with `ALTER SCHEMA … RENAME TO …`.
+ */
+export function WithSchemaNamesEnv<TBase extends EnvClass>(Base: TBase) {
+  class SchemaNamesEnvKeys extends Base implements SchemaNamesSettings {
+    /** The gateway's schema (conversations, messages, budgets, tasks, usage records). */
+    @Matches(SCHEMA_NAME_PATTERN, { message: NAME_MESSAGE('CHAT_SCHEMA') })
+    CHAT_SCHEMA = 'chat';
+
+    /** The ledger-consumer's schema (journal, totals, prices, dead letters). */
+    @Matches(SCHEMA_NAME_PATTERN, { message: NAME_MESSAGE('LEDGER_SCHEMA') })
+    LEDGER_SCHEMA = 'ledger';
+
+    /** The transactional outbox's schema (its events, replays and skips). */
+    @Matches(SCHEMA_NAME_PATTERN, { message: NAME_MESSAGE('OUTBOX_SCHEMA') })
+    OUTBOX_SCHEMA = 'outbox';
+
+    /** The outbox's table of events to publish, in OUTBOX_SCHEMA. */
+    @Matches(SCHEMA_NAME_PATTERN, { message: NAME_MESSAGE('OUTBOX_TABLE') })
+    @UsableSchemaNames()
+    OUTBOX_TABLE = 'events';
+  }
+  return SchemaNamesEnvKeys;
+}
+
+export function schemaNamesFromEnv(config: SchemaNamesSettings): SchemaNames {
+  return { chat: config.CHAT_SCHEMA, ledger: config.LEDGER_SCHEMA, outbox: config.OUTBOX_SCHEMA, outboxTable: config.OUTBOX_TABLE };
+}
