@@ -33,16 +33,32 @@ describe('schema names (CHAT_SCHEMA, LEDGER_SCHEMA, OUTBOX_SCHEMA, OUTBOX_TABLE)
     expect(rewrite(`GRANT USAGE ON SCHEMA ledger TO reader`)).toBe(`GRANT USAGE ON SCHEMA acme_ledger TO reader`);
   });
 
-  it('leaves alone what only looks like a name: event types, three-part words, other identifiers', () => {
+  it('column references through a qualified table, and names inside function bodies', () => {
+    expect(rewrite(`ON CONFLICT (user_id) DO UPDATE SET last_seq = GREATEST(ledger.user_sequences.last_seq, EXCLUDED.last_seq)`)).toBe(
+      `ON CONFLICT (user_id) DO UPDATE SET last_seq = GREATEST(acme_ledger.user_sequences.last_seq, EXCLUDED.last_seq)`,
+    );
+    expect(rewrite(`SELECT outbox.events.id FROM outbox.events`)).toBe(`SELECT acme_outbox.chat_events.id FROM acme_outbox.chat_events`);
+    expect(rewrite(`CREATE FUNCTION outbox.notify() RETURNS trigger AS $$ BEGIN PERFORM 1 FROM outbox.replays WHERE note = 'it''s chat.tasks'; END $$`)).toBe(
+      `CREATE FUNCTION acme_outbox.notify() RETURNS trigger AS $$ BEGIN PERFORM 1 FROM acme_outbox.replays WHERE note = 'it''s chat.tasks'; END $$`,
+    );
+    expect(rewrite(`SELECT 'chat.messages'::regclass, to_regprocedure( 'ledger.event_cost_micros(text)' )`)).toBe(
+      `SELECT 'acme_chat.messages'::regclass, to_regprocedure( 'acme_ledger.event_cost_micros(text)' )`,
+    );
+  });
+
+  it('leaves data alone: string literals (event types, topics), quoted identifiers, comments, other identifiers', () => {
     for (const contract of TOKEN_EVENT_CONTRACTS) {
       expect(rewrite(`SELECT '${contract.type}'`)).toBe(`SELECT '${contract.type}'`);
     }
     for (const text of [
       `SELECT '${DEFAULT_TOKEN_EVENTS_TOPIC}'`,
       `SELECT 'chat.message.recorded', 'ledger.tokens.adjusted'`,
-      `SELECT my_chat.messages, "chat".messages, x.chat.y FROM t`,
+      `SELECT my_chat.messages, "chat".messages, x.chat.y, "ledger.entries" FROM t`,
       `SELECT pg_advisory_lock(hashtext('chat-ledger.lock'))`,
       `SELECT chat_id FROM t WHERE kind = 'chat'`,
+      `INSERT INTO t (kafka_topic, note) VALUES ('ledger.reprice', E'ledger.x\\' chat.y')`,
+      `SELECT 1 -- the user's chat.messages are kept\n`,
+      `SELECT 1 /* ledger.entries, it's */`,
     ]) {
       expect(rewrite(text)).toBe(text);
     }

@@ -60,32 +60,83 @@ export function schemaOf(names: SchemaNames, owner: string): string {
  * `outbox.events`, `outbox.shard_of(…)`): readable, greppable, and the same SQL a reviewer sees in the migrations.
  * A deployment with other names has that text rewritten once per distinct statement, at the one place SQL leaves
  * the process (the pg client, see `schemaMappingClient`):
- * - `chat.<name>` / `ledger.<name>` / `outbox.<name>`, a two-part name, becomes `<schema>.<name>` (and
- *   `outbox.events` becomes `<OUTBOX_SCHEMA>.<OUTBOX_TABLE>`);
+ * - `chat.<name>` / `ledger.<name>` / `outbox.<name>` becomes `<schema>.<name>` (and `outbox.events` becomes
+ *   `<OUTBOX_SCHEMA>.<OUTBOX_TABLE>`), also as the first parts of a column reference (`ledger.user_sequences.last_seq`);
  * - `SCHEMA chat` (CREATE / DROP / ALTER … SET SCHEMA / GRANT … IN SCHEMA) names the schema itself.
- * Three-part dotted words are left alone, so the event types in SQL literals (`'chat.message.recorded'`,
- * `'ledger.tokens.adjusted'`) stay what they are; a spec checks every registered event type against this rule.
+ * String literals are data and stay as written (`'chat.message.recorded'`, `'ledger.reprice'`), except the ones
+ * that name an object: the argument of `to_regclass('…')` and its siblings, or a literal cast `::regclass`.
+ * Quoted identifiers and comments are left alone as well.
  */
 export function schemaNameRewriter(names: SchemaNames): ((sql: string) => string) | undefined {
   const problems = schemaNamesProblems(names);
   if (problems.length > 0) throw new Error(problems.join('; '));
   if (isDefaultSchemaNames(names)) return undefined;
-  const qualified = /(?<![\w$."-])(chat|ledger|outbox)\.([a-z_][a-z0-9_$]*)(?![\w$.])/g;
+  const qualified = /(?<![\w$."])(chat|ledger|outbox)\.([a-z_][a-z0-9_$]*)/g;
   const bare = /\b(SCHEMA\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?)(chat|ledger|outbox)\b(?![\w$.])/gi;
-  const cache = new Map<string, string>();
-  return (sql) => {
-    const known = cache.get(sql);
-    if (known !== undefined) return known;
-    const rewritten = sql
+  const code = (text: string) =>
+    text
       .replace(qualified, (_all, owner: SchemaOwnerName, name: string) =>
         owner === 'outbox' && name === 'events' ? `${names.outbox}.${names.outboxTable}` : `${names[owner]}.${name}`,
       )
       .replace(bare, (_all, keyword: string, owner: SchemaOwnerName) => `${keyword}${names[owner]}`);
+  const cache = new Map<string, string>();
+  return (sql) => {
+    const known = cache.get(sql);
+    if (known !== undefined) return known;
+    const rewritten = mapOutsideLiterals(sql, code);
     // Statements are a fixed set of texts (parameters travel apart); the bound only guards against a caller that
     // builds unbounded variants.
     if (cache.size < 5_000) cache.set(sql, rewritten);
     return rewritten;
   };
+}
+
+const NAMES_AN_OBJECT_BEFORE = /to_reg(?:class|procedure|proc|type|namespace)\s*\(\s*$/i;
+const NAMES_AN_OBJECT_AFTER = /^\s*::\s*reg(?:class|procedure|proc|type|namespace)\b/i;
+
+/**
+ * Applies `code` to the SQL outside string literals, quoted identifiers and comments (and to the literals that name
+ * an object). Dollar-quoted function bodies are SQL and are scanned like the rest.
+ */
+function mapOutsideLiterals(sql: string, code: (text: string) => string): string {
+  let out = '';
+  let plainFrom = 0;
+  let i = 0;
+  const flushPlain = (to: number) => {
+    out += code(sql.slice(plainFrom, to));
+  };
+  while (i < sql.length) {
+    const c = sql[i]!;
+    let end: number;
+    if (c === '-' && sql[i + 1] === '-') {
+      end = sql.indexOf('\n', i);
+      if (end < 0) end = sql.length;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      end = sql.indexOf('*/', i + 2);
+      end = end < 0 ? sql.length : end + 2;
+    } else if (c === '"' || c === "'") {
+      // '' (and "") inside is an escaped quote; E'…' literals also escape with a backslash.
+      const backslashes = c === "'" && /[eE]$/.test(sql.slice(Math.max(0, i - 1), i)) && !/[\w$]/.test(sql[i - 2] ?? '');
+      end = i + 1;
+      while (end < sql.length) {
+        if (backslashes && sql[end] === '\\') end += 2;
+        else if (sql[end] === c && sql[end + 1] === c) end += 2;
+        else if (sql[end] === c) break;
+        else end += 1;
+      }
+      end = Math.min(end + 1, sql.length);
+    } else {
+      i += 1;
+      continue;
+    }
+    flushPlain(i);
+    const chunk = sql.slice(i, end);
+    const namesAnObject = c === "'" && (NAMES_AN_OBJECT_BEFORE.test(sql.slice(Math.max(0, i - 40), i)) || NAMES_AN_OBJECT_AFTER.test(sql.slice(end, end + 30)));
+    out += namesAnObject ? code(chunk) : chunk;
+    i = plainFrom = end;
+  }
+  flushPlain(sql.length);
+  return out;
 }
 
 type QueryArgs = Parameters<Client['query']>;

@@ -268,9 +268,9 @@ export class LedgerWriteRepository {
       last.set(row.user_id, Math.max(before, row.user_seq));
     }
     await manager.query(
-      `INSERT INTO ledger.user_sequences (user_id, last_seq)
+      `INSERT INTO ledger.user_sequences AS s (user_id, last_seq)
        SELECT * FROM unnest($1::text[], $2::bigint[])
-       ON CONFLICT (user_id) DO UPDATE SET last_seq = GREATEST(ledger.user_sequences.last_seq, EXCLUDED.last_seq), updated_at = now()`,
+       ON CONFLICT (user_id) DO UPDATE SET last_seq = GREATEST(s.last_seq, EXCLUDED.last_seq), updated_at = now()`,
       [users, users.map((u) => last.get(u)!)],
     );
     if (anomalies.length > 0) {

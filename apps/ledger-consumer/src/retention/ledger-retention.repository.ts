@@ -49,8 +49,8 @@ export class LedgerRetentionRepository {
     const [{ folded }] = await manager.query(FOLD_SQL, [horizon, limit]);
     if (folded > 0) {
       await manager.query(
-        `INSERT INTO ledger.journal_horizon (complete_from) VALUES ($1)
-         ON CONFLICT (singleton) DO UPDATE SET complete_from = GREATEST(ledger.journal_horizon.complete_from, EXCLUDED.complete_from), updated_at = now()`,
+        `INSERT INTO ledger.journal_horizon AS h (complete_from) VALUES ($1)
+         ON CONFLICT (singleton) DO UPDATE SET complete_from = GREATEST(h.complete_from, EXCLUDED.complete_from), updated_at = now()`,
         [horizon],
       );
     }

@@ -87,14 +87,14 @@ export class OutboxAdminRepository {
     const extra = filter.held
       ? [
           `status = 'pending'`,
-          `EXISTS (SELECT 1 FROM outbox.events b WHERE b.partition_key = outbox.events.partition_key AND b.id < outbox.events.id AND ${BLOCKING})`,
+          `EXISTS (SELECT 1 FROM outbox.events b WHERE b.partition_key = o.partition_key AND b.id < o.id AND ${BLOCKING})`,
         ]
       : [];
     const ascending = filter.sort === 'id';
     c.add((p) => (ascending ? `id > ${p}::bigint` : `id < ${p}::bigint`), filter.afterId);
     c.params.push(filter.limit);
     return manager.query(
-      `SELECT ${COLUMNS} FROM outbox.events ${c.where(extra)} ORDER BY id ${ascending ? 'ASC' : 'DESC'} LIMIT $${c.params.length}`,
+      `SELECT ${COLUMNS} FROM outbox.events o ${c.where(extra)} ORDER BY id ${ascending ? 'ASC' : 'DESC'} LIMIT $${c.params.length}`,
       c.params,
     );
   }

@@ -28,6 +28,9 @@ export class CreateOutboxSchema1764200000000 implements MigrationInterface {
       await q.query(`ALTER TABLE chat.outbox_replays SET SCHEMA outbox`);
       await q.query(`ALTER TABLE outbox.outbox_replays RENAME TO replays`);
     } else {
+      // The status check is named as PostgreSQL would name it for `outbox.events` (so databases created before the
+      // name was written here have the same one): a later migration replaces it by that name, also where the
+      // deployment chose another OUTBOX_TABLE, whose generated name would differ.
       await q.query(`
         CREATE TABLE outbox.events (
           id              bigserial    PRIMARY KEY,
@@ -37,7 +40,7 @@ export class CreateOutboxSchema1764200000000 implements MigrationInterface {
           shard           smallint     NOT NULL GENERATED ALWAYS AS (outbox.shard_of(partition_key)) STORED,
           payload         jsonb        NOT NULL,
           headers         jsonb        NOT NULL DEFAULT '{}'::jsonb,
-          status          varchar(16)  NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'published', 'dead')),
+          status          varchar(16)  NOT NULL DEFAULT 'pending' CONSTRAINT events_status_check CHECK (status IN ('pending', 'published', 'dead')),
           attempts        integer      NOT NULL DEFAULT 0,
           next_attempt_at timestamptz  NOT NULL DEFAULT now(),
           last_error      text,
