@@ -152,7 +152,12 @@ async function main(): Promise<void> {
   printTable(result);
   const dir = join(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  // latest.json is the whole suite (what the README's table is read from); a run of some scenarios (--only) goes
+  // beside it, so trying one scenario never replaces the last full figures with a partial set.
+  const all = SCENARIOS.every((name) => flags.only.has(name));
+  const file = all ? 'latest.json' : `only-${[...flags.only].sort().join('-')}.json`;
+  writeFileSync(join(dir, file), `${JSON.stringify(result, null, 2)}\n`);
+  log(`results written to bench/results/${file}`);
 }
 
 main().catch((e) => {

@@ -132,5 +132,4 @@ export function printTable(r: Record<string, any>): void {
   );
   console.log('| measurement | result | ratio | target |\n|---|---|---|---|');
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
-  console.log('\nwritten to bench/results/latest.json');
 }

@@ -1,3 +1,4 @@
+import { Partitioners } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '@chat-ledger/database';
 import { createKafka, KAFKA_TOPIC_NAME } from '@chat-ledger/kafka';
@@ -33,7 +34,7 @@ export const ledgerDlqRedriveCommand: CliCommand<DlqRedriveOptions> = {
     );
     await db.initialize();
     const kafka = createKafka(env.kafkaConnection(), { clientId: CLI_KAFKA_CLIENT_ID, retry: { retries: 3 } });
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
     try {
       if (!values.dryRun) await producer.connect();
       const report = await redriveDeadLetters({ db, producer, topic: values.topic, limit, dryRun: values.dryRun });

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { IHeaders, Message, Producer } from 'kafkajs';
+import { type IHeaders, type Message, Partitioners, type Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { withTimeout } from '@chat-ledger/kafka';
 import { LedgerConfig } from '../config/ledger.config';
@@ -130,7 +130,8 @@ export class DeadLetterPublisher {
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
-    this.producer = this.kafka.dlq.producer({ allowAutoTopicCreation: false });
+    // Java's partitioner (murmur2 of the key), which kafkajs uses by default since 2.0: named, so it does not warn.
+    this.producer = this.kafka.dlq.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
     await this.producer.connect();
   }
 
