@@ -85,10 +85,7 @@ export class OutboxAdminRepository {
     c.add((p) => `created_at >= ${p}::timestamptz`, filter.from);
     c.add((p) => `created_at <= ${p}::timestamptz`, filter.to);
     const extra = filter.held
-      ? [
-          `status = 'pending'`,
-          `EXISTS (SELECT 1 FROM outbox.events b WHERE b.partition_key = o.partition_key AND b.id < o.id AND ${BLOCKING})`,
-        ]
+      ? [`status = 'pending'`, `EXISTS (SELECT 1 FROM outbox.events b WHERE b.partition_key = o.partition_key AND b.id < o.id AND ${BLOCKING})`]
       : [];
     const ascending = filter.sort === 'id';
     c.add((p) => (ascending ? `id > ${p}::bigint` : `id < ${p}::bigint`), filter.afterId);
