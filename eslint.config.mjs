@@ -60,8 +60,9 @@ const boundaryRules = {
             disallow: [{ to: { element: { type: 'lib', captured: { lib: 'testing' } } } }, { to: { file: { categories: 'test' } } }],
             message: 'test code (@chat-ledger/testing, a test kit, a spec) must not be imported by the production code of apps and libs',
           },
-          // An app's tests may drive the operator CLI against that app (ledger:reconcile in the ledger-consumer's tests).
-          { from: { element: { type: 'app' }, file: { categories: 'test' } }, allow: { to: { element: { type: 'tool' } } } },
+          // An app's tests may drive the operator CLI against that app (ledger:reconcile in the ledger-consumer's tests),
+          // and end-to-end tests against the stack (the CLI on a database with other schema names).
+          { from: { element: { type: ['app', 'e2e'] }, file: { categories: 'test' } }, allow: { to: { element: { type: 'tool' } } } },
           // Tools use each other (the CLI reads the launcher's state file); bench starts apps with the launcher's ChildApp.
           { from: { element: { type: ['tool', 'bench'] } }, allow: { to: { element: { type: 'tool' } } } },
           // Tools and bench reach an app only through its public entry point.
