@@ -1,5 +1,5 @@
 import { Matches, ValidateBy, ValidationArguments } from 'class-validator';
-import { SCHEMA_NAME_PATTERN, SchemaNames, schemaNamesProblems } from './schema-names';
+import { SCHEMA_NAME_PATTERN, SchemaNames, schemaNamesProblemsByKey } from './schema-names';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type EnvClass = new (...args: any[]) => object;
@@ -14,22 +14,26 @@ export interface SchemaNamesSettings {
 
 const NAME_MESSAGE = (key: string) => `${key} must be a lower-case identifier of at most 48 characters (a-z, 0-9, _)`;
 
-/** The other problems of the whole set (PostgreSQL's own schemas, two owners in one schema), reported on one key. */
-const UsableSchemaNames = () =>
-  ValidateBy({
-    name: 'usableSchemaNames',
+/**
+ * The problems of a key beyond its pattern (PostgreSQL's own schemas, a schema another owner has), reported on that
+ * key; a name that fails its pattern is reported by the pattern alone.
+ */
+const UsableSchemaName = (key: keyof SchemaNamesSettings) => {
+  const problems = (config: SchemaNamesSettings) => {
+    // A name that fails its pattern is reported by @Matches; another key's bad name only hides that key's problems.
+    if (typeof config[key] !== 'string' || !SCHEMA_NAME_PATTERN.test(config[key])) return [];
+    return schemaNamesProblemsByKey(schemaNamesFromEnv(config))
+      .filter((p) => p.key === key)
+      .map((p) => p.problem);
+  };
+  return ValidateBy({
+    name: 'usableSchemaName',
     validator: {
-      validate: (_value: unknown, args?: ValidationArguments) => problemsBeyondPattern(args?.object as SchemaNamesSettings).length === 0,
-      defaultMessage: (args?: ValidationArguments) => problemsBeyondPattern(args?.object as SchemaNamesSettings).join('; '),
+      validate: (_value: unknown, args?: ValidationArguments) => problems(args?.object as SchemaNamesSettings).length === 0,
+      defaultMessage: (args?: ValidationArguments) => problems(args?.object as SchemaNamesSettings).join('; '),
     },
   });
-
-function problemsBeyondPattern(config: SchemaNamesSettings): string[] {
-  const keys = [config.CHAT_SCHEMA, config.LEDGER_SCHEMA, config.OUTBOX_SCHEMA, config.OUTBOX_TABLE];
-  // A name that fails its own pattern is reported by that key already.
-  if (!keys.every((k) => typeof k === 'string' && SCHEMA_NAME_PATTERN.test(k))) return [];
-  return schemaNamesProblems(schemaNamesFromEnv(config));
-}
+};
 
 /**
  * Where chat-ledger keeps its tables, for a database it shares with tables of its own (a schema piece, a mixin like
@@ -41,19 +45,21 @@ export function WithSchemaNamesEnv<TBase extends EnvClass>(Base: TBase) {
   class SchemaNamesEnvKeys extends Base implements SchemaNamesSettings {
     /** The gateway's schema (conversations, messages, budgets, tasks, usage records). */
     @Matches(SCHEMA_NAME_PATTERN, { message: NAME_MESSAGE('CHAT_SCHEMA') })
+    @UsableSchemaName('CHAT_SCHEMA')
     CHAT_SCHEMA = 'chat';
 
     /** The ledger-consumer's schema (journal, totals, prices, dead letters). */
     @Matches(SCHEMA_NAME_PATTERN, { message: NAME_MESSAGE('LEDGER_SCHEMA') })
+    @UsableSchemaName('LEDGER_SCHEMA')
     LEDGER_SCHEMA = 'ledger';
 
     /** The transactional outbox's schema (its events, replays and skips). */
     @Matches(SCHEMA_NAME_PATTERN, { message: NAME_MESSAGE('OUTBOX_SCHEMA') })
+    @UsableSchemaName('OUTBOX_SCHEMA')
     OUTBOX_SCHEMA = 'outbox';
 
     /** The outbox's table of events to publish, in OUTBOX_SCHEMA. */
     @Matches(SCHEMA_NAME_PATTERN, { message: NAME_MESSAGE('OUTBOX_TABLE') })
-    @UsableSchemaNames()
     OUTBOX_TABLE = 'events';
   }
   return SchemaNamesEnvKeys;

@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { DEFAULT_TOKEN_EVENTS_TOPIC, TOKEN_EVENT_CONTRACTS } from '@chat-ledger/contracts';
 import { DEFAULT_SCHEMA_NAMES, SchemaNames, schemaMappingClient, schemaNameRewriter, schemaNamesProblems } from './schema-names';
 import { Client } from 'pg';
+import { BaseEnv, loadConfig } from '@chat-ledger/platform';
+import { schemaNamesFromEnv, WithSchemaNamesEnv } from './schema-names.env';
 
 const acme: SchemaNames = { chat: 'acme_chat', ledger: 'acme_ledger', outbox: 'acme_outbox', outboxTable: 'chat_events' };
 
@@ -83,8 +85,24 @@ describe('schema names (CHAT_SCHEMA, LEDGER_SCHEMA, OUTBOX_SCHEMA, OUTBOX_TABLE)
     expect(schemaNamesProblems(acme)).toEqual([]);
     expect(schemaNamesProblems({ ...acme, chat: 'Acme-Chat' })).toEqual([expect.stringContaining('CHAT_SCHEMA must be a lower-case identifier')]);
     expect(schemaNamesProblems({ ...acme, ledger: 'public' })).toEqual([expect.stringContaining("LEDGER_SCHEMA must not be one of PostgreSQL's own schemas")]);
-    expect(schemaNamesProblems({ ...acme, outbox: 'acme_chat' })).toEqual([expect.stringContaining('must be three different schemas')]);
+    expect(schemaNamesProblems({ ...acme, outbox: 'acme_chat' })).toEqual([
+      'OUTBOX_SCHEMA must differ from CHAT_SCHEMA (both acme_chat): each owner needs a schema of its own',
+    ]);
     expect(schemaNamesProblems({ ...acme, outboxTable: 'x'.repeat(49) })).toEqual([expect.stringContaining('OUTBOX_TABLE must be')]);
     expect(() => schemaNameRewriter({ ...acme, chat: 'pg_catalog' })).toThrow("CHAT_SCHEMA must not be one of PostgreSQL's own schemas");
+  });
+
+  it('an app’s config reads the four keys, and lists every bad one at boot', () => {
+    class Env extends WithSchemaNamesEnv(BaseEnv) {}
+    expect(schemaNamesFromEnv(loadConfig(Env, {}))).toEqual(DEFAULT_SCHEMA_NAMES);
+    expect(
+      schemaNamesFromEnv(
+        loadConfig(Env, { CHAT_SCHEMA: 'acme_chat', LEDGER_SCHEMA: 'acme_ledger', OUTBOX_SCHEMA: 'acme_outbox', OUTBOX_TABLE: 'chat_events' }),
+      ),
+    ).toEqual(acme);
+    expect(() => loadConfig(Env, { CHAT_SCHEMA: 'Chat', OUTBOX_SCHEMA: 'public' })).toThrow(
+      /CHAT_SCHEMA: CHAT_SCHEMA must be a lower-case identifier[\s\S]*OUTBOX_SCHEMA: OUTBOX_SCHEMA must not be one of PostgreSQL's own schemas/,
+    );
+    expect(() => loadConfig(Env, { CHAT_SCHEMA: 'ledger' })).toThrow('LEDGER_SCHEMA: LEDGER_SCHEMA must differ from CHAT_SCHEMA (both ledger)');
   });
 });

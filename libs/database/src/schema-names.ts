@@ -25,25 +25,35 @@ export const DEFAULT_SCHEMA_NAMES: SchemaNames = Object.freeze({ chat: 'chat', l
 export const SCHEMA_NAME_PATTERN = /^[a-z_][a-z0-9_]{0,47}$/;
 const RESERVED = /^(pg_.*|public|information_schema)$/;
 
+/** The environment key of each name. */
+export const SCHEMA_NAME_KEYS: Readonly<Record<keyof SchemaNames, string>> = {
+  chat: 'CHAT_SCHEMA',
+  ledger: 'LEDGER_SCHEMA',
+  outbox: 'OUTBOX_SCHEMA',
+  outboxTable: 'OUTBOX_TABLE',
+};
+
+/** Problems with a set of names, each with the key it is about (empty when the set is usable). */
+export function schemaNamesProblemsByKey(names: SchemaNames): Array<{ key: string; problem: string }> {
+  const problems: Array<{ key: string; problem: string }> = [];
+  const seen = new Map<string, string>();
+  for (const [name, key] of Object.entries(SCHEMA_NAME_KEYS) as Array<[keyof SchemaNames, string]>) {
+    const value = names[name];
+    if (!SCHEMA_NAME_PATTERN.test(value)) {
+      problems.push({ key, problem: `${key} must be a lower-case identifier of at most 48 characters (a-z, 0-9, _), got ${JSON.stringify(value)}` });
+    } else if (name !== 'outboxTable') {
+      if (RESERVED.test(value)) problems.push({ key, problem: `${key} must not be one of PostgreSQL's own schemas (${value})` });
+      else if (seen.has(value))
+        problems.push({ key, problem: `${key} must differ from ${seen.get(value)} (both ${value}): each owner needs a schema of its own` });
+      seen.set(value, key);
+    }
+  }
+  return problems;
+}
+
 /** Problems with a set of names (empty when it is usable). */
 export function schemaNamesProblems(names: SchemaNames): string[] {
-  const problems: string[] = [];
-  const keys: Array<[keyof SchemaNames, string]> = [
-    ['chat', 'CHAT_SCHEMA'],
-    ['ledger', 'LEDGER_SCHEMA'],
-    ['outbox', 'OUTBOX_SCHEMA'],
-    ['outboxTable', 'OUTBOX_TABLE'],
-  ];
-  for (const [key, env] of keys) {
-    const value = names[key];
-    if (!SCHEMA_NAME_PATTERN.test(value))
-      problems.push(`${env} must be a lower-case identifier of at most 48 characters (a-z, 0-9, _), got ${JSON.stringify(value)}`);
-    else if (key !== 'outboxTable' && RESERVED.test(value)) problems.push(`${env} must not be one of PostgreSQL's own schemas (${value})`);
-  }
-  const schemas = [names.chat, names.ledger, names.outbox];
-  if (new Set(schemas).size !== schemas.length)
-    problems.push(`CHAT_SCHEMA, LEDGER_SCHEMA and OUTBOX_SCHEMA must be three different schemas, got ${schemas.join(', ')}`);
-  return problems;
+  return schemaNamesProblemsByKey(names).map((p) => p.problem);
 }
 
 export function isDefaultSchemaNames(names: SchemaNames): boolean {
