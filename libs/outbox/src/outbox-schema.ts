@@ -4,8 +4,13 @@ export const OUTBOX_SCHEMA = 'outbox';
 export const OUTBOX_TABLE = 'outbox.events';
 /** Audit of operator replays. */
 export const OUTBOX_REPLAYS_TABLE = 'outbox.replays';
-/** NOTIFY channel the insert trigger signals at commit. */
-export const OUTBOX_CHANNEL = 'outbox_events';
+/**
+ * The NOTIFY channel the insert trigger signals at commit for an outbox in schema `outboxSchema` (OUTBOX_SCHEMA):
+ * `<its schema>_events`, so `outbox_events` with the default names.
+ */
+export function outboxChannel(outboxSchema: string): string {
+  return `${outboxSchema}_events`;
+}
 
 /**
  * Number of relay shards. Every row's shard is `outbox.shard_of(partition_key)`, a generated column the

@@ -206,8 +206,11 @@ export class OutboxAdminRepository {
     return rows[0];
   }
 
-  /** Wakes the relays at once (the insert trigger only fires on new rows). Delivered at commit. */
+  /**
+   * Wakes the relays at once (the insert trigger only fires on new rows). Delivered at commit, on the channel the
+   * trigger uses: `<the outbox's schema>_events`.
+   */
   async notifyRelays(manager: EntityManager): Promise<void> {
-    await manager.query(`SELECT pg_notify('outbox_events', '')`);
+    await manager.query(`SELECT pg_notify(relnamespace::regnamespace::text || '_events', '') FROM pg_class WHERE oid = 'outbox.events'::regclass`);
   }
 }

@@ -2,6 +2,7 @@ import { CreateOutboxSchema1764200000000 } from './migrations/1764200000000-crea
 import { OutboxSkipAndPerUserHoldBack1764400000000 } from './migrations/1764400000000-outbox-skip-and-per-user-hold-back';
 import { OutboxUserSequences1764600000000 } from './migrations/1764600000000-outbox-user-sequences';
 import { OutboxEraseOnPublish1766100000001 } from './migrations/1766100000001-outbox-erase-on-publish';
+import { OutboxNotifyChannelPerSchema1766200000000 } from './migrations/1766200000000-outbox-notify-channel-per-schema';
 
 /** Ordered list of the outbox schema's migrations; whoever hosts the outbox (gateway, outbox-relay) runs them. */
 export const OUTBOX_MIGRATIONS = [
@@ -9,4 +10,5 @@ export const OUTBOX_MIGRATIONS = [
   OutboxSkipAndPerUserHoldBack1764400000000,
   OutboxUserSequences1764600000000,
   OutboxEraseOnPublish1766100000001,
+  OutboxNotifyChannelPerSchema1766200000000,
 ];

@@ -5,10 +5,9 @@ export interface ListenerLogger {
   debug(message: unknown, context?: string): void;
 }
 
-import { OUTBOX_CHANNEL } from '../outbox-schema';
-
 /**
- * LISTEN outbox_events on a dedicated connection (the insert trigger notifies at commit). Reconnects on
+ * LISTEN on the outbox's channel (`outbox_events` with the default names) on a dedicated connection (the insert
+ * trigger notifies at commit). Reconnects on
  * any error; while disconnected the relay's polling fallback keeps it going, and every (re)connect
  * wakes the relay once so nothing written meanwhile waits for the next poll.
  */
@@ -20,6 +19,8 @@ export class OutboxListener {
 
   constructor(
     private readonly config: ClientConfig,
+    /** A lower-case identifier (OUTBOX_SCHEMA + `_events`), so it needs no quoting. */
+    private readonly channel: string,
     private readonly onNotify: () => void,
     private readonly logger: ListenerLogger,
     private readonly reconnectDelayMs = 1_000,
@@ -61,11 +62,11 @@ export class OutboxListener {
     client.on('error', onFailure);
     client.on('end', () => onFailure(new Error('connection ended')));
     client.on('notification', (n) => {
-      if (n.channel === OUTBOX_CHANNEL) this.onNotify();
+      if (n.channel === this.channel) this.onNotify();
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      await client.query(`LISTEN ${this.channel}`);
       if (this.stopped || failed) return;
       this.connected = true;
       this.logger.debug({ msg: 'listening for outbox notifications' }, 'OutboxListener');

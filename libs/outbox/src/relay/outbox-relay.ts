@@ -11,7 +11,7 @@ import { KafkaPublisher, kafkaHeaders, PublisherStatus } from './kafka-publisher
 import { OutboxListener } from './outbox-listener';
 import { claimBatch, ClaimedRow, DELETE_EXPIRED_SQL, markFailed, markPublished, noteBrokerError } from './relay-store';
 import { RelayBatchTrace } from './relay-tracing';
-import { SHARD_COUNT } from '../outbox-schema';
+import { outboxChannel, SHARD_COUNT } from '../outbox-schema';
 import { planRebalance } from './shard-assignment';
 import { Wakeup } from './wakeup';
 
@@ -127,6 +127,7 @@ export class OutboxRelay {
         application_name: `${RELAY_APPLICATION_PREFIX}${this.instanceId}:listen`.slice(0, 63),
         connectionTimeoutMillis: 5_000,
       },
+      outboxChannel((options.schemaNames ?? DEFAULT_SCHEMA_NAMES).outbox),
       () => this.wake.signal(),
       logger,
     );
