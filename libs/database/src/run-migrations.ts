@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DataSource, MigrationExecutor } from 'typeorm';
 import { buildDataSourceOptions, DatabaseOptions } from './data-source-options';
-import type { SchemaNames } from './schema-names';
+import { DEFAULT_SCHEMA_NAMES, SchemaNames, schemaOf } from './schema-names';
 
 type MigrationList = NonNullable<DatabaseOptions['migrations']>;
 
@@ -13,10 +13,11 @@ function lockKey(name: string): string {
  * Several instances of one app may boot at once; a session advisory lock makes exactly one of them
  * apply pending migrations while the others wait and then find nothing to do.
  */
-export async function runMigrations(dataSource: DataSource, schema: string): Promise<string[]> {
+export async function runMigrations(dataSource: DataSource, schema: string, names: SchemaNames = DEFAULT_SCHEMA_NAMES): Promise<string[]> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
-  const key = lockKey(`chat-ledger:migrations:${schema}`);
+  // Keyed by the schema actually migrated, so installations with schemas of their own do not wait for each other.
+  const key = lockKey(`chat-ledger:migrations:${schemaOf(names, schema)}`);
   try {
     await runner.query('SELECT pg_advisory_lock($1)', [key]);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
@@ -49,7 +50,9 @@ export async function migrateSchema(options: {
   applicationName: string;
   names?: SchemaNames;
 }): Promise<string[]> {
-  return withOwnerDataSource(options.url, options, options.applicationName, options.names, (dataSource) => runMigrations(dataSource, options.schema));
+  return withOwnerDataSource(options.url, options, options.applicationName, options.names, (dataSource) =>
+    runMigrations(dataSource, options.schema, options.names),
+  );
 }
 
 /** The migrations of one schema owner (the chat schema, the outbox, the ledger), recorded in `<schema>_migrations`. */
