@@ -19,8 +19,8 @@ import { CHAT_MIGRATIONS } from '../apps/chat-gateway/src/index';
 import { GatewayTestApp, startGateway } from '../apps/chat-gateway/test/gateway-test-app';
 import { LEDGER_MIGRATIONS } from '../apps/ledger-consumer/src/index';
 import { LedgerTestApp, startLedger, TEST_KAFKA_ENV } from '../apps/ledger-consumer/test/ledger-test-app';
-import type { CliEnv } from '../tools/cli/cli-command';
 import { runCli } from '../tools/cli/cli-program';
+import { cliTestEnv } from '../tools/cli/cli-test-env';
 import { runCliProcess } from './cli-process';
 
 /**
@@ -37,16 +37,8 @@ describe('schema names: chat-ledger beside tables of the same names', () => {
   const schemaNames = schemaNamesFromEnv(names);
   /** The CLI in this process (the first migrate runs it as a process of its own, reading the keys from its environment). */
   const cli = async (argv: string[], withNames = true) => {
-    const lines: string[] = [];
-    const env: CliEnv = {
-      databaseUrl: () => databaseUrl,
-      schemaNames: () => (withNames ? schemaNames : DEFAULT_SCHEMA_NAMES),
-      kafkaConnection: () => ({}),
-      out: (line) => lines.push(line),
-      err: (line) => lines.push(line),
-    };
-    const code = await runCli(argv, env);
-    return { code, out: lines.join('\n') };
+    const { env, out, err } = cliTestEnv(databaseUrl, withNames ? schemaNames : DEFAULT_SCHEMA_NAMES);
+    return { code: await runCli(argv, env), out: [...out, ...err].join('\n') };
   };
   let databaseUrl: string;
   let topic: string;

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
-import { DEFAULT_SCHEMA_NAMES, PendingMigrationsError } from '@chat-ledger/database';
+import { PendingMigrationsError } from '@chat-ledger/database';
 import { connect, createTestDatabase } from '@chat-ledger/testing';
-import type { CliEnv } from '../../../tools/cli/cli-command';
+import { cliTestEnv } from '../../../tools/cli/cli-test-env';
 import { runCli } from '../../../tools/cli/cli-program';
 import { startGateway } from './gateway-test-app';
 
@@ -20,15 +20,7 @@ describe('npm run migrate and DB_MIGRATE=false', () => {
   afterAll(() => db?.end());
 
   async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const env: CliEnv = {
-      databaseUrl: () => url,
-      schemaNames: () => DEFAULT_SCHEMA_NAMES,
-      kafkaConnection: () => ({}),
-      out: (l) => out.push(l),
-      err: (l) => err.push(l),
-    };
+    const { env, out, err } = cliTestEnv(url);
     return { code: await runCli(argv, env), out, err };
   }
 

@@ -1,27 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions, DEFAULT_SCHEMA_NAMES, revertAllMigrations } from '@chat-ledger/database';
+import { buildDataSourceOptions, revertAllMigrations } from '@chat-ledger/database';
 import { aUserId, connect, createTestDatabase } from '@chat-ledger/testing';
-import type { CliEnv } from '../../../tools/cli/cli-command';
+import { cliTestEnv } from '../../../tools/cli/cli-test-env';
 import { runCli } from '../../../tools/cli/cli-program';
 import { LEDGER_MIGRATIONS, LEDGER_SCHEMA } from '../src/database/ledger-migrations';
 import { ReconcileService } from '../src/reconcile/reconcile.service';
 import { aMessageEvent, anAdjustmentEvent, recordsOf, TokenEvent } from './events';
 import { actualTotals, expectedTotals } from './expected-totals';
 import { LedgerTestApp, startLedger } from './ledger-test-app';
-
-function cliEnv(databaseUrl: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const env: CliEnv = {
-    databaseUrl: () => databaseUrl,
-    schemaNames: () => DEFAULT_SCHEMA_NAMES,
-    kafkaConnection: () => ({}),
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-  };
-  return { env, out, err };
-}
 
 describe('ledger:reconcile', () => {
   let ledger: LedgerTestApp;
@@ -66,7 +53,7 @@ describe('ledger:reconcile', () => {
       ['usage_hourly', 0],
       ['usage_records', 0],
     ]);
-    const cli = cliEnv(ledger.databaseUrl);
+    const cli = cliTestEnv(ledger.databaseUrl);
     await expect(runCli(['ledger:reconcile'], cli.env)).resolves.toBe(0);
     expect(cli.out.at(-1)).toBe('ledger:reconcile: totals equal the journal');
   });
@@ -109,18 +96,18 @@ describe('ledger:reconcile', () => {
       ]),
     );
 
-    const check = cliEnv(ledger.databaseUrl);
+    const check = cliTestEnv(ledger.databaseUrl);
     await expect(runCli(['ledger:reconcile'], check.env)).resolves.toBe(1);
     expect(check.out.join('\n')).toContain(`drift user_totals user_id=${users[0]} (different): tokens_total expected 120 actual 125`);
     expect(check.out.at(-1)).toBe('ledger:reconcile: DRIFT in 6 rows (run with --repair to fix)');
 
-    const repair = cliEnv(ledger.databaseUrl);
+    const repair = cliTestEnv(ledger.databaseUrl);
     await expect(runCli(['ledger:reconcile', '--repair'], repair.env)).resolves.toBe(0);
     expect(repair.out.at(-1)).toBe('ledger:reconcile: repaired 6 rows; totals equal the journal');
 
     await expect(reconcile.check()).resolves.toMatchObject({ drifted: 0 });
     await expect(actualTotals(ledger.db, users)).resolves.toEqual(before);
-    await expect(runCli(['ledger:reconcile'], cliEnv(ledger.databaseUrl).env)).resolves.toBe(0);
+    await expect(runCli(['ledger:reconcile'], cliTestEnv(ledger.databaseUrl).env)).resolves.toBe(0);
   });
 
   it('every migration has a working down', async () => {

@@ -1,8 +1,7 @@
 import { userInfo } from 'node:os';
 import { DataSource } from 'typeorm';
-import { DEFAULT_SCHEMA_NAMES } from '@chat-ledger/database';
 import { migratedDatabase } from '@chat-ledger/outbox/testing';
-import type { CliEnv } from '../cli-command';
+import { cliTestEnv } from '../cli-test-env';
 import { buildCliProgram, runCli } from '../cli-program';
 
 // The outbox:* CLI commands against a real, migrated database (no relay running: rows stay as seeded).
@@ -17,15 +16,7 @@ describe('outbox CLI commands', () => {
   afterAll(() => dataSource?.destroy());
 
   async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const env: CliEnv = {
-      databaseUrl: () => url,
-      schemaNames: () => DEFAULT_SCHEMA_NAMES,
-      kafkaConnection: () => ({}),
-      out: (l) => out.push(l),
-      err: (l) => err.push(l),
-    };
+    const { env, out, err } = cliTestEnv(url);
     const code = await runCli(argv, env);
     return { code, out: out.join('\n'), err: err.join('\n') };
   }
@@ -42,10 +33,7 @@ describe('outbox CLI commands', () => {
   }
 
   it('registers the outbox commands', () => {
-    const program = buildCliProgram(
-      { databaseUrl: () => url, schemaNames: () => DEFAULT_SCHEMA_NAMES, kafkaConnection: () => ({}), out: () => undefined, err: () => undefined },
-      () => undefined,
-    );
+    const program = buildCliProgram(cliTestEnv(url).env, () => undefined);
     expect(program.commands.map((c) => c.name())).toEqual(
       expect.arrayContaining(['outbox:stats', 'outbox:list', 'outbox:replay', 'outbox:retry', 'outbox:skip']),
     );
