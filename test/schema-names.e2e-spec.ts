@@ -35,16 +35,17 @@ describe('schema names: chat-ledger beside tables of the same names', () => {
   const token = (userId: string, scopes: string[] = []) => issueToken({ userId, scopes }, secret);
   const names = { CHAT_SCHEMA: 'cl_chat', LEDGER_SCHEMA: 'cl_ledger', OUTBOX_SCHEMA: 'cl_outbox', OUTBOX_TABLE: 'outgoing' };
   const schemaNames = schemaNamesFromEnv(names);
-  /** The CLI in this process (the first migrate runs it as a process of its own, reading the keys from its environment). */
-  const cli = async (argv: string[], withNames = true) => {
-    const { env, out, err } = cliTestEnv(databaseUrl, withNames ? schemaNames : DEFAULT_SCHEMA_NAMES);
-    return { code: await runCli(argv, env), out: [...out, ...err].join('\n') };
-  };
   let databaseUrl: string;
   let topic: string;
   let db: Client;
   let gw: GatewayTestApp | undefined;
   let ledger: LedgerTestApp | undefined;
+
+  /** The CLI in this process (the first migrate runs it as a process of its own, reading the keys from its environment). */
+  const cli = async (argv: string[], withNames = true) => {
+    const { env, out, err } = cliTestEnv(databaseUrl, withNames ? schemaNames : DEFAULT_SCHEMA_NAMES);
+    return { code: await runCli(argv, env), out: [...out, ...err].join('\n') };
+  };
 
   /** Relations (tables, views, sequences, indexes) and functions per schema. */
   const objectsIn = async (schema: string) =>

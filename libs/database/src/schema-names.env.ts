@@ -1,5 +1,5 @@
 import { Matches, ValidateBy, ValidationArguments } from 'class-validator';
-import { SCHEMA_NAME_PATTERN, SchemaNames, schemaNamesProblemsByKey } from './schema-names';
+import { SCHEMA_NAME_PATTERN, schemaNameRule, SchemaNames, schemaNamesProblemsByKey } from './schema-names';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type EnvClass = new (...args: any[]) => object;
@@ -11,8 +11,6 @@ export interface SchemaNamesSettings {
   OUTBOX_SCHEMA: string;
   OUTBOX_TABLE: string;
 }
-
-const NAME_MESSAGE = (key: string) => `${key} must be a lower-case identifier of at most 48 characters (a-z, 0-9, _)`;
 
 /**
  * The problems of a key beyond its pattern (PostgreSQL's own schemas, a schema another owner has), reported on that
@@ -44,22 +42,22 @@ const UsableSchemaName = (key: keyof SchemaNamesSettings) => {
 export function WithSchemaNamesEnv<TBase extends EnvClass>(Base: TBase) {
   class SchemaNamesEnvKeys extends Base implements SchemaNamesSettings {
     /** The gateway's schema (conversations, messages, budgets, tasks, usage records). */
-    @Matches(SCHEMA_NAME_PATTERN, { message: NAME_MESSAGE('CHAT_SCHEMA') })
+    @Matches(SCHEMA_NAME_PATTERN, { message: schemaNameRule('CHAT_SCHEMA') })
     @UsableSchemaName('CHAT_SCHEMA')
     CHAT_SCHEMA = 'chat';
 
     /** The ledger-consumer's schema (journal, totals, prices, dead letters). */
-    @Matches(SCHEMA_NAME_PATTERN, { message: NAME_MESSAGE('LEDGER_SCHEMA') })
+    @Matches(SCHEMA_NAME_PATTERN, { message: schemaNameRule('LEDGER_SCHEMA') })
     @UsableSchemaName('LEDGER_SCHEMA')
     LEDGER_SCHEMA = 'ledger';
 
     /** The transactional outbox's schema (its events, replays and skips). */
-    @Matches(SCHEMA_NAME_PATTERN, { message: NAME_MESSAGE('OUTBOX_SCHEMA') })
+    @Matches(SCHEMA_NAME_PATTERN, { message: schemaNameRule('OUTBOX_SCHEMA') })
     @UsableSchemaName('OUTBOX_SCHEMA')
     OUTBOX_SCHEMA = 'outbox';
 
     /** The outbox's table of events to publish, in OUTBOX_SCHEMA. */
-    @Matches(SCHEMA_NAME_PATTERN, { message: NAME_MESSAGE('OUTBOX_TABLE') })
+    @Matches(SCHEMA_NAME_PATTERN, { message: schemaNameRule('OUTBOX_TABLE') })
     OUTBOX_TABLE = 'events';
   }
   return SchemaNamesEnvKeys;

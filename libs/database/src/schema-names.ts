@@ -25,6 +25,11 @@ export const DEFAULT_SCHEMA_NAMES: SchemaNames = Object.freeze({ chat: 'chat', l
 export const SCHEMA_NAME_PATTERN = /^[a-z_][a-z0-9_]{0,47}$/;
 const RESERVED = /^(pg_.*|public|information_schema)$/;
 
+/** What a key whose value fails SCHEMA_NAME_PATTERN is told. */
+export function schemaNameRule(key: string): string {
+  return `${key} must be a lower-case identifier of at most 48 characters (a-z, 0-9, _)`;
+}
+
 /** The environment key of each name. */
 export const SCHEMA_NAME_KEYS: Readonly<Record<keyof SchemaNames, string>> = {
   chat: 'CHAT_SCHEMA',
@@ -40,7 +45,7 @@ export function schemaNamesProblemsByKey(names: SchemaNames): Array<{ key: strin
   for (const [name, key] of Object.entries(SCHEMA_NAME_KEYS) as Array<[keyof SchemaNames, string]>) {
     const value = names[name];
     if (!SCHEMA_NAME_PATTERN.test(value)) {
-      problems.push({ key, problem: `${key} must be a lower-case identifier of at most 48 characters (a-z, 0-9, _), got ${JSON.stringify(value)}` });
+      problems.push({ key, problem: `${schemaNameRule(key)}, got ${JSON.stringify(value)}` });
     } else if (name !== 'outboxTable') {
       if (RESERVED.test(value)) problems.push({ key, problem: `${key} must not be one of PostgreSQL's own schemas (${value})` });
       else if (seen.has(value))

@@ -13,6 +13,12 @@ export const SCHEMA_OWNERS: ReadonlyArray<SchemaOwner & { name: string }> = [
   { name: 'ledger', schema: LEDGER_SCHEMA, migrations: LEDGER_MIGRATIONS },
 ];
 
+/** `chat`, or `chat (in schema acme_chat)` when the deployment chose another schema. */
+function ownerLabel(owner: { name: string; schema: string }, names: SchemaNames): string {
+  const schema = schemaOf(names, owner.schema);
+  return schema === owner.schema ? owner.name : `${owner.name} (in schema ${schema})`;
+}
+
 type MigrateOptions = { owner?: string[]; check: boolean };
 
 async function pendingOf(url: string, owner: SchemaOwner, names: SchemaNames): Promise<string[]> {
@@ -52,7 +58,11 @@ export const migrateCommand: CliCommand<MigrateOptions> = {
       if (options.check) {
         const list = await pendingOf(url, owner, schemaNames);
         pending += list.length;
-        env.out(list.length === 0 ? `${where(owner)}: up to date` : `${where(owner)}: ${list.length} pending (${list.join(', ')})`);
+        env.out(
+          list.length === 0
+            ? `${ownerLabel(owner, schemaNames)}: up to date`
+            : `${ownerLabel(owner, schemaNames)}: ${list.length} pending (${list.join(', ')})`,
+        );
         continue;
       }
       const applied = await migrateSchema({
@@ -62,14 +72,12 @@ export const migrateCommand: CliCommand<MigrateOptions> = {
         names: schemaNames,
         applicationName: 'chat-ledger-migrate',
       });
-      env.out(applied.length === 0 ? `${where(owner)}: up to date` : `${where(owner)}: applied ${applied.length} (${applied.join(', ')})`);
+      env.out(
+        applied.length === 0
+          ? `${ownerLabel(owner, schemaNames)}: up to date`
+          : `${ownerLabel(owner, schemaNames)}: applied ${applied.length} (${applied.join(', ')})`,
+      );
     }
     return pending > 0 ? 1 : 0;
-
-    /** `chat`, or `chat (in schema acme_chat)` when the deployment chose another schema. */
-    function where(owner: { name: string; schema: string }): string {
-      const schema = schemaOf(schemaNames, owner.schema);
-      return schema === owner.schema ? owner.name : `${owner.name} (in schema ${schema})`;
-    }
   },
 };

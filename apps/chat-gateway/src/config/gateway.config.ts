@@ -1,9 +1,9 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { WithSchemaNamesEnv } from '@chat-ledger/database';
 import { WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
 import { RELAY_KAFKA_CONNECTION, WithOutboxRelayEnv } from '@chat-ledger/outbox';
 import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, EnvRetentionMs, EnvSecret, WithJwtEnv, WithMetricsEnv, WithRetentionSweepEnv } from '@chat-ledger/platform';
 import { WithOtelEnv } from '@chat-ledger/telemetry';
-import { WithSchemaNamesEnv } from '@chat-ledger/database';
 
 /**
  * Environment of chat-gateway. Every key is validated at boot; all problems are reported at once.

@@ -1,8 +1,8 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { WithSchemaNamesEnv } from '@chat-ledger/database';
 import { KAFKA_TOPIC_NAME, WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
 import { BaseEnv, EnvBool, EnvDurationMs, EnvInt, EnvRetentionMs, EnvSecret, WithJwtEnv, WithMetricsEnv, WithRetentionSweepEnv } from '@chat-ledger/platform';
 import { WithOtelEnv } from '@chat-ledger/telemetry';
-import { WithSchemaNamesEnv } from '@chat-ledger/database';
 
 /**
  * Environment of ledger-consumer. Every key is validated at boot; all problems are reported at once.

@@ -1,9 +1,9 @@
 import { IsBoolean, IsIn, IsString, Matches } from 'class-validator';
+import { WithSchemaNamesEnv } from '@chat-ledger/database';
 import { WithKafkaConnectionEnv, WithKafkaTopicEnv } from '@chat-ledger/kafka';
 import { RELAY_KAFKA_CONNECTION, WithOutboxRelayEnv } from '@chat-ledger/outbox';
 import { BaseEnv, EnvBool, EnvSecret, WithMetricsEnv } from '@chat-ledger/platform';
 import { WithOtelEnv } from '@chat-ledger/telemetry';
-import { WithSchemaNamesEnv } from '@chat-ledger/database';
 
 /**
  * Environment of the standalone relay (apps/outbox-relay, `npm run start:relay`): the Kafka connection and topic keys

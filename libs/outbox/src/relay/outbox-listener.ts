@@ -7,9 +7,8 @@ export interface ListenerLogger {
 
 /**
  * LISTEN on the outbox's channel (`outbox_events` with the default names) on a dedicated connection (the insert
- * trigger notifies at commit). Reconnects on
- * any error; while disconnected the relay's polling fallback keeps it going, and every (re)connect
- * wakes the relay once so nothing written meanwhile waits for the next poll.
+ * trigger notifies at commit). Reconnects on any error; while disconnected the relay's polling fallback keeps it
+ * going, and every (re)connect wakes the relay once so nothing written meanwhile waits for the next poll.
  */
 export class OutboxListener {
   private client?: Client;
