@@ -6,6 +6,7 @@ import { LedgerTotalsModule } from '../ledger-totals/ledger-totals.module';
 import { MessageHistoryService } from './message-history.service';
 import { MessagesController } from './messages.controller';
 import { MessagesRepository } from './messages.repository';
+import { MessageWriteRepository } from './message-write.repository';
 import { RecordMessageUseCase } from './record-message.use-case';
 import { outboxWriterProvider } from '../outbox-writer/outbox-writer.provider';
 import { TenantsModule } from '../tenants/tenants.module';
@@ -13,7 +14,7 @@ import { TenantsModule } from '../tenants/tenants.module';
 @Module({
   imports: [BudgetsModule, ConversationsModule, IdempotencyModule, LedgerTotalsModule, TenantsModule],
   controllers: [MessagesController],
-  providers: [RecordMessageUseCase, MessageHistoryService, MessagesRepository, outboxWriterProvider],
+  providers: [RecordMessageUseCase, MessageHistoryService, MessagesRepository, MessageWriteRepository, outboxWriterProvider],
   exports: [MessagesRepository],
 })
 export class MessagesModule {}

@@ -12,6 +12,7 @@ import { RecordedMessageResponse } from './dto/message.response';
 import { RecordMessageDto, UsageDto } from './dto/record-message.dto';
 import { TenantsService } from '../tenants/tenants.service';
 import { MessagesRepository } from './messages.repository';
+import { MessageWriteRepository } from './message-write.repository';
 
 export interface RecordMessageCommand {
   /** The user writing: the message is theirs, and their token's org_id / project_id claims are its tenant's. */
@@ -72,6 +73,7 @@ export class RecordMessageUseCase {
     private readonly config: GatewayConfig,
     private readonly budgets: BudgetEnforcementService,
     private readonly tenants: TenantsService,
+    private readonly oneStatement: MessageWriteRepository,
   ) {}
 
   async execute(cmd: RecordMessageCommand): Promise<IdempotentResult<RecordedMessageResponse>> {
@@ -81,6 +83,12 @@ export class RecordMessageUseCase {
       throw DomainError.invalidField('content', `must be at most ${this.config.MESSAGE_MAX_BYTES} bytes of UTF-8`);
     }
     const usage = normalizeUsage(message.usage);
+
+    if (cmd.conversationId && !cmd.idempotency) {
+      const written = await this.recordInOneStatement(cmd, cmd.conversationId, usage);
+      if (written) return { status: HttpStatus.CREATED, body: written, replayed: false };
+      // Nothing written: a budget to check, a tenant rule to explain or no such conversation. The transaction decides.
+    }
 
     return this.dataSource.transaction((manager) =>
       this.idempotency.runOnce(manager, cmd.idempotency, HttpStatus.CREATED, async () => {
@@ -125,20 +133,8 @@ export class RecordMessageUseCase {
           createdAt,
         });
 
-        const data: ChatMessageRecordedV3 = {
-          user_id: userId,
-          conversation_id: conversationId,
-          message_id: messageId,
-          role: message.role,
-          model: message.model ?? null,
-          usage,
-          tokens_delta: usage.total_tokens,
-          channel: message.channel ?? null,
-          operation: message.operation ?? null,
-          ...tenant,
-        };
         await this.outbox.append(manager, {
-          envelope: buildEnvelope(chatMessageRecordedV3, { source: this.config.EVENT_SOURCE, occurredAt: createdAt, data }),
+          envelope: this.envelope(cmd, { conversationId, messageId, usage, tenant, createdAt }),
           partitionKey: userId,
           traceparent: cmd.traceparent,
         });
@@ -156,5 +152,70 @@ export class RecordMessageUseCase {
         };
       }),
     );
+  }
+
+  /**
+   * A message into an existing conversation of a user without a budget (no idempotency key): one statement, its own
+   * transaction (MessageWriteRepository). Undefined when it wrote nothing.
+   */
+  private async recordInOneStatement(cmd: RecordMessageCommand, conversationId: string, usage: TokenUsageV2): Promise<RecordedMessageResponse | undefined> {
+    const { message, principal } = cmd;
+    const messageId = uuidv7();
+    // The statement puts the conversation's tenant and the message's time into the envelope (placeholders here).
+    const envelope = this.envelope(cmd, {
+      conversationId,
+      messageId,
+      usage,
+      tenant: { org_id: null, project_id: null, api_key_id: message.api_key_id ?? null },
+      createdAt: undefined,
+    });
+    const written = await this.outbox.appendWith({ envelope, partitionKey: principal.userId, traceparent: cmd.traceparent }, (row) =>
+      this.oneStatement.recordInOneStatement(
+        this.dataSource.manager,
+        {
+          userId: principal.userId,
+          conversationId,
+          messageId,
+          claimedOrg: principal.orgId ?? null,
+          tokenProject: principal.projectId ?? null,
+          requestedProject: cmd.projectId,
+          role: message.role,
+          content: message.content,
+          model: message.model ?? null,
+          usage,
+          channel: message.channel ?? null,
+          operation: message.operation ?? null,
+        },
+        this.outbox.storesRows ? row : undefined,
+      ),
+    );
+    if (!written) return undefined;
+    return { message_id: messageId, conversation_id: conversationId, role: message.role, tokens_consumed: usage.total_tokens, created_at: written.created_at };
+  }
+
+  private envelope(
+    cmd: RecordMessageCommand,
+    m: {
+      conversationId: string;
+      messageId: string;
+      usage: TokenUsageV2;
+      tenant: Pick<ChatMessageRecordedV3, 'org_id' | 'project_id' | 'api_key_id'>;
+      createdAt: string | undefined;
+    },
+  ) {
+    const { message, principal } = cmd;
+    const data: ChatMessageRecordedV3 = {
+      user_id: principal.userId,
+      conversation_id: m.conversationId,
+      message_id: m.messageId,
+      role: message.role,
+      model: message.model ?? null,
+      usage: m.usage,
+      tokens_delta: m.usage.total_tokens,
+      channel: message.channel ?? null,
+      operation: message.operation ?? null,
+      ...m.tenant,
+    };
+    return buildEnvelope(chatMessageRecordedV3, { source: this.config.EVENT_SOURCE, occurredAt: m.createdAt, data });
   }
 }

@@ -7,6 +7,10 @@ import { GatewayConfig } from '../config/gateway.config';
  * path (scenario 1c). With it every event is lost: Guarantee 1 no longer holds.
  */
 class SkippingOutboxWriter extends OutboxWriter {
+  override get storesRows(): boolean {
+    return false;
+  }
+
   override async append(): Promise<void> {
     // intentionally empty: see BENCH_SKIP_OUTBOX_WRITE
   }
