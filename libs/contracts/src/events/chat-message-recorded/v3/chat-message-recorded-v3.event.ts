@@ -38,6 +38,7 @@ export const chatMessageRecordedV3 = defineContract<typeof CHAT_MESSAGE_RECORDED
     return chatMessageRecordedV2.check!(data);
   },
   normalise(data) {
-    return { ...chatMessageRecordedV2.normalise(data), ...normaliseTenant(data) };
+    // Object.assign onto the fresh object, not a spread: this runs for every event (spreads take a slow path in V8).
+    return Object.assign(chatMessageRecordedV2.normalise(data), normaliseTenant(data));
   },
 });

@@ -36,6 +36,7 @@ export const tokensAdjustedV3 = defineContract<typeof TOKENS_ADJUSTED, TokensAdj
     return tokensAdjustedV2.check!(data);
   },
   normalise(data) {
-    return { ...tokensAdjustedV2.normalise(data), ...normaliseTenant(data) };
+    // Object.assign onto the fresh object, not a spread: this runs for every event (spreads take a slow path in V8).
+    return Object.assign(tokensAdjustedV2.normalise(data), normaliseTenant(data));
   },
 });
