@@ -1,9 +1,11 @@
 import type { BenchDeps } from '../harness/bench-stack';
 import { Agent } from 'node:http';
+import { Client } from 'pg';
 import { benchToken, runLoadProcess, startGateway, startLedger } from '../harness/bench-apps';
 import { LatencySummary, median, summarizeLatency } from '../harness/stats';
 import type { E2eLoadPlan, E2eLoadResult } from '../load/e2e-load';
 import { post } from '../load/http-post';
+import { coresUsed, CpuGroup, cpuSnapshot } from '../harness/cpu-usage';
 import { meanOf, scrapeSums } from '../harness/prom-scrape';
 import { MESSAGE_BODY } from './write-path.bench';
 
@@ -17,7 +19,44 @@ export interface E2eCounters {
   relay_batches: number;
   relay_mean_batch_ms: number | null;
   gateway_mean_post_ms: number | null;
+  /** Per message, from the rows' own clocks (one PostgreSQL clock): where the time between write and apply went. */
+  stages: E2eStages;
+  /** Cores each process group used while messages were being sent (2 on this machine in all). */
+  cpu_cores: Partial<Record<CpuGroup, number>>;
 }
+
+/** Percentiles (ms) of two stages: written → claimed by the relay, claimed → the ledger's apply transaction began. */
+export interface E2eStages {
+  to_relay_claim: { p50_ms: number; p95_ms: number; p99_ms: number };
+  claim_to_ledger_apply: { p50_ms: number; p95_ms: number; p99_ms: number };
+}
+
+/**
+ * The message's time (occurred_at: its write, clock_timestamp()), its outbox row's published_at (now() of the
+ * relay's claim transaction: when the relay took it) and its journal row's applied_at (now() of the ledger's apply
+ * transaction), all from the same PostgreSQL clock.
+ */
+async function stagesOf(databaseUrl: string): Promise<E2eStages> {
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ relay: number[]; ledger: number[] }>(
+      `WITH t AS (
+         SELECT extract(epoch FROM o.published_at - (o.payload->>'occurred_at')::timestamptz) * 1000 AS relay,
+                extract(epoch FROM e.applied_at - o.published_at) * 1000 AS ledger
+           FROM outbox.events o JOIN ledger.entries e ON e.event_id = o.event_id)
+       SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY relay) AS relay,
+              percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ledger) AS ledger
+         FROM t`,
+    );
+    const of = (p: number[]) => ({ p50_ms: round1(p[0]!), p95_ms: round1(p[1]!), p99_ms: round1(p[2]!) });
+    return { to_relay_claim: of(rows[0]!.relay), claim_to_ledger_apply: of(rows[0]!.ledger) };
+  } finally {
+    await db.end();
+  }
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
 
 export interface E2eRateResult extends LatencySummary {
   rate: number;
@@ -26,7 +65,17 @@ export interface E2eRateResult extends LatencySummary {
   counters: E2eCounters[];
 }
 
-async function countersOf(ledgerUrl: string, gatewayUrl: string): Promise<E2eCounters> {
+/** The cores used between 1 s into the sending and 0.5 s before its end (the load process is alive throughout). */
+async function cpuWhileSending(seconds: number): Promise<Partial<Record<CpuGroup, number>>> {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  await sleep(1000);
+  const before = cpuSnapshot();
+  const t0 = performance.now();
+  await sleep(Math.max(500, seconds * 1000 - 1500));
+  return coresUsed(before, cpuSnapshot(), (performance.now() - t0) / 1000);
+}
+
+async function countersOf(ledgerUrl: string, gatewayUrl: string, databaseUrl: string, cpu: Partial<Record<CpuGroup, number>>): Promise<E2eCounters> {
   const ledger = await scrapeSums(ledgerUrl, [
     'ledger_batch_size_sum',
     'ledger_batch_size_count',
@@ -46,6 +95,8 @@ async function countersOf(ledgerUrl: string, gatewayUrl: string): Promise<E2eCou
     relay_batches: relay.outbox_publish_batch_duration_seconds_count!,
     relay_mean_batch_ms: meanOf(relay, 'outbox_publish_batch_duration_seconds', 1000),
     gateway_mean_post_ms: meanOf(posts, 'http_request_duration_seconds', 1000),
+    stages: await stagesOf(databaseUrl),
+    cpu_cores: cpu,
   };
 }
 
@@ -83,6 +134,7 @@ export async function e2eScenario(
           workers.push({ token, conversationId: (JSON.parse(res.text) as { conversation_id: string }).conversation_id });
         }
         agent.destroy();
+        const cpu = cpuWhileSending(opts.seconds);
         const result = await runLoadProcess<E2eLoadResult>('e2e-load.js', {
           baseUrl: gateway.baseUrl,
           ledgerDatabaseUrl: url,
@@ -99,7 +151,7 @@ export async function e2eScenario(
         }
         const summary = summarizeLatency(result.latencies_ms);
         runs.push(summary);
-        const seen = await countersOf(ledger.baseUrl, gateway.baseUrl);
+        const seen = await countersOf(ledger.baseUrl, gateway.baseUrl, url, await cpu);
         counters.push(seen);
         log(`e2e ${rate}/s counters: ${JSON.stringify(seen)}`);
         achieved.push(Math.round(result.achieved_rate));

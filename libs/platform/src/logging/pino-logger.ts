@@ -57,7 +57,11 @@ export interface PinoLoggerOptions {
   /** The `service` field of every line. */
   service: string;
   level?: LogLevel;
-  /** Where lines go; default stdout, written synchronously so the last lines before an exit are not lost. */
+  /**
+   * Where lines go; default stdout, written asynchronously (lines written while a write is in flight go out together,
+   * off the request path: a synchronous write per access-log line cost the gateway ~15% of its write throughput).
+   * pino flushes what is left synchronously when the process exits, so the last lines before an exit are kept.
+   */
   destination?: DestinationStream;
 }
 
@@ -90,7 +94,7 @@ export function createPino(options: PinoLoggerOptions): Logger {
       },
       redact: { paths: REDACT_PATHS, censor },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: true }),
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }
 
