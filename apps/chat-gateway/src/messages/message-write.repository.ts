@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { TokenUsageV2 } from '@chat-ledger/contracts';
 import { rfc3339 } from '@chat-ledger/database';
 import { OutboxLock, outboxAppendCtes, OutboxRowValues } from '@chat-ledger/outbox';
+import { MessageContent, messageContentValues } from './messages.repository';
 
 /** A message into an existing conversation, with what the tenant rules compare. */
-export interface OneStatementMessage {
+export interface OneStatementMessage extends MessageContent {
   userId: string;
   conversationId: string;
   messageId: string;
@@ -15,12 +15,6 @@ export interface OneStatementMessage {
   tokenProject: string | null;
   /** The body's project_id, when given: it must be the conversation's. */
   requestedProject: string | undefined;
-  role: string;
-  content: string;
-  model: string | null;
-  usage: TokenUsageV2;
-  channel: string | null;
-  operation: string | null;
 }
 
 export interface OneStatementWritten {
@@ -105,17 +99,7 @@ export class MessageWriteRepository {
       m.tokenProject,
       m.requestedProject !== undefined,
       m.requestedProject ?? null,
-      m.role,
-      m.content,
-      m.model,
-      m.usage.prompt_tokens,
-      m.usage.completion_tokens,
-      m.usage.cached_tokens,
-      m.usage.cache_write_tokens,
-      m.usage.reasoning_tokens,
-      m.usage.total_tokens,
-      m.channel,
-      m.operation,
+      ...messageContentValues(m),
     ];
     if (outboxRow) params.push(outboxRow.eventId, outboxRow.eventType, outboxRow.payload, outboxRow.headers);
     const rows: OneStatementWritten[] = await manager.query(outboxRow ? this.sql.withOutbox : this.sql.withoutOutbox, params);

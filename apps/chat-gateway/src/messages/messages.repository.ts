@@ -3,17 +3,39 @@ import type { EntityManager } from 'typeorm';
 import type { MessageRole, TokenUsageV2 } from '@chat-ledger/contracts';
 import { rfc3339 } from '@chat-ledger/database';
 
-export interface NewMessage {
-  id: string;
-  conversationId: string;
-  userId: string;
+/** What a message says, as the use case takes it from the request (its columns role … operation). */
+export interface MessageContent {
   role: MessageRole;
   content: string;
   model: string | null;
   usage: TokenUsageV2;
   channel: string | null;
   operation: string | null;
+}
+
+export interface NewMessage extends MessageContent {
+  id: string;
+  conversationId: string;
+  userId: string;
   createdAt: string;
+}
+
+/** The values of the columns role, content, model, the six token counts, channel and operation, in that order. */
+export function messageContentValues(m: MessageContent): unknown[] {
+  const u = m.usage;
+  return [
+    m.role,
+    m.content,
+    m.model,
+    u.prompt_tokens,
+    u.completion_tokens,
+    u.cached_tokens,
+    u.cache_write_tokens,
+    u.reasoning_tokens,
+    u.total_tokens,
+    m.channel,
+    m.operation,
+  ];
 }
 
 export interface MessageRow {
@@ -41,23 +63,7 @@ export class MessagesRepository {
       `INSERT INTO chat.messages (id, conversation_id, user_id, role, content, model,
          prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, total_tokens, channel, operation, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-      [
-        m.id,
-        m.conversationId,
-        m.userId,
-        m.role,
-        m.content,
-        m.model,
-        m.usage.prompt_tokens,
-        m.usage.completion_tokens,
-        m.usage.cached_tokens,
-        m.usage.cache_write_tokens,
-        m.usage.reasoning_tokens,
-        m.usage.total_tokens,
-        m.channel,
-        m.operation,
-        m.createdAt,
-      ],
+      [m.id, m.conversationId, m.userId, ...messageContentValues(m), m.createdAt],
     );
   }
 

@@ -11,7 +11,7 @@ import { IdempotencyScope, IdempotencyService, IdempotentResult } from '../idemp
 import { RecordedMessageResponse } from './dto/message.response';
 import { RecordMessageDto, UsageDto } from './dto/record-message.dto';
 import { TenantsService } from '../tenants/tenants.service';
-import { MessagesRepository } from './messages.repository';
+import { MessageContent, MessagesRepository } from './messages.repository';
 import { MessageWriteRepository } from './message-write.repository';
 
 export interface RecordMessageCommand {
@@ -48,6 +48,18 @@ export function normalizeUsage(usage: UsageDto | null | undefined): TokenUsageV2
     throw DomainError.invalidField(field!, text!);
   }
   return normalized;
+}
+
+/** The message's columns from the request (explicit nulls). */
+function contentOf(message: RecordMessageDto, usage: TokenUsageV2): MessageContent {
+  return {
+    role: message.role,
+    content: message.content,
+    model: message.model ?? null,
+    usage,
+    channel: message.channel ?? null,
+    operation: message.operation ?? null,
+  };
 }
 
 /**
@@ -124,12 +136,7 @@ export class RecordMessageUseCase {
           id: messageId,
           conversationId,
           userId,
-          role: message.role,
-          content: message.content,
-          model: message.model ?? null,
-          usage,
-          channel: message.channel ?? null,
-          operation: message.operation ?? null,
+          ...contentOf(message, usage),
           createdAt,
         });
 
@@ -179,12 +186,7 @@ export class RecordMessageUseCase {
           claimedOrg: principal.orgId ?? null,
           tokenProject: principal.projectId ?? null,
           requestedProject: cmd.projectId,
-          role: message.role,
-          content: message.content,
-          model: message.model ?? null,
-          usage,
-          channel: message.channel ?? null,
-          operation: message.operation ?? null,
+          ...contentOf(message, usage),
         },
         this.outbox.storesRows ? row : undefined,
       ),
