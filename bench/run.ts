@@ -22,6 +22,8 @@ interface Flags {
   only: Set<Scenario>;
   runs: number;
   profileDir?: string;
+  /** --e2e-relay=standalone: end to end with the relay as its own process (docker-compose's layout) instead of in the gateway. */
+  standaloneRelay: boolean;
 }
 
 function parseFlags(argv: string[]): Flags {
@@ -37,7 +39,9 @@ function parseFlags(argv: string[]): Flags {
   const runs = runsArg ? Number(runsArg) : quick ? 1 : 3;
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
   const profileDir = argv.find((a) => a.startsWith('--profile='))?.slice('--profile='.length);
-  return { quick, only, runs, ...(profileDir ? { profileDir } : {}) };
+  const e2eRelay = argv.find((a) => a.startsWith('--e2e-relay='))?.slice('--e2e-relay='.length) ?? 'gateway';
+  if (e2eRelay !== 'gateway' && e2eRelay !== 'standalone') throw new Error('--e2e-relay must be gateway (default) or standalone');
+  return { quick, only, runs, standaloneRelay: e2eRelay === 'standalone', ...(profileDir ? { profileDir } : {}) };
 }
 
 /**
@@ -94,7 +98,11 @@ async function main(): Promise<void> {
       result.ledger = await ledgerScenario(deps, messages, { runs: flags.runs, partitions: PARTITIONS, naiveEvents: flags.quick ? 500 : 1_000 }, log);
     }
     if (flags.only.has('e2e')) {
-      result.e2e = await e2eScenario(deps, { rates: [100, 500], seconds: flags.quick ? 3 : 4, runs: flags.runs, partitions: 16, users: 50 }, log);
+      result.e2e = await e2eScenario(
+        deps,
+        { rates: [100, 500], seconds: flags.quick ? 3 : 4, runs: flags.runs, partitions: 16, users: 50, standaloneRelay: flags.standaloneRelay },
+        log,
+      );
     }
     if (flags.only.has('peer')) {
       result.peer = await runPeerBench({

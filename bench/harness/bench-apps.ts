@@ -23,14 +23,21 @@ export interface RunningApp {
 }
 
 /** Starts an app (dist/apps/<name>/src/main.js) as its own OS process on a free port, as in production. */
-async function startApp(name: 'chat-gateway' | 'ledger-consumer', env: Record<string, string>): Promise<RunningApp> {
+async function startApp(name: 'chat-gateway' | 'ledger-consumer' | 'outbox-relay', env: Record<string, string>): Promise<RunningApp> {
   const port = await findFreePort();
   const lines: string[] = [];
   const app = new ChildApp({
     name,
     script: join(DIST, `apps/${name}/src/main.js`),
-    env: { PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: BENCH_JWT_SECRET, DB_MIGRATE: 'false', ...env },
-    readyWhen: (line) => line.includes(`${name} listening`),
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ...(name === 'outbox-relay' ? { METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1' } : {}),
+      JWT_SECRET: BENCH_JWT_SECRET,
+      DB_MIGRATE: 'false',
+      ...env,
+    },
+    readyWhen: (line) => line.includes(name === 'outbox-relay' ? 'outbox relay running' : `${name} listening`),
     nodeArgs: appNodeArgs,
     onLine: (line) => {
       lines.push(line);
@@ -44,6 +51,11 @@ async function startApp(name: 'chat-gateway' | 'ledger-consumer', env: Record<st
 /** chat-gateway, measured over HTTP. Writes are not rate limited (one user sends hundreds per second here). */
 export function startGateway(env: Record<string, string>): Promise<RunningApp> {
   return startApp('chat-gateway', { RATE_LIMIT_WRITES_PER_SECOND: '0', ...env });
+}
+
+/** The standalone relay (apps/outbox-relay, as docker-compose runs it beside the gateway), /metrics on its port. */
+export function startRelay(env: Record<string, string>): Promise<RunningApp> {
+  return startApp('outbox-relay', env);
 }
 
 /**

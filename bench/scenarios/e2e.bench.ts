@@ -1,7 +1,7 @@
 import type { BenchDeps } from '../harness/bench-stack';
 import { Agent } from 'node:http';
 import { Client } from 'pg';
-import { benchToken, runLoadProcess, startGateway, startLedger } from '../harness/bench-apps';
+import { benchToken, runLoadProcess, startGateway, startLedger, startRelay } from '../harness/bench-apps';
 import { LatencySummary, median, summarizeLatency } from '../harness/stats';
 import type { E2eLoadPlan, E2eLoadResult } from '../load/e2e-load';
 import { post } from '../load/http-post';
@@ -75,14 +75,20 @@ async function cpuWhileSending(seconds: number): Promise<Partial<Record<CpuGroup
   return coresUsed(before, cpuSnapshot(), (performance.now() - t0) / 1000);
 }
 
-async function countersOf(ledgerUrl: string, gatewayUrl: string, databaseUrl: string, cpu: Partial<Record<CpuGroup, number>>): Promise<E2eCounters> {
+async function countersOf(
+  ledgerUrl: string,
+  relayUrl: string,
+  databaseUrl: string,
+  cpu: Partial<Record<CpuGroup, number>>,
+  gatewayUrl: string,
+): Promise<E2eCounters> {
   const ledger = await scrapeSums(ledgerUrl, [
     'ledger_batch_size_sum',
     'ledger_batch_size_count',
     'ledger_batch_duration_seconds_sum',
     'ledger_batch_duration_seconds_count',
   ]);
-  const relay = await scrapeSums(gatewayUrl, ['outbox_publish_batch_duration_seconds_sum', 'outbox_publish_batch_duration_seconds_count']);
+  const relay = await scrapeSums(relayUrl, ['outbox_publish_batch_duration_seconds_sum', 'outbox_publish_batch_duration_seconds_count']);
   const posts = await scrapeSums(
     gatewayUrl,
     ['http_request_duration_seconds_sum', 'http_request_duration_seconds_count'],
@@ -101,14 +107,15 @@ async function countersOf(ledgerUrl: string, gatewayUrl: string, databaseUrl: st
 }
 
 /**
- * Scenario 4: the whole pipeline as deployed: chat-gateway (with its in-process relay) and
+ * Scenario 4: the whole pipeline as deployed: chat-gateway (with its in-process relay, or with
+ * `standaloneRelay` the relay as its own process beside it, as docker-compose runs one) and
  * ledger-consumer as separate processes, default settings, one database, one topic; messages posted
  * at a fixed rate; latency = POST response → event applied in the ledger. Per rate, the median of each
  * percentile over the runs.
  */
 export async function e2eScenario(
   deps: BenchDeps,
-  opts: { rates: number[]; seconds: number; runs: number; partitions: number; users: number },
+  opts: { rates: number[]; seconds: number; runs: number; partitions: number; users: number; standaloneRelay: boolean },
   log: (s: string) => void,
 ): Promise<Record<string, E2eRateResult>> {
   const out: Record<string, E2eRateResult> = {};
@@ -123,7 +130,8 @@ export async function e2eScenario(
       // The ledger keeps its default KAFKA_MAX_WAIT_MS (100): Kafka answers a waiting fetch as soon as records
       // arrive, so the max wait bounds only fetches that find nothing, not the latency measured here.
       const ledger = await startLedger({ DATABASE_URL: url, ...kafkaEnv, KAFKA_GROUP_ID: `bench-${topic}` });
-      const gateway = await startGateway({ DATABASE_URL: url, ...kafkaEnv });
+      const gateway = await startGateway({ DATABASE_URL: url, ...kafkaEnv, ...(opts.standaloneRelay ? { RELAY_ENABLED: 'false' } : {}) });
+      const relayApp = opts.standaloneRelay ? await startRelay({ DATABASE_URL: url, ...kafkaEnv }) : undefined;
       try {
         const agent = new Agent({ keepAlive: true });
         const workers: E2eLoadPlan['workers'] = [];
@@ -151,7 +159,7 @@ export async function e2eScenario(
         }
         const summary = summarizeLatency(result.latencies_ms);
         runs.push(summary);
-        const seen = await countersOf(ledger.baseUrl, gateway.baseUrl, url, await cpu);
+        const seen = await countersOf(ledger.baseUrl, relayApp?.baseUrl ?? gateway.baseUrl, url, await cpu, gateway.baseUrl);
         counters.push(seen);
         log(`e2e ${rate}/s counters: ${JSON.stringify(seen)}`);
         achieved.push(Math.round(result.achieved_rate));
@@ -159,6 +167,7 @@ export async function e2eScenario(
           `e2e ${rate}/s run ${i + 1}/${opts.runs}: p50 ${summary.p50_ms} ms, p95 ${summary.p95_ms} ms, p99 ${summary.p99_ms} ms, max ${summary.max_ms} ms (${summary.samples} messages)`,
         );
       } finally {
+        await relayApp?.app.stop();
         await gateway.app.stop();
         await ledger.app.stop();
         await deps.dropDatabase(url);
