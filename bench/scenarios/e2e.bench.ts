@@ -11,7 +11,7 @@ import { MESSAGE_BODY } from './write-path.bench';
 
 export const E2E_POLL_MS = 2;
 
-/** Where the time went in one run, from the apps' own /metrics (means over the run). */
+/** Where the time went in one run: the apps' own /metrics (means over the run), the rows' clocks and /proc. */
 export interface E2eCounters {
   ledger_batches: number;
   ledger_mean_batch_size: number | null;
@@ -76,21 +76,18 @@ async function cpuWhileSending(seconds: number): Promise<Partial<Record<CpuGroup
 }
 
 async function countersOf(
-  ledgerUrl: string,
-  relayUrl: string,
-  databaseUrl: string,
+  urls: { ledger: string; relay: string; gateway: string; database: string },
   cpu: Partial<Record<CpuGroup, number>>,
-  gatewayUrl: string,
 ): Promise<E2eCounters> {
-  const ledger = await scrapeSums(ledgerUrl, [
+  const ledger = await scrapeSums(urls.ledger, [
     'ledger_batch_size_sum',
     'ledger_batch_size_count',
     'ledger_batch_duration_seconds_sum',
     'ledger_batch_duration_seconds_count',
   ]);
-  const relay = await scrapeSums(relayUrl, ['outbox_publish_batch_duration_seconds_sum', 'outbox_publish_batch_duration_seconds_count']);
+  const relay = await scrapeSums(urls.relay, ['outbox_publish_batch_duration_seconds_sum', 'outbox_publish_batch_duration_seconds_count']);
   const posts = await scrapeSums(
-    gatewayUrl,
+    urls.gateway,
     ['http_request_duration_seconds_sum', 'http_request_duration_seconds_count'],
     (l) => l.includes('method="POST"') && l.includes('/messages'),
   );
@@ -101,7 +98,7 @@ async function countersOf(
     relay_batches: relay.outbox_publish_batch_duration_seconds_count!,
     relay_mean_batch_ms: meanOf(relay, 'outbox_publish_batch_duration_seconds', 1000),
     gateway_mean_post_ms: meanOf(posts, 'http_request_duration_seconds', 1000),
-    stages: await stagesOf(databaseUrl),
+    stages: await stagesOf(urls.database),
     cpu_cores: cpu,
   };
 }
@@ -159,7 +156,10 @@ export async function e2eScenario(
         }
         const summary = summarizeLatency(result.latencies_ms);
         runs.push(summary);
-        const seen = await countersOf(ledger.baseUrl, relayApp?.baseUrl ?? gateway.baseUrl, url, await cpu, gateway.baseUrl);
+        const seen = await countersOf(
+          { ledger: ledger.baseUrl, relay: relayApp?.baseUrl ?? gateway.baseUrl, gateway: gateway.baseUrl, database: url },
+          await cpu,
+        );
         counters.push(seen);
         log(`e2e ${rate}/s counters: ${JSON.stringify(seen)}`);
         achieved.push(Math.round(result.achieved_rate));

@@ -18,9 +18,8 @@ export interface OneStatementMessage extends MessageContent {
 }
 
 export interface OneStatementWritten {
+  /** The message's time (RFC 3339, microseconds), as the envelope and the conversation have it. */
   created_at: string;
-  org_id: string | null;
-  project_id: string | null;
 }
 
 const MESSAGE_PARAMS = 18;
@@ -75,7 +74,7 @@ function oneStatementSql(withOutbox: boolean): string {
            $17::text, $18::text, conv.last_message_at
       FROM conv
   )${outbox}
-  SELECT created_at, org_id, project_id FROM conv`;
+  SELECT created_at FROM conv`;
 }
 
 /**
