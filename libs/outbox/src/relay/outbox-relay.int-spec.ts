@@ -2,7 +2,7 @@ import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { createTopics, eventually, OwnKafka, startOwnKafka, TcpFaultProxy, testKafkaBrokers, uniqueTopicName } from '@chat-ledger/testing';
 import { kafkaOrderByKey, migratedDatabase, outboxOrderByKey, RelayHost, startRelay, statusCounts, TopicReader, writeEvents } from '../../test/relay-test-kit';
-import { readRelayLeases } from '../outbox-locks';
+import { readRelayLeases, RELAY_APPLICATION_PREFIX } from '../outbox-locks';
 
 // Real PostgreSQL, real Apache Kafka, real kafkajs clients; no mocks. The suite's shared broker with topics
 // of this file's own; the scenarios that slow down or cut the network run on a broker of their own.
@@ -253,6 +253,35 @@ describe('outbox relay', () => {
     expect(await statusCounts(dataSource)).toEqual({ published: 10 });
     await expect(readRelayLeases(dataSource)).resolves.toEqual([]);
     own.proxy.setLatency(0);
+    const ownReader = await TopicReader.start(own.brokers, TOPIC);
+    try {
+      await ownReader.waitFor(events.map((e) => e.eventId));
+    } finally {
+      await ownReader.stop();
+    }
+  });
+
+  it('a batch is marked published while its send waits for the broker, but nobody sees it published before Kafka acknowledged', async () => {
+    const { url, dataSource } = await database();
+    const host = await relay(url, {}, own.faultyBrokers);
+    await eventually(() => expect(host.relay.status().shards).toHaveLength(64));
+    own.proxy.setLatency(1_500);
+    const events = await writeEvents(dataSource, ['mark-a', 'mark-b'], 5, { concurrency: 1, perTx: 10 }); // one commit, one batch
+
+    // The relay's worker session has run its marking statement and waits, inside the claim's transaction, for the ack.
+    await eventually(async () => {
+      const sessions = await dataSource.query(
+        `SELECT 1 FROM pg_stat_activity
+          WHERE application_name LIKE $1 AND application_name NOT LIKE '%:listen'
+            AND state = 'idle in transaction' AND query LIKE '%SET status = ''published''%'`,
+        [`${RELAY_APPLICATION_PREFIX}%`],
+      );
+      expect(sessions).toHaveLength(1);
+    });
+    await expect(statusCounts(dataSource)).resolves.toEqual({ pending: 10 });
+
+    own.proxy.setLatency(0);
+    await eventually(async () => expect(await statusCounts(dataSource)).toEqual({ published: 10 }));
     const ownReader = await TopicReader.start(own.brokers, TOPIC);
     try {
       await ownReader.waitFor(events.map((e) => e.eventId));

@@ -451,51 +451,34 @@ export class OutboxRelay {
     }
   }
 
-  /** Sends the claimed rows in one Kafka send and marks them (or notes the failure), in the claim's transaction. */
+  /**
+   * Sends the claimed rows in one Kafka send and, in the claim's transaction, marks them published while the records
+   * travel: the mark is invisible to everyone until COMMIT, which runs only after Kafka acknowledged the send, so a row
+   * is never seen published before it is on Kafka. The database's work and the broker's overlap instead of adding up.
+   * A failed send rolls the mark back and notes the failure in a statement of its own; a failed mark (a database
+   * error) loses the transaction, and rows already sent go again later (at least once).
+   */
   private async publishClaimed(client: Client, rows: ClaimedRow[], messages: Message[], limit: number, started: bigint): Promise<BatchOutcome> {
-    try {
-      await this.publisher.send(messages);
-    } catch (error) {
-      const message = (error as Error).message || String(error);
-      this.lastError = message;
-      this.metrics?.publishErrors.inc();
-      this.metrics?.batchDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-      if (!isRecordError(error)) {
-        // The broker's fault (down, slow, cut off, a leader moving): no attempt is spent, however long it
-        // lasts; the whole relay backs off and sends the same rows again.
-        await noteBrokerError(
-          client,
-          rows.map((r) => r.id),
-          message,
-        );
-        await client.query('COMMIT');
-        this.brokerFailures += 1;
-        this.metrics?.kafkaUp.set(0);
-        const retryInMs = backoffDelayMs(this.brokerFailures, this.options.retryBaseMs, this.options.retryMaxMs);
-        this.logFailure(message, rows.length, 0, 'broker');
-        return { kind: 'failed', retryInMs };
-      }
-      if (rows.length > 1) {
-        // Some record of the batch is refused: find it by sending one row at a time, charging nobody yet.
-        await client.query('COMMIT');
-        this.probing = true;
-        this.logFailure(message, rows.length, 0, 'record');
-        return { kind: 'failed', retryInMs: 0 };
-      }
-      const [row] = rows;
-      const delayMs = backoffDelayMs(row!.attempts + 1, this.options.retryBaseMs, this.options.retryMaxMs);
-      const dead = await markFailed(client, [{ id: row!.id, delayMs }], message, this.options.maxAttempts);
-      await client.query('COMMIT');
-      this.probing = true;
-      this.metrics?.deadLettered.inc(dead);
-      this.logFailure(message, 1, dead, 'record');
-      return { kind: 'failed', retryInMs: delayMs };
-    }
-
-    await markPublished(
+    const marking = markPublished(
       client,
       rows.map((r) => r.id),
+    ).then(
+      () => undefined,
+      (error: unknown) => error as Error,
     );
+    const sendError = await this.publisher.send(messages).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    const markError = await marking;
+    if (markError) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw markError;
+    }
+    if (sendError) {
+      await client.query('ROLLBACK');
+      return this.sendFailed(client, rows, sendError, started);
+    }
     await client.query('COMMIT');
     if (this.probing || this.brokerFailures > 0)
       this.logger.log({ msg: 'kafka send succeeded again, back to full batches', instance_id: this.instanceId }, CONTEXT);
@@ -506,6 +489,45 @@ export class OutboxRelay {
     this.metrics?.kafkaUp.set(1);
     this.metrics?.batchDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
     return { kind: 'published', count: rows.length, limit };
+  }
+
+  /**
+   * After a failed send (its transaction rolled back, so the rows are pending and unmarked): the broker's fault backs
+   * the whole relay off and spends no attempt; a refused record is searched for one row at a time, and that row is
+   * charged an attempt (dead at the limit). Each note is one statement, its own transaction.
+   */
+  private async sendFailed(client: Client, rows: ClaimedRow[], error: Error, started: bigint): Promise<BatchOutcome> {
+    const message = error.message || String(error);
+    this.lastError = message;
+    this.metrics?.publishErrors.inc();
+    this.metrics?.batchDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    if (!isRecordError(error)) {
+      // The broker's fault (down, slow, cut off, a leader moving): no attempt is spent, however long it
+      // lasts; the whole relay backs off and sends the same rows again.
+      await noteBrokerError(
+        client,
+        rows.map((r) => r.id),
+        message,
+      );
+      this.brokerFailures += 1;
+      this.metrics?.kafkaUp.set(0);
+      const retryInMs = backoffDelayMs(this.brokerFailures, this.options.retryBaseMs, this.options.retryMaxMs);
+      this.logFailure(message, rows.length, 0, 'broker');
+      return { kind: 'failed', retryInMs };
+    }
+    if (rows.length > 1) {
+      // Some record of the batch is refused: find it by sending one row at a time, charging nobody yet.
+      this.probing = true;
+      this.logFailure(message, rows.length, 0, 'record');
+      return { kind: 'failed', retryInMs: 0 };
+    }
+    const [row] = rows;
+    const delayMs = backoffDelayMs(row!.attempts + 1, this.options.retryBaseMs, this.options.retryMaxMs);
+    const dead = await markFailed(client, [{ id: row!.id, delayMs }], message, this.options.maxAttempts);
+    this.probing = true;
+    this.metrics?.deadLettered.inc(dead);
+    this.logFailure(message, 1, dead, 'record');
+    return { kind: 'failed', retryInMs: delayMs };
   }
 
   /** One warning per 5 s at most while Kafka keeps failing, with the number of failures folded in. */
