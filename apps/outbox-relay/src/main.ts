@@ -7,7 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import { AddressInfo } from 'node:net';
 import { PendingMigrationsError, prepareSchemas, schemaNamesFromEnv } from '@chat-ledger/database';
 import { OUTBOX_MIGRATIONS, OUTBOX_SCHEMA, OutboxRelayService } from '@chat-ledger/outbox';
-import { ConfigValidationError, loadConfig, PinoLogger } from '@chat-ledger/platform';
+import { ConfigValidationError, enableGracefulShutdown, loadConfig, PinoLogger } from '@chat-ledger/platform';
 import { AppModule } from './app.module';
 import { RelayConfig } from './config/relay.config';
 
@@ -33,13 +33,13 @@ async function main(): Promise<void> {
   let metricsPort: number | undefined;
   if (config.METRICS_PORT !== undefined) {
     const http = await NestFactory.create(module, { logger, abortOnError: false });
-    http.enableShutdownHooks();
+    enableGracefulShutdown(http);
     await http.listen(config.METRICS_PORT, config.METRICS_HOST);
     metricsPort = (http.getHttpServer().address() as AddressInfo).port;
     app = http;
   } else {
     app = await NestFactory.createApplicationContext(module, { logger, abortOnError: false });
-    app.enableShutdownHooks();
+    enableGracefulShutdown(app);
     await app.init();
   }
   const relay = app.get(OutboxRelayService).relay!;

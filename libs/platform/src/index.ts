@@ -18,6 +18,7 @@ export * from './auth/auth.guard';
 export * from './auth/cross-tenant';
 export * from './logging/request-context';
 export * from './logging/pino-logger';
+export * from './logging/shutdown-hooks';
 export * from './http/configure-http-app';
 export * from './http/openapi';
 export * from './validation/safe-text';

@@ -8,6 +8,7 @@ import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { toErrorResponse } from '../errors/error-response';
 import { createValidationPipe } from '../errors/validation.pipe';
+import { enableGracefulShutdown } from '../logging/shutdown-hooks';
 import { requestContext } from '../logging/request-context';
 import { createOpenApiDocument, OPENAPI_JSON_PATH, OPENAPI_UI_PATH, OpenApiInfo } from './openapi';
 
@@ -102,7 +103,7 @@ export function configureHttpApp(app: INestApplication, options: HttpAppOptions)
 
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
-  app.enableShutdownHooks();
+  enableGracefulShutdown(app);
 
   // The document is built here and by `npm run openapi:types` (buildOpenApiDocument) the same way: createOpenApiDocument.
   const { title, description, version } = options;
