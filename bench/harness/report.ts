@@ -57,6 +57,13 @@ export function printTable(r: Record<string, any>): void {
         '',
         rate === '500' ? `p99 ≤ 60 ms ${verdict(e.p99_ms <= 60)}` : '',
       ]);
+      if (e.from_send)
+        rows.push([
+          `end to end at ${rate} msg/s: POST sent → applied in ledger`,
+          `p50 ${e.from_send.p50_ms} / p95 ${e.from_send.p95_ms} / p99 ${e.from_send.p99_ms} / max ${e.from_send.max_ms} ms`,
+          '',
+          rate === '500' ? `p99 ≤ 60 ms ${verdict(e.from_send.p99_ms <= 60)}` : '',
+        ]);
     }
   }
   if (r.peer) {
