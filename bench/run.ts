@@ -100,7 +100,15 @@ async function main(): Promise<void> {
     if (flags.only.has('e2e')) {
       result.e2e = await e2eScenario(
         deps,
-        { rates: [100, 500], seconds: flags.quick ? 3 : 4, warmupSeconds: flags.quick ? 1 : 2, runs: flags.runs, partitions: 16, users: 50, standaloneRelay: flags.standaloneRelay },
+        {
+          rates: [100, 500],
+          seconds: flags.quick ? 3 : 4,
+          warmupSeconds: flags.quick ? 1 : 2,
+          runs: flags.runs,
+          partitions: 16,
+          users: 50,
+          standaloneRelay: flags.standaloneRelay,
+        },
         log,
       );
     }
