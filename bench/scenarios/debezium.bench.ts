@@ -58,6 +58,7 @@ import type { BenchDeps } from '../harness/bench-stack';
 import { runLoadProcess } from '../harness/bench-apps';
 import { DEBEZIUM_VERSION, DebeziumProcess, DebeziumRuntime, resolveDebeziumRuntime } from '../harness/debezium-runtime';
 import { BENCH_USERS, ENVELOPE_SQL, GENERATED_EVENTS_CTE, HEADERS_SQL } from '../harness/outbox-fill';
+import { warmTopic } from '../harness/warm-topic';
 import { median, ratio, summarizeLatency } from '../harness/stats';
 import type { CdcLatencyPlan, CdcLatencyResult } from '../load/cdc-latency';
 import { relayEnv } from './relay.bench';
@@ -372,6 +373,7 @@ async function latencyRun(ctx: Ctx, who: 'debezium' | 'relay', rate: number): Pr
       warmupRows: WARMUP_ROWS,
       maxWaitTimeInMs: 100,
     };
+    await warmTopic(ctx.deps.brokers, topic, ctx.opts.partitions);
     const r = await runLoadProcess<CdcLatencyResult>('cdc-latency.js', plan);
     if (r.missing) ctx.notes.push(`latency ${rate}/s ${who}: ${r.missing} of ${r.sent} rows never reached the topic`);
     if (r.achieved_rate < 0.9 * rate) ctx.notes.push(`latency ${rate}/s ${who}: rows written at only ${Math.round(r.achieved_rate)}/s`);

@@ -6,6 +6,7 @@ import { OUTBOX_INSERT_SQL, OutboxRelay, OutboxRelayEnv, relayOptionsFromEnv, Re
 import { loadConfig } from '@chat-ledger/platform';
 import { fillOutbox, gatewayEvent, OutboxMessage, readOutboxMessages } from '../harness/outbox-fill';
 import { LatencySummary, median, ratio, summarizeLatency } from '../harness/stats';
+import { warmTopic } from '../harness/warm-topic';
 
 /**
  * The relay's default OUTBOX_BATCH_SIZE. A send's records for one partition travel as one record batch, which
@@ -133,6 +134,7 @@ export async function relayScenario(
  * this is a little stricter than "acknowledged by Kafka". The observer polls every 2 ms.
  */
 export async function relayLatency(url: string, brokers: string, topic: string, partitions: number, rate: number, seconds: number): Promise<LatencySummary> {
+  await warmTopic(brokers, topic, partitions);
   const relay = new OutboxRelay(relayOptionsFromEnv(relayEnv(brokers, topic, partitions), url), quietLogger);
   const writer = new Client({ connectionString: url });
   const observer = new Client({ connectionString: url });
