@@ -102,7 +102,7 @@ async function main(): Promise<void> {
         deps,
         {
           rates: [100, 500],
-          seconds: flags.quick ? 3 : 4,
+          seconds: flags.quick ? 2 : 4,
           warmupSeconds: flags.quick ? 1 : 2,
           runs: flags.runs,
           partitions: 16,
@@ -118,16 +118,16 @@ async function main(): Promise<void> {
         brokers: stack.brokers,
         newTopic: deps.newTopic,
         freshDatabase: (prefix, migrate) => stack.freshDatabase(prefix, migrate),
-        rows: flags.quick ? 3_000 : 5_000,
+        rows: flags.quick ? 1_500 : 5_000,
         latencySeconds: flags.quick ? 2 : 5,
         latencyRate: 200,
-        drainTimeoutMs: flags.quick ? 10_000 : 15_000,
+        drainTimeoutMs: flags.quick ? 6_000 : 15_000,
       });
       log(`peer done: ${JSON.stringify(result.peer).slice(0, 300)}`);
     }
     if (flags.only.has('growth')) {
       const messages = await events(flags.quick ? 5_000 : 10_000);
-      const sizes = flags.quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
+      const sizes = flags.quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000];
       result.growth = await growthScenario(deps, messages, { sizes, partitions: PARTITIONS, secondCycleUpTo: 10_000 }, log);
     }
     if (flags.only.has('debezium')) {
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
         {
           runs: flags.runs,
           rows,
-          warmupDrainRows: flags.quick ? 3_000 : 10_000,
+          warmupDrainRows: flags.quick ? 2_000 : 10_000,
           partitions: PARTITIONS,
           rates: [200, 1_000],
           latencySeconds: flags.quick ? 2 : 5,
@@ -152,10 +152,10 @@ async function main(): Promise<void> {
           tasks: 10_000,
           users: 1_000,
           listRate: 50,
-          listSeconds: flags.quick ? 2 : 10,
+          listSeconds: flags.quick ? 1 : 10,
           heartbeatRate: 500,
           heartbeatLowRate: 50,
-          heartbeatSeconds: flags.quick ? 3 : 10,
+          heartbeatSeconds: flags.quick ? 2 : 10,
           quick: flags.quick,
         },
         log,
