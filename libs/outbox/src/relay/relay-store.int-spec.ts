@@ -1,0 +1,72 @@
+import { DataSource } from 'typeorm';
+import { Client } from 'pg';
+import { migratedDatabase, statusCounts, writeEvents } from '../../test/relay-test-kit';
+import { claimBatch, markPublished } from './relay-store';
+
+// Real PostgreSQL: the relay's statements on a migrated outbox.
+
+describe('relay store: marking a sent batch', () => {
+  let dataSource: DataSource;
+  let client: Client;
+
+  beforeEach(async () => {
+    const db = await migratedDatabase('relay_store');
+    dataSource = db.dataSource;
+    client = new Client({ connectionString: db.url });
+    await client.connect();
+  });
+
+  afterEach(async () => {
+    await client.end();
+    await dataSource.destroy();
+  });
+
+  const allShards = Array.from({ length: 64 }, (_, s) => s);
+
+  it('marks every row of a batch without erased users published', async () => {
+    await writeEvents(dataSource, ['store-a', 'store-b'], 3, { concurrency: 1 });
+    await client.query('BEGIN');
+    const rows = await claimBatch(client, allShards, 100);
+    await expect(
+      markPublished(
+        client,
+        rows.map((r) => r.id),
+      ),
+    ).resolves.toBe(6);
+    await client.query('COMMIT');
+    await expect(statusCounts(dataSource)).resolves.toEqual({ published: 6 });
+  });
+
+  it('deletes the rows of an erased user instead, also when the flag came after the claim', async () => {
+    await writeEvents(dataSource, ['kept', 'erased'], 2, { concurrency: 1 });
+    await client.query('BEGIN');
+    const rows = await claimBatch(client, allShards, 100);
+    await client.query('COMMIT');
+    // An erasure flags the user's pending rows between the claim (its locks gone with its transaction, as for a
+    // batch claimed ahead) and the mark: the mark reads the flag, so the rows go instead of staying for replays.
+    await dataSource.query(`UPDATE outbox.events SET erase_on_publish = true WHERE partition_key = 'erased'`);
+    await client.query('BEGIN');
+    await expect(
+      markPublished(
+        client,
+        rows.map((r) => r.id),
+      ),
+    ).resolves.toBe(4);
+    await client.query('COMMIT');
+    await expect(dataSource.query(`SELECT partition_key, status FROM outbox.events ORDER BY id`)).resolves.toEqual([
+      { partition_key: 'kept', status: 'published' },
+      { partition_key: 'kept', status: 'published' },
+    ]);
+  });
+
+  it('leaves rows that are no longer pending alone', async () => {
+    await writeEvents(dataSource, ['store-dead'], 2, { concurrency: 1 });
+    const [first] = await dataSource.query(`SELECT id::text AS id FROM outbox.events ORDER BY id LIMIT 1`);
+    await dataSource.query(`UPDATE outbox.events SET status = 'dead', attempts = 5 WHERE id = $1`, [first.id]);
+    const ids: string[] = (await dataSource.query(`SELECT id::text AS id FROM outbox.events ORDER BY id`)).map((r: { id: string }) => r.id);
+    await client.query('BEGIN');
+    await expect(markPublished(client, ids)).resolves.toBe(1);
+    await client.query('COMMIT');
+    await expect(statusCounts(dataSource)).resolves.toEqual({ dead: 1, published: 1 });
+  });
+});
