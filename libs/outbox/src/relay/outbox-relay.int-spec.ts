@@ -333,6 +333,51 @@ describe('outbox relay', () => {
     }
   }, 60_000);
 
+  it('a send that fails in the middle of a backlog: the batch claimed behind it is never sent first, and per-user order holds', async () => {
+    let ownReader: TopicReader | undefined;
+    try {
+      const { url, dataSource } = await database();
+      const users = Array.from({ length: 10 }, (_, i) => `backlog-${i}`);
+      // A backlog first, so every batch is full and the relay claims the next one while each send travels.
+      const events = await writeEvents(dataSource, users, 40);
+      // Each request waits 300 ms in the link, so a cut right after the claim ahead drops the batch's records unsent.
+      own.proxy.setLatency(300);
+      const host = await relay(url, { OUTBOX_BATCH_SIZE: '20', OUTBOX_RETRY_BASE: '1s', OUTBOX_RETRY_MAX: '1s', OUTBOX_SEND_TIMEOUT: '5s' }, own.faultyBrokers);
+      await eventually(async () => expect((await statusCounts(dataSource)).published ?? 0).toBeGreaterThanOrEqual(40), { timeoutMs: 20_000 });
+      // The worker has marked the batch in flight and claimed the next one, and waits for Kafka's ack: cut now.
+      await eventually(
+        async () => {
+          const sessions = await dataSource.query(
+            `SELECT 1 FROM pg_stat_activity
+              WHERE application_name LIKE $1 AND application_name NOT LIKE '%:listen'
+                AND state = 'idle in transaction' AND query LIKE '%FOR UPDATE OF o SKIP LOCKED%'`,
+            [`${RELAY_APPLICATION_PREFIX}%`],
+          );
+          expect(sessions).toHaveLength(1);
+        },
+        { timeoutMs: 20_000, intervalMs: 5 },
+      );
+      await own.proxy.cut();
+      await eventually(async () => expect((await host.service.metrics.publishErrors.get()).values[0]?.value ?? 0).toBe(1));
+      // Back before the relay's retry (1 s later): that one send goes through, and it must carry the failed batch.
+      own.proxy.setLatency(0);
+      await own.proxy.restore();
+      await eventually(async () => expect(await statusCounts(dataSource)).toEqual({ published: 400 }), { timeoutMs: 30_000 });
+      expect((await host.service.metrics.publishErrors.get()).values[0]?.value).toBe(1);
+
+      ownReader = await TopicReader.start(own.brokers, TOPIC);
+      await ownReader.waitFor(
+        events.map((e) => e.eventId),
+        30_000,
+      );
+      const { order } = kafkaOrderByKey(ownReader.forEvents(events.map((e) => e.eventId)));
+      const expected = await outboxOrderByKey(dataSource);
+      for (const user of users) expect({ user, order: order.get(user) }).toEqual({ user, order: expected.get(user) });
+    } finally {
+      await ownReader?.stop();
+    }
+  }, 90_000);
+
   it('a relay whose database link freezes without closing loses its leases within OUTBOX_LEASE_TIMEOUT; per-user order holds when it wakes', async () => {
     const { url, dataSource } = await database();
     // Relay A reaches PostgreSQL through a proxy that will stop every byte without closing anything, as for a

@@ -95,6 +95,14 @@ export class OutboxRelay {
   private started = false;
   /** After a send failed for a record's sake, claim single rows until one succeeds, so one bad row cannot fail many. */
   private probing = false;
+  /**
+   * The next batch, claimed while the one before it was on its way to Kafka (see publishClaimed), in the transaction
+   * that marked it. Those row locks end with that transaction's COMMIT, which is safe: a pending row of a shard this
+   * relay leases is published, failed or killed by this relay alone, and the one change others make to it, an
+   * erasure's erase_on_publish flag, is read again when the row is marked. Dropped when a shard lease goes or the
+   * worker session ends, and never sent while probing.
+   */
+  private prefetched?: ClaimedRow[];
   /** Consecutive sends that failed because of the broker: the relay-wide backoff step. */
   private brokerFailures = 0;
   private retentionTimer?: NodeJS.Timeout;
@@ -266,7 +274,8 @@ export class OutboxRelay {
         let waitMs = this.options.pollIntervalMs;
         if (this.held.length > 0) {
           const outcome = await this.processBatch();
-          if (outcome.kind === 'published' && outcome.count >= outcome.limit) continue; // backlog: keep going
+          // A backlog: keep going (a full batch, or the next one already claimed).
+          if (outcome.kind === 'published' && (outcome.count >= outcome.limit || this.prefetched)) continue;
           if (outcome.kind === 'failed') waitMs = Math.min(waitMs, outcome.retryInMs);
           if (outcome.kind === 'idle') await this.reconnectIdleProducer();
         }
@@ -362,6 +371,7 @@ export class OutboxRelay {
     this.worker = undefined;
     this.workerPid = undefined;
     this.held = [];
+    this.prefetched = undefined;
     this.metrics?.shardsHeld.set(0);
     if (!client) return;
     // end() waits for the server to close; on a frozen link it never would.
@@ -390,6 +400,8 @@ export class OutboxRelay {
       await client.query('SELECT pg_advisory_unlock($1, s) FROM unnest($2::int[]) AS s', [OutboxLock.shardLease, plan.release]);
       const released = new Set(plan.release);
       this.held = this.held.filter((s) => !released.has(s));
+      // Rows claimed ahead may belong to a released shard, which another relay may now publish.
+      this.prefetched = undefined;
       changed = true;
     }
     if (plan.acquire.length > 0) {
@@ -431,9 +443,11 @@ export class OutboxRelay {
     // order, which at-least-once delivery allows and the ledger skips by event id. WAL is flushed in order, so what
     // survives is always a prefix of the marks, never a later batch without an earlier one.
     await client.query('BEGIN; SET LOCAL synchronous_commit = off');
+    const prefetched = this.probing ? undefined : this.prefetched;
+    this.prefetched = undefined;
     let rows: ClaimedRow[];
     try {
-      rows = await claimBatch(client, this.held, limit);
+      rows = prefetched ?? (await claimBatch(client, this.held, limit));
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -457,34 +471,44 @@ export class OutboxRelay {
   }
 
   /**
-   * Sends the claimed rows in one Kafka send and, in the claim's transaction, marks them published while the records
-   * travel: the mark is invisible to everyone until COMMIT, which runs only after Kafka acknowledged the send, so a row
-   * is never seen published before it is on Kafka. The database's work and the broker's overlap instead of adding up.
-   * A failed send rolls the mark back and notes the failure in a statement of its own; a failed mark (a database
-   * error) loses the transaction, and rows already sent go again later (at least once).
+   * Sends the rows in one Kafka send and, in this batch's transaction, marks them published while the records travel:
+   * the mark is invisible to everyone until COMMIT, which runs only after Kafka acknowledged the send, so a row is
+   * never seen published before it is on Kafka. The database's work and the broker's overlap instead of adding up.
+   *
+   * A full batch means a backlog, so after the mark the same transaction also claims the next batch: that claim sees
+   * this batch's rows as published already, and the next send can start as soon as this one is acknowledged and
+   * committed. Per-user order holds: the next batch is sent only after this one's ack, and a failed send rolls back
+   * its claim with its mark, so nothing claimed behind a failure is ever sent.
+   *
+   * A failed send rolls the mark back and notes the failure in a statement of its own; a failed mark or claim (a
+   * database error) loses the transaction, and rows already sent go again later (at least once).
    */
   private async publishClaimed(client: Client, rows: ClaimedRow[], messages: Message[], limit: number, started: bigint): Promise<BatchOutcome> {
-    const marking = markPublished(
+    const claimAhead = !this.probing && !this.stopping && rows.length >= limit;
+    const databaseWork = markPublished(
       client,
       rows.map((r) => r.id),
-    ).then(
-      () => undefined,
-      (error: unknown) => error as Error,
-    );
+    )
+      .then(() => (claimAhead ? claimBatch(client, this.held, limit) : undefined))
+      .then(
+        (next) => ({ next }),
+        (error: unknown) => ({ error: error as Error }),
+      );
     const sendError = await this.publisher.send(messages).then(
       () => undefined,
       (error: unknown) => error as Error,
     );
-    const markError = await marking;
-    if (markError) {
+    const done = await databaseWork;
+    if ('error' in done) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw markError;
+      throw done.error;
     }
     if (sendError) {
       await client.query('ROLLBACK');
       return this.sendFailed(client, rows, sendError, started);
     }
     await client.query('COMMIT');
+    if (done.next?.length) this.prefetched = done.next;
     if (this.probing || this.brokerFailures > 0)
       this.logger.log({ msg: 'kafka send succeeded again, back to full batches', instance_id: this.instanceId }, CONTEXT);
     this.probing = false;
