@@ -23,12 +23,12 @@ export interface RunningApp {
 }
 
 /** Starts an app (dist/apps/<name>/src/main.js) as its own OS process on a free port, as in production. */
-async function startApp(name: 'chat-gateway' | 'ledger-consumer' | 'outbox-relay', env: Record<string, string>): Promise<RunningApp> {
+async function startApp(name: 'chat-gateway' | 'ledger-consumer' | 'outbox-relay', env: Record<string, string>, script?: string): Promise<RunningApp> {
   const port = await findFreePort();
   const lines: string[] = [];
   const app = new ChildApp({
     name,
-    script: join(DIST, `apps/${name}/src/main.js`),
+    script: script ?? join(DIST, `apps/${name}/src/main.js`),
     env: {
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -48,9 +48,13 @@ async function startApp(name: 'chat-gateway' | 'ledger-consumer' | 'outbox-relay
   return { app, baseUrl: `http://127.0.0.1:${port}`, lines };
 }
 
-/** chat-gateway, measured over HTTP. Writes are not rate limited (one user sends hundreds per second here). */
-export function startGateway(env: Record<string, string>): Promise<RunningApp> {
-  return startApp('chat-gateway', { RATE_LIMIT_WRITES_PER_SECOND: '0', ...env });
+/**
+ * chat-gateway, measured over HTTP. Writes are not rate limited (one user sends hundreds per second here). With
+ * `withoutOutbox`, the benchmark's build whose use cases write no outbox rows (bench/apps/gateway-without-outbox.ts).
+ */
+export function startGateway(env: Record<string, string>, options: { withoutOutbox?: boolean } = {}): Promise<RunningApp> {
+  const script = options.withoutOutbox ? join(DIST, 'bench/apps/gateway-without-outbox.js') : undefined;
+  return startApp('chat-gateway', { RATE_LIMIT_WRITES_PER_SECOND: '0', ...env }, script);
 }
 
 /** The standalone relay (apps/outbox-relay, as docker-compose runs it beside the gateway), /metrics on its port. */

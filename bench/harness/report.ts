@@ -15,7 +15,7 @@ export function printTable(r: Record<string, any>): void {
       `≥ 50% ${verdict(w.ratio_vs_raw >= 0.5)}`,
     ]);
     rows.push([
-      'write: gateway without the outbox row (bench-only flag)',
+      'write: gateway without the outbox row (bench-only build)',
       `${n(w.gateway_no_outbox_tps)} req/s`,
       `overhead ${pct(w.outbox_overhead)}`,
       `≤ 15% ${verdict(w.outbox_overhead <= 0.15)}`,

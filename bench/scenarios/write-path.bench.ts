@@ -70,7 +70,7 @@ export async function rawWriteTps(url: string, clients: number, seconds: number,
  * its own conversation.
  */
 export async function gatewayWriteTps(url: string, clients: number, seconds: number, skipOutbox: boolean): Promise<HttpLoadResult> {
-  const gateway = await startGateway({ DATABASE_URL: url, RELAY_ENABLED: 'false', BENCH_SKIP_OUTBOX_WRITE: String(skipOutbox) });
+  const gateway = await startGateway({ DATABASE_URL: url, RELAY_ENABLED: 'false' }, { withoutOutbox: skipOutbox });
   try {
     const agent = new Agent({ keepAlive: true });
     const workers: HttpLoadPlan['workers'] = [];

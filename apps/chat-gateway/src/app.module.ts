@@ -3,11 +3,12 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { buildDataSourceOptions, schemaNamesFromEnv } from '@chat-ledger/database';
-import { OutboxRelayModule } from '@chat-ledger/outbox';
+import { OutboxRelayModule, type OutboxWriter } from '@chat-ledger/outbox';
 import { AuthGuard, jwtVerifierFromEnv, JwtVerifier, MetricsModule, writeThrottlerOptions, WriteThrottlerGuard } from '@chat-ledger/platform';
 import { TelemetryModule } from '@chat-ledger/telemetry';
 import { GatewayConfigModule } from './config/gateway-config.module';
 import { GatewayConfig } from './config/gateway.config';
+import { OutboxWriterModule } from './outbox-writer/outbox-writer.module';
 import { BudgetsModule } from './budgets/budgets.module';
 import { ConsoleModule } from './console/console.module';
 import { ConversationsModule } from './conversations/conversations.module';
@@ -21,14 +22,21 @@ import { TasksModule } from './tasks/tasks.module';
 import { TokenAdjustmentsModule } from './token-adjustments/token-adjustments.module';
 import { UsageRecordsModule } from './usage-records/usage-records.module';
 
+/** What a host may replace when it builds the gateway (main.ts replaces nothing). */
+export interface GatewayAppOptions {
+  /** Instead of the OutboxWriter every use case writes its events with (the benchmark's gateway without outbox rows). */
+  outboxWriter?: OutboxWriter;
+}
+
 @Module({})
 export class AppModule {
-  static forRoot(config: GatewayConfig): DynamicModule {
+  static forRoot(config: GatewayConfig, options: GatewayAppOptions = {}): DynamicModule {
     const writeLimit = { perSecond: config.RATE_LIMIT_WRITES_PER_SECOND, burst: config.RATE_LIMIT_WRITES_BURST };
     return {
       module: AppModule,
       imports: [
         GatewayConfigModule.forRoot(config),
+        OutboxWriterModule.forRoot(options.outboxWriter),
         TypeOrmModule.forRoot(
           buildDataSourceOptions({
             url: config.DATABASE_URL,

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { prepareSchemas, schemaNamesFromEnv } from '@chat-ledger/database';
 import { OUTBOX_MIGRATIONS, OUTBOX_SCHEMA } from '@chat-ledger/outbox';
 import { configureHttpApp, PinoLogger } from '@chat-ledger/platform';
-import { AppModule } from './app.module';
+import { AppModule, GatewayAppOptions } from './app.module';
 import { CHAT_MIGRATIONS, CHAT_SCHEMA } from './database/chat-migrations';
 import { GatewayConfig } from './config/gateway.config';
 import { GATEWAY_OPENAPI } from './openapi';
@@ -12,6 +12,7 @@ import { GATEWAY_OPENAPI } from './openapi';
 export async function createGatewayApp(
   config: GatewayConfig,
   logger = new PinoLogger({ service: 'chat-gateway', level: config.LOG_LEVEL }),
+  options: GatewayAppOptions = {},
 ): Promise<INestApplication> {
   // The gateway hosts two schema owners: its own (chat) and the outbox it writes into. Migrated (or, with
   // DB_MIGRATE=false, checked) before the app is built, so nothing starts on a schema it does not know.
@@ -25,7 +26,7 @@ export async function createGatewayApp(
     host: 'chat-gateway',
     names: schemaNamesFromEnv(config),
   });
-  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, logger, abortOnError: false });
+  const app = await NestFactory.create(AppModule.forRoot(config, options), { bodyParser: false, logger, abortOnError: false });
   configureHttpApp(app, { ...GATEWAY_OPENAPI, bodyLimitBytes: config.BODY_LIMIT_BYTES });
   return app;
 }

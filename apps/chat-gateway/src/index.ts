@@ -6,3 +6,7 @@
 export { CHAT_MIGRATIONS, CHAT_SCHEMA } from './database/chat-migrations';
 // The OpenAPI document without a database (npm run openapi:types)
 export { gatewayOpenApiDocument } from './openapi';
+// The app itself, for the benchmark's gateway without outbox rows (bench/apps/), which replaces its OutboxWriter
+export { createGatewayApp } from './bootstrap';
+export type { GatewayAppOptions } from './app.module';
+export { GatewayConfig } from './config/gateway.config';

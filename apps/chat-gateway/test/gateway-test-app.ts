@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { issueToken, lineSink, loadConfig, PinoLogger } from '@chat-ledger/platform';
 import { connect, createTestDatabase, HttpClient } from '@chat-ledger/testing';
+import type { GatewayAppOptions } from '../src/app.module';
 import { createGatewayApp } from '../src/bootstrap';
 import { GatewayConfig } from '../src/config/gateway.config';
 
@@ -30,6 +31,8 @@ export async function startGateway(
     jwtSecret?: string | null;
     /** Listen here instead of a free port the OS picks (a test that must name the gateway's origin beforehand). */
     port?: number;
+    /** What `createGatewayApp` lets a host replace (its OutboxWriter). */
+    appOptions?: GatewayAppOptions;
   } = {},
 ): Promise<GatewayTestApp> {
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase('gateway'));
@@ -44,7 +47,7 @@ export async function startGateway(
     ...options.env,
   });
   const logger = new PinoLogger({ service: 'chat-gateway', level: config.LOG_LEVEL, destination: lineSink((line) => options.logLines?.push(line)) });
-  const app = await createGatewayApp(config, logger);
+  const app = await createGatewayApp(config, logger, options.appOptions);
   await app.listen(options.port ?? 0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   const db = await connect(databaseUrl);

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TenantsModule } from '../tenants/tenants.module';
-import { outboxWriterProvider } from '../outbox-writer/outbox-writer.provider';
 import { BudgetEnforcementService } from './budget-enforcement.service';
 import { BudgetsController } from './budgets.controller';
 import { BudgetsRepository } from './budgets.repository';
@@ -9,7 +8,7 @@ import { BudgetsService } from './budgets.service';
 @Module({
   imports: [TenantsModule],
   controllers: [BudgetsController],
-  providers: [BudgetsRepository, BudgetsService, BudgetEnforcementService, outboxWriterProvider],
+  providers: [BudgetsRepository, BudgetsService, BudgetEnforcementService],
   exports: [BudgetEnforcementService],
 })
 export class BudgetsModule {}

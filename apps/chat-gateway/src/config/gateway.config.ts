@@ -121,14 +121,6 @@ export class GatewayConfig extends WithOtelEnv(
   RELAY_ENABLED = true;
 
   /**
-   * BENCHMARK ONLY (`npm run bench`, scenario 1c): store messages and adjustments without their outbox
-   * rows to measure the outbox's cost. Events are then lost; never set it anywhere else.
-   */
-  @EnvBool()
-  @IsBoolean()
-  BENCH_SKIP_OUTBOX_WRITE = false;
-
-  /**
    * Where browsers reach the ledger-consumer's API: the operators' console (/console/) calls it from the page, so
    * the page's Content-Security-Policy allows this origin and /console/config.json hands it to the app. A path
    * prefix is allowed (a reverse proxy); no query, no fragment.

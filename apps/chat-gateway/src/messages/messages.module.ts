@@ -8,13 +8,12 @@ import { MessagesController } from './messages.controller';
 import { MessagesRepository } from './messages.repository';
 import { MessageWriteRepository } from './message-write.repository';
 import { RecordMessageUseCase } from './record-message.use-case';
-import { outboxWriterProvider } from '../outbox-writer/outbox-writer.provider';
 import { TenantsModule } from '../tenants/tenants.module';
 
 @Module({
   imports: [BudgetsModule, ConversationsModule, IdempotencyModule, LedgerTotalsModule, TenantsModule],
   controllers: [MessagesController],
-  providers: [RecordMessageUseCase, MessageHistoryService, MessagesRepository, MessageWriteRepository, outboxWriterProvider],
+  providers: [RecordMessageUseCase, MessageHistoryService, MessagesRepository, MessageWriteRepository],
   exports: [MessagesRepository],
 })
 export class MessagesModule {}

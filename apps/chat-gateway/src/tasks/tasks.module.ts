@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { BudgetsModule } from '../budgets/budgets.module';
 import { ConversationsModule } from '../conversations/conversations.module';
-import { outboxWriterProvider } from '../outbox-writer/outbox-writer.provider';
 import { TenantsModule } from '../tenants/tenants.module';
 import { TasksController } from './tasks.controller';
 import { TasksRepository } from './tasks.repository';
@@ -10,7 +9,7 @@ import { TasksService } from './tasks.service';
 @Module({
   imports: [BudgetsModule, ConversationsModule, TenantsModule],
   controllers: [TasksController],
-  providers: [TasksService, TasksRepository, outboxWriterProvider],
+  providers: [TasksService, TasksRepository],
   exports: [TasksRepository],
 })
 export class TasksModule {}

@@ -5,12 +5,11 @@ import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { MessagesModule } from '../messages/messages.module';
 import { RecordTokenAdjustmentUseCase } from './record-token-adjustment.use-case';
 import { TokenAdjustmentsController } from './token-adjustments.controller';
-import { outboxWriterProvider } from '../outbox-writer/outbox-writer.provider';
 import { TenantsModule } from '../tenants/tenants.module';
 
 @Module({
   imports: [BudgetsModule, ConversationsModule, MessagesModule, IdempotencyModule, TenantsModule],
   controllers: [TokenAdjustmentsController],
-  providers: [RecordTokenAdjustmentUseCase, outboxWriterProvider],
+  providers: [RecordTokenAdjustmentUseCase],
 })
 export class TokenAdjustmentsModule {}

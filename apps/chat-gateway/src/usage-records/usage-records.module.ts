@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { BudgetsModule } from '../budgets/budgets.module';
 import { ConversationsModule } from '../conversations/conversations.module';
 import { TasksModule } from '../tasks/tasks.module';
-import { outboxWriterProvider } from '../outbox-writer/outbox-writer.provider';
 import { TenantsModule } from '../tenants/tenants.module';
 import { UpsertUsageRecordUseCase } from './upsert-usage-record.use-case';
 import { UsageRecordsController } from './usage-records.controller';
@@ -12,6 +11,6 @@ import { UsageRecordsService } from './usage-records.service';
 @Module({
   imports: [BudgetsModule, ConversationsModule, TasksModule, TenantsModule],
   controllers: [UsageRecordsController],
-  providers: [UpsertUsageRecordUseCase, UsageRecordsService, UsageRecordsRepository, outboxWriterProvider],
+  providers: [UpsertUsageRecordUseCase, UsageRecordsService, UsageRecordsRepository],
 })
 export class UsageRecordsModule {}

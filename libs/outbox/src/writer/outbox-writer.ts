@@ -99,7 +99,7 @@ export interface OutboxRowValues {
  */
 @Injectable()
 export class OutboxWriter {
-  /** Whether this writer stores rows (the gateway's benchmark-only skipping writer does not). */
+  /** Whether this writer stores rows (the benchmark's gateway without outbox rows has one that does not). */
   get storesRows(): boolean {
     return true;
   }
