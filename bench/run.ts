@@ -69,12 +69,23 @@ async function main(): Promise<void> {
       runs: flags.runs,
     },
   };
+  // Seconds each scenario took (set-up included), so the run's length can be read scenario by scenario.
+  const scenarioSeconds: Record<string, number> = {};
+  result.scenario_seconds = scenarioSeconds;
+  const timed = async (name: Scenario, run: () => Promise<void>) => {
+    if (!flags.only.has(name)) return;
+    const from = Date.now();
+    await run();
+    scenarioSeconds[name] = Math.round((Date.now() - from) / 1000);
+    log(`${name} took ${scenarioSeconds[name]} s`);
+  };
+  scenarioSeconds.start = Math.round((Date.now() - startedAt) / 1000);
   try {
-    if (flags.only.has('write')) {
+    await timed('write', async () => {
       const url = await stack.freshDatabase('bench_write');
       result.write = await writeScenario(url, { runs: flags.runs, seconds: flags.quick ? 3 : 5, clients: 8 }, log);
       await stack.dropDatabase(url);
-    }
+    });
     const deps = {
       brokers: stack.brokers,
       freshDatabase: (prefix: string) => stack.freshDatabase(prefix),
@@ -82,9 +93,9 @@ async function main(): Promise<void> {
       newTopic: (prefix: string, partitions: number) => stack.newTopic(prefix, partitions),
     };
     const rows = flags.quick ? 10_000 : 100_000;
-    if (flags.only.has('relay')) {
+    await timed('relay', async () => {
       result.relay = await relayScenario(deps, { runs: flags.runs, rows, partitions: PARTITIONS, latencyRate: 200, latencySeconds: flags.quick ? 2 : 5 }, log);
-    }
+    });
     // The events the relay would publish: generated once, in a scratch outbox.
     const events = async (n: number) => {
       const scratch = await stack.freshDatabase('bench_events');
@@ -93,11 +104,11 @@ async function main(): Promise<void> {
       await stack.dropDatabase(scratch);
       return messages;
     };
-    if (flags.only.has('ledger')) {
+    await timed('ledger', async () => {
       const messages = await events(rows);
       result.ledger = await ledgerScenario(deps, messages, { runs: flags.runs, partitions: PARTITIONS, naiveEvents: flags.quick ? 500 : 1_000 }, log);
-    }
-    if (flags.only.has('e2e')) {
+    });
+    await timed('e2e', async () => {
       result.e2e = await e2eScenario(
         deps,
         {
@@ -111,8 +122,8 @@ async function main(): Promise<void> {
         },
         log,
       );
-    }
-    if (flags.only.has('peer')) {
+    });
+    await timed('peer', async () => {
       result.peer = await runPeerBench({
         serverUrl: stack.serverUrl,
         brokers: stack.brokers,
@@ -124,13 +135,13 @@ async function main(): Promise<void> {
         drainTimeoutMs: flags.quick ? 6_000 : 15_000,
       });
       log(`peer done: ${JSON.stringify(result.peer).slice(0, 300)}`);
-    }
-    if (flags.only.has('growth')) {
+    });
+    await timed('growth', async () => {
       const messages = await events(flags.quick ? 5_000 : 10_000);
       const sizes = flags.quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000];
       result.growth = await growthScenario(deps, messages, { sizes, partitions: PARTITIONS, secondCycleUpTo: 10_000 }, log);
-    }
-    if (flags.only.has('debezium')) {
+    });
+    await timed('debezium', async () => {
       result.debezium = await debeziumScenario(
         deps,
         {
@@ -144,23 +155,23 @@ async function main(): Promise<void> {
         },
         log,
       );
-    }
-    if (flags.only.has('tasks')) {
+    });
+    await timed('tasks', async () => {
       result.tasks = await tasksScenario(
         deps,
         {
           tasks: 10_000,
           users: 1_000,
           listRate: 50,
-          listSeconds: flags.quick ? 1 : 10,
+          listSeconds: flags.quick ? 1 : 5,
           heartbeatRate: 500,
           heartbeatLowRate: 50,
-          heartbeatSeconds: flags.quick ? 2 : 10,
+          heartbeatSeconds: flags.quick ? 2 : 5,
           quick: flags.quick,
         },
         log,
       );
-    }
+    });
   } finally {
     await stack.stop();
   }
