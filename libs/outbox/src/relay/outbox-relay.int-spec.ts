@@ -350,7 +350,7 @@ describe('outbox relay', () => {
           const sessions = await dataSource.query(
             `SELECT 1 FROM pg_stat_activity
               WHERE application_name LIKE $1 AND application_name NOT LIKE '%:listen'
-                AND state = 'idle in transaction' AND query LIKE '%FOR UPDATE OF o SKIP LOCKED%'`,
+                AND state = 'idle in transaction' AND query LIKE '%FOR KEY SHARE OF o SKIP LOCKED%'`,
             [`${RELAY_APPLICATION_PREFIX}%`],
           );
           expect(sessions).toHaveLength(1);

@@ -5,14 +5,15 @@ import { claimBatch, markPublished } from './relay-store';
 
 // Real PostgreSQL: the relay's statements on a migrated outbox.
 
-describe('relay store: marking a sent batch', () => {
+describe('relay store: claiming and marking a batch', () => {
   let dataSource: DataSource;
+  let url: string;
   let client: Client;
 
   beforeEach(async () => {
     const db = await migratedDatabase('relay_store');
-    dataSource = db.dataSource;
-    client = new Client({ connectionString: db.url });
+    ({ dataSource, url } = db);
+    client = new Client({ connectionString: url });
     await client.connect();
   });
 
@@ -68,5 +69,24 @@ describe('relay store: marking a sent batch', () => {
     await expect(markPublished(client, ids)).resolves.toBe(1);
     await client.query('COMMIT');
     await expect(statusCounts(dataSource)).resolves.toEqual({ dead: 1, published: 1 });
+  });
+
+  it('does not skip a row an erasure is flagging: the claim takes it, so no later row of that user goes first', async () => {
+    await writeEvents(dataSource, ['being-erased'], 2, { concurrency: 1 });
+    const ids: string[] = (await dataSource.query(`SELECT id::text AS id FROM outbox.events ORDER BY id`)).map((r: { id: string }) => r.id);
+    // An erasure's UPDATE in the middle of its work: the user's first pending row flagged and locked, the next one not yet.
+    const erasure = new Client({ connectionString: url });
+    await erasure.connect();
+    try {
+      await erasure.query('BEGIN');
+      await erasure.query(`UPDATE outbox.events SET erase_on_publish = true WHERE id = $1`, [ids[0]]);
+      await client.query('BEGIN');
+      const rows = await claimBatch(client, allShards, 100);
+      await client.query('ROLLBACK');
+      await expect(rows.map((r) => r.id)).toEqual(ids);
+    } finally {
+      await erasure.query('ROLLBACK').catch(() => undefined);
+      await erasure.end();
+    }
   });
 });

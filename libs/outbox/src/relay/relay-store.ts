@@ -26,9 +26,13 @@ export interface ClaimedRow {
  * the writer's transaction start, which may lie after this statement's now() for a row that
  * committed meanwhile, and skipping such a row could let a later row of its user go first.
  *
- * SKIP LOCKED never skips a pending row in practice: the only other sessions that lock pending rows
- * are relays, and a relay only claims shards whose lease (advisory lock) it holds on the same session
- * that runs this transaction; if that session dies, its transaction dies with it.
+ * The rows are locked FOR KEY SHARE, the weakest lock, and SKIP LOCKED never skips a pending row in practice:
+ * only a DELETE (or a key change, which nothing makes) conflicts with it, and nothing deletes a pending row but
+ * this relay's own mark; other relays never claim these shards, whose lease (advisory lock) this relay holds on
+ * the session that runs this transaction (if that session dies, its transaction dies with it). The one other
+ * writer of pending rows, an erasure flagging erase_on_publish, takes a row lock that does not conflict with
+ * KEY SHARE: with FOR UPDATE the claim would skip the rows an erasure had reached so far and take that user's
+ * later rows, which would overtake them. The mark reads the flag (markPublished).
  */
 export const CLAIM_SQL = `
   WITH blocked AS MATERIALIZED (
@@ -47,7 +51,7 @@ export const CLAIM_SQL = `
      AND NOT EXISTS (SELECT 1 FROM blocked k WHERE k.partition_key = o.partition_key AND k.first_blocked < o.id)
    ORDER BY o.id
    LIMIT $2
-     FOR UPDATE OF o SKIP LOCKED`;
+     FOR KEY SHARE OF o SKIP LOCKED`;
 
 export async function claimBatch(client: ClientBase, shards: readonly number[], limit: number): Promise<ClaimedRow[]> {
   const { rows } = await client.query<ClaimedRow>(CLAIM_SQL, [shards, limit]);
