@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { BenchStack } from './harness/bench-stack';
+import { stopEverything } from './harness/interrupt';
 import { fillOutbox, readOutboxMessages } from './harness/outbox-fill';
 import { appNodeArgs } from './harness/bench-apps';
 import { printTable } from './harness/report';
@@ -53,8 +54,19 @@ const PARTITIONS = 32;
 
 const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
+/** Set by Ctrl-C / SIGTERM: the scenario in progress then fails as its processes go, which is no error to report. */
+let interrupted = false;
+
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
+  // Ctrl-C or SIGTERM mid-run: the apps, the Debezium JVM and the servers this run started stop before it exits.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      interrupted = true;
+      log(`${signal}: stopping the processes and servers this run started`);
+      void stopEverything().finally(() => process.exit(130));
+    });
+  }
   const startedAt = Date.now();
   // CPU profiles of every app process the bench starts (open them in Chrome DevTools or speedscope).
   if (flags.profileDir) appNodeArgs.push('--cpu-prof', `--cpu-prof-dir=${flags.profileDir}`);
@@ -188,6 +200,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  console.error(e);
+  if (!interrupted) console.error(e);
   process.exitCode = 1;
 });

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { issueToken } from '@chat-ledger/platform';
 import { findFreePort } from '@chat-ledger/testing';
-import { ChildApp } from '../../tools/stack/child-app';
+import { ChildApp, ChildAppOptions } from '../../tools/stack/child-app';
+import { whileRunning } from './interrupt';
 
 /** dist/ root: this file runs as dist/bench/harness/bench-apps.js. */
 export const DIST = join(__dirname, '..', '..');
@@ -22,11 +23,33 @@ export interface RunningApp {
   lines: string[];
 }
 
+/** An app process that an interrupted run stops too (bench/harness/interrupt.ts). */
+class BenchChildApp extends ChildApp {
+  private forget?: () => void;
+
+  constructor(options: ChildAppOptions) {
+    super(options);
+  }
+
+  override start(timeoutMs?: number): Promise<void> {
+    this.forget = whileRunning(() => this.stop());
+    return super.start(timeoutMs);
+  }
+
+  override async stop(timeoutMs?: number): Promise<void> {
+    try {
+      await super.stop(timeoutMs);
+    } finally {
+      this.forget?.();
+    }
+  }
+}
+
 /** Starts an app (dist/apps/<name>/src/main.js) as its own OS process on a free port, as in production. */
 async function startApp(name: 'chat-gateway' | 'ledger-consumer' | 'outbox-relay', env: Record<string, string>, script?: string): Promise<RunningApp> {
   const port = await findFreePort();
   const lines: string[] = [];
-  const app = new ChildApp({
+  const app = new BenchChildApp({
     name,
     script: script ?? join(DIST, `apps/${name}/src/main.js`),
     env: {

@@ -10,6 +10,7 @@ import { findFreePort } from '@chat-ledger/testing';
 import { CHAT_MIGRATIONS, CHAT_SCHEMA } from '../../apps/chat-gateway/src/index';
 import { OUTBOX_MIGRATIONS, OUTBOX_SCHEMA } from '@chat-ledger/outbox';
 import { LEDGER_MIGRATIONS, LEDGER_SCHEMA } from '../../apps/ledger-consumer/src/index';
+import { whileRunning } from './interrupt';
 
 /** What a scenario needs from the stack (fresh databases and topics on the bench's servers). */
 export interface BenchDeps {
@@ -26,6 +27,9 @@ export interface BenchDeps {
  * so one measurement cannot inherit another's bloat or backlog.
  */
 export class BenchStack {
+  /** Unregisters the servers from what an interrupted run stops (bench/harness/interrupt.ts). */
+  private forget?: () => void;
+
   private constructor(
     readonly root: string,
     readonly pg: EmbeddedPostgresServer,
@@ -53,7 +57,9 @@ export class BenchStack {
       // The heap production brokers start with (the official scripts' default), not the small dev one.
       // KafkaBroker.start waits for the group coordinator too, so the first scenario's consumer joins at once.
       const kafka = await KafkaBroker.start({ dataDir: join(root, 'kafka'), port: 0, persistent: false, heapMb: 1024 });
-      return new BenchStack(root, pg, kafka);
+      const stack = new BenchStack(root, pg, kafka);
+      stack.forget = whileRunning(() => stack.stop());
+      return stack;
     } catch (error) {
       await pg.stop();
       throw error;
@@ -109,6 +115,7 @@ export class BenchStack {
   }
 
   async stop(): Promise<void> {
+    this.forget?.();
     await this.kafka.stop().catch(() => undefined);
     await this.pg.stop().catch(() => undefined);
     rmSync(this.root, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { detectJava } from '@chat-ledger/kafka-broker';
+import { whileRunning } from './interrupt';
 
 /** The Debezium release the bench's peer relay runs (keep in step with bench/debezium/pom.xml). */
 export const DEBEZIUM_VERSION = '3.6.1.Final';
@@ -127,6 +128,8 @@ export class DebeziumProcess {
   private exited = false;
   private running = false;
   private propsCount = 0;
+  /** Unregisters this JVM from what an interrupted run stops (bench/harness/interrupt.ts). */
+  private forget?: () => void;
 
   private constructor(
     private readonly child: ChildProcessWithoutNullStreams,
@@ -168,6 +171,7 @@ export class DebeziumProcess {
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
     const p = new DebeziumProcess(child, workDir);
+    p.forget = whileRunning(() => p.exit());
     const logFile = process.env.BENCH_DEBEZIUM_LOG_FILE;
     if (logFile) createInterface({ input: child.stderr }).on('line', (line) => appendFileSync(logFile, `${line}\n`));
     await p.waitFor('ready', 60_000);
@@ -227,6 +231,7 @@ export class DebeziumProcess {
   }
 
   async exit(): Promise<void> {
+    this.forget?.();
     if (this.exited) return;
     this.child.stdin.write('exit\n');
     const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
