@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { issueToken } from '@chat-ledger/platform';
 import { findFreePort } from '@chat-ledger/testing';
-import { ChildApp, ChildAppOptions } from '../../tools/stack/child-app';
+import { ChildApp } from '../../tools/stack/child-app';
 import { whileRunning } from './interrupt';
 
 /** dist/ root: this file runs as dist/bench/harness/bench-apps.js. */
@@ -26,10 +26,6 @@ export interface RunningApp {
 /** An app process that an interrupted run stops too (bench/harness/interrupt.ts). */
 class BenchChildApp extends ChildApp {
   private forget?: () => void;
-
-  constructor(options: ChildAppOptions) {
-    super(options);
-  }
 
   override start(timeoutMs?: number): Promise<void> {
     this.forget = whileRunning(() => this.stop());
