@@ -7,7 +7,8 @@ import { Kafka, logLevel } from 'kafkajs';
  * partition's offset and time index files at the append that writes its first index entry, which is the first
  * append after 4 KB (`index.interval.bytes`) reached the partition: here ~6 ms a partition, so the second send into a
  * new 32-partition topic stalled ~200 ms, and at 1,000 rows/s that one stall was the p99 of every relay measured.
- * Consumers that match arrivals by id ignore these records; nothing that counts a topic's records may use it.
+ * Consumers that match arrivals by id ignore these records; whatever counts a topic's records counts from its size
+ * after warming.
  */
 export async function warmTopic(brokers: string, topic: string, partitions: number): Promise<void> {
   const kafka = new Kafka({ clientId: 'bench-warm-topic', brokers: brokers.split(','), logLevel: logLevel.NOTHING });

@@ -3,19 +3,22 @@
  * the same broker, published once by Debezium 3.6.1.Final (embedded engine, PostgreSQL connector on pgoutput, Outbox
  * Event Router SMT, a kafka-clients producer) and once by our OutboxRelay, measured the same way:
  *
- * - Drain: `rows` rows committed one per transaction (gateway-shaped envelopes, bench/harness/outbox-fill.ts), with
- *   the relay not running; then the relay starts, and the time runs from that start until the topic holds every row
- *   (sum of the partitions' high watermarks, polled every 20 ms), so both pay their own start-up (reported apart as
- *   `first_record_ms`). Debezium's replication slot has to exist before the rows are written (a slot streams only
- *   what commits after it), so its engine first runs on the empty table until warm-up rows reach the topic, and is
- *   stopped (which commits its offsets) before the fill; it restarts in the same, warm JVM. Our relay runs in the
- *   bench's warm Node process. Before the first measured drain, each drains `warmupDrainRows` rows the same way,
- *   unmeasured (a cold JVM drained ~3× slower than a warm one).
+ * - Drain: `rows` rows committed one per transaction (gateway-shaped envelopes, bench/harness/outbox-fill.ts) once,
+ *   with neither relay running, and drained by each in turn: Debezium from its replication slot, then (its slot
+ *   dropped) our relay from the table, where the rows are still pending, each into a topic of its own. The time runs
+ *   from the relay's start until its topic holds every row (sum of the partitions' high watermarks, polled every
+ *   20 ms), so both pay their own start-up (reported apart as `first_record_ms`). Debezium's slot has to exist before
+ *   the rows are written (a slot streams only what commits after it), so its engine first runs on the empty table
+ *   until warm-up rows reach the topic, and is stopped (which commits its offsets) before the fill; it restarts in
+ *   the same, warm JVM. Our relay runs in the bench's warm Node process. Before the measured drains, each drains
+ *   `warmupDrainRows` rows the same way on a database of its own, unmeasured (a cold JVM drained ~3× slower than a
+ *   warm one).
  * - Latency: the relay running, rows written at 200 and 1,000 rows/s one per transaction with the gateway's own
  *   statement; commit → record on Kafka, timed by a kafkajs consumer in a load process of its own (bench/load/cdc-latency.ts).
  *
- * Each figure is the median of `runs` runs, Debezium and our relay interleaved (D, R, D, R, …), each on a fresh
- * database and a fresh topic; slots, publications and databases are dropped after each measurement.
+ * Each figure is the median of `runs` runs, Debezium and our relay interleaved (D, R, D, R, …): a drain run is one
+ * fresh database both drain, a latency run a fresh database and topic each; slots, publications and databases are
+ * dropped after each measurement.
  *
  * How Debezium is set up (bench/debezium: DebeziumRelay.java, pom.xml), and why:
  * - Engine: `DebeziumEngine.create(ChangeEventFormat.of(Connect.class))`, which in 3.x builds the async embedded
@@ -96,7 +99,7 @@ export interface DebeziumResult {
   build_seconds: number;
   settings: Record<string, string>;
   runs: {
-    warmup_drain: { debezium?: DrainRun; relay?: DrainRun };
+    warmup_drain: { debezium: DrainRun; relay: DrainRun };
     drain: { debezium: DrainRun[]; relay: DrainRun[] };
     latency: Record<string, { debezium: LatencyRun[]; relay: LatencyRun[] }>;
   };
@@ -135,19 +138,16 @@ export async function debeziumScenario(deps: BenchDeps, opts: DebeziumOptions, l
   const topicSize = async (topic: string) => (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
   const ctx: Ctx = { deps, opts, dbz, work, topicSize, notes, log };
   try {
-    // The first run of each drains `warmupDrainRows` rows first, unmeasured: Debezium's JVM and our relay's process
-    // JIT-compiled before the clock runs (a cold JVM drained ~3× slower than a warm one here).
+    // Each drains `warmupDrainRows` rows first, unmeasured: Debezium's JVM and our relay's process JIT-compiled
+    // before the clock runs (a cold JVM drained ~3× slower than a warm one here).
+    const warm = { debezium: await debeziumWarmDrain(ctx), relay: await relayWarmDrain(ctx) };
     const drain = { debezium: [] as DrainRun[], relay: [] as DrainRun[] };
-    let warm: { debezium?: DrainRun; relay?: DrainRun } = {};
     for (let i = 0; i < opts.runs; i++) {
-      const warmup = i === 0 ? opts.warmupDrainRows : 0;
-      const d = await debeziumDrain(ctx, warmup);
-      const r = await relayDrain(ctx, warmup);
-      if (i === 0) warm = { debezium: d.warm, relay: r.warm };
-      drain.debezium.push(d.run);
-      drain.relay.push(r.run);
+      const both = await drainBoth(ctx);
+      drain.debezium.push(both.debezium);
+      drain.relay.push(both.relay);
       const line = (x: DrainRun) => `${x.eps} ev/s (first record after ${x.first_record_ms} ms, then ${x.flowing_eps} ev/s)`;
-      log(`debezium drain run ${i + 1}/${opts.runs} (${opts.rows} rows): Debezium ${line(d.run)}, relay ${line(r.run)}`);
+      log(`debezium drain run ${i + 1}/${opts.runs} (${opts.rows} rows): Debezium ${line(both.debezium)}, relay ${line(both.relay)}`);
     }
     const latencyRuns: DebeziumResult['runs']['latency'] = {};
     const latency: DebeziumResult['latency'] = {};
@@ -245,56 +245,105 @@ export function debeziumProps(o: { url: string; topic: string; slot: string; bro
 }
 
 /**
- * Debezium's drain: slot made and proven by warm-up rows, engine stopped, backlog committed, engine restarted and
- * timed. With `warmupRows`, one unmeasured cycle of that size first (same database, slot and topic).
+ * Debezium's slot on a fresh database, proven by warm-up rows (a slot streams only what commits after it exists);
+ * then its engine is stopped (which commits its offsets), so a backlog can be committed before it starts again.
+ * Returns the topic's size after the warm-up records.
  */
-async function debeziumDrain(ctx: Ctx, warmupRows = 0): Promise<{ warm?: DrainRun; run: DrainRun }> {
-  return withDebezium(ctx, 'bench_dbz_drain', async ({ url, topic, slot, props }) => {
-    const writer = new Client({ connectionString: url });
-    await writer.connect();
-    let base: number;
-    try {
-      base = await warmUp(ctx, writer, topic);
-    } finally {
-      await writer.end();
-    }
-    const streamed = await ctx.dbz.stop();
-    if (streamed?.sent !== base) ctx.notes.push(`drain: Debezium sent ${streamed?.sent} warm-up records, the topic holds ${base}`);
-    const cycle = async (rows: number): Promise<DrainRun> => {
-      // A restart that finds the slot still held by the old walsender waits out slot.retry.delay.ms (10 s).
-      await waitSlotInactive(ctx.opts.serverUrl, slot);
-      await fillOnePerTransaction(url, rows);
-      const run = await timeDrain(ctx, 'debezium', topic, base, rows, () => ctx.dbz.start(props));
-      const stopped = await ctx.dbz.stop();
-      if (stopped?.sent !== rows) ctx.notes.push(`drain: Debezium sent ${stopped?.sent} records for ${rows} rows`);
-      base += rows;
-      return { ...run, ...(stopped?.batches !== undefined ? { batches: stopped.batches } : {}) };
-    };
-    const warm = warmupRows ? await cycle(warmupRows) : undefined;
-    return { ...(warm ? { warm } : {}), run: await cycle(ctx.opts.rows) };
+async function provenSlot(ctx: Ctx, url: string, topic: string): Promise<number> {
+  const writer = new Client({ connectionString: url });
+  await writer.connect();
+  let base: number;
+  try {
+    base = await warmUp(ctx, writer, topic);
+  } finally {
+    await writer.end();
+  }
+  const streamed = await ctx.dbz.stop();
+  if (streamed?.sent !== base) ctx.notes.push(`drain: Debezium sent ${streamed?.sent} warm-up records, the topic holds ${base}`);
+  return base;
+}
+
+/** Debezium's unmeasured drain of `warmupDrainRows` on a database of its own. */
+async function debeziumWarmDrain(ctx: Ctx): Promise<DrainRun> {
+  return withDebezium(ctx, 'bench_dbz_warm', async ({ url, topic, slot, props }) => {
+    const base = await provenSlot(ctx, url, topic);
+    await waitSlotInactive(ctx.opts.serverUrl, slot);
+    await fillOnePerTransaction(url, ctx.opts.warmupDrainRows);
+    return debeziumTimedDrain(ctx, topic, base, ctx.opts.warmupDrainRows, props);
   });
 }
 
-/** Our relay's drain on a fresh database and topic; with `warmupRows`, one unmeasured drain of that size first. */
-async function relayDrain(ctx: Ctx, warmupRows = 0): Promise<{ warm?: DrainRun; run: DrainRun }> {
-  const [url, topic] = await Promise.all([ctx.deps.freshDatabase('bench_dbz_relay'), ctx.deps.newTopic('bench-dbz-relay', ctx.opts.partitions)]);
-  const relayFor = () => new OutboxRelay(relayOptionsFromEnv(relayEnv(ctx.deps.brokers, topic, ctx.opts.partitions), url), quietLogger);
-  let base = 0;
-  const cycle = async (rows: number): Promise<DrainRun> => {
-    const relay = relayFor();
-    try {
-      await fillOnePerTransaction(url, rows);
-      return await timeDrain(ctx, 'relay', topic, base, rows, () => relay.start());
-    } finally {
-      await relay.stop();
-      base += rows;
-    }
-  };
+/** Our relay's unmeasured drain of `warmupDrainRows` on a database of its own. */
+async function relayWarmDrain(ctx: Ctx): Promise<DrainRun> {
+  const [url, topic] = await Promise.all([ctx.deps.freshDatabase('bench_dbz_relay_warm'), ctx.deps.newTopic('bench-dbz-relay-warm', ctx.opts.partitions)]);
   try {
-    const warm = warmupRows ? await cycle(warmupRows) : undefined;
-    return { ...(warm ? { warm } : {}), run: await cycle(ctx.opts.rows) };
+    await fillOnePerTransaction(url, ctx.opts.warmupDrainRows);
+    return await relayTimedDrain(ctx, url, topic, 0, ctx.opts.warmupDrainRows);
   } finally {
     await ctx.deps.dropDatabase(url);
+  }
+}
+
+/**
+ * One measured drain of each, of the same committed rows: the backlog is committed once, with Debezium's slot in
+ * place and neither relay running; Debezium's engine starts and is timed until its topic holds every row; then its
+ * slot is dropped and our relay drains the very same rows (still pending: Debezium reads the WAL, not the table)
+ * into a topic of its own. Debezium goes first because our relay's marks are WAL that a live slot would make
+ * Debezium decode on its next start; with the slot gone, nothing reads or keeps them. Before the fill, the
+ * warm-up rows that proved the slot are deleted (Debezium already sent them; they are no part of either backlog),
+ * and both topics get warmTopic's records, so neither drain includes the broker's one-time stall on new
+ * partitions (bench/harness/warm-topic.ts) and neither side gets a topic warmer than the other's.
+ */
+async function drainBoth(ctx: Ctx): Promise<{ debezium: DrainRun; relay: DrainRun }> {
+  return withDebezium(ctx, 'bench_dbz_drain', async ({ url, topic, slot, props }) => {
+    await provenSlot(ctx, url, topic);
+    const relayTopic = await ctx.deps.newTopic('bench-dbz-relay', ctx.opts.partitions);
+    await Promise.all([warmTopic(ctx.deps.brokers, topic, ctx.opts.partitions), warmTopic(ctx.deps.brokers, relayTopic, ctx.opts.partitions)]);
+    const [debeziumBase, relayBase] = await Promise.all([ctx.topicSize(topic), ctx.topicSize(relayTopic)]);
+    const admin = new Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query('DELETE FROM outbox.events');
+    } finally {
+      await admin.end();
+    }
+    await waitSlotInactive(ctx.opts.serverUrl, slot);
+    await fillOnePerTransaction(url, ctx.opts.rows);
+    const debezium = await debeziumTimedDrain(ctx, topic, debeziumBase, ctx.opts.rows, props);
+    await dropSlot(ctx.opts.serverUrl, slot);
+    const pending = await countPending(url);
+    if (pending !== ctx.opts.rows) ctx.notes.push(`drain: ${pending} rows pending for the relay after Debezium's drain, not ${ctx.opts.rows}`);
+    const relay = await relayTimedDrain(ctx, url, relayTopic, relayBase, ctx.opts.rows);
+    return { debezium, relay };
+  });
+}
+
+/** Debezium's engine (re)started on its proven slot and timed until `rows` more records are on the topic. */
+async function debeziumTimedDrain(ctx: Ctx, topic: string, base: number, rows: number, props: Record<string, string>): Promise<DrainRun> {
+  const run = await timeDrain(ctx, 'debezium', topic, base, rows, () => ctx.dbz.start(props));
+  const stopped = await ctx.dbz.stop();
+  if (stopped?.sent !== rows) ctx.notes.push(`drain: Debezium sent ${stopped?.sent} records for ${rows} rows`);
+  return { ...run, ...(stopped?.batches !== undefined ? { batches: stopped.batches } : {}) };
+}
+
+/** Our relay started on the database's pending rows and timed until `rows` more records are on the topic. */
+async function relayTimedDrain(ctx: Ctx, url: string, topic: string, base: number, rows: number): Promise<DrainRun> {
+  const relay = new OutboxRelay(relayOptionsFromEnv(relayEnv(ctx.deps.brokers, topic, ctx.opts.partitions), url), quietLogger);
+  try {
+    return await timeDrain(ctx, 'relay', topic, base, rows, () => relay.start());
+  } finally {
+    await relay.stop();
+  }
+}
+
+async function countPending(url: string): Promise<number> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM outbox.events WHERE status = 'pending'`);
+    return Number(rows[0]!.n);
+  } finally {
+    await client.end();
   }
 }
 
