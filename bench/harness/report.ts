@@ -92,12 +92,16 @@ export function printTable(r: Record<string, any>): void {
     const targets = [
       ...(first || g.relay_flowing_vs_smallest === undefined
         ? []
-        : [`cost ±20% ${verdict(withinCost(g.relay_flowing_vs_smallest) && withinCost(g.ledger_vs_smallest))}`]),
+        : [`cost ±20% ${verdict(withinCost(g.relay_flowing_vs_smallest) && withinCost(g.ledger_flowing_vs_smallest ?? g.ledger_vs_smallest))}`]),
       ...(second !== undefined ? [`2nd cycle ≤ +10% ${verdict(second <= g.outbox_mib_after_retention * 1.1)}`] : []),
     ];
     rows.push([
       `growth ${n(g.rows)} rows`,
-      `${relay}, ledger ${n(g.ledger_eps)} ev/s (×${g.ledger_vs_smallest})`,
+      `${relay}, ${
+        g.ledger_flowing_eps !== undefined
+          ? `ledger ${n(g.ledger_flowing_eps)} ev/s once applying (×${g.ledger_flowing_vs_smallest}; ${n(g.ledger_eps)} with its start)`
+          : `ledger ${n(g.ledger_eps)} ev/s (×${g.ledger_vs_smallest})`
+      }`,
       `outbox ${g.outbox_mib_after_drain} → ${g.outbox_mib_after_retention} MiB${second !== undefined ? ` → ${second} MiB (2nd cycle)` : ''}`,
       targets.join('; '),
     ]);
