@@ -36,7 +36,8 @@ function parseFlags(argv: string[]): Flags {
     only.add(name as Scenario);
   }
   const runsArg = argv.find((a) => a.startsWith('--runs='))?.slice('--runs='.length);
-  // --quick is a smoke run (one run per figure, small sizes); the full run takes the median of 3.
+  // --quick is a smoke run under two minutes (one run per figure, small sizes, 1–2 s phases); the full run takes
+  // the median of 3.
   const runs = runsArg ? Number(runsArg) : quick ? 1 : 3;
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
   const profileDir = argv.find((a) => a.startsWith('--profile='))?.slice('--profile='.length);
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
   try {
     await timed('write', async () => {
       const url = await stack.freshDatabase('bench_write');
-      result.write = await writeScenario(url, { runs: flags.runs, seconds: flags.quick ? 3 : 5, clients: 8 }, log);
+      result.write = await writeScenario(url, { runs: flags.runs, seconds: flags.quick ? 2 : 5, clients: 8 }, log);
       await stack.dropDatabase(url);
     });
     const deps = {
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
     };
     const rows = flags.quick ? 10_000 : 100_000;
     await timed('relay', async () => {
-      result.relay = await relayScenario(deps, { runs: flags.runs, rows, partitions: PARTITIONS, latencyRate: 200, latencySeconds: flags.quick ? 2 : 5 }, log);
+      result.relay = await relayScenario(deps, { runs: flags.runs, rows, partitions: PARTITIONS, latencyRate: 200, latencySeconds: flags.quick ? 1 : 5 }, log);
     });
     // The events the relay would publish: generated once, in a scratch outbox.
     const events = async (n: number) => {
@@ -141,17 +142,17 @@ async function main(): Promise<void> {
         brokers: stack.brokers,
         newTopic: deps.newTopic,
         freshDatabase: (prefix, migrate) => stack.freshDatabase(prefix, migrate),
-        rows: flags.quick ? 1_500 : 5_000,
-        latencySeconds: flags.quick ? 2 : 5,
+        rows: flags.quick ? 1_000 : 5_000,
+        latencySeconds: flags.quick ? 1 : 5,
         latencyRate: 200,
-        drainTimeoutMs: flags.quick ? 6_000 : 15_000,
+        drainTimeoutMs: flags.quick ? 4_000 : 15_000,
       });
       log(`peer done: ${JSON.stringify(result.peer).slice(0, 300)}`);
     });
     await timed('growth', async () => {
       const messages = await events(flags.quick ? 5_000 : 10_000);
       const sizes = flags.quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000];
-      result.growth = await growthScenario(deps, messages, { sizes, partitions: PARTITIONS, secondCycleUpTo: 10_000 }, log);
+      result.growth = await growthScenario(deps, messages, { sizes, partitions: PARTITIONS, secondCycleUpTo: 10_000, smallestRuns: flags.runs }, log);
     });
     await timed('debezium', async () => {
       result.debezium = await debeziumScenario(
@@ -159,10 +160,10 @@ async function main(): Promise<void> {
         {
           runs: flags.runs,
           rows,
-          warmupDrainRows: flags.quick ? 2_000 : 10_000,
+          warmupDrainRows: flags.quick ? 2_000 : 50_000,
           partitions: PARTITIONS,
           rates: [200, 1_000],
-          latencySeconds: flags.quick ? 2 : 5,
+          latencySeconds: flags.quick ? 1 : 5,
           serverUrl: stack.serverUrl,
         },
         log,
@@ -178,7 +179,7 @@ async function main(): Promise<void> {
           listSeconds: flags.quick ? 1 : 5,
           heartbeatRate: 500,
           heartbeatLowRate: 50,
-          heartbeatSeconds: flags.quick ? 2 : 5,
+          heartbeatSeconds: flags.quick ? 1 : 5,
           quick: flags.quick,
         },
         log,

@@ -60,7 +60,7 @@ export interface PeerOptions {
   newTopic: (prefix: string, partitions: number) => Promise<string>;
   /** new empty database on the server, returns its URL; pass migrate=false, the peer has its own schema */
   freshDatabase: (prefix: string, migrate?: boolean) => Promise<string>;
-  /** backlog size, e.g. 100000 (quick: 20000) */
+  /** backlog size (the bench: 5,000; quick: 1,000) */
   rows: number;
   latencySeconds: number;
   latencyRate: number;
