@@ -180,6 +180,7 @@ async function main(): Promise<void> {
           heartbeatRate: 500,
           heartbeatLowRate: 50,
           heartbeatSeconds: flags.quick ? 1 : 5,
+          warmupSeconds: flags.quick ? 0.5 : 1,
           quick: flags.quick,
         },
         log,

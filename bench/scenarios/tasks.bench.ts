@@ -27,6 +27,8 @@ export interface TasksOptions {
   /** A rate far below the gateway's capacity, for the cost of one heartbeat without queueing. */
   heartbeatLowRate: number;
   heartbeatSeconds: number;
+  /** Sent at each phase's rate before it and not counted (connections, JIT, the plans' caches). */
+  warmupSeconds: number;
 }
 
 export interface TasksResult {
@@ -133,7 +135,7 @@ export async function tasksScenario(deps: BenchDeps, opts: TasksOptions & { quic
           token: reader,
           rate: opts.listRate,
           seconds: opts.listSeconds,
-          warmupSeconds: 1,
+          warmupSeconds: opts.warmupSeconds,
           requests: [{ method: 'GET', path }],
           expectStatus: 200,
           histogram: { method: 'GET', route: '/v1/tasks/running', status: '200' },
@@ -150,7 +152,7 @@ export async function tasksScenario(deps: BenchDeps, opts: TasksOptions & { quic
       // Heartbeats, first at a low rate (the cost of one on an idle gateway), then at the target's rate; each
       // phase drives tasks of its own, one heartbeat per task in turn, the k-th round over them setting progress + k.
       const rates = [opts.heartbeatLowRate, opts.heartbeatRate];
-      const totals = rates.map((rate) => Math.round(rate * (opts.heartbeatSeconds + 1)));
+      const totals = rates.map((rate) => Math.ceil(rate * (opts.heartbeatSeconds + opts.warmupSeconds)));
       const targets = await heartbeatTargets(
         url,
         totals.reduce((a, n) => a + n, 0),
@@ -169,7 +171,7 @@ export async function tasksScenario(deps: BenchDeps, opts: TasksOptions & { quic
           token: writer,
           rate,
           seconds: opts.heartbeatSeconds,
-          warmupSeconds: 1,
+          warmupSeconds: opts.warmupSeconds,
           requests,
           expectStatus: 200,
           histogram: { method: 'PATCH', route: '/v1/tasks/:task_id', status: '200' },
