@@ -60,7 +60,8 @@ let interrupted = false;
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
-  // Ctrl-C or SIGTERM mid-run: the apps, the Debezium JVM and the servers this run started stop before it exits.
+  // Ctrl-C or SIGTERM mid-run: the load processes, the apps, the Debezium JVM and the servers this run started stop
+  // before it exits.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       interrupted = true;

@@ -90,17 +90,27 @@ export function startLedger(env: Record<string, string>): Promise<RunningApp> {
   return startApp('ledger-consumer', env);
 }
 
-/** Runs a bench/load script in its own process and parses the JSON it prints last. */
+/**
+ * Runs a bench/load script in its own process and parses the JSON it prints last. An interrupted run stops it too
+ * (a SIGTERM sent to the bench alone would not reach it).
+ */
 export function runLoadProcess<T>(script: string, plan: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [join(DIST, 'bench/load', script), JSON.stringify(plan)], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`${script} failed: ${error.message}\n${stderr}`));
-      const last = stdout.trim().split('\n').pop() ?? '';
-      try {
-        resolve(JSON.parse(last) as T);
-      } catch {
-        reject(new Error(`${script} printed no result: ${stdout.slice(-500)} ${stderr.slice(-500)}`));
-      }
-    });
+    const child = execFile(
+      process.execPath,
+      [join(DIST, 'bench/load', script), JSON.stringify(plan)],
+      { maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        forget();
+        if (error) return reject(new Error(`${script} failed: ${error.message}\n${stderr}`));
+        const last = stdout.trim().split('\n').pop() ?? '';
+        try {
+          resolve(JSON.parse(last) as T);
+        } catch {
+          reject(new Error(`${script} printed no result: ${stdout.slice(-500)} ${stderr.slice(-500)}`));
+        }
+      },
+    );
+    const forget = whileRunning(async () => void child.kill('SIGTERM'));
   });
 }
