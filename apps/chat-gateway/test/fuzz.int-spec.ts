@@ -115,6 +115,41 @@ describe(`gateway HTTP fuzzing (seed ${SEED})`, () => {
       { name: 'outbox retry', method: 'POST', path: '/v1/admin/outbox/:id/retry', params: { id: '1' } },
     ];
     cases.push(...adminEndpoints.flatMap((e) => generateFuzzCases(e, { random, bodyLimitBytes: BODY_LIMIT })).map((c) => ({ ...c, token: operator })));
+    // PUT endpoints whose path names a user or a record by free text (a user id, a source and an external id): any
+    // such value is a valid name, so only the bodies are fuzzed, under names of their own.
+    const budgetBody = () => ({ period: 'month', tz: 'Europe/Berlin', limit_tokens: 100_000, limit_cost_micros: 5_000_000, mode: 'hard' });
+    const budgetFields: Record<string, FieldSpec> = {
+      period: { kind: 'enum', required: true },
+      tz: { kind: 'text', required: true },
+      limit_tokens: { kind: 'amount' },
+      limit_cost_micros: { kind: 'amount' },
+      mode: { kind: 'enum', required: true },
+      round_reservation_tokens: { kind: 'count' },
+    };
+    const budgetAdmin = await gw.token('ops', ['budgets:admin']);
+    const budgetEndpoints: EndpointSpec[] = [
+      { name: 'put user budget', method: 'PUT', path: `/v1/admin/users/${user}/budget`, body: budgetBody, fields: budgetFields },
+      { name: 'put org budget', method: 'PUT', path: '/v1/admin/orgs/fuzz-org/budget', body: budgetBody, fields: budgetFields },
+    ];
+    cases.push(
+      ...budgetEndpoints.flatMap((e) => generateFuzzCases(e, { random, bodyLimitBytes: BODY_LIMIT, extra: 100 })).map((c) => ({ ...c, token: budgetAdmin })),
+    );
+    const usageRecord: EndpointSpec = {
+      name: 'put usage record',
+      method: 'PUT',
+      path: '/v1/usage-records/agents/fuzz-run-1',
+      body: () => ({ user_id: user, model: 'gpt-4o', usage: { prompt_tokens: 3, completion_tokens: 2 }, occurred_at: '2026-11-23T10:00:00Z', revision: 1 }),
+      fields: {
+        user_id: { kind: 'user-id', required: true },
+        conversation_id: { kind: 'uuid' },
+        model: { kind: 'text', maxLength: 100 },
+        usage: { ...usage, required: true },
+        occurred_at: { kind: 'time', required: true },
+        revision: { kind: 'amount', required: true },
+      },
+    };
+    const meter = await gw.token('agents', ['usage:write']);
+    cases.push(...generateFuzzCases(usageRecord, { random, bodyLimitBytes: BODY_LIMIT, extra: 200 }).map((c) => ({ ...c, token: meter })));
     const before = await snapshot();
 
     const failures: string[] = [];
@@ -151,7 +186,10 @@ describe(`gateway HTTP fuzzing (seed ${SEED})`, () => {
     const { rows } = await gw.db.query(`SELECT
       (SELECT count(*) FROM chat.conversations) AS conversations, (SELECT count(*) FROM chat.messages) AS messages,
       (SELECT count(*) FROM outbox.events) AS outbox, (SELECT count(*) FROM chat.idempotency_keys) AS keys,
-      (SELECT md5(string_agg(id::text || title || status || message_count, ',' ORDER BY id)) FROM chat.conversations) AS digest`);
+      (SELECT md5(string_agg(id::text || title || status || message_count, ',' ORDER BY id)) FROM chat.conversations) AS digest,
+      (SELECT count(*) FROM chat.budgets) AS budgets, (SELECT count(*) FROM chat.org_budgets) AS org_budgets,
+      (SELECT count(*) FROM chat.budget_changes) AS budget_changes, (SELECT count(*) FROM chat.usage_records) AS usage_records,
+      (SELECT count(*) FROM chat.usage_record_revisions) AS usage_record_revisions`);
     return rows[0];
   }
 });

@@ -13,7 +13,7 @@ export type QueryKind = Parameters<typeof hostileQueryValuesFor>[0];
 
 export interface EndpointSpec {
   name: string;
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path with `:param` placeholders filled from `params`. */
   path: string;
   params?: Record<string, string>;

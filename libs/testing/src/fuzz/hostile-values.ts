@@ -3,7 +3,11 @@
  * correct API for that kind of field; none may be accepted or crash it.
  * `raw` values are JSON text spliced into the body as-is (NaN, 1e309, …).
  */
-export type FieldKind = 'text' | 'required-text' | 'enum' | 'count' | 'signed-int' | 'uuid' | 'time' | 'object' | 'slug' | 'user-id';
+/**
+ * `count`: a non-negative integer of everyday size (a billion is absurd); `amount`: a non-negative integer that may be
+ * large (a limit in micro-units, a revision number), so only what no integer field takes is hostile.
+ */
+export type FieldKind = 'text' | 'required-text' | 'enum' | 'count' | 'amount' | 'signed-int' | 'uuid' | 'time' | 'object' | 'slug' | 'user-id';
 
 export interface HostileValue {
   label: string;
@@ -87,6 +91,17 @@ export function hostileValuesFor(kind: FieldKind, opts: { maxLength?: number; re
         v('negative', -1),
         v('fractional', 1.5),
         v('absurd', 1_000_000_001),
+        v('beyond safe integers', 2 ** 60),
+        v('numeric string', '12'),
+        raw('1e309', '1e309'),
+        raw('-1e309', '-1e309'),
+      ];
+    case 'amount':
+      return [
+        ...common,
+        ...required,
+        v('negative', -1),
+        v('fractional', 1.5),
         v('beyond safe integers', 2 ** 60),
         v('numeric string', '12'),
         raw('1e309', '1e309'),
