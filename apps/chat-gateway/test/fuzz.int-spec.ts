@@ -150,6 +150,49 @@ describe(`gateway HTTP fuzzing (seed ${SEED})`, () => {
     };
     const meter = await gw.token('agents', ['usage:write']);
     cases.push(...generateFuzzCases(usageRecord, { random, bodyLimitBytes: BODY_LIMIT, extra: 200 }).map((c) => ({ ...c, token: meter })));
+    // Tasks: one open task of the worker's, whose heartbeat and completion are fuzzed (free-text ids that any value
+    // satisfies, such as external_id and an empty message, are left out).
+    const worker = await gw.token('fuzz-worker', ['tasks:write']);
+    const task = await gw.http
+      .as(worker)
+      .post('/v1/tasks', { source: 'fuzz', external_id: 'fuzz-task-1', kind: 'title_generation', user_id: user, total_items: 10 });
+    if (task.status !== 201) throw new Error(`creating the fuzzed task: ${task.status} ${JSON.stringify(task.body)}`);
+    const taskId: string = task.body.task_id;
+    const taskEndpoints: EndpointSpec[] = [
+      {
+        name: 'create task',
+        method: 'POST',
+        path: '/v1/tasks',
+        body: () => ({ source: 'fuzz', external_id: 'fuzz-task-2', kind: 'title_generation', user_id: user, total_items: 10, metadata: { step: 1 } }),
+        fields: {
+          source: { kind: 'user-id', required: true },
+          kind: { kind: 'slug', required: true },
+          user_id: { kind: 'user-id', required: true },
+          conversation_id: { kind: 'uuid' },
+          client_id: { kind: 'text', maxLength: 128 },
+          total_items: { kind: 'amount' },
+          metadata: { kind: 'object' },
+        },
+      },
+      {
+        name: 'task heartbeat',
+        method: 'PATCH',
+        path: '/v1/tasks/:id',
+        params: { id: taskId },
+        emptyBodyValid: true, // a heartbeat with nothing new to report
+        body: () => ({ status: 'running', progress: 40, processed_items: 4 }),
+        fields: { status: { kind: 'enum' }, progress: { kind: 'count' }, processed_items: { kind: 'amount' } },
+      },
+      {
+        name: 'task completion',
+        method: 'POST',
+        path: '/v1/tasks/:id/complete',
+        params: { id: taskId },
+        body: () => ({ outcome: 'succeeded', model: 'gpt-4o', usage: { prompt_tokens: 3, completion_tokens: 2 } }),
+        fields: { outcome: { kind: 'enum', required: true }, error: { kind: 'text', maxLength: 2000 }, model: { kind: 'text', maxLength: 100 }, usage },
+      },
+    ];
+    cases.push(...taskEndpoints.flatMap((e) => generateFuzzCases(e, { random, bodyLimitBytes: BODY_LIMIT, extra: 100 })).map((c) => ({ ...c, token: worker })));
     const before = await snapshot();
 
     const failures: string[] = [];
@@ -189,7 +232,8 @@ describe(`gateway HTTP fuzzing (seed ${SEED})`, () => {
       (SELECT md5(string_agg(id::text || title || status || message_count, ',' ORDER BY id)) FROM chat.conversations) AS digest,
       (SELECT count(*) FROM chat.budgets) AS budgets, (SELECT count(*) FROM chat.org_budgets) AS org_budgets,
       (SELECT count(*) FROM chat.budget_changes) AS budget_changes, (SELECT count(*) FROM chat.usage_records) AS usage_records,
-      (SELECT count(*) FROM chat.usage_record_revisions) AS usage_record_revisions`);
+      (SELECT count(*) FROM chat.usage_record_revisions) AS usage_record_revisions,
+      (SELECT md5(string_agg(id::text || status || progress || processed_items || last_update_at::text, ',' ORDER BY id)) FROM chat.tasks) AS tasks`);
     return rows[0];
   }
 });
