@@ -1,10 +1,10 @@
-import { aUserId, EndpointSpec, generateFuzzCases, SeededRandom, sendFuzzCase } from '@chat-ledger/testing';
+import { aUserId, EndpointSpec, FuzzCase, generateFuzzCases, SeededRandom, sendFuzzCase } from '@chat-ledger/testing';
 import { aMessageEvent, recordsOf } from './events';
 import { LedgerTestApp, startLedger } from './ledger-test-app';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
 
-/** Seeded fuzzing of every read endpoint: each invalid request is a 4xx JSON error, never a 5xx, and reads change nothing. */
+/** Seeded fuzzing of the read endpoints and the price book's writes: each invalid request is a 4xx JSON error, never a 5xx, and changes nothing. */
 describe(`ledger read API fuzzing (seed ${SEED})`, () => {
   let ledger: LedgerTestApp;
   const user = aUserId();
@@ -16,6 +16,27 @@ describe(`ledger read API fuzzing (seed ${SEED})`, () => {
     await ledger.apply.execute(recordsOf([event]));
   });
   afterAll(() => ledger.close());
+
+  /** Sends the cases a few at a time (concurrency is part of what is fuzzed); each must be a 4xx JSON error. */
+  async function sendAll(cases: FuzzCase[], token: string): Promise<string[]> {
+    const failures: string[] = [];
+    for (let i = 0; i < cases.length; i += 8) {
+      await Promise.all(
+        cases.slice(i, i + 8).map(async (c) => {
+          const res = await sendFuzzCase(ledger.http.baseUrl, token, c);
+          let body: any;
+          try {
+            body = JSON.parse(res.text);
+          } catch {
+            body = undefined;
+          }
+          const ok = res.status >= 400 && res.status < 500 && typeof body?.error?.code === 'string' && Array.isArray(body.error.details);
+          if (!ok) failures.push(`${c.endpoint} | ${c.label} → ${res.status} ${res.text.slice(0, 160)}`);
+        }),
+      );
+    }
+    return failures;
+  }
 
   it('answers every invalid request with a 4xx JSON error', async () => {
     const random = new SeededRandom(SEED);
@@ -35,25 +56,36 @@ describe(`ledger read API fuzzing (seed ${SEED})`, () => {
     ];
     const cases = endpoints.flatMap((e) => generateFuzzCases(e, { random, bodyLimitBytes: 1024 * 1024 }));
     const before = (await ledger.db.query(`SELECT count(*)::int AS n FROM ledger.entries`)).rows[0].n;
-    const failures: string[] = [];
-    const token = await ledger.token(user);
-    for (let i = 0; i < cases.length; i += 8) {
-      await Promise.all(
-        cases.slice(i, i + 8).map(async (c) => {
-          const res = await sendFuzzCase(ledger.http.baseUrl, token, c);
-          let body: any;
-          try {
-            body = JSON.parse(res.text);
-          } catch {
-            body = undefined;
-          }
-          const ok = res.status >= 400 && res.status < 500 && typeof body?.error?.code === 'string' && Array.isArray(body.error.details);
-          if (!ok) failures.push(`${c.endpoint} | ${c.label} → ${res.status} ${res.text.slice(0, 160)}`);
-        }),
-      );
-    }
+    const failures = await sendAll(cases, await ledger.token(user));
     process.stdout.write(`ledger fuzz: ${cases.length} cases, seed ${SEED}, ${failures.length} failures\n${failures.slice(0, 20).join('\n')}\n`);
     expect(failures).toEqual([]);
     await expect(ledger.db.query(`SELECT count(*)::int AS n FROM ledger.entries`).then((r) => r.rows[0].n)).resolves.toBe(before);
+  });
+
+  it('answers every invalid price version with a 4xx JSON error and adds no price', async () => {
+    const random = new SeededRandom(SEED + 1);
+    // The model is in the path as free text (any model name is valid there), so only the body is fuzzed.
+    const price: EndpointSpec = {
+      name: 'put price',
+      method: 'PUT',
+      path: '/v1/admin/prices/fuzz-model',
+      body: () => ({ effective_from: '2026-12-01T00:00:00Z', currency: 'USD', input_per_mtok: '2.50', output_per_mtok: '10.00' }),
+      fields: {
+        effective_from: { kind: 'time', required: true, futureValid: true }, // prices may be announced ahead
+        input_per_mtok: { kind: 'decimal', required: true },
+        cached_input_per_mtok: { kind: 'decimal' },
+        cache_write_per_mtok: { kind: 'decimal' },
+        output_per_mtok: { kind: 'decimal', required: true },
+        reasoning_per_mtok: { kind: 'decimal' },
+      },
+    };
+    const cases = generateFuzzCases(price, { random, bodyLimitBytes: 1024 * 1024, extra: 200 });
+    const prices = () => ledger.db.query(`SELECT count(*)::int AS n FROM ledger.prices`).then((r) => r.rows[0].n);
+    const before = await prices();
+    const failures = await sendAll(cases, await ledger.token('ops', ['prices:admin']));
+    process.stdout.write(`ledger price fuzz: ${cases.length} cases, seed ${SEED + 1}, ${failures.length} failures\n${failures.slice(0, 20).join('\n')}\n`);
+    expect(cases.length).toBeGreaterThan(200);
+    expect(failures).toEqual([]);
+    await expect(prices()).resolves.toBe(before);
   });
 });

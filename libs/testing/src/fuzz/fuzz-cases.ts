@@ -7,6 +7,8 @@ export interface FieldSpec {
   maxLength?: number;
   /** Nested object fields (e.g. usage.*). */
   fields?: Record<string, FieldSpec>;
+  /** A time field that may lie in the future (a price's effective_from), so a far-future time is no hostile value. */
+  futureValid?: boolean;
 }
 
 export type QueryKind = Parameters<typeof hostileQueryValuesFor>[0];

@@ -5,9 +5,10 @@
  */
 /**
  * `count`: a non-negative integer of everyday size (a billion is absurd); `amount`: a non-negative integer that may be
- * large (a limit in micro-units, a revision number), so only what no integer field takes is hostile.
+ * large (a limit in micro-units, a revision number), so only what no integer field takes is hostile; `decimal`: a
+ * non-negative decimal string with at most six decimals (a price such as "2.50").
  */
-export type FieldKind = 'text' | 'required-text' | 'enum' | 'count' | 'amount' | 'signed-int' | 'uuid' | 'time' | 'object' | 'slug' | 'user-id';
+export type FieldKind = 'text' | 'required-text' | 'enum' | 'count' | 'amount' | 'decimal' | 'signed-int' | 'uuid' | 'time' | 'object' | 'slug' | 'user-id';
 
 export interface HostileValue {
   label: string;
@@ -58,7 +59,7 @@ const IMPOSSIBLE_CURSORS = [
 
 const SQLISH = ["1' OR '1'='1", "'; DROP TABLE chat.messages; --", '1; SELECT pg_sleep(10)', '$$ || chr(0) || $$'];
 
-export function hostileValuesFor(kind: FieldKind, opts: { maxLength?: number; required?: boolean } = {}): HostileValue[] {
+export function hostileValuesFor(kind: FieldKind, opts: { maxLength?: number; required?: boolean; futureValid?: boolean } = {}): HostileValue[] {
   const common = kind === 'object' ? [v('string', 'lots'), v('number', 5), v('true', true), v('array', [1])] : [...WRONG_TYPES, v('empty object', {})];
   const required = opts.required ? [v('null', null)] : [];
   const over = (opts.maxLength ?? 0) + 1;
@@ -107,6 +108,23 @@ export function hostileValuesFor(kind: FieldKind, opts: { maxLength?: number; re
         raw('1e309', '1e309'),
         raw('-1e309', '-1e309'),
       ];
+    case 'decimal':
+      return [
+        ...common,
+        ...required,
+        v('number', 2.5),
+        v('negative', '-1.00'),
+        v('seven decimals', '0.1234567'),
+        v('exponent', '1e3'),
+        v('words', 'cheap'),
+        v('empty string', ''),
+        v('comma', '2,50'),
+        v('leading space', ' 2.50'),
+        v('NaN', 'NaN'),
+        v('Infinity', 'Infinity'),
+        v('hex', '0x10'),
+        v('absurd', '1'.repeat(40)),
+      ];
     case 'signed-int':
       return [
         ...common,
@@ -134,7 +152,7 @@ export function hostileValuesFor(kind: FieldKind, opts: { maxLength?: number; re
         v('words', 'yesterday'),
         v('bad month', '2026-13-01T00:00:00Z'),
         v('no zone', '2026-11-23T10:00:00'),
-        v('far future', '2999-01-01T00:00:00Z'),
+        ...(opts.futureValid ? [] : [v('far future', '2999-01-01T00:00:00Z')]),
         v('number', 0),
         v('sql', SQLISH[0]),
         ...IMPOSSIBLE_TIMES.map((t) => v(`impossible ${t}`, t)),
