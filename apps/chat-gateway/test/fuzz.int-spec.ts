@@ -192,6 +192,14 @@ describe(`gateway HTTP fuzzing (seed ${SEED})`, () => {
         fields: { outcome: { kind: 'enum', required: true }, error: { kind: 'text', maxLength: 2000 }, model: { kind: 'text', maxLength: 100 }, usage },
       },
     ];
+    const taskReader = await gw.token('ops', ['tasks:read']);
+    const runningTasks: EndpointSpec = {
+      name: 'running tasks',
+      method: 'GET',
+      path: '/v1/tasks/running',
+      query: { kind: 'slug', user_id: 'user-id', stalled: 'bool', sort: 'enum', limit: 'int', cursor: 'cursor' },
+    };
+    cases.push(...generateFuzzCases(runningTasks, { random, bodyLimitBytes: BODY_LIMIT }).map((c) => ({ ...c, token: taskReader })));
     cases.push(...taskEndpoints.flatMap((e) => generateFuzzCases(e, { random, bodyLimitBytes: BODY_LIMIT, extra: 100 })).map((c) => ({ ...c, token: worker })));
     const before = await snapshot();
 
