@@ -113,6 +113,28 @@ describe(`gateway HTTP fuzzing (seed ${SEED})`, () => {
         query: { status: 'enum', user_id: 'user-id', from: 'time', to: 'time', sort: 'enum', limit: 'int', cursor: 'cursor' },
       },
       { name: 'outbox retry', method: 'POST', path: '/v1/admin/outbox/:id/retry', params: { id: '1' } },
+      {
+        name: 'outbox skip',
+        method: 'POST',
+        path: '/v1/admin/outbox/:id/skip',
+        params: { id: '1' },
+        body: () => ({ reason: 'poison payload, reissued by hand' }),
+        fields: { reason: { kind: 'required-text', required: true, maxLength: 500 } },
+      },
+      {
+        name: 'outbox replay',
+        method: 'POST',
+        path: '/v1/admin/outbox/replay',
+        emptyBodyValid: true, // no filter: everything retained, the documented rebuild
+        // a dry run, so a case the spec got wrong (a valid request) would only count rows, and fail the check
+        body: () => ({ from_id: 1, to_id: 10, dry_run: true }),
+        fields: {
+          from_id: { kind: 'amount' },
+          to_id: { kind: 'amount' },
+          from: { kind: 'time', futureValid: true },
+          to: { kind: 'time', futureValid: true },
+        },
+      },
     ];
     cases.push(...adminEndpoints.flatMap((e) => generateFuzzCases(e, { random, bodyLimitBytes: BODY_LIMIT })).map((c) => ({ ...c, token: operator })));
     // PUT endpoints whose path names a user or a record by free text (a user id, a source and an external id): any
@@ -241,6 +263,7 @@ describe(`gateway HTTP fuzzing (seed ${SEED})`, () => {
       (SELECT count(*) FROM chat.budgets) AS budgets, (SELECT count(*) FROM chat.org_budgets) AS org_budgets,
       (SELECT count(*) FROM chat.budget_changes) AS budget_changes, (SELECT count(*) FROM chat.usage_records) AS usage_records,
       (SELECT count(*) FROM chat.usage_record_revisions) AS usage_record_revisions,
+      (SELECT count(*) FROM outbox.replays) AS replays, (SELECT count(*) FROM outbox.skips) AS skips,
       (SELECT md5(string_agg(id::text || status || progress || processed_items || last_update_at::text, ',' ORDER BY id)) FROM chat.tasks) AS tasks`);
     return rows[0];
   }
