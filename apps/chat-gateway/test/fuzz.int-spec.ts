@@ -24,7 +24,7 @@ const messageFields: Record<string, FieldSpec> = {
 const validMessage = () => ({ role: 'assistant', content: 'Paris.', model: 'gpt-4o', usage: { prompt_tokens: 3, completion_tokens: 2 } });
 
 /**
- * Seeded HTTP fuzzing of every gateway endpoint: thousands of invalid requests, each answered with a
+ * Seeded HTTP fuzzing of the gateway endpoints that take input: thousands of invalid requests, each answered with a
  * 4xx and the JSON error body, never a 5xx, and the database unchanged afterwards.
  */
 describe(`gateway HTTP fuzzing (seed ${SEED})`, () => {
