@@ -59,6 +59,16 @@ const IMPOSSIBLE_CURSORS = [
 
 const SQLISH = ["1' OR '1'='1", "'; DROP TABLE chat.messages; --", '1; SELECT pg_sleep(10)', '$$ || chr(0) || $$'];
 
+/** Invalid for every non-negative integer field, however large it may be. */
+const NOT_A_NON_NEGATIVE_INTEGER: HostileValue[] = [
+  v('negative', -1),
+  v('fractional', 1.5),
+  v('beyond safe integers', 2 ** 60),
+  v('numeric string', '12'),
+  raw('1e309', '1e309'),
+  raw('-1e309', '-1e309'),
+];
+
 export function hostileValuesFor(kind: FieldKind, opts: { maxLength?: number; required?: boolean; futureValid?: boolean } = {}): HostileValue[] {
   const common = kind === 'object' ? [v('string', 'lots'), v('number', 5), v('true', true), v('array', [1])] : [...WRONG_TYPES, v('empty object', {})];
   const required = opts.required ? [v('null', null)] : [];
@@ -86,28 +96,9 @@ export function hostileValuesFor(kind: FieldKind, opts: { maxLength?: number; re
         ...SQLISH.map((s) => v(`sql ${s}`, s)),
       ];
     case 'count':
-      return [
-        ...common,
-        ...required,
-        v('negative', -1),
-        v('fractional', 1.5),
-        v('absurd', 1_000_000_001),
-        v('beyond safe integers', 2 ** 60),
-        v('numeric string', '12'),
-        raw('1e309', '1e309'),
-        raw('-1e309', '-1e309'),
-      ];
+      return [...common, ...required, ...NOT_A_NON_NEGATIVE_INTEGER, v('absurd', 1_000_000_001)];
     case 'amount':
-      return [
-        ...common,
-        ...required,
-        v('negative', -1),
-        v('fractional', 1.5),
-        v('beyond safe integers', 2 ** 60),
-        v('numeric string', '12'),
-        raw('1e309', '1e309'),
-        raw('-1e309', '-1e309'),
-      ];
+      return [...common, ...required, ...NOT_A_NON_NEGATIVE_INTEGER];
     case 'decimal':
       return [
         ...common,
