@@ -171,25 +171,29 @@ export async function growthScenario(
     const db = new Client({ connectionString: url });
     await db.connect();
     try {
-      const earlier = { eps: [] as number[], flowing: [] as number[] };
+      // Fill `rows` pending rows into the database behind `on`, drain them, and read both rates.
+      const drain = async (on: { url: string; db: Client }) => {
+        await fillOutbox(on.url, rows);
+        const eps = Math.round(await relayDrainEps(on.url, deps.brokers, relayTopic, opts.partitions, rows));
+        return { eps, flowing: await flowingEps(on.db, 'outbox') };
+      };
+      const drains: Array<{ eps: number; flowing: number }> = [];
       for (let i = 1; points.length === 0 && i < opts.smallestRuns; i++) {
-        const extra = await deps.freshDatabase('bench_growth');
-        const extraDb = new Client({ connectionString: extra });
+        const extraUrl = await deps.freshDatabase('bench_growth');
+        const extraDb = new Client({ connectionString: extraUrl });
         await extraDb.connect();
         try {
-          await fillOutbox(extra, rows);
-          earlier.eps.push(await relayDrainEps(extra, deps.brokers, relayTopic, opts.partitions, rows));
-          earlier.flowing.push(await flowingEps(extraDb, 'outbox'));
+          drains.push(await drain({ url: extraUrl, db: extraDb }));
         } finally {
           await extraDb.end();
-          await deps.dropDatabase(extra);
+          await deps.dropDatabase(extraUrl);
         }
       }
-      await fillOutbox(url, rows);
-      const relayRuns = [...earlier.eps, await relayDrainEps(url, deps.brokers, relayTopic, opts.partitions, rows)].map(Math.round);
-      const flowingRuns = [...earlier.flowing, await flowingEps(db, 'outbox')];
-      const relayEps = median(relayRuns);
-      const relayFlowingEps = median(flowingRuns);
+      drains.push(await drain({ url, db })); // the one whose outbox the rest of this size goes on with
+      const relayRuns = drains.map((d) => d.eps);
+      const flowingRuns = drains.map((d) => d.flowing);
+      const relayEps = Math.round(median(relayRuns));
+      const relayFlowingEps = Math.round(median(flowingRuns));
       const afterDrain = await mib(db);
       await expireAll(url, deps.brokers, 'unused', opts.partitions);
       const afterRetention = await mib(db);
