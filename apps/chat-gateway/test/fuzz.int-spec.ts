@@ -1,4 +1,4 @@
-import { aUserId, EndpointSpec, FieldSpec, FuzzCase, generateFuzzCases, SeededRandom, sendFuzzCase } from '@chat-ledger/testing';
+import { aUserId, EndpointSpec, FieldSpec, FuzzCase, fuzzFailures, generateFuzzCases, SeededRandom } from '@chat-ledger/testing';
 import { GatewayTestApp, startGateway } from './gateway-test-app';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
@@ -225,29 +225,7 @@ describe(`gateway HTTP fuzzing (seed ${SEED})`, () => {
     cases.push(...taskEndpoints.flatMap((e) => generateFuzzCases(e, { random, bodyLimitBytes: BODY_LIMIT, extra: 100 })).map((c) => ({ ...c, token: worker })));
     const before = await snapshot();
 
-    const failures: string[] = [];
-    // A few requests at a time: fast, and concurrency is part of what is fuzzed.
-    for (let i = 0; i < cases.length; i += 8) {
-      await Promise.all(
-        cases.slice(i, i + 8).map(async (c) => {
-          const res = await sendFuzzCase(gw.http.baseUrl, c.token, c);
-          let body: any;
-          try {
-            body = JSON.parse(res.text);
-          } catch {
-            body = undefined;
-          }
-          const ok =
-            res.status >= 400 &&
-            res.status < 500 &&
-            res.contentType.startsWith('application/json') &&
-            typeof body?.error?.code === 'string' &&
-            typeof body.error.message === 'string' &&
-            Array.isArray(body.error.details);
-          if (!ok) failures.push(`${c.endpoint} | ${c.label} → ${res.status} ${res.text.slice(0, 200)}`);
-        }),
-      );
-    }
+    const failures = await fuzzFailures(gw.http.baseUrl, cases);
 
     process.stdout.write(`gateway fuzz: ${cases.length} cases, seed ${SEED}, ${failures.length} failures\n${failures.slice(0, 30).join('\n')}\n`);
     expect(cases.length).toBeGreaterThan(2000);

@@ -1,4 +1,4 @@
-import { aUserId, EndpointSpec, FuzzCase, generateFuzzCases, SeededRandom, sendFuzzCase } from '@chat-ledger/testing';
+import { aUserId, EndpointSpec, fuzzFailures, generateFuzzCases, SeededRandom } from '@chat-ledger/testing';
 import { aMessageEvent, recordsOf } from './events';
 import { LedgerTestApp, startLedger } from './ledger-test-app';
 
@@ -16,27 +16,6 @@ describe(`ledger read API fuzzing (seed ${SEED})`, () => {
     await ledger.apply.execute(recordsOf([event]));
   });
   afterAll(() => ledger.close());
-
-  /** Sends the cases a few at a time (concurrency is part of what is fuzzed); each must be a 4xx JSON error. */
-  async function sendAll(cases: FuzzCase[], token: string): Promise<string[]> {
-    const failures: string[] = [];
-    for (let i = 0; i < cases.length; i += 8) {
-      await Promise.all(
-        cases.slice(i, i + 8).map(async (c) => {
-          const res = await sendFuzzCase(ledger.http.baseUrl, token, c);
-          let body: any;
-          try {
-            body = JSON.parse(res.text);
-          } catch {
-            body = undefined;
-          }
-          const ok = res.status >= 400 && res.status < 500 && typeof body?.error?.code === 'string' && Array.isArray(body.error.details);
-          if (!ok) failures.push(`${c.endpoint} | ${c.label} → ${res.status} ${res.text.slice(0, 160)}`);
-        }),
-      );
-    }
-    return failures;
-  }
 
   it('answers every invalid request with a 4xx JSON error', async () => {
     const random = new SeededRandom(SEED);
@@ -56,7 +35,11 @@ describe(`ledger read API fuzzing (seed ${SEED})`, () => {
     ];
     const cases = endpoints.flatMap((e) => generateFuzzCases(e, { random, bodyLimitBytes: 1024 * 1024 }));
     const before = (await ledger.db.query(`SELECT count(*)::int AS n FROM ledger.entries`)).rows[0].n;
-    const failures = await sendAll(cases, await ledger.token(user));
+    const token = await ledger.token(user);
+    const failures = await fuzzFailures(
+      ledger.http.baseUrl,
+      cases.map((c) => ({ ...c, token })),
+    );
     process.stdout.write(`ledger fuzz: ${cases.length} cases, seed ${SEED}, ${failures.length} failures\n${failures.slice(0, 20).join('\n')}\n`);
     expect(failures).toEqual([]);
     await expect(ledger.db.query(`SELECT count(*)::int AS n FROM ledger.entries`).then((r) => r.rows[0].n)).resolves.toBe(before);
@@ -82,7 +65,11 @@ describe(`ledger read API fuzzing (seed ${SEED})`, () => {
     const cases = generateFuzzCases(price, { random, bodyLimitBytes: 1024 * 1024, extra: 200 });
     const prices = () => ledger.db.query(`SELECT count(*)::int AS n FROM ledger.prices`).then((r) => r.rows[0].n);
     const before = await prices();
-    const failures = await sendAll(cases, await ledger.token('ops', ['prices:admin']));
+    const token = await ledger.token('ops', ['prices:admin']);
+    const failures = await fuzzFailures(
+      ledger.http.baseUrl,
+      cases.map((c) => ({ ...c, token })),
+    );
     process.stdout.write(`ledger price fuzz: ${cases.length} cases, seed ${SEED + 1}, ${failures.length} failures\n${failures.slice(0, 20).join('\n')}\n`);
     expect(cases.length).toBeGreaterThan(200);
     expect(failures).toEqual([]);

@@ -180,3 +180,33 @@ export async function sendFuzzCase(baseUrl: string, token: string | undefined, c
   });
   return { status: res.status, text: await res.text(), contentType: res.headers.get('content-type') ?? '' };
 }
+
+/**
+ * Sends every case, a few at a time (concurrency is part of what is fuzzed), each with its own token, and returns the
+ * ones not answered as invalid input should be: a 4xx with the JSON error body `{"error": {code, message, details}}`.
+ */
+export async function fuzzFailures(baseUrl: string, cases: Array<FuzzCase & { token?: string }>): Promise<string[]> {
+  const failures: string[] = [];
+  for (let i = 0; i < cases.length; i += 8) {
+    await Promise.all(
+      cases.slice(i, i + 8).map(async (c) => {
+        const res = await sendFuzzCase(baseUrl, c.token, c);
+        let body: any;
+        try {
+          body = JSON.parse(res.text);
+        } catch {
+          body = undefined;
+        }
+        const ok =
+          res.status >= 400 &&
+          res.status < 500 &&
+          res.contentType.startsWith('application/json') &&
+          typeof body?.error?.code === 'string' &&
+          typeof body.error.message === 'string' &&
+          Array.isArray(body.error.details);
+        if (!ok) failures.push(`${c.endpoint} | ${c.label} → ${res.status} ${res.text.slice(0, 200)}`);
+      }),
+    );
+  }
+  return failures;
+}
